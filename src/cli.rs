@@ -1,0 +1,166 @@
+//! Every clap type of the command line, in one place.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::findings::Class;
+use crate::report::Format;
+
+/// Find and safely repair the records a pipeline wrote twice.
+#[derive(Debug, Parser)]
+#[command(name = "dupaudit", version, about, long_about = None)]
+pub struct Cli {
+    /// The audit spec mapping your schema onto dupaudit's concepts.
+    #[arg(
+        long,
+        global = true,
+        default_value = "dupaudit.toml",
+        value_name = "FILE"
+    )]
+    pub spec: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find duplicates and anomalies and report them (reads only).
+    Scan(ScanArgs),
+    /// Write a deterministic incident data set with its ground truth.
+    Generate(GenerateArgs),
+}
+
+/// Where to read from; each flag overrides the spec's `[source]`.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectOpts {
+    /// Database URL, e.g. sqlite://incident.sqlite.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Results table exported as CSV, Parquet or NDJSON (with --log-file).
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
+    pub results_file: Option<PathBuf>,
+
+    /// Idempotency log exported as CSV, Parquet or NDJSON (with --results-file).
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
+    pub log_file: Option<PathBuf>,
+
+    /// How long to wait for the database (e.g. 10s, 1m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
+    pub connect_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// Report format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit 1 when any of these classes has at least THRESHOLD groups (default 1).
+    /// `none` never fails on findings.
+    #[arg(long, value_name = "CLASS[=THRESHOLD],...", default_value = "exact,conflict", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+
+    /// Most groups listed per class in table and Markdown reports (0: all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+
+    /// Judge stale leases as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Folder to write into (created if missing).
+    #[arg(long, default_value = "sample-data", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// About how many result rows to generate.
+    #[arg(long, default_value_t = 5_000, value_name = "N")]
+    pub rows: u64,
+
+    /// Seed of the random generator: same seed and size, same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Which forms to write.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sqlite,csv,parquet,ndjson"
+    )]
+    pub formats: Vec<GenFormat>,
+}
+
+/// The forms `generate` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenFormat {
+    Sqlite,
+    Csv,
+    Parquet,
+    Ndjson,
+}
+
+/// `--fail-on`: the classes that make a scan exit 1, each with a group threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailOn(pub Vec<(Class, u64)>);
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    if text.trim() == "none" {
+        return Ok(FailOn(Vec::new()));
+    }
+    let mut out = Vec::new();
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let (class, threshold) = match part.split_once('=') {
+            Some((c, t)) => {
+                let t: u64 = t
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("threshold of `{c}` must be a whole number, got `{t}`"))?;
+                if t == 0 {
+                    return Err(format!("threshold of `{c}` must be at least 1"));
+                }
+                (c, t)
+            }
+            None => (part, 1),
+        };
+        out.push((class.parse::<Class>()?, threshold));
+    }
+    Ok(FailOn(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_reads_classes_and_thresholds() {
+        assert_eq!(
+            parse_fail_on("exact=10,late-write").unwrap(),
+            FailOn(vec![(Class::Exact, 10), (Class::LateWrite, 1)])
+        );
+        assert_eq!(parse_fail_on("none").unwrap(), FailOn(Vec::new()));
+        assert!(parse_fail_on("exactly")
+            .unwrap_err()
+            .contains("unknown class"));
+        assert!(parse_fail_on("exact=0").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

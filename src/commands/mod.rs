@@ -1,0 +1,31 @@
+//! One module per command: each turns parsed arguments into calls to the library
+//! and decides the exit code.
+
+pub mod generate;
+pub mod scan;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// Writes a report to `path`, or to standard output. A closed pipe (`| head`)
+/// ends quietly: the reader has what it wanted.
+pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), Error> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|source| Error::Write {
+            path: p.to_path_buf(),
+            source,
+        }),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+                    path: "standard output".into(),
+                    source: e,
+                }),
+                _ => Ok(()),
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Typed errors of the library and the one place that maps them to exit codes.
+
+use std::path::PathBuf;
+
+/// Exit codes, documented in the README. Cron and CI act on these.
+pub mod exit {
+    /// Nothing found at or above the `--fail-on` thresholds.
+    pub const CLEAN: u8 = 0;
+    /// Findings at or above the `--fail-on` thresholds.
+    pub const FINDINGS: u8 = 1;
+    /// Bad command line or bad spec: fix the invocation.
+    pub const USAGE: u8 = 2;
+    /// The source could not be read, or something failed at run time.
+    pub const RUNTIME: u8 = 3;
+}
+
+/// Everything that can go wrong, phrased so the user knows what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read spec {path}: {source}")]
+    SpecRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("invalid spec {path}: {message}")]
+    Spec { path: PathBuf, message: String },
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("no source: give --database-url (or DATABASE_URL), --results-file and --log-file, or set [source] in the spec")]
+    NoSource,
+
+    #[error("cannot connect to {location}: {message}")]
+    Connect { location: String, message: String },
+
+    #[error("table `{table}` does not exist in {location}; tables there: {}", list(.available))]
+    MissingTable {
+        table: String,
+        location: String,
+        available: Vec<String>,
+    },
+
+    #[error("column `{column}` ({field} in the spec) does not exist in {table}; its columns are: {}", list(.available))]
+    MissingColumn {
+        table: String,
+        column: String,
+        field: String,
+        available: Vec<String>,
+    },
+
+    #[error("{file}: {message}")]
+    File { file: PathBuf, message: String },
+
+    #[error("{file} line {line}: {message}")]
+    FileLine {
+        file: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    #[error("{table}.{column}: cannot read `{value}` as a timestamp (row {row}); use RFC 3339 or `YYYY-MM-DD HH:MM:SS[.fff]` (UTC)")]
+    BadTimestamp {
+        table: String,
+        column: String,
+        value: String,
+        row: String,
+    },
+
+    #[error("query on {location} failed: {message}")]
+    Query { location: String, message: String },
+
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Runtime(String),
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+impl Error {
+    /// The exit code for this error: usage and spec problems are 2, the rest 3.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::SpecRead { .. } | Error::Spec { .. } | Error::Usage(_) | Error::NoSource => {
+                exit::USAGE
+            }
+            _ => exit::RUNTIME,
+        }
+    }
+}

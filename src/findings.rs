@@ -1,0 +1,221 @@
+//! What a scan found: the classes of DESIGN.md and the serde types that carry them
+//! into every report (and, later, into a cleanup plan).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::DiffEntry;
+use crate::model::Key;
+use crate::spec::Status;
+
+/// The kinds of finding, in the order reports list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    Exact,
+    Conflict,
+    CrossKey,
+    LateWrite,
+    MultiComplete,
+    StaleProcessing,
+    OrphanResult,
+    MissingResult,
+    NullKey,
+}
+
+impl Class {
+    pub const ALL: [Class; 9] = [
+        Class::Exact,
+        Class::Conflict,
+        Class::CrossKey,
+        Class::LateWrite,
+        Class::MultiComplete,
+        Class::StaleProcessing,
+        Class::OrphanResult,
+        Class::MissingResult,
+        Class::NullKey,
+    ];
+
+    /// The name used on the command line and in every report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Exact => "exact",
+            Class::Conflict => "conflict",
+            Class::CrossKey => "cross-key",
+            Class::LateWrite => "late-write",
+            Class::MultiComplete => "multi-complete",
+            Class::StaleProcessing => "stale-processing",
+            Class::OrphanResult => "orphan-result",
+            Class::MissingResult => "missing-result",
+            Class::NullKey => "null-key",
+        }
+    }
+
+    /// One line for the people reading a report.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Class::Exact => "same key, same canonical payload, several rows",
+            Class::Conflict => "same key, different payloads",
+            Class::CrossKey => "same payload under different keys (suspect)",
+            Class::LateWrite => "row written by an attempt the log marks FAILED",
+            Class::MultiComplete => "more than one COMPLETED attempt for a key",
+            Class::StaleProcessing => "PROCESSING for longer than the lease",
+            Class::OrphanResult => "result row with no log row",
+            Class::MissingResult => "COMPLETED attempt with no result row",
+            Class::NullKey => "result row whose key is NULL (never grouped)",
+        }
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Class {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Class, String> {
+        Class::ALL
+            .into_iter()
+            .find(|c| c.name() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Class::ALL.iter().map(|c| c.name()).collect();
+                format!("unknown class `{s}`; classes are {}", names.join(", "))
+            })
+    }
+}
+
+/// A result row as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowRef {
+    pub pk: Vec<String>,
+    pub key: Option<Key>,
+    pub attempt: Option<String>,
+    pub written_at: Option<DateTime<Utc>>,
+    /// Hex blake3 of the canonical payload.
+    pub payload_hash: String,
+    /// Status of the row's attempt in the log; `None` when the log has no such attempt.
+    pub attempt_status: Option<Status>,
+}
+
+/// A log row as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRef {
+    pub attempt: Option<String>,
+    pub status: Status,
+    pub raw_status: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// One group (or single anomaly) of one class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub class: Class,
+    pub key: Option<Key>,
+    /// The shared payload hash for exact and cross-key groups.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub payload_hash: Option<String>,
+    /// Rows that are redundant copies (see the README for the rule per class).
+    pub surplus_rows: u64,
+    /// Result rows involved, oldest first.
+    pub rows: Vec<RowRef>,
+    /// Log rows involved, oldest first.
+    pub attempts: Vec<AttemptRef>,
+    /// For conflicts: where the first payload differs from the others.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub payload_diff: Vec<DiffEntry>,
+    /// One sentence saying what happened.
+    pub note: String,
+}
+
+/// Per-class totals, as groups and as rows, so nobody has to guess which a number is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Findings of the class (a group, or a single anomalous row).
+    pub groups: u64,
+    /// Result rows and log rows involved.
+    pub rows: u64,
+    /// Redundant result rows: what a cleanup could remove.
+    pub surplus_rows: u64,
+}
+
+/// Counts over the whole source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub result_rows: u64,
+    pub log_rows: u64,
+    /// Distinct non-NULL keys among result rows.
+    pub keys: u64,
+    pub null_key_rows: u64,
+    /// Rows whose JSON payload column is not valid JSON (compared as text).
+    pub non_json_payloads: u64,
+    /// Log rows whose status is none of the spec's spellings.
+    pub unknown_statuses: u64,
+}
+
+/// Where duplicates concentrate in time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Surplus rows (exact and conflict) written inside the window.
+    pub surplus_rows: u64,
+    /// Surplus rows with a timestamp, over the whole source.
+    pub surplus_rows_total: u64,
+    /// The key scope (first key column) most of the window's rows belong to.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scope: Option<Scope>,
+    /// Late writes among the window's surplus rows.
+    pub late_writes: u64,
+}
+
+/// A value of the first key column, when the key is scoped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub column: String,
+    pub value: String,
+    pub rows: u64,
+}
+
+/// Everything a scan produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Findings {
+    /// The time staleness was judged against.
+    pub as_of: DateTime<Utc>,
+    pub key_columns: Vec<String>,
+    pub primary_key: Vec<String>,
+    pub payload_columns: Vec<String>,
+    pub totals: Totals,
+    /// One entry per class, every class present.
+    pub summary: BTreeMap<Class, ClassSummary>,
+    pub window: Option<Window>,
+    /// Primary keys of rows whose JSON payload did not parse (first 50).
+    pub non_json_rows: Vec<Vec<String>>,
+    pub findings: Vec<Finding>,
+}
+
+impl Findings {
+    /// Findings of one class, in report order.
+    pub fn of(&self, class: Class) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.class == class)
+    }
+
+    pub fn summary_of(&self, class: Class) -> ClassSummary {
+        self.summary.get(&class).copied().unwrap_or_default()
+    }
+}
+
+/// Human form of a key: its values joined with `/`.
+pub fn key_text(key: &Option<Key>) -> String {
+    match key {
+        Some(k) => k.join("/"),
+        None => "NULL".to_string(),
+    }
+}

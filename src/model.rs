@@ -1,0 +1,328 @@
+//! The rows a source hands to the scan, in one representation for every source.
+//!
+//! In: cells read as text (every source casts its columns to text, so SQLite, a
+//! server and a Parquet file look alike). Out: [`ResultRow`] and [`LogEntry`] values
+//! with keys, statuses and timestamps interpreted according to the spec.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::spec::{AuditSpec, LogSpec, Status};
+
+/// An idempotency key: one value per key column, none of them NULL.
+pub type Key = Vec<String>;
+
+/// One row of the results table, projected onto the spec's columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    /// Primary key values, as text, in the spec's column order.
+    pub pk: Vec<String>,
+    /// `None` when any key column is NULL: such rows are never grouped.
+    pub key: Option<Key>,
+    pub attempt: Option<String>,
+    pub written_at: Option<DateTime<Utc>>,
+    /// Payload values, as text, in the order of [`Dataset::payload_columns`].
+    pub payload: Vec<Option<String>>,
+}
+
+/// One row of the idempotency log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub key: Option<Key>,
+    pub attempt: Option<String>,
+    pub status: Status,
+    /// The status exactly as stored, for reports.
+    pub raw_status: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Everything a scan reads from a source.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// Names of the payload columns, in the order of [`ResultRow::payload`].
+    pub payload_columns: Vec<String>,
+    /// For each payload column: does the spec declare it JSON?
+    pub json_columns: Vec<bool>,
+    pub results: Vec<ResultRow>,
+    pub log: Vec<LogEntry>,
+}
+
+/// Where a source describes itself in reports. Never holds a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// `sqlite`, `postgres`, `mysql`, `csv`, `parquet` or `ndjson`.
+    pub kind: String,
+    /// URL with the password removed, or the results file path.
+    pub location: String,
+    /// Results table name, or results file.
+    pub results: String,
+    /// Log table name, or log file.
+    pub log: String,
+}
+
+/// The order in which a source must deliver result columns, and how to turn the
+/// cells back into a [`ResultRow`].
+#[derive(Debug, Clone)]
+pub struct ResultProjection {
+    /// Column names to read, in order.
+    pub columns: Vec<String>,
+    /// For error messages: which spec field asked for each column.
+    pub fields: Vec<String>,
+    pk: usize,
+    key: usize,
+    attempt: bool,
+    timestamp: bool,
+    table: String,
+}
+
+impl ResultProjection {
+    /// Builds the projection; `payload` is the resolved list of payload columns.
+    pub fn new(spec: &AuditSpec, payload: &[String]) -> ResultProjection {
+        let r = &spec.results;
+        let mut columns = Vec::new();
+        let mut fields = Vec::new();
+        let mut push = |c: &String, f: &str| {
+            columns.push(c.clone());
+            fields.push(f.to_string());
+        };
+        r.primary_key
+            .iter()
+            .for_each(|c| push(c, "results.primary_key"));
+        r.key.iter().for_each(|c| push(c, "results.key"));
+        r.attempt.iter().for_each(|c| push(c, "results.attempt"));
+        r.timestamp
+            .iter()
+            .for_each(|c| push(c, "results.timestamp"));
+        payload.iter().for_each(|c| push(c, "results.payload"));
+        ResultProjection {
+            columns,
+            fields,
+            pk: r.primary_key.len(),
+            key: r.key.len(),
+            attempt: r.attempt.is_some(),
+            timestamp: r.timestamp.is_some(),
+            table: r.table.clone(),
+        }
+    }
+
+    /// Turns one row of cells (in [`Self::columns`] order) into a [`ResultRow`].
+    pub fn row(&self, mut cells: Vec<Option<String>>) -> Result<ResultRow, Error> {
+        let payload =
+            cells.split_off(self.pk + self.key + self.attempt as usize + self.timestamp as usize);
+        let mut cells = cells.into_iter();
+        let pk: Vec<String> = cells
+            .by_ref()
+            .take(self.pk)
+            .map(|c| c.unwrap_or_else(|| "NULL".to_string()))
+            .collect();
+        let key: Vec<Option<String>> = cells.by_ref().take(self.key).collect();
+        let key = key.into_iter().collect::<Option<Vec<String>>>();
+        let attempt = if self.attempt {
+            cells.next().flatten()
+        } else {
+            None
+        };
+        let written_at = if self.timestamp {
+            let column = &self.columns[self.pk + self.key + self.attempt as usize];
+            match cells.next().flatten() {
+                Some(v) => Some(parse_timestamp(&v).ok_or_else(|| Error::BadTimestamp {
+                    table: self.table.clone(),
+                    column: column.clone(),
+                    value: v.clone(),
+                    row: pk.join(","),
+                })?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok(ResultRow {
+            pk,
+            key,
+            attempt,
+            written_at,
+            payload,
+        })
+    }
+}
+
+/// The column order for the log, and how to turn cells into a [`LogEntry`].
+#[derive(Debug, Clone)]
+pub struct LogProjection {
+    pub columns: Vec<String>,
+    pub fields: Vec<String>,
+    spec: LogSpec,
+}
+
+impl LogProjection {
+    pub fn new(spec: &AuditSpec) -> LogProjection {
+        let l = &spec.log;
+        let mut columns = Vec::new();
+        let mut fields = Vec::new();
+        for c in &l.key {
+            columns.push(c.clone());
+            fields.push("log.key".to_string());
+        }
+        for (c, f) in [
+            (l.attempt.as_ref(), "log.attempt"),
+            (Some(&l.status), "log.status"),
+            (Some(&l.created_at), "log.created_at"),
+            (l.updated_at.as_ref(), "log.updated_at"),
+        ] {
+            if let Some(c) = c {
+                columns.push(c.clone());
+                fields.push(f.to_string());
+            }
+        }
+        LogProjection {
+            columns,
+            fields,
+            spec: l.clone(),
+        }
+    }
+
+    /// Turns one row of cells (in [`Self::columns`] order) into a [`LogEntry`].
+    pub fn entry(&self, cells: Vec<Option<String>>) -> Result<LogEntry, Error> {
+        let l = &self.spec;
+        let mut cells = cells.into_iter();
+        let key: Vec<Option<String>> = cells.by_ref().take(l.key.len()).collect();
+        let key = key.into_iter().collect::<Option<Vec<String>>>();
+        let attempt = if l.attempt.is_some() {
+            cells.next().flatten()
+        } else {
+            None
+        };
+        let raw_status = cells.next().flatten().unwrap_or_default();
+        let row = || {
+            format!(
+                "key {}, attempt {}",
+                key.as_ref()
+                    .map(|k| k.join("/"))
+                    .unwrap_or_else(|| "NULL".into()),
+                attempt.as_deref().unwrap_or("NULL")
+            )
+        };
+        let time = |value: Option<String>, column: &str| -> Result<_, Error> {
+            match value {
+                None => Ok(None),
+                Some(v) => parse_timestamp(&v)
+                    .map(Some)
+                    .ok_or_else(|| Error::BadTimestamp {
+                        table: l.table.clone(),
+                        column: column.to_string(),
+                        value: v.clone(),
+                        row: row(),
+                    }),
+            }
+        };
+        let created_at = time(cells.next().flatten(), &l.created_at)?;
+        let updated_at = match &l.updated_at {
+            Some(c) => time(cells.next().flatten(), c)?,
+            None => None,
+        };
+        Ok(LogEntry {
+            status: l.statuses.classify(&raw_status),
+            key,
+            attempt,
+            raw_status,
+            created_at,
+            updated_at,
+        })
+    }
+}
+
+/// Reads a timestamp the way databases and exports write them: RFC 3339, or a
+/// naive `YYYY-MM-DD HH:MM:SS[.fff]` (with `T` or a space) taken as UTC, optionally
+/// followed by a `+HH` / `+HH:MM` offset as PostgreSQL prints it, or whole seconds
+/// since the Unix epoch.
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        if let Ok(d) = DateTime::parse_from_str(t, fmt) {
+            return Some(d.with_timezone(&Utc));
+        }
+    }
+    let naive = t.strip_suffix(" UTC").unwrap_or(t);
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(naive, fmt) {
+            return Some(Utc.from_utc_datetime(&d));
+        }
+    }
+    if let Ok(secs) = t.parse::<i64>() {
+        return DateTime::from_timestamp(secs, 0);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_common_database_renderings_are_read_as_utc() {
+        let want = Utc.with_ymd_and_hms(2026, 10, 14, 14, 2, 10).unwrap();
+        for text in [
+            "2026-10-14T14:02:10Z",
+            "2026-10-14 14:02:10",
+            "2026-10-14T14:02:10",
+            "2026-10-14 14:02:10.000",
+            "2026-10-14 14:02:10+00",
+            "2026-10-14 16:02:10+02:00",
+            "1791986530",
+        ] {
+            assert_eq!(parse_timestamp(text), Some(want), "{text}");
+        }
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
+
+    #[test]
+    fn a_null_key_column_makes_the_whole_key_null() {
+        let spec = AuditSpec::parse(
+            "[results]\nkey=[\"op\",\"k\"]\n[log]\nkey=[\"op\",\"k\"]\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let p = ResultProjection::new(&spec, &["payload".to_string()]);
+        let cells = vec![
+            Some("1".into()),
+            Some("summarize".into()),
+            None,
+            Some("a1".into()),
+            Some("2026-10-14 14:02:10".into()),
+            Some("{}".into()),
+        ];
+        let row = p.row(cells).unwrap();
+        assert_eq!(row.key, None);
+        assert_eq!(row.pk, vec!["1"]);
+        assert_eq!(row.payload, vec![Some("{}".to_string())]);
+    }
+
+    #[test]
+    fn an_unreadable_timestamp_names_table_column_and_row() {
+        let spec = AuditSpec::default();
+        let p = ResultProjection::new(&spec, &["payload".to_string()]);
+        let cells = vec![
+            Some("7".into()),
+            Some("k".into()),
+            Some("a1".into()),
+            Some("last tuesday".into()),
+            Some("{}".into()),
+        ];
+        let err = p.row(cells).unwrap_err().to_string();
+        assert!(
+            err.contains("results.created_at")
+                && err.contains("last tuesday")
+                && err.contains("row 7"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! Reports: one [`Report`] value, rendered in the format people or machines need.
+//!
+//! In: [`Findings`] plus the header every report carries (source, spec, time, tool
+//! version). Out: text in one of the [`Format`]s. The JSON form of [`Report`] is the
+//! machine contract, versioned by [`FORMAT_VERSION`] and described in the README.
+
+mod csv;
+mod markdown;
+mod table;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::findings::{Class, Findings, Window};
+use crate::model::SourceInfo;
+use crate::scan::{fmt_time, human};
+
+/// Version of the JSON report layout. Bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Summary, window and groups as terminal tables (the default).
+    Table,
+    /// The machine contract: one JSON object.
+    Json,
+    /// One line per group member (result row or log row).
+    Csv,
+    /// For tickets and postmortems.
+    Markdown,
+}
+
+/// Everything a report says: a header plus the findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub source: SourceInfo,
+    /// Path of the spec the scan used.
+    pub spec: String,
+    /// Wall-clock time of the scan, in seconds.
+    pub scan_seconds: f64,
+    #[serde(flatten)]
+    pub findings: Findings,
+}
+
+/// Options that shape human-readable reports.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Most groups listed per class in table and Markdown reports; 0 lists all.
+    pub limit: usize,
+}
+
+impl Report {
+    /// Renders the report.
+    pub fn render(&self, format: Format, opts: RenderOptions) -> String {
+        match format {
+            Format::Table => table::render(self, opts),
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(self).expect("a report always serialises");
+                s.push('\n');
+                s
+            }
+            Format::Csv => csv::render(self),
+            Format::Markdown => markdown::render(self, opts),
+        }
+    }
+
+    /// Total findings of the given class.
+    pub fn groups(&self, class: Class) -> u64 {
+        self.findings.summary_of(class).groups
+    }
+}
+
+/// The one sentence that tells where duplicates concentrate.
+pub fn window_sentence(w: &Window) -> String {
+    let same_day = w.start.date_naive() == w.end.date_naive();
+    let end = if same_day {
+        w.end.format("%H:%M UTC").to_string()
+    } else {
+        fmt_time(Some(w.end))
+    };
+    let mut s = format!(
+        "{} of {} surplus rows were written between {} and {} ({})",
+        w.surplus_rows,
+        w.surplus_rows_total,
+        w.start.format("%Y-%m-%d %H:%M"),
+        end,
+        human(w.end - w.start)
+    );
+    if w.late_writes > 0 {
+        s.push_str(&format!(
+            "; {} of them by attempts the log marks FAILED (late writes)",
+            w.late_writes
+        ));
+    }
+    if let Some(scope) = &w.scope {
+        s.push_str(&format!(
+            "; {} of them with {} = {}",
+            scope.rows, scope.column, scope.value
+        ));
+    }
+    s.push('.');
+    s
+}
+
+/// The header line every human-readable report starts with.
+pub fn header_lines(r: &Report) -> Vec<String> {
+    vec![
+        format!(
+            "dupaudit {} scan of {} (results: {}, log: {})",
+            r.tool_version, r.source.location, r.source.results, r.source.log
+        ),
+        format!(
+            "spec {} · generated {} · staleness judged as of {} · took {:.2}s",
+            r.spec,
+            fmt_time(Some(r.generated_at)),
+            fmt_time(Some(r.findings.as_of)),
+            r.scan_seconds
+        ),
+    ]
+}
+
+/// The totals line.
+pub fn totals_line(f: &Findings) -> String {
+    let t = &f.totals;
+    format!(
+        "{} result rows · {} log rows · {} keys · {} NULL-key rows · {} non-JSON payloads · {} unknown statuses",
+        t.result_rows, t.log_rows, t.keys, t.null_key_rows, t.non_json_payloads, t.unknown_statuses
+    )
+}
+
+/// Short description of a row for tables: `pk (attempt STATUS, time)`.
+pub fn row_brief(r: &crate::findings::RowRef) -> String {
+    let status = r
+        .attempt_status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "not in log".into());
+    format!(
+        "{} (attempt {} {}, {})",
+        r.pk.join(","),
+        r.attempt.as_deref().unwrap_or("-"),
+        status,
+        r.written_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| "-".into())
+    )
+}

@@ -1,0 +1,895 @@
+//! The scan: classify every key of a [`Dataset`] into the classes of DESIGN.md.
+//!
+//! In: a dataset (result rows and log entries, already read from a source), the spec
+//! and the time staleness is judged against. Out: [`Findings`]. Pure: reads nothing,
+//! writes nothing, so every source gets exactly the same semantics.
+//!
+//! Steps:
+//! 1. Canonicalise every payload and look up each row's attempt in the log.
+//! 2. Group rows by key; a key with several rows is `exact` when all canonical
+//!    payloads are equal and `conflict` otherwise. NULL keys are never grouped.
+//! 3. Group rows by canonical payload across keys: `cross-key`.
+//! 4. Rows whose attempt is FAILED: `late-write`; rows with no log row: `orphan-result`.
+//! 5. Log checks: `multi-complete`, `stale-processing`, `missing-result`.
+//! 6. Totals, per-class summary and the time window where duplicates concentrate.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::canonical::{diff, Canonicalizer, PayloadHash};
+use crate::findings::{
+    AttemptRef, Class, ClassSummary, Finding, Findings, RowRef, Scope, Totals, Window,
+};
+use crate::model::{Dataset, Key, LogEntry, ResultRow};
+use crate::spec::{AuditSpec, Status};
+
+/// Gaps longer than this between consecutive duplicates split them into separate
+/// bursts when looking for the window where they concentrate.
+const BURST_GAP: Duration = Duration::hours(1);
+
+/// Most rows listed as non-JSON in a report; the total is always exact.
+const NON_JSON_LISTED: usize = 50;
+
+/// Runs every check over `data`.
+pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings {
+    let canon = Canonicalizer::new(data.json_columns.clone(), &spec.results.ignore_fields);
+    let with_attempt = spec.results.attempt.is_some();
+
+    // 1. Canonical payloads and attempt lookups.
+    let log = LogIndex::new(&data.log, with_attempt);
+    let canonical: Vec<_> = data
+        .results
+        .iter()
+        .map(|r| canon.canonicalize(&r.payload))
+        .collect();
+    let hashes: Vec<PayloadHash> = canonical.iter().map(|c| c.hash).collect();
+    let non_json: Vec<usize> = (0..canonical.len())
+        .filter(|&i| canonical[i].non_json)
+        .collect();
+    let row_ref = |i: usize| -> RowRef {
+        let r = &data.results[i];
+        RowRef {
+            pk: r.pk.clone(),
+            key: r.key.clone(),
+            attempt: r.attempt.clone(),
+            written_at: r.written_at,
+            payload_hash: hashes[i].to_string(),
+            attempt_status: log.attempt_of(r).map(|e| e.status),
+        }
+    };
+
+    let mut findings = Vec::new();
+
+    // 2. Duplicate keys.
+    let mut by_key: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
+    for (i, r) in data.results.iter().enumerate() {
+        if let Some(k) = &r.key {
+            by_key.entry(k).or_default().push(i);
+        }
+    }
+    for rows in by_key.values_mut() {
+        rows.sort_by(|&a, &b| order(&data.results[a], &data.results[b]));
+    }
+    let mut surplus_times: Vec<(DateTime<Utc>, usize)> = Vec::new();
+    for (key, rows) in &by_key {
+        if rows.len() < 2 {
+            continue;
+        }
+        rows[1..]
+            .iter()
+            .filter_map(|&i| data.results[i].written_at.map(|t| (t, i)))
+            .for_each(|x| surplus_times.push(x));
+        let mut variants: Vec<PayloadHash> = Vec::new();
+        for &i in rows {
+            if !variants.contains(&hashes[i]) {
+                variants.push(hashes[i]);
+            }
+        }
+        let late = rows
+            .iter()
+            .filter(|&&i| {
+                log.attempt_of(&data.results[i]).map(|e| e.status) == Some(Status::Failed)
+            })
+            .count();
+        let late_note = match late {
+            0 => String::new(),
+            n => format!("; {n} written by an attempt the log marks FAILED"),
+        };
+        if variants.len() == 1 {
+            findings.push(Finding {
+                class: Class::Exact,
+                key: Some((*key).clone()),
+                payload_hash: Some(variants[0].to_string()),
+                surplus_rows: rows.len() as u64 - 1,
+                rows: rows.iter().map(|&i| row_ref(i)).collect(),
+                attempts: log.attempts_of(key),
+                payload_diff: Vec::new(),
+                note: format!("{} identical rows{late_note}", rows.len()),
+            });
+        } else {
+            let first = rows[0];
+            let other = *rows
+                .iter()
+                .find(|&&i| hashes[i] != hashes[first])
+                .expect("two variants");
+            let show =
+                |i: usize| canon.display_value(&data.payload_columns, &data.results[i].payload);
+            findings.push(Finding {
+                class: Class::Conflict,
+                key: Some((*key).clone()),
+                payload_hash: None,
+                surplus_rows: rows.len() as u64 - 1,
+                rows: rows.iter().map(|&i| row_ref(i)).collect(),
+                attempts: log.attempts_of(key),
+                payload_diff: diff(&show(first), &show(other)),
+                note: format!(
+                    "{} rows with {} different payloads{late_note}",
+                    rows.len(),
+                    variants.len()
+                ),
+            });
+        }
+    }
+
+    // 3. The same payload under different keys.
+    if spec.scan.cross_key {
+        let mut by_hash: HashMap<PayloadHash, Vec<usize>> = HashMap::new();
+        for (i, r) in data.results.iter().enumerate() {
+            if r.key.is_some() {
+                by_hash.entry(hashes[i]).or_default().push(i);
+            }
+        }
+        for (hash, mut rows) in by_hash {
+            let keys: HashSet<&Key> = rows
+                .iter()
+                .filter_map(|&i| data.results[i].key.as_ref())
+                .collect();
+            if keys.len() < 2 {
+                continue;
+            }
+            rows.sort_by(|&a, &b| order(&data.results[a], &data.results[b]));
+            let first_key = data.results[rows[0]].key.clone();
+            let surplus = rows
+                .iter()
+                .filter(|&&i| data.results[i].key != first_key)
+                .count();
+            findings.push(Finding {
+                class: Class::CrossKey,
+                key: None,
+                payload_hash: Some(hash.to_string()),
+                surplus_rows: surplus as u64,
+                note: format!("the same payload under {} keys", keys.len()),
+                rows: rows.iter().map(|&i| row_ref(i)).collect(),
+                attempts: Vec::new(),
+                payload_diff: Vec::new(),
+            });
+        }
+    }
+
+    // 4. Rows judged against the log.
+    let mut late_by_key: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
+    for (i, r) in data.results.iter().enumerate() {
+        let Some(key) = &r.key else {
+            findings.push(Finding {
+                class: Class::NullKey,
+                key: None,
+                payload_hash: None,
+                surplus_rows: 0,
+                rows: vec![row_ref(i)],
+                attempts: Vec::new(),
+                payload_diff: Vec::new(),
+                note: "key is NULL: counted, never grouped".into(),
+            });
+            continue;
+        };
+        match log.attempt_of(r) {
+            None => findings.push(Finding {
+                class: Class::OrphanResult,
+                key: Some(key.clone()),
+                payload_hash: None,
+                surplus_rows: 0,
+                rows: vec![row_ref(i)],
+                attempts: log.attempts_of(key),
+                payload_diff: Vec::new(),
+                note: if with_attempt && log.has_key(key) {
+                    format!(
+                        "attempt {} is not in the log",
+                        r.attempt.as_deref().unwrap_or("NULL")
+                    )
+                } else {
+                    "the key is not in the log".into()
+                },
+            }),
+            Some(e) if e.status == Status::Failed => late_by_key.entry(key).or_default().push(i),
+            Some(_) => {}
+        }
+    }
+    for (key, late) in late_by_key {
+        let all = by_key.get(key).map_or(0, Vec::len);
+        let notes: Vec<String> = late
+            .iter()
+            .map(|&i| late_note(&data.results[i], log.attempt_of(&data.results[i])))
+            .collect();
+        findings.push(Finding {
+            class: Class::LateWrite,
+            key: Some(key.clone()),
+            payload_hash: None,
+            surplus_rows: late.len().min(all.saturating_sub(1)) as u64,
+            rows: late.iter().map(|&i| row_ref(i)).collect(),
+            attempts: log.attempts_of(key),
+            payload_diff: Vec::new(),
+            note: notes.join("; "),
+        });
+    }
+
+    // 5. Log checks.
+    let result_attempts: HashSet<(&Key, Option<&str>)> = data
+        .results
+        .iter()
+        .filter_map(|r| {
+            r.key.as_ref().map(|k| {
+                (
+                    k,
+                    if with_attempt {
+                        r.attempt.as_deref()
+                    } else {
+                        None
+                    },
+                )
+            })
+        })
+        .collect();
+    for (key, entries) in &log.by_key {
+        let completed: Vec<&LogEntry> = entries
+            .iter()
+            .copied()
+            .filter(|e| e.status == Status::Completed)
+            .collect();
+        if completed.len() > 1 {
+            findings.push(Finding {
+                class: Class::MultiComplete,
+                key: Some((*key).clone()),
+                payload_hash: None,
+                surplus_rows: 0,
+                rows: by_key
+                    .get(key)
+                    .map(|rs| rs.iter().map(|&i| row_ref(i)).collect())
+                    .unwrap_or_default(),
+                attempts: completed.iter().map(|e| attempt_ref(e)).collect(),
+                payload_diff: Vec::new(),
+                note: format!("{} attempts COMPLETED", completed.len()),
+            });
+        }
+        for e in entries {
+            let last = e.updated_at.or(e.created_at);
+            match e.status {
+                Status::Processing => {
+                    if let Some(age) = last.map(|t| as_of - t) {
+                        let lease = Duration::from_std(spec.log.lease).unwrap_or(Duration::MAX);
+                        if age > lease {
+                            findings.push(log_finding(
+                                Class::StaleProcessing,
+                                key,
+                                e,
+                                format!(
+                                    "PROCESSING since {}, {} past the {} lease",
+                                    fmt_time(last),
+                                    human(age - lease),
+                                    humantime::format_duration(spec.log.lease)
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Status::Completed => {
+                    let attempt = if with_attempt {
+                        e.attempt.as_deref()
+                    } else {
+                        None
+                    };
+                    if !result_attempts.contains(&(*key, attempt)) {
+                        findings.push(log_finding(
+                            Class::MissingResult,
+                            key,
+                            e,
+                            format!(
+                                "attempt {} COMPLETED at {} but wrote no result row",
+                                e.attempt.as_deref().unwrap_or("-"),
+                                fmt_time(last)
+                            ),
+                        ));
+                    }
+                }
+                Status::Failed | Status::Unknown => {}
+            }
+        }
+    }
+
+    findings.sort_by(|a, b| {
+        (
+            a.class,
+            &a.key,
+            a.rows.first().map(|r| &r.pk),
+            a.attempts.first().map(|e| &e.attempt),
+        )
+            .cmp(&(
+                b.class,
+                &b.key,
+                b.rows.first().map(|r| &r.pk),
+                b.attempts.first().map(|e| &e.attempt),
+            ))
+    });
+
+    // 6. Totals, summary and window.
+    let mut summary: BTreeMap<Class, ClassSummary> = Class::ALL
+        .iter()
+        .map(|&c| (c, ClassSummary::default()))
+        .collect();
+    for f in &findings {
+        let s = summary.get_mut(&f.class).expect("every class present");
+        s.groups += 1;
+        s.rows += match f.class {
+            Class::MultiComplete | Class::StaleProcessing | Class::MissingResult => {
+                f.attempts.len()
+            }
+            _ => f.rows.len(),
+        } as u64;
+        s.surplus_rows += f.surplus_rows;
+    }
+    let totals = Totals {
+        result_rows: data.results.len() as u64,
+        log_rows: data.log.len() as u64,
+        keys: by_key.len() as u64,
+        null_key_rows: data.results.iter().filter(|r| r.key.is_none()).count() as u64,
+        non_json_payloads: non_json.len() as u64,
+        unknown_statuses: data
+            .log
+            .iter()
+            .filter(|e| e.status == Status::Unknown)
+            .count() as u64,
+    };
+    let window = concentration(&mut surplus_times, |i| {
+        let r = &data.results[i];
+        let late = log.attempt_of(r).map(|e| e.status) == Some(Status::Failed);
+        let scope = if spec.results.key.len() > 1 {
+            r.key.as_ref().map(|k| k[0].clone())
+        } else {
+            None
+        };
+        (late, scope)
+    })
+    .map(|mut w| {
+        if let Some(s) = &mut w.scope {
+            s.column = spec.results.key[0].clone();
+        }
+        w
+    });
+    Findings {
+        as_of,
+        key_columns: spec.results.key.clone(),
+        primary_key: spec.results.primary_key.clone(),
+        payload_columns: data.payload_columns.clone(),
+        totals,
+        summary,
+        window,
+        non_json_rows: non_json
+            .iter()
+            .take(NON_JSON_LISTED)
+            .map(|&i| data.results[i].pk.clone())
+            .collect(),
+        findings,
+    }
+}
+
+/// Result rows in time order; rows without a timestamp last; ties by primary key.
+fn order(a: &ResultRow, b: &ResultRow) -> std::cmp::Ordering {
+    (a.written_at.is_none(), a.written_at, &a.pk).cmp(&(
+        b.written_at.is_none(),
+        b.written_at,
+        &b.pk,
+    ))
+}
+
+/// The log, indexed by key and by (key, attempt). When the log holds several rows
+/// for one attempt, the most recently updated one wins.
+struct LogIndex<'a> {
+    by_key: BTreeMap<&'a Key, Vec<&'a LogEntry>>,
+    by_attempt: HashMap<(&'a Key, Option<&'a str>), &'a LogEntry>,
+    with_attempt: bool,
+}
+
+impl<'a> LogIndex<'a> {
+    fn new(log: &'a [LogEntry], with_attempt: bool) -> LogIndex<'a> {
+        let mut by_key: BTreeMap<&Key, Vec<&LogEntry>> = BTreeMap::new();
+        let mut by_attempt: HashMap<(&Key, Option<&str>), &LogEntry> = HashMap::new();
+        for e in log {
+            let Some(key) = &e.key else { continue };
+            by_key.entry(key).or_default().push(e);
+            let attempt = if with_attempt {
+                e.attempt.as_deref()
+            } else {
+                None
+            };
+            let slot = by_attempt.entry((key, attempt)).or_insert(e);
+            if e.updated_at.or(e.created_at) > slot.updated_at.or(slot.created_at) {
+                *slot = e;
+            }
+        }
+        for entries in by_key.values_mut() {
+            entries.sort_by(|a, b| (a.created_at, &a.attempt).cmp(&(b.created_at, &b.attempt)));
+        }
+        LogIndex {
+            by_key,
+            by_attempt,
+            with_attempt,
+        }
+    }
+
+    /// The log row of the attempt that wrote `row`. Without attempt columns, the
+    /// key's latest log row stands for it.
+    fn attempt_of(&self, row: &ResultRow) -> Option<&'a LogEntry> {
+        let key = row.key.as_ref()?;
+        let attempt = if self.with_attempt {
+            row.attempt.as_deref()
+        } else {
+            None
+        };
+        self.by_attempt.get(&(key, attempt)).copied()
+    }
+
+    fn has_key(&self, key: &Key) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    fn attempts_of(&self, key: &Key) -> Vec<AttemptRef> {
+        self.by_key
+            .get(key)
+            .map(|es| es.iter().map(|e| attempt_ref(e)).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn attempt_ref(e: &LogEntry) -> AttemptRef {
+    AttemptRef {
+        attempt: e.attempt.clone(),
+        status: e.status,
+        raw_status: e.raw_status.clone(),
+        created_at: e.created_at,
+        updated_at: e.updated_at,
+    }
+}
+
+fn log_finding(class: Class, key: &Key, e: &LogEntry, note: String) -> Finding {
+    Finding {
+        class,
+        key: Some(key.clone()),
+        payload_hash: None,
+        surplus_rows: 0,
+        rows: Vec::new(),
+        attempts: vec![attempt_ref(e)],
+        payload_diff: Vec::new(),
+        note,
+    }
+}
+
+fn late_note(row: &ResultRow, entry: Option<&LogEntry>) -> String {
+    let failed_at = entry.and_then(|e| e.updated_at.or(e.created_at));
+    let attempt = row.attempt.as_deref().unwrap_or("-");
+    let pk = row.pk.join(",");
+    match (row.written_at, failed_at) {
+        (Some(w), Some(f)) if w > f => format!(
+            "row {pk} written at {} by attempt {attempt}, {} after it was marked FAILED at {}",
+            fmt_time(Some(w)),
+            human(w - f),
+            fmt_time(Some(f))
+        ),
+        _ => format!("row {pk} was written by attempt {attempt}, which the log marks FAILED"),
+    }
+}
+
+/// `2026-10-14 14:02:10 UTC`, or `-` when unknown.
+pub fn fmt_time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A duration rounded to seconds, in humantime form (`3h 2m 5s`).
+pub fn human(d: Duration) -> String {
+    let secs = d.num_seconds().max(0) as u64;
+    humantime::format_duration(std::time::Duration::from_secs(secs)).to_string()
+}
+
+/// Finds the burst holding the most surplus rows. Consecutive surplus rows less than
+/// [`BURST_GAP`] apart belong to one burst. `describe` tells, for a row index,
+/// whether it is a late write and its key scope.
+fn concentration(
+    times: &mut [(DateTime<Utc>, usize)],
+    describe: impl Fn(usize) -> (bool, Option<String>),
+) -> Option<Window> {
+    if times.is_empty() {
+        return None;
+    }
+    times.sort();
+    let mut best = (0usize, 0usize);
+    let mut start = 0;
+    for i in 1..=times.len() {
+        if i == times.len() || times[i].0 - times[i - 1].0 > BURST_GAP {
+            if i - start > best.1 - best.0 {
+                best = (start, i);
+            }
+            start = i;
+        }
+    }
+    let burst = &times[best.0..best.1];
+    let mut late_writes = 0;
+    let mut scopes: BTreeMap<String, u64> = BTreeMap::new();
+    for &(_, i) in burst {
+        let (late, scope) = describe(i);
+        late_writes += late as u64;
+        if let Some(s) = scope {
+            *scopes.entry(s).or_default() += 1;
+        }
+    }
+    let scope = scopes
+        .into_iter()
+        .max_by_key(|(v, n)| (*n, std::cmp::Reverse(v.clone())))
+        .map(|(value, rows)| Scope {
+            column: String::new(),
+            value,
+            rows,
+        });
+    Some(Window {
+        start: burst[0].0,
+        end: burst[burst.len() - 1].0,
+        surplus_rows: burst.len() as u64,
+        surplus_rows_total: times.len() as u64,
+        scope,
+        late_writes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(min: i64) -> Option<DateTime<Utc>> {
+        Some(Utc.with_ymd_and_hms(2026, 10, 14, 14, 0, 0).unwrap() + Duration::minutes(min))
+    }
+
+    fn row(pk: &str, key: Option<&str>, attempt: &str, min: i64, payload: &str) -> ResultRow {
+        ResultRow {
+            pk: vec![pk.into()],
+            key: key.map(|k| vec![k.to_string()]),
+            attempt: Some(attempt.into()),
+            written_at: t(min),
+            payload: vec![Some(payload.into())],
+        }
+    }
+
+    fn entry(key: &str, attempt: &str, status: Status, min: i64) -> LogEntry {
+        LogEntry {
+            key: Some(vec![key.into()]),
+            attempt: Some(attempt.into()),
+            status,
+            raw_status: status.to_string(),
+            created_at: t(min),
+            updated_at: t(min + 1),
+        }
+    }
+
+    fn run(results: Vec<ResultRow>, log: Vec<LogEntry>) -> Findings {
+        let mut spec = AuditSpec::default();
+        spec.results.ignore_fields = vec!["latency_ms".into()];
+        let data = Dataset {
+            payload_columns: vec!["payload".into()],
+            json_columns: vec![true],
+            results,
+            log,
+        };
+        scan(&data, &spec, t(600).unwrap())
+    }
+
+    fn classes(f: &Findings) -> Vec<Class> {
+        f.findings.iter().map(|f| f.class).collect()
+    }
+
+    #[test]
+    fn same_key_same_payload_is_one_exact_group_with_one_surplus_row() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a1", 0, r#"{"v":1}"#),
+                row("2", Some("k"), "a1", 1, r#"{ "v" : 1 }"#),
+            ],
+            vec![entry("k", "a1", Status::Completed, 0)],
+        );
+        assert_eq!(classes(&f), [Class::Exact]);
+        assert_eq!(
+            f.summary_of(Class::Exact),
+            ClassSummary {
+                groups: 1,
+                rows: 2,
+                surplus_rows: 1
+            }
+        );
+    }
+
+    #[test]
+    fn same_key_different_payload_is_a_conflict_with_a_diff() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a1", 0, r#"{"s":"A"}"#),
+                row("2", Some("k"), "a2", 1, r#"{"s":"B"}"#),
+            ],
+            vec![
+                entry("k", "a1", Status::Completed, 0),
+                entry("k", "a2", Status::Completed, 0),
+            ],
+        );
+        let c: Vec<&Finding> = f.of(Class::Conflict).collect();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].payload_diff[0].path, "payload.s");
+        assert_eq!(f.summary_of(Class::Exact).groups, 0);
+    }
+
+    #[test]
+    fn volatile_field_difference_is_still_exact() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a1", 0, r#"{"v":1,"latency_ms":30}"#),
+                row("2", Some("k"), "a1", 1, r#"{"latency_ms":9000,"v":1}"#),
+            ],
+            vec![entry("k", "a1", Status::Completed, 0)],
+        );
+        assert_eq!(classes(&f), [Class::Exact]);
+    }
+
+    #[test]
+    fn same_payload_under_two_keys_is_cross_key_and_nothing_else() {
+        let f = run(
+            vec![
+                row("1", Some("k1"), "a1", 0, r#"{"v":1}"#),
+                row("2", Some("k2"), "a1", 1, r#"{"v":1}"#),
+            ],
+            vec![
+                entry("k1", "a1", Status::Completed, 0),
+                entry("k2", "a1", Status::Completed, 0),
+            ],
+        );
+        assert_eq!(classes(&f), [Class::CrossKey]);
+        assert_eq!(f.summary_of(Class::CrossKey).surplus_rows, 1);
+    }
+
+    #[test]
+    fn cross_key_is_skipped_when_the_spec_turns_it_off() {
+        let mut spec = AuditSpec::default();
+        spec.scan.cross_key = false;
+        let data = Dataset {
+            payload_columns: vec!["payload".into()],
+            json_columns: vec![true],
+            results: vec![
+                row("1", Some("k1"), "a1", 0, "{}"),
+                row("2", Some("k2"), "a1", 1, "{}"),
+            ],
+            log: vec![
+                entry("k1", "a1", Status::Completed, 0),
+                entry("k2", "a1", Status::Completed, 0),
+            ],
+        };
+        assert!(scan(&data, &spec, t(60).unwrap()).findings.is_empty());
+    }
+
+    #[test]
+    fn row_of_a_failed_attempt_is_a_late_write_and_its_copy_is_exact() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a2", 2, r#"{"v":1}"#),
+                row("2", Some("k"), "a1", 3, r#"{"v":1}"#),
+            ],
+            vec![
+                entry("k", "a1", Status::Failed, 0),
+                entry("k", "a2", Status::Completed, 1),
+            ],
+        );
+        assert_eq!(classes(&f), [Class::Exact, Class::LateWrite]);
+        let late = f.of(Class::LateWrite).next().unwrap();
+        assert_eq!(late.rows[0].pk, ["2"]);
+        assert_eq!(late.surplus_rows, 1);
+        assert!(
+            late.note.contains("after it was marked FAILED"),
+            "{}",
+            late.note
+        );
+        assert_eq!(f.window.as_ref().unwrap().late_writes, 1);
+    }
+
+    #[test]
+    fn a_lone_row_of_a_failed_attempt_is_a_late_write_but_not_surplus() {
+        let f = run(
+            vec![row("1", Some("k"), "a1", 3, "{}")],
+            vec![entry("k", "a1", Status::Failed, 0)],
+        );
+        assert_eq!(classes(&f), [Class::LateWrite]);
+        assert_eq!(f.summary_of(Class::LateWrite).surplus_rows, 0);
+    }
+
+    #[test]
+    fn two_completed_attempts_are_multi_complete() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a1", 0, r#"{"v":1}"#),
+                row("2", Some("k"), "a2", 1, r#"{"v":2}"#),
+            ],
+            vec![
+                entry("k", "a1", Status::Completed, 0),
+                entry("k", "a2", Status::Completed, 1),
+            ],
+        );
+        assert_eq!(classes(&f), [Class::Conflict, Class::MultiComplete]);
+        assert_eq!(f.summary_of(Class::MultiComplete).rows, 2);
+    }
+
+    #[test]
+    fn processing_older_than_the_lease_is_stale_and_recent_processing_is_not() {
+        // as_of is t(600); the default lease is 15 minutes.
+        let f = run(
+            Vec::new(),
+            vec![
+                entry("old", "a1", Status::Processing, 0),
+                entry("new", "a1", Status::Processing, 590),
+            ],
+        );
+        let stale: Vec<_> = f
+            .of(Class::StaleProcessing)
+            .map(|f| f.key.clone().unwrap())
+            .collect();
+        assert_eq!(stale, [vec!["old".to_string()]]);
+    }
+
+    #[test]
+    fn result_without_log_row_is_an_orphan() {
+        let f = run(
+            vec![row("1", Some("k"), "a9", 0, "{}")],
+            vec![entry("k", "a1", Status::Failed, 0)],
+        );
+        let o = f.of(Class::OrphanResult).next().unwrap();
+        assert!(o.note.contains("attempt a9"), "{}", o.note);
+    }
+
+    #[test]
+    fn completed_attempt_without_result_is_missing_result() {
+        let f = run(Vec::new(), vec![entry("k", "a1", Status::Completed, 0)]);
+        assert_eq!(classes(&f), [Class::MissingResult]);
+    }
+
+    #[test]
+    fn null_keys_are_counted_and_never_grouped_together() {
+        let f = run(
+            vec![row("1", None, "a1", 0, "{}"), row("2", None, "a1", 1, "{}")],
+            Vec::new(),
+        );
+        assert_eq!(classes(&f), [Class::NullKey, Class::NullKey]);
+        assert_eq!(f.totals.null_key_rows, 2);
+        assert_eq!(f.totals.keys, 0);
+    }
+
+    #[test]
+    fn non_json_payloads_are_compared_as_text_and_counted() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a1", 0, "timeout"),
+                row("2", Some("k"), "a1", 1, "timeout"),
+            ],
+            vec![entry("k", "a1", Status::Completed, 0)],
+        );
+        assert_eq!(classes(&f), [Class::Exact]);
+        assert_eq!(f.totals.non_json_payloads, 2);
+        assert_eq!(
+            f.non_json_rows,
+            [vec!["1".to_string()], vec!["2".to_string()]]
+        );
+    }
+
+    #[test]
+    fn window_is_the_burst_with_most_duplicates() {
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        // a burst of 5 duplicates 10 minutes apart, plus one a day later
+        for (n, min) in [0, 10, 20, 30, 40, 1440].into_iter().enumerate() {
+            let k = format!("k{n}");
+            results.push(row(&format!("{n}a"), Some(&k), "a2", min, "{}"));
+            results.push(row(&format!("{n}b"), Some(&k), "a1", min + 1, "{}"));
+            log.push(entry(&k, "a1", Status::Failed, min - 1));
+            log.push(entry(&k, "a2", Status::Completed, min));
+        }
+        let mut spec = AuditSpec::default();
+        spec.scan.cross_key = false;
+        let data = Dataset {
+            payload_columns: vec!["payload".into()],
+            json_columns: vec![true],
+            results,
+            log,
+        };
+        let w = scan(&data, &spec, t(5000).unwrap()).window.unwrap();
+        assert_eq!(
+            (w.surplus_rows, w.surplus_rows_total, w.late_writes),
+            (5, 6, 5)
+        );
+        assert_eq!((w.start, w.end), (t(1).unwrap(), t(41).unwrap()));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use std::collections::HashSet;
+
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn dataset() -> impl Strategy<Value = Dataset> {
+        let row = (
+            proptest::option::weighted(0.9, 0u8..6),
+            0u8..3,
+            0u8..3,
+            0i64..500,
+        );
+        prop::collection::vec(row, 0..40).prop_map(|rows| Dataset {
+            payload_columns: vec!["payload".into()],
+            json_columns: vec![true],
+            results: rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, (key, payload, attempt, minute))| ResultRow {
+                    pk: vec![i.to_string()],
+                    key: key.map(|k| vec![format!("k{k}")]),
+                    attempt: Some(format!("a{attempt}")),
+                    written_at: Some(
+                        Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
+                            + Duration::minutes(minute),
+                    ),
+                    payload: vec![Some(format!(r#"{{"v":{payload},"latency_ms":{minute}}}"#))],
+                })
+                .collect(),
+            log: Vec::new(),
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn every_keyed_row_beyond_the_first_of_its_key_is_surplus(data in dataset()) {
+            let mut spec = AuditSpec::default();
+            spec.results.ignore_fields = vec!["latency_ms".into()];
+            let f = scan(&data, &spec, Utc::now());
+            let keyed = data.results.iter().filter(|r| r.key.is_some()).count() as u64;
+            let keys: HashSet<_> = data.results.iter().filter_map(|r| r.key.clone()).collect();
+            let exact = f.summary_of(Class::Exact);
+            let conflict = f.summary_of(Class::Conflict);
+            prop_assert_eq!(exact.surplus_rows + conflict.surplus_rows, keyed - keys.len() as u64);
+            prop_assert_eq!(f.totals.null_key_rows, data.results.len() as u64 - keyed);
+            // each row is in at most one exact or conflict group
+            let mut seen = HashSet::new();
+            for g in f.findings.iter().filter(|g| matches!(g.class, Class::Exact | Class::Conflict)) {
+                prop_assert!(g.rows.len() >= 2);
+                for r in &g.rows {
+                    prop_assert!(seen.insert(r.pk.clone()));
+                }
+            }
+        }
+
+        #[test]
+        fn exact_groups_share_one_payload_and_conflicts_do_not(data in dataset()) {
+            let f = scan(&data, &AuditSpec { results: crate::spec::ResultsSpec { ignore_fields: vec!["latency_ms".into()], ..Default::default() }, ..Default::default() }, Utc::now());
+            for g in &f.findings {
+                let hashes: HashSet<&String> = g.rows.iter().map(|r| &r.payload_hash).collect();
+                match g.class {
+                    Class::Exact | Class::CrossKey => prop_assert_eq!(hashes.len(), 1),
+                    Class::Conflict => prop_assert!(hashes.len() >= 2),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

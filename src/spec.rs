@@ -1,0 +1,403 @@
+//! The audit spec: a TOML file that maps the user's schema onto dupaudit's concepts.
+//!
+//! In: the text of `dupaudit.toml` (and the path it came from, for errors and for
+//! resolving relative file paths). Out: a validated [`AuditSpec`] in which every value
+//! has a default matching the schema described in DESIGN.md, so an empty file is a
+//! valid spec for a pipeline that uses the conventional names.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// The whole audit spec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSpec {
+    /// Where the data lives when no `--database-url` or file flags are given.
+    pub source: SourceSpec,
+    /// The results table: the rows that may have been written twice.
+    pub results: ResultsSpec,
+    /// The idempotency log kept beside the results.
+    pub log: LogSpec,
+    /// Options of the scan itself.
+    pub scan: ScanSpec,
+}
+
+/// Default location of the data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceSpec {
+    /// A sqlx-style URL: `sqlite://path`, `postgres://...`, `mysql://...`.
+    pub database_url: Option<String>,
+    /// A CSV, Parquet or NDJSON export of the results table.
+    pub results_file: Option<PathBuf>,
+    /// A CSV, Parquet or NDJSON export of the idempotency log.
+    pub log_file: Option<PathBuf>,
+}
+
+/// How the results table is laid out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResultsSpec {
+    pub table: String,
+    /// Primary key column(s): how a single row is named in reports and plans.
+    pub primary_key: Vec<String>,
+    /// Idempotency key column(s); more than one scopes the key (e.g. operation + key).
+    pub key: Vec<String>,
+    /// Payload columns compared for equality. Empty means "every column except
+    /// `payload_except`, the primary key, the key, the attempt and the timestamp".
+    pub payload: Vec<String>,
+    /// Columns left out of the payload when `payload` is empty.
+    pub payload_except: Vec<String>,
+    /// Payload columns holding JSON, compared by content rather than by text.
+    pub json: Vec<String>,
+    /// Dotted paths inside JSON payloads that are ignored (volatile fields).
+    pub ignore_fields: Vec<String>,
+    /// Column naming the attempt that wrote the row; empty when there is none.
+    pub attempt: Option<String>,
+    /// Column holding the time the row was written.
+    pub timestamp: Option<String>,
+}
+
+/// How the idempotency log is laid out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSpec {
+    pub table: String,
+    /// Key column(s), in the same order as `results.key`.
+    pub key: Vec<String>,
+    pub attempt: Option<String>,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: Option<String>,
+    /// How long an attempt may stay PROCESSING before its lease is stale
+    /// (humantime syntax: "15m", "2h 30m").
+    #[serde(with = "humantime_serde_compat")]
+    pub lease: Duration,
+    pub statuses: StatusSpellings,
+}
+
+/// The spellings of each status value in the log (compared case-insensitively,
+/// surrounding whitespace ignored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusSpellings {
+    pub processing: Vec<String>,
+    pub completed: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// Options of the scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScanSpec {
+    /// Look for the same payload under different keys. This hashes every payload of
+    /// the table, so on very large tables it is the expensive part of a scan.
+    pub cross_key: bool,
+}
+
+impl Default for ResultsSpec {
+    fn default() -> Self {
+        ResultsSpec {
+            table: "results".into(),
+            primary_key: vec!["id".into()],
+            key: vec!["idempotency_key".into()],
+            payload: vec!["payload".into()],
+            payload_except: Vec::new(),
+            json: vec!["payload".into()],
+            ignore_fields: Vec::new(),
+            attempt: Some("attempt_id".into()),
+            timestamp: Some("created_at".into()),
+        }
+    }
+}
+
+impl Default for LogSpec {
+    fn default() -> Self {
+        LogSpec {
+            table: "idempotency_log".into(),
+            key: vec!["idempotency_key".into()],
+            attempt: Some("attempt_id".into()),
+            status: "status".into(),
+            created_at: "created_at".into(),
+            updated_at: Some("updated_at".into()),
+            lease: Duration::from_secs(15 * 60),
+            statuses: StatusSpellings::default(),
+        }
+    }
+}
+
+impl Default for StatusSpellings {
+    fn default() -> Self {
+        StatusSpellings {
+            processing: vec!["PROCESSING".into()],
+            completed: vec!["COMPLETED".into()],
+            failed: vec!["FAILED".into()],
+        }
+    }
+}
+
+impl Default for ScanSpec {
+    fn default() -> Self {
+        ScanSpec { cross_key: true }
+    }
+}
+
+/// A status as dupaudit understands it, after the spec's spellings are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Processing,
+    Completed,
+    Failed,
+    /// A value the spec does not list; counted and reported, never guessed.
+    Unknown,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Processing => "PROCESSING",
+            Status::Completed => "COMPLETED",
+            Status::Failed => "FAILED",
+            Status::Unknown => "UNKNOWN",
+        })
+    }
+}
+
+impl StatusSpellings {
+    /// Maps a raw status value onto a [`Status`].
+    pub fn classify(&self, raw: &str) -> Status {
+        let raw = raw.trim();
+        let is = |list: &[String]| list.iter().any(|s| s.trim().eq_ignore_ascii_case(raw));
+        if is(&self.completed) {
+            Status::Completed
+        } else if is(&self.failed) {
+            Status::Failed
+        } else if is(&self.processing) {
+            Status::Processing
+        } else {
+            Status::Unknown
+        }
+    }
+}
+
+impl ResultsSpec {
+    /// The payload columns, given every column the table has (needed for
+    /// "all columns except").
+    pub fn payload_columns(&self, table_columns: &[String]) -> Vec<String> {
+        if !self.payload.is_empty() {
+            return self.payload.clone();
+        }
+        let structural: Vec<&String> = self
+            .primary_key
+            .iter()
+            .chain(&self.key)
+            .chain(&self.attempt)
+            .chain(&self.timestamp)
+            .chain(&self.payload_except)
+            .collect();
+        table_columns
+            .iter()
+            .filter(|c| !structural.contains(c))
+            .cloned()
+            .collect()
+    }
+}
+
+impl AuditSpec {
+    /// Reads and validates a spec file.
+    pub fn load(path: &Path) -> Result<AuditSpec, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::SpecRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        AuditSpec::parse(&text, path)
+    }
+
+    /// Parses and validates spec text; `path` is used in error messages only.
+    pub fn parse(text: &str, path: &Path) -> Result<AuditSpec, Error> {
+        let mut spec: AuditSpec = toml::from_str(text).map_err(|e| Error::Spec {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        // `attempt = ""` says "this table has no such column".
+        for optional in [
+            &mut spec.results.attempt,
+            &mut spec.results.timestamp,
+            &mut spec.log.attempt,
+            &mut spec.log.updated_at,
+        ] {
+            if optional.as_deref() == Some("") {
+                *optional = None;
+            }
+        }
+        spec.validate().map_err(|message| Error::Spec {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(spec)
+    }
+
+    /// Checks what serde cannot: non-empty lists, consistent key arity and
+    /// identifiers that can be quoted safely.
+    fn validate(&self) -> Result<(), String> {
+        let r = &self.results;
+        let l = &self.log;
+        if r.primary_key.is_empty() {
+            return Err("results.primary_key: at least one column is required".into());
+        }
+        if r.key.is_empty() {
+            return Err("results.key: at least one column is required".into());
+        }
+        if l.key.len() != r.key.len() {
+            return Err(format!(
+                "log.key has {} column(s) but results.key has {}; they must name the same key in the same order",
+                l.key.len(),
+                r.key.len()
+            ));
+        }
+        if r.attempt.is_some() != l.attempt.is_some() {
+            return Err("results.attempt and log.attempt must both be set or both be empty".into());
+        }
+        if l.lease.is_zero() {
+            return Err("log.lease: must be longer than zero".into());
+        }
+        for json in &r.json {
+            if !r.payload.is_empty() && !r.payload.contains(json) {
+                return Err(format!(
+                    "results.json: `{json}` is not one of the payload columns {:?}",
+                    r.payload
+                ));
+            }
+        }
+        for field in &r.ignore_fields {
+            if field.is_empty() || field.split('.').any(str::is_empty) {
+                return Err(format!(
+                    "results.ignore_fields: `{field}` is not a dotted path such as `latency_ms` or `meta.trace_id`"
+                ));
+            }
+        }
+        let identifiers = [
+            ("results.table", vec![&r.table]),
+            ("log.table", vec![&l.table]),
+            ("results.primary_key", r.primary_key.iter().collect()),
+            ("results.key", r.key.iter().collect()),
+            ("results.payload", r.payload.iter().collect()),
+            ("results.payload_except", r.payload_except.iter().collect()),
+            ("results.json", r.json.iter().collect()),
+            ("results.attempt", r.attempt.iter().collect()),
+            ("results.timestamp", r.timestamp.iter().collect()),
+            ("log.key", l.key.iter().collect()),
+            ("log.attempt", l.attempt.iter().collect()),
+            ("log.status", vec![&l.status]),
+            ("log.created_at", vec![&l.created_at]),
+            ("log.updated_at", l.updated_at.iter().collect()),
+        ];
+        for (field, names) in identifiers {
+            for name in names {
+                crate::sql::validate_identifier(name).map_err(|why| format!("{field}: {why}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `lease = "15m"` in TOML, a [`Duration`] in Rust.
+mod humantime_serde_compat {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a duration ({e}); write e.g. \"15m\" or \"2h 30m\""
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<AuditSpec, Error> {
+        AuditSpec::parse(text, Path::new("dupaudit.toml"))
+    }
+
+    #[test]
+    fn empty_spec_uses_the_design_schema() {
+        let spec = parse("").unwrap();
+        assert_eq!(spec.results.table, "results");
+        assert_eq!(spec.log.table, "idempotency_log");
+        assert_eq!(spec.log.lease, Duration::from_secs(900));
+        assert!(spec.scan.cross_key);
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_its_line() {
+        let err = parse("[results]\ntable = \"r\"\nprimry_key = [\"id\"]\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("primry_key"), "{text}");
+        assert!(text.contains("line 3"), "{text}");
+    }
+
+    #[test]
+    fn bad_lease_names_the_value() {
+        let err = parse("[log]\nlease = \"soon\"\n").unwrap_err().to_string();
+        assert!(err.contains("soon") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn key_arity_must_match_between_results_and_log() {
+        let err = parse("[results]\nkey = [\"op\", \"k\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("log.key"), "{err}");
+    }
+
+    #[test]
+    fn identifiers_with_control_characters_are_refused() {
+        let err = parse("[results]\ntable = \"a\\u0000b\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("results.table"), "{err}");
+    }
+
+    #[test]
+    fn statuses_are_matched_case_insensitively() {
+        let s = StatusSpellings::default();
+        assert_eq!(s.classify(" completed "), Status::Completed);
+        assert_eq!(s.classify("FAILED"), Status::Failed);
+        assert_eq!(s.classify("RETRYING"), Status::Unknown);
+    }
+
+    #[test]
+    fn payload_all_except_leaves_out_structural_columns() {
+        let spec =
+            parse("[results]\npayload = []\njson = []\npayload_except = [\"note\"]\n").unwrap();
+        let cols: Vec<String> = [
+            "id",
+            "idempotency_key",
+            "attempt_id",
+            "created_at",
+            "output",
+            "note",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            spec.results.payload_columns(&cols),
+            vec!["output".to_string()]
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! A small harness: a temporary working directory per test and a command runner
+//! whose failures show everything the command printed.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository root, where the sample data and `dupaudit.toml` live.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample(file: &str) -> PathBuf {
+    repo().join("sample-data").join(file)
+}
+
+/// A temporary directory that a test runs dupaudit in.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("creating a temporary directory"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("writing a test file");
+        p
+    }
+
+    /// Runs dupaudit with `args` in this directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::cargo_bin("dupaudit")
+            .expect("the dupaudit binary")
+            .current_dir(self.dir.path())
+            .env_remove("DATABASE_URL")
+            .args(args)
+            .output()
+            .expect("running dupaudit");
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            output,
+        }
+    }
+
+    /// Runs dupaudit from the repository root, as the README does.
+    pub fn run_in_repo(args: &[&str]) -> Run {
+        let output = Command::cargo_bin("dupaudit")
+            .expect("the dupaudit binary")
+            .current_dir(repo())
+            .env_remove("DATABASE_URL")
+            .args(args)
+            .output()
+            .expect("running dupaudit");
+        Run {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            output,
+        }
+    }
+}
+
+/// The outcome of one run.
+pub struct Run {
+    args: Vec<String>,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    /// Asserts the exit code, printing everything on failure.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        if self.code() != code {
+            panic!(
+                "dupaudit {:?}\nexpected exit {code}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+                self.args,
+                self.code(),
+                self.stdout(),
+                self.stderr()
+            );
+        }
+        self
+    }
+
+    /// Asserts that stderr contains every fragment.
+    #[track_caller]
+    pub fn stderr_has(&self, fragments: &[&str]) -> &Run {
+        let err = self.stderr();
+        for f in fragments {
+            assert!(
+                err.contains(f),
+                "stderr lacks {f:?}:\n{err}\n--- stdout\n{}",
+                self.stdout()
+            );
+        }
+        self
+    }
+
+    /// Parses stdout as a JSON report.
+    #[track_caller]
+    pub fn report(&self) -> dupaudit::report::Report {
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not a JSON report ({e}):\n{}\n--- stderr\n{}",
+                self.stdout(),
+                self.stderr()
+            )
+        })
+    }
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}

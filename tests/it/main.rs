@@ -1,0 +1,7 @@
+//! All integration tests, in one binary. Each test gets its own [`Workdir`]; a
+//! failed assertion prints the command's stdout, stderr and status.
+
+mod bad_input;
+mod harness;
+mod reports;
+mod sample;

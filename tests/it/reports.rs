@@ -1,0 +1,120 @@
+//! Report formats: JSON round-trips, human formats are reviewed as snapshots.
+
+use crate::harness::Workdir;
+
+const AS_OF: &str = "2026-10-31T00:00:00Z";
+
+/// The parts of a human-readable report that change from run to run.
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            r"generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC",
+            "generated [TIME]",
+        ),
+        (r"took \d+\.\d+s", "took [DURATION]"),
+        (r"dupaudit \d+\.\d+\.\d+", "dupaudit [VERSION]"),
+    ]
+}
+
+#[test]
+fn json_report_round_trips_through_serde() {
+    let run = Workdir::run_in_repo(&["scan", "--format", "json", "--as-of", AS_OF]);
+    let report = run.report();
+    let again: dupaudit::report::Report =
+        serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+    assert_eq!(again, report);
+    let raw: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    for field in [
+        "format_version",
+        "tool_version",
+        "generated_at",
+        "source",
+        "summary",
+        "findings",
+        "totals",
+    ] {
+        assert!(raw.get(field).is_some(), "JSON report lacks `{field}`");
+    }
+    for class in dupaudit::findings::Class::ALL {
+        let entry = &raw["summary"][class.name()];
+        assert!(
+            entry["groups"].is_u64() && entry["surplus_rows"].is_u64(),
+            "summary.{class}: {entry}"
+        );
+    }
+}
+
+#[test]
+fn table_report_of_the_sample() {
+    let run = Workdir::run_in_repo(&["scan", "--as-of", AS_OF, "--limit", "3"]);
+    run.expect_code(1);
+    insta::with_settings!({filters => filters()}, {
+        insta::assert_snapshot!(run.stdout());
+    });
+}
+
+#[test]
+fn markdown_report_of_the_sample() {
+    let run = Workdir::run_in_repo(&[
+        "scan", "--format", "markdown", "--as-of", AS_OF, "--limit", "3",
+    ]);
+    run.expect_code(1);
+    insta::with_settings!({filters => filters()}, {
+        insta::assert_snapshot!(run.stdout());
+    });
+}
+
+#[test]
+fn csv_report_has_one_line_per_group_member() {
+    let json = Workdir::run_in_repo(&["scan", "--format", "json", "--as-of", AS_OF]).report();
+    let run = Workdir::run_in_repo(&["scan", "--format", "csv", "--as-of", AS_OF]);
+    let stdout = run.stdout();
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    let lines: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let members: usize = json
+        .findings
+        .findings
+        .iter()
+        .map(|f| {
+            if f.rows.is_empty() {
+                f.attempts.len()
+            } else {
+                f.rows.len()
+            }
+        })
+        .sum();
+    assert_eq!(lines.len(), members);
+    let exact_rows = lines.iter().filter(|l| &l[0] == "exact").count() as u64;
+    assert_eq!(
+        exact_rows,
+        json.findings
+            .summary_of(dupaudit::findings::Class::Exact)
+            .rows
+    );
+}
+
+#[test]
+fn output_flag_writes_the_report_to_a_file() {
+    let w = Workdir::new();
+    let out = w.path("report.json");
+    let spec = crate::harness::repo().join("dupaudit.toml");
+    w.run(&[
+        "scan",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(1);
+    let report: dupaudit::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(
+        report
+            .findings
+            .summary_of(dupaudit::findings::Class::Exact)
+            .groups
+            > 0
+    );
+}
