@@ -32,6 +32,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write a deterministic incident data set with its ground truth.
     Generate(GenerateArgs),
+    /// Create the incident's tables in a database and fill them, to try dupaudit on a server.
+    Load(LoadArgs),
 }
 
 /// Where to read from; each flag overrides the spec's `[source]`.
@@ -52,6 +54,10 @@ pub struct ConnectOpts {
     /// How long to wait for the database (e.g. 10s, 1m).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
     pub connect_timeout: Duration,
+
+    /// Longest any single query may run (e.g. 5m); 0 for no limit.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
+    pub statement_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +81,11 @@ pub struct ScanArgs {
     /// Most groups listed per class in table and Markdown reports (0: all).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+
+    /// Split the key space by hash over N connections (PostgreSQL, MySQL) and merge;
+    /// the findings are the same as with one.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub partitions: u32,
 
     /// Judge stale leases as of this time (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME")]
@@ -102,6 +113,33 @@ pub struct GenerateArgs {
         default_value = "sqlite,csv,parquet,ndjson"
     )]
     pub formats: Vec<GenFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Database to load into: postgres://, mysql:// (or mariadb://) or sqlite:// URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: String,
+
+    /// About how many result rows to generate.
+    #[arg(long, default_value_t = 5_000, value_name = "N")]
+    pub rows: u64,
+
+    /// Seed of the random generator: same seed and size, same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Name of the results table to create.
+    #[arg(long, default_value = "results", value_name = "NAME")]
+    pub results_table: String,
+
+    /// Name of the idempotency-log table to create.
+    #[arg(long, default_value = "idempotency_log", value_name = "NAME")]
+    pub log_table: String,
+
+    /// Drop and recreate the two tables if they exist.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// The forms `generate` can write.

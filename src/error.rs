@@ -68,6 +68,11 @@ pub enum Error {
         row: String,
     },
 
+    #[error(
+        "table `{table}` already exists in {location}; pass --replace to drop and recreate it"
+    )]
+    TableExists { table: String, location: String },
+
     #[error("query on {location} failed: {message}")]
     Query { location: String, message: String },
 
@@ -90,12 +95,15 @@ fn list(items: &[String]) -> String {
 }
 
 impl Error {
-    /// The exit code for this error: usage and spec problems are 2, the rest 3.
+    /// The exit code for this error: usage and spec problems (and a load that would
+    /// overwrite tables without --replace) are 2, the rest 3.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::SpecRead { .. } | Error::Spec { .. } | Error::Usage(_) | Error::NoSource => {
-                exit::USAGE
-            }
+            Error::SpecRead { .. }
+            | Error::Spec { .. }
+            | Error::Usage(_)
+            | Error::NoSource
+            | Error::TableExists { .. } => exit::USAGE,
             _ => exit::RUNTIME,
         }
     }

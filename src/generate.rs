@@ -412,6 +412,12 @@ impl Builder {
     }
 }
 
+/// How timestamps are written in text forms (CSV, NDJSON, SQLite): naive UTC with
+/// milliseconds, a form every reader of dupaudit parses.
+pub fn text_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+}
+
 /// Generates the incident with about `rows` result rows.
 pub fn generate(seed: u64, rows: u64) -> Incident {
     let mut b = Builder {

@@ -10,6 +10,7 @@ mod commands;
 pub mod error;
 pub mod findings;
 pub mod generate;
+pub mod load;
 pub mod model;
 pub mod report;
 pub mod scan;
@@ -29,6 +30,7 @@ pub fn run(cli: cli::Cli) -> Result<u8, Error> {
         match &cli.command {
             cli::Command::Scan(args) => commands::scan::run(&cli, args).await,
             cli::Command::Generate(args) => commands::generate::run(args).await,
+            cli::Command::Load(args) => commands::load::run(args).await,
         }
     })
 }

@@ -47,6 +47,23 @@ pub struct Dataset {
     pub json_columns: Vec<bool>,
     pub results: Vec<ResultRow>,
     pub log: Vec<LogEntry>,
+    /// Totals counted by the source when it hands over only part of the rows (a
+    /// database with the grouping pushed down). `None`: the dataset is complete and
+    /// the scan counts for itself.
+    pub counts: Option<Counts>,
+}
+
+/// Totals a source counted over the whole of its tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub result_rows: u64,
+    pub log_rows: u64,
+    pub keys: u64,
+    pub null_key_rows: u64,
+    pub unknown_statuses: u64,
+    /// Non-JSON payloads over the whole table and the first rows that have one,
+    /// when the source parsed every payload (the cross-key pass does).
+    pub non_json_payloads: Option<(u64, Vec<Vec<String>>)>,
 }
 
 /// Where a source describes itself in reports. Never holds a password.

@@ -29,7 +29,7 @@ use crate::spec::{AuditSpec, Status};
 const BURST_GAP: Duration = Duration::hours(1);
 
 /// Most rows listed as non-JSON in a report; the total is always exact.
-const NON_JSON_LISTED: usize = 50;
+pub const NON_JSON_LISTED: usize = 50;
 
 /// Runs every check over `data`.
 pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings {
@@ -227,18 +227,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     let result_attempts: HashSet<(&Key, Option<&str>)> = data
         .results
         .iter()
-        .filter_map(|r| {
-            r.key.as_ref().map(|k| {
-                (
-                    k,
-                    if with_attempt {
-                        r.attempt.as_deref()
-                    } else {
-                        None
-                    },
-                )
-            })
-        })
+        .filter_map(|r| Some((r.key.as_ref()?, attempt_match(with_attempt, &r.attempt)?)))
         .collect();
     for (key, entries) in &log.by_key {
         let completed: Vec<&LogEntry> = entries
@@ -283,12 +272,9 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
                     }
                 }
                 Status::Completed => {
-                    let attempt = if with_attempt {
-                        e.attempt.as_deref()
-                    } else {
-                        None
-                    };
-                    if !result_attempts.contains(&(*key, attempt)) {
+                    let matched = attempt_match(with_attempt, &e.attempt)
+                        .is_some_and(|a| result_attempts.contains(&(*key, a)));
+                    if !matched {
                         findings.push(log_finding(
                             Class::MissingResult,
                             key,
@@ -337,17 +323,39 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         } as u64;
         s.surplus_rows += f.surplus_rows;
     }
-    let totals = Totals {
-        result_rows: data.results.len() as u64,
-        log_rows: data.log.len() as u64,
-        keys: by_key.len() as u64,
-        null_key_rows: data.results.iter().filter(|r| r.key.is_none()).count() as u64,
-        non_json_payloads: non_json.len() as u64,
-        unknown_statuses: data
-            .log
-            .iter()
-            .filter(|e| e.status == Status::Unknown)
-            .count() as u64,
+    let mut non_json_rows: Vec<Vec<String>> = non_json
+        .iter()
+        .take(NON_JSON_LISTED)
+        .map(|&i| data.results[i].pk.clone())
+        .collect();
+    let totals = match &data.counts {
+        None => Totals {
+            result_rows: data.results.len() as u64,
+            log_rows: data.log.len() as u64,
+            keys: by_key.len() as u64,
+            null_key_rows: data.results.iter().filter(|r| r.key.is_none()).count() as u64,
+            non_json_payloads: non_json.len() as u64,
+            unknown_statuses: data
+                .log
+                .iter()
+                .filter(|e| e.status == Status::Unknown)
+                .count() as u64,
+        },
+        // The source handed over only part of its rows and counted the whole.
+        Some(c) => Totals {
+            result_rows: c.result_rows,
+            log_rows: c.log_rows,
+            keys: c.keys,
+            null_key_rows: c.null_key_rows,
+            non_json_payloads: match &c.non_json_payloads {
+                Some((n, rows)) => {
+                    non_json_rows = rows.clone();
+                    *n
+                }
+                None => non_json.len() as u64,
+            },
+            unknown_statuses: c.unknown_statuses,
+        },
     };
     let window = concentration(&mut surplus_times, |i| {
         let r = &data.results[i];
@@ -373,11 +381,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         totals,
         summary,
         window,
-        non_json_rows: non_json
-            .iter()
-            .take(NON_JSON_LISTED)
-            .map(|&i| data.results[i].pk.clone())
-            .collect(),
+        non_json_rows,
         findings,
     }
 }
@@ -406,10 +410,8 @@ impl<'a> LogIndex<'a> {
         for e in log {
             let Some(key) = &e.key else { continue };
             by_key.entry(key).or_default().push(e);
-            let attempt = if with_attempt {
-                e.attempt.as_deref()
-            } else {
-                None
+            let Some(attempt) = attempt_match(with_attempt, &e.attempt) else {
+                continue;
             };
             let slot = by_attempt.entry((key, attempt)).or_insert(e);
             if e.updated_at.or(e.created_at) > slot.updated_at.or(slot.created_at) {
@@ -430,11 +432,7 @@ impl<'a> LogIndex<'a> {
     /// key's latest log row stands for it.
     fn attempt_of(&self, row: &ResultRow) -> Option<&'a LogEntry> {
         let key = row.key.as_ref()?;
-        let attempt = if self.with_attempt {
-            row.attempt.as_deref()
-        } else {
-            None
-        };
+        let attempt = attempt_match(self.with_attempt, &row.attempt)?;
         self.by_attempt.get(&(key, attempt)).copied()
     }
 
@@ -447,6 +445,17 @@ impl<'a> LogIndex<'a> {
             .get(key)
             .map(|es| es.iter().map(|e| attempt_ref(e)).collect())
             .unwrap_or_default()
+    }
+}
+
+/// What a result row and a log row are matched on besides the key. Without attempt
+/// columns, nothing (`Some(None)`). With them, the attempt; a NULL attempt matches
+/// nothing (`None`), as in SQL, so the pushed-down queries agree with this scan.
+fn attempt_match(with_attempt: bool, attempt: &Option<String>) -> Option<Option<&str>> {
+    match (with_attempt, attempt) {
+        (false, _) => Some(None),
+        (true, Some(a)) => Some(Some(a.as_str())),
+        (true, None) => None,
     }
 }
 
@@ -494,10 +503,16 @@ pub fn fmt_time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// A duration rounded to seconds, in humantime form (`3h 2m 5s`).
+/// A duration in its two largest units: `42d 17h`, `2h 52m`, `2m 34s`, `12s`.
 pub fn human(d: Duration) -> String {
-    let secs = d.num_seconds().max(0) as u64;
-    humantime::format_duration(std::time::Duration::from_secs(secs)).to_string()
+    let s = d.num_seconds().max(0);
+    let (days, hours, mins, secs) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
+    match () {
+        _ if days > 0 => format!("{days}d {hours}h"),
+        _ if hours > 0 => format!("{hours}h {mins}m"),
+        _ if mins > 0 => format!("{mins}m {secs}s"),
+        _ => format!("{secs}s"),
+    }
 }
 
 /// Finds the burst holding the most surplus rows. Consecutive surplus rows less than
@@ -587,6 +602,7 @@ mod tests {
             json_columns: vec![true],
             results,
             log,
+            counts: None,
         };
         scan(&data, &spec, t(600).unwrap())
     }
@@ -676,6 +692,7 @@ mod tests {
                 entry("k1", "a1", Status::Completed, 0),
                 entry("k2", "a1", Status::Completed, 0),
             ],
+            counts: None,
         };
         assert!(scan(&data, &spec, t(60).unwrap()).findings.is_empty());
     }
@@ -792,6 +809,14 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_shown_in_their_two_largest_units() {
+        assert_eq!(human(Duration::seconds(12)), "12s");
+        assert_eq!(human(Duration::seconds(154)), "2m 34s");
+        assert_eq!(human(Duration::minutes(172)), "2h 52m");
+        assert_eq!(human(Duration::hours(1041)), "43d 9h");
+    }
+
+    #[test]
     fn window_is_the_burst_with_most_duplicates() {
         let mut results = Vec::new();
         let mut log = Vec::new();
@@ -810,6 +835,7 @@ mod tests {
             json_columns: vec![true],
             results,
             log,
+            counts: None,
         };
         let w = scan(&data, &spec, t(5000).unwrap()).window.unwrap();
         assert_eq!(
@@ -854,6 +880,7 @@ mod properties {
                 })
                 .collect(),
             log: Vec::new(),
+            counts: None,
         })
     }
 

@@ -58,30 +58,199 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
     out
 }
 
-/// Renders a query template from `queries/`, replacing `{name}` placeholders with
-/// already-quoted SQL fragments built by this module.
-pub fn render(template: &str, fragments: &[(&str, &str)]) -> String {
-    let mut sql = template.to_string();
-    for (name, fragment) in fragments {
-        sql = sql.replace(&format!("{{{name}}}"), fragment);
+/// Renders a query template from `queries/`. Each `{name}` is replaced, in textual
+/// order, either by a fragment (SQL built by this module from quoted identifiers) or by
+/// the placeholders of a bound list, whose values are appended to the returned binds
+/// in the order the database expects them. An empty list renders as `NULL`, which
+/// matches nothing.
+pub fn render(
+    dialect: Dialect,
+    template: &str,
+    fragments: &[(&str, &str)],
+    lists: &[(&str, &[String])],
+) -> (String, Vec<String>) {
+    let mut sql = String::with_capacity(template.len() * 2);
+    let mut binds: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        sql.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .expect("query templates close every placeholder");
+        let name = &after[..close];
+        if let Some((_, fragment)) = fragments.iter().find(|(n, _)| *n == name) {
+            sql.push_str(fragment);
+        } else if let Some((_, values)) = lists.iter().find(|(n, _)| *n == name) {
+            if values.is_empty() {
+                sql.push_str("NULL");
+            }
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                binds.push(v.clone());
+                sql.push_str(&placeholder(dialect, binds.len()));
+            }
+        } else {
+            panic!("query template names an unknown placeholder `{name}`");
+        }
+        rest = &after[close + 1..];
     }
-    debug_assert!(!sql.contains("{columns}") && !sql.contains("{table}"));
-    sql
+    sql.push_str(rest);
+    (sql, binds)
 }
 
-/// `CAST(col AS TEXT) AS c0, ...`: every column read back as text so that all
-/// sources hand the scan the same representation.
-pub fn text_projection(dialect: Dialect, columns: &[String]) -> String {
-    columns
+/// The `n`th (1-based) bind placeholder.
+pub fn placeholder(dialect: Dialect, n: usize) -> String {
+    match dialect {
+        Dialect::Postgres => format!("${n}"),
+        Dialect::Sqlite | Dialect::Mysql => "?".to_string(),
+    }
+}
+
+/// A column read back as text: every source hands the scan the same representation.
+pub fn as_text(dialect: Dialect, expr: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("CAST({expr} AS TEXT)"),
+        Dialect::Postgres => format!("{expr}::text"),
+        Dialect::Mysql => format!("CAST({expr} AS CHAR)"),
+    }
+}
+
+/// `alias.col` with the column quoted.
+pub fn qualified(dialect: Dialect, alias: &str, column: &str) -> String {
+    format!("{alias}.{}", quote_ident(dialect, column))
+}
+
+/// `CAST(r.col AS TEXT) AS c0, ...`, padded with `NULL AS cN` up to `width` columns
+/// so that two projections can be combined with UNION ALL.
+pub fn text_projection(dialect: Dialect, alias: &str, columns: &[String], width: usize) -> String {
+    let mut parts: Vec<String> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let q = quote_ident(dialect, c);
-            match dialect {
-                Dialect::Sqlite => format!("CAST({q} AS TEXT) AS c{i}"),
-                Dialect::Postgres => format!("{q}::text AS c{i}"),
-                Dialect::Mysql => format!("CAST({q} AS CHAR) AS c{i}"),
+            format!(
+                "{} AS c{i}",
+                as_text(dialect, &qualified(dialect, alias, c))
+            )
+        })
+        .collect();
+    for i in columns.len()..width {
+        parts.push(format!("NULL AS c{i}"));
+    }
+    parts.join(", ")
+}
+
+/// `alias.a, alias.b`
+pub fn column_list(dialect: Dialect, alias: &str, columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| qualified(dialect, alias, c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `alias.a AS k0, alias.b AS k1`: key columns under neutral names, so keys from the
+/// results table and from the log can be combined.
+pub fn key_as(dialect: Dialect, alias: &str, columns: &[String]) -> String {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} AS k{i}", qualified(dialect, alias, c)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `alias.a IS NOT NULL AND alias.b IS NOT NULL`, or with `null`, the negation.
+pub fn key_nullness(dialect: Dialect, alias: &str, columns: &[String], null: bool) -> String {
+    let parts: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let q = qualified(dialect, alias, c);
+            if null {
+                format!("{q} IS NULL")
+            } else {
+                format!("{q} IS NOT NULL")
             }
+        })
+        .collect();
+    if null {
+        format!("({})", parts.join(" OR "))
+    } else {
+        parts.join(" AND ")
+    }
+}
+
+/// `left.a = right.x AND left.b = right.y`
+pub fn equal_columns(
+    dialect: Dialect,
+    left: &str,
+    left_columns: &[String],
+    right: &str,
+    right_columns: &[String],
+) -> String {
+    left_columns
+        .iter()
+        .zip(right_columns)
+        .map(|(l, r)| {
+            format!(
+                "{} = {}",
+                qualified(dialect, left, l),
+                qualified(dialect, right, r)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// `i.k0 = alias.a AND i.k1 = alias.b`
+pub fn key_match(dialect: Dialect, alias: &str, columns: &[String]) -> String {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("i.k{i} = {}", qualified(dialect, alias, c)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// `AND <hash of the key> % n = slice`: one slice of the key space for a split scan,
+/// or nothing when the scan is not split. The hash only has to agree between the
+/// results table and the log inside one database. `n` and `slice` are integers chosen
+/// by dupaudit, never text from the user.
+pub fn partition_filter(
+    dialect: Dialect,
+    alias: &str,
+    columns: &[String],
+    n: u32,
+    slice: u32,
+) -> String {
+    if n <= 1 {
+        return String::new();
+    }
+    let key = column_list(dialect, alias, columns);
+    match dialect {
+        Dialect::Postgres => {
+            format!("AND mod(abs(hashtext(concat_ws(chr(31), {key}))::bigint), {n}) = {slice}")
+        }
+        Dialect::Mysql => format!("AND CRC32(CONCAT_WS(CHAR(31), {key})) % {n} = {slice}"),
+        // SQLite has no hash function; split scans are refused for it before this.
+        Dialect::Sqlite => unreachable!("split scans are refused for SQLite"),
+    }
+}
+
+/// `(?, ?), (?, ?)` for `keys` keys of `arity` columns, numbered from `first`.
+pub fn row_values(dialect: Dialect, keys: usize, arity: usize) -> String {
+    let mut n = 0;
+    (0..keys)
+        .map(|_| {
+            let cols: Vec<String> = (0..arity)
+                .map(|_| {
+                    n += 1;
+                    placeholder(dialect, n)
+                })
+                .collect();
+            format!("({})", cols.join(", "))
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -99,6 +268,38 @@ mod tests {
             quote_ident(Dialect::Sqlite, "x\"; DROP TABLE results; --"),
             "\"x\"\"; DROP TABLE results; --\""
         );
+    }
+
+    #[test]
+    fn render_numbers_postgres_placeholders_in_text_order() {
+        let (sql, binds) = render(
+            Dialect::Postgres,
+            "SELECT {cols} FROM t WHERE a IN ({x}) OR b IN ({y}) OR c IN ({x})",
+            &[("cols", "t.\"a\"")],
+            &[("x", &["1".to_string(), "2".to_string()]), ("y", &[])],
+        );
+        assert_eq!(
+            sql,
+            "SELECT t.\"a\" FROM t WHERE a IN ($1, $2) OR b IN (NULL) OR c IN ($3, $4)"
+        );
+        assert_eq!(binds, ["1", "2", "1", "2"]);
+        let (sql, _) = render(
+            Dialect::Mysql,
+            "a IN ({x})",
+            &[],
+            &[("x", &["1".to_string()])],
+        );
+        assert_eq!(sql, "a IN (?)");
+    }
+
+    #[test]
+    fn projections_pad_to_a_common_width() {
+        let cols = vec!["id".to_string(), "we`ird".to_string()];
+        assert_eq!(
+            text_projection(Dialect::Mysql, "r", &cols, 3),
+            "CAST(r.`id` AS CHAR) AS c0, CAST(r.`we``ird` AS CHAR) AS c1, NULL AS c2"
+        );
+        assert_eq!(row_values(Dialect::Postgres, 2, 2), "($1, $2), ($3, $4)");
     }
 
     #[test]

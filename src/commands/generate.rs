@@ -4,20 +4,14 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{ConnectOptions, Connection};
 
 use crate::cli::{GenFormat, GenerateArgs};
 use crate::error::{exit, Error};
-use crate::generate::{generate, GenLog, GenRow, Incident};
-
-const SCHEMA: &str = include_str!("../../queries/sqlite/sample_schema.sql");
-const INSERT_RESULT: &str = include_str!("../../queries/sqlite/sample_insert_result.sql");
-const INSERT_LOG: &str = include_str!("../../queries/sqlite/sample_insert_log.sql");
+use crate::generate::{generate, text_time, GenLog, GenRow, Incident};
+use crate::load::{load_incident, Tables};
 
 pub async fn run(args: &GenerateArgs) -> Result<u8, Error> {
     std::fs::create_dir_all(&args.out).map_err(|source| Error::Write {
@@ -62,11 +56,6 @@ pub async fn run(args: &GenerateArgs) -> Result<u8, Error> {
     Ok(exit::CLEAN)
 }
 
-/// How timestamps are written in text forms: naive UTC with milliseconds.
-fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
-}
-
 fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Write {
         path: path.to_path_buf(),
@@ -81,46 +70,10 @@ async fn write_sqlite(path: &Path, incident: &Incident) -> Result<PathBuf, Error
             source,
         })?;
     }
-    let fail = |e: sqlx::Error| write_error(path, e);
-    // A rollback journal rather than WAL: the result is one self-contained file.
-    let mut conn = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-        .map_err(fail)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Delete)
-        .connect()
-        .await
-        .map_err(fail)?;
-    sqlx::raw_sql(SCHEMA)
-        .execute(&mut conn)
-        .await
-        .map_err(fail)?;
-    let mut tx = conn.begin().await.map_err(fail)?;
-    for r in &incident.results {
-        sqlx::query(INSERT_RESULT)
-            .bind(r.id)
-            .bind(&r.operation_name)
-            .bind(&r.idempotency_key)
-            .bind(&r.attempt_id)
-            .bind(&r.payload)
-            .bind(ts(r.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-    }
-    for l in &incident.log {
-        sqlx::query(INSERT_LOG)
-            .bind(&l.idempotency_key)
-            .bind(&l.attempt_id)
-            .bind(&l.operation_name)
-            .bind(l.status)
-            .bind(ts(l.created_at))
-            .bind(ts(l.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-    }
-    tx.commit().await.map_err(fail)?;
-    conn.close().await.map_err(fail)?;
+    // A fresh file gets SQLite's rollback journal, not WAL: the result is one
+    // self-contained file.
+    let url = format!("sqlite://{}", path.display());
+    load_incident(&url, incident, &Tables::default(), false).await?;
     Ok(path.to_path_buf())
 }
 
@@ -142,7 +95,7 @@ fn write_csv(path: &Path, incident: &Incident) -> Result<PathBuf, Error> {
             r.idempotency_key.as_deref().unwrap_or(""),
             &r.attempt_id,
             &r.payload,
-            &ts(r.created_at),
+            &text_time(r.created_at),
         ])
         .map_err(|e| write_error(path, e))?;
     }
@@ -167,8 +120,8 @@ fn write_log_csv(path: &Path, incident: &Incident) -> Result<PathBuf, Error> {
             &l.attempt_id,
             &l.operation_name,
             l.status,
-            &ts(l.created_at),
-            &ts(l.updated_at),
+            &text_time(l.created_at),
+            &text_time(l.updated_at),
         ])
         .map_err(|e| write_error(path, e))?;
     }
@@ -280,7 +233,7 @@ fn write_ndjson(dir: &Path, incident: &Incident) -> Result<Vec<PathBuf>, Error> 
             "idempotency_key": r.idempotency_key,
             "attempt_id": r.attempt_id,
             "payload": r.payload,
-            "created_at": ts(r.created_at),
+            "created_at": text_time(r.created_at),
         });
         writeln!(w, "{line}").map_err(io(&results))?;
     }
@@ -293,8 +246,8 @@ fn write_ndjson(dir: &Path, incident: &Incident) -> Result<Vec<PathBuf>, Error> 
             "attempt_id": l.attempt_id,
             "operation_name": l.operation_name,
             "status": l.status,
-            "created_at": ts(l.created_at),
-            "updated_at": ts(l.updated_at),
+            "created_at": text_time(l.created_at),
+            "updated_at": text_time(l.updated_at),
         });
         writeln!(w, "{line}").map_err(io(&log))?;
     }

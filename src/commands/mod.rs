@@ -2,6 +2,7 @@
 //! and decides the exit code.
 
 pub mod generate;
+pub mod load;
 pub mod scan;
 
 use std::io::Write;

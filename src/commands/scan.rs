@@ -14,7 +14,9 @@ use crate::spec::AuditSpec;
 pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let spec = load_spec(&cli.spec, &args.connect)?;
     let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
-    let source = Source::resolve(&source_options(&args.connect), &spec, spec_dir)?;
+    let mut options = source_options(&args.connect);
+    options.partitions = args.partitions;
+    let source = Source::resolve(&options, &spec, spec_dir)?;
 
     let started = Instant::now();
     let data = source.load(&spec).await?;
@@ -56,5 +58,7 @@ pub fn source_options(c: &ConnectOpts) -> SourceOptions {
         results_file: c.results_file.clone(),
         log_file: c.log_file.clone(),
         connect_timeout: Some(c.connect_timeout),
+        statement_timeout: Some(c.statement_timeout).filter(|d| !d.is_zero()),
+        partitions: 1,
     }
 }

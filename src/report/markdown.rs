@@ -2,7 +2,7 @@
 
 use super::table::{details, keys_of};
 use super::{header_lines, totals_line, window_sentence, RenderOptions, Report};
-use crate::findings::{Class, Finding};
+use crate::findings::Class;
 
 pub fn render(r: &Report, opts: RenderOptions) -> String {
     let f = &r.findings;
@@ -29,7 +29,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         None => out.push_str("No duplicate rows, so no window.\n"),
     }
     for class in Class::ALL {
-        let all: Vec<&Finding> = f.of(class).collect();
+        let all = super::for_people(r, class);
         if all.is_empty() {
             continue;
         }

@@ -11,7 +11,7 @@ mod table;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{Class, Findings, Window};
+use crate::findings::{Class, Finding, Findings, Window};
 use crate::model::SourceInfo;
 use crate::scan::{fmt_time, human};
 
@@ -72,6 +72,28 @@ impl Report {
     pub fn groups(&self, class: Class) -> u64 {
         self.findings.summary_of(class).groups
     }
+}
+
+/// The findings of one class in the order people read them: those inside the window
+/// where duplicates concentrate first, then by time.
+pub fn for_people(r: &Report, class: Class) -> Vec<&Finding> {
+    let window = r.findings.window.as_ref();
+    let mut all: Vec<&Finding> = r.findings.of(class).collect();
+    all.sort_by_key(|f| {
+        let times: Vec<DateTime<Utc>> = f
+            .rows
+            .iter()
+            .filter_map(|row| row.written_at)
+            .chain(
+                f.attempts
+                    .iter()
+                    .filter_map(|a| a.updated_at.or(a.created_at)),
+            )
+            .collect();
+        let inside = window.is_some_and(|w| times.iter().any(|t| *t >= w.start && *t <= w.end));
+        (!inside, times.into_iter().min())
+    });
+    all
 }
 
 /// The one sentence that tells where duplicates concentrate.

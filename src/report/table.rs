@@ -36,7 +36,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     }
 
     for class in Class::ALL {
-        let all: Vec<&Finding> = f.of(class).collect();
+        let all = super::for_people(r, class);
         if all.is_empty() {
             continue;
         }

@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use crate::error::Error;
 use crate::model::{Dataset, LogProjection, ResultProjection, SourceInfo};
-use crate::source::sqlite::check_columns;
+use crate::source::check_columns;
 use crate::spec::AuditSpec;
 
 /// The export formats dupaudit reads.
@@ -112,6 +112,7 @@ impl FileSource {
             payload_columns,
             results,
             log,
+            counts: None,
         })
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! In: the connection options of the command line and the spec. Out: a [`Source`]
 //! that describes itself without credentials ([`SourceInfo`]) and loads a
-//! [`Dataset`] for the scan. Every source reads only: SQLite is opened read-only,
-//! files are only ever opened for reading.
+//! [`Dataset`] for the scan. Every source reads only: databases are read in a
+//! read-only transaction (SQLite is also opened read-only), files are only ever
+//! opened for reading.
 
+mod database;
 mod files;
-mod sqlite;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,8 +16,8 @@ use crate::error::Error;
 use crate::model::{Dataset, SourceInfo};
 use crate::spec::AuditSpec;
 
+pub use database::{DatabaseOptions, DatabaseSource};
 pub use files::{FileFormat, FileSource};
-pub use sqlite::SqliteSource;
 
 /// Where to read from, as given on the command line (each overrides the spec).
 #[derive(Debug, Clone, Default)]
@@ -25,12 +26,16 @@ pub struct SourceOptions {
     pub results_file: Option<PathBuf>,
     pub log_file: Option<PathBuf>,
     pub connect_timeout: Option<Duration>,
+    /// Longest a single query of a scan may run; `None`: no limit.
+    pub statement_timeout: Option<Duration>,
+    /// Slices of the key space read over as many connections (0 or 1: no split).
+    pub partitions: u32,
 }
 
 /// A place dupaudit reads from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    Sqlite(SqliteSource),
+    Database(DatabaseSource),
     Files(FileSource),
 }
 
@@ -43,11 +48,27 @@ impl Source {
         spec_dir: &Path,
     ) -> Result<Source, Error> {
         let timeout = opts.connect_timeout.unwrap_or(Duration::from_secs(10));
+        let database = |url: &str, base: Option<&Path>| -> Result<Source, Error> {
+            let db = DatabaseOptions {
+                connect_timeout: timeout,
+                statement_timeout: opts.statement_timeout,
+                partitions: opts.partitions.max(1),
+            };
+            DatabaseSource::new(url, base, db).map(Source::Database)
+        };
         if let Some(url) = &opts.database_url {
-            return Source::from_url(url, None, timeout);
+            return database(url, None);
         }
+        let files = |r: PathBuf, l: PathBuf| -> Result<Source, Error> {
+            if opts.partitions > 1 {
+                return Err(Error::Usage(
+                    "--partitions splits a scan over several server connections; files are read whole".into(),
+                ));
+            }
+            Ok(Source::Files(FileSource::new(r, l)?))
+        };
         if let (Some(r), Some(l)) = (&opts.results_file, &opts.log_file) {
-            return Ok(Source::Files(FileSource::new(r.clone(), l.clone())?));
+            return files(r.clone(), l.clone());
         }
         if opts.results_file.is_some() || opts.log_file.is_some() {
             return Err(Error::Usage(
@@ -56,7 +77,7 @@ impl Source {
         }
         let s = &spec.source;
         if let Some(url) = &s.database_url {
-            return Source::from_url(url, Some(spec_dir), timeout);
+            return database(url, Some(spec_dir));
         }
         match (&s.results_file, &s.log_file) {
             (Some(r), Some(l)) => Ok(Source::Files(FileSource::new(
@@ -70,30 +91,11 @@ impl Source {
         }
     }
 
-    fn from_url(url: &str, base: Option<&Path>, timeout: Duration) -> Result<Source, Error> {
-        let scheme = url
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match scheme.as_str() {
-            "sqlite" => Ok(Source::Sqlite(SqliteSource::new(url, base, timeout))),
-            "postgres" | "postgresql" | "mysql" | "mariadb" => Err(Error::Usage(format!(
-                "{} sources are not supported yet; export the tables to CSV or Parquet, or use SQLite",
-                redact_url(url)
-            ))),
-            _ => Err(Error::Usage(format!(
-                "`{}` is not a database URL dupaudit knows; use sqlite://PATH",
-                redact_url(url)
-            ))),
-        }
-    }
-
     /// How reports name this source. Never contains a password.
     pub fn info(&self, spec: &AuditSpec) -> SourceInfo {
         match self {
-            Source::Sqlite(s) => SourceInfo {
-                kind: "sqlite".into(),
+            Source::Database(s) => SourceInfo {
+                kind: format!("{:?}", s.dialect()).to_lowercase(),
                 location: s.location(),
                 results: spec.results.table.clone(),
                 log: spec.log.table.clone(),
@@ -105,7 +107,7 @@ impl Source {
     /// Reads the rows the scan needs.
     pub async fn load(&self, spec: &AuditSpec) -> Result<Dataset, Error> {
         match self {
-            Source::Sqlite(s) => s.load(spec).await,
+            Source::Database(s) => s.load(spec).await,
             Source::Files(f) => {
                 let f = f.clone();
                 let spec = spec.clone();
@@ -116,6 +118,27 @@ impl Source {
             }
         }
     }
+}
+
+/// Every column the spec asks for must exist; the error names the spec field and
+/// lists the columns the table does have.
+pub(crate) fn check_columns(
+    table: &str,
+    available: &[String],
+    wanted: &[String],
+    fields: &[String],
+) -> Result<(), Error> {
+    for (column, field) in wanted.iter().zip(fields) {
+        if !available.contains(column) {
+            return Err(Error::MissingColumn {
+                table: table.to_string(),
+                column: column.clone(),
+                field: field.clone(),
+                available: available.to_vec(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Removes credentials from a URL: the password part and `password=` parameters.
@@ -143,6 +166,45 @@ pub fn redact_url(raw: &str) -> String {
         }
     }
     url.to_string()
+}
+
+/// Removes from a driver's message the URL's password (as written and decoded) and
+/// any `password=` parameter, wherever the driver may have echoed them.
+pub fn redact_secrets(message: &str, url: &str) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    match url::Url::parse(url) {
+        Ok(parsed) => {
+            if let Some(p) = parsed.password() {
+                secrets.push(p.to_string());
+                secrets.push(
+                    percent_encoding::percent_decode_str(p)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                );
+            }
+            secrets.extend(
+                parsed
+                    .query_pairs()
+                    .filter(|(k, _)| k.to_ascii_lowercase().contains("password"))
+                    .map(|(_, v)| v.into_owned()),
+            );
+        }
+        // Unparseable: whatever follows the user name up to the host is the secret.
+        Err(_) => {
+            if let (Some(s), Some(a)) = (url.find("://"), url.rfind('@')) {
+                if let Some((_, p)) = url.get(s + 3..a).and_then(|u| u.split_once(':')) {
+                    secrets.push(p.to_string());
+                }
+            }
+        }
+    }
+    let mut out = message.replace(url, &redact_url(url));
+    // Longest first, so that a secret containing another is removed whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
 }
 
 #[cfg(test)]

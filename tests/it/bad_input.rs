@@ -134,22 +134,20 @@ fn empty_tables_give_a_clean_report() {
 fn empty_sqlite_tables_give_a_clean_report() {
     let w = Workdir::new();
     let db = w.path("empty.sqlite");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::{ConnectOptions, Connection};
-        let mut conn = format!("sqlite://{}?mode=rwc", db.display())
-            .parse::<sqlx::sqlite::SqliteConnectOptions>()
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        sqlx::raw_sql(include_str!("../../queries/sqlite/sample_schema.sql"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    });
     let url = format!("sqlite://{}", db.display());
+    let empty = dupaudit::generate::Incident {
+        results: Vec::new(),
+        log: Vec::new(),
+        truth: Default::default(),
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(dupaudit::load::load_incident(
+        &url,
+        &empty,
+        &dupaudit::load::Tables::default(),
+        false,
+    ))
+    .unwrap();
     let run = w.run(&["scan", "--database-url", &url, "--format", "json"]);
     assert_eq!(run.expect_code(0).report().findings.totals.result_rows, 0);
 }
@@ -223,17 +221,17 @@ fn unreadable_timestamp_names_table_column_and_value() {
 #[test]
 fn database_passwords_never_appear_in_errors() {
     let w = Workdir::new();
-    w.run(&[
-        "scan",
-        "--database-url",
-        "postgres://app:hunter2@127.0.0.1:1/prod",
-    ])
-    .stderr_has(&["app@127.0.0.1"])
-    .expect_code(2);
-    let run = w.run(&[
-        "scan",
-        "--database-url",
-        "postgres://app:hunter2@127.0.0.1:1/prod",
-    ]);
+    let url = "postgres://app:hunter2@127.0.0.1:1/prod";
+    let run = w.run(&["scan", "--database-url", url, "--connect-timeout", "1s"]);
+    run.expect_code(3)
+        .stderr_has(&["cannot connect", "app@127.0.0.1:1/prod"]);
     assert!(!run.stderr().contains("hunter2") && !run.stdout().contains("hunter2"));
+}
+
+#[test]
+fn unknown_url_scheme_is_a_usage_error() {
+    let w = Workdir::new();
+    w.run(&["scan", "--database-url", "oracle://u:pw@host/db"])
+        .expect_code(2)
+        .stderr_has(&["oracle://u@host/db"]);
 }

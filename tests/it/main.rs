@@ -2,6 +2,9 @@
 //! failed assertion prints the command's stdout, stderr and status.
 
 mod bad_input;
+mod databases;
 mod harness;
+mod load;
 mod reports;
 mod sample;
+mod servers;

@@ -1,6 +1,7 @@
--- Schema of the generated incident: a results table and an idempotency log laid out
--- as DESIGN.md describes. Used only by `dupaudit generate`.
-CREATE TABLE results (
+-- The tables `dupaudit load` and `dupaudit generate` create, laid out as DESIGN.md
+-- describes. {results} and {log} are identifiers quoted by sql::quote_ident.
+-- TEXT everywhere: SQLite compares and returns what was written, byte for byte.
+CREATE TABLE {results} (
     id INTEGER PRIMARY KEY,
     operation_name TEXT NOT NULL,
     idempotency_key TEXT,
@@ -8,8 +9,7 @@ CREATE TABLE results (
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-CREATE INDEX results_key ON results (operation_name, idempotency_key);
-CREATE TABLE idempotency_log (
+CREATE TABLE {log} (
     idempotency_key TEXT NOT NULL,
     attempt_id TEXT NOT NULL,
     operation_name TEXT NOT NULL,

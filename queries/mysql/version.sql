@@ -1,0 +1,2 @@
+-- Tells MySQL from MariaDB: their statement timeouts differ.
+SELECT CAST(VERSION() AS CHAR)

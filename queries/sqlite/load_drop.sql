@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS {results};
+DROP TABLE IF EXISTS {log};

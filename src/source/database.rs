@@ -1,0 +1,725 @@
+//! Databases: SQLite, PostgreSQL and MySQL/MariaDB, with the grouping pushed down.
+//!
+//! In: a database URL and the spec. Out: a [`Dataset`] that holds only what can carry
+//! a finding (every row and log row of the keys that can have one, NULL-key rows,
+//! cross-key copies) plus totals counted by the database, so memory grows with the
+//! number of findings, not with the table.
+//!
+//! Steps:
+//! 1. Connect (retrying only on transient errors until the connect timeout), set the
+//!    statement timeout, open a read-only transaction on one snapshot.
+//! 2. Check that every table and column the spec names exists.
+//! 3. Read the distinct status values and map them onto the spec's spellings.
+//! 4. Count the totals; read the interesting keys' rows and log rows in one query.
+//! 5. Read the NULL-key rows.
+//! 6. Cross-key, when enabled: hash every payload (pass 1), read the rows whose
+//!    payload appears under several keys (pass 2) and the log rows of their keys.
+//! 7. Roll back: the scan never writes.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use sqlx::{Connection, Row};
+
+use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::error::Error;
+use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjection, ResultRow};
+use crate::source::{redact_secrets, redact_url};
+use crate::spec::{AuditSpec, Status};
+use crate::sql::{self, Dialect};
+
+/// Keys per query when reading the log rows of cross-key copies.
+const KEY_BATCH: usize = 500;
+
+/// Most rows listed as non-JSON; must match the scan's own limit.
+const NON_JSON_LISTED: usize = crate::scan::NON_JSON_LISTED;
+
+mod q {
+    pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
+    pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
+    pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
+    pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
+    pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
+    pub const LOG_FOR_KEYS: &str = include_str!("../../queries/ansi/log_for_keys.sql");
+
+    pub mod sqlite {
+        pub const TABLES: &str = include_str!("../../queries/sqlite/tables.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
+        pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
+    }
+    pub mod postgres {
+        pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
+        pub const SESSION: &str = include_str!("../../queries/postgres/session.sql");
+        pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
+        pub const EXPORT_SNAPSHOT: &str =
+            include_str!("../../queries/postgres/export_snapshot.sql");
+    }
+    pub mod mysql {
+        pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
+        pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
+        pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
+        pub const TIMEOUT_MYSQL: &str =
+            include_str!("../../queries/mysql/statement_timeout_mysql.sql");
+        pub const TIMEOUT_MARIADB: &str =
+            include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
+        pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
+    }
+}
+
+/// A database reached through sqlx.
+#[derive(Debug, Clone)]
+pub struct DatabaseSource {
+    /// The URL as given, credentials included: used to connect, never shown.
+    url: String,
+    /// What reports call it: the URL without password (and without the `mode=ro`
+    /// that SQLite connections always get).
+    shown: String,
+    dialect: Dialect,
+    opts: DatabaseOptions,
+}
+
+/// How to connect and how to run the queries.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseOptions {
+    pub connect_timeout: Duration,
+    /// Longest a single query may run; `None`: no limit.
+    pub statement_timeout: Option<Duration>,
+    /// Slices of the key space read over as many connections (1: no split).
+    pub partitions: u32,
+}
+
+impl DatabaseSource {
+    /// `base` is the spec's folder when the URL came from the spec: a relative SQLite
+    /// path is then taken relative to the spec, not to the working directory.
+    pub fn new(
+        url: &str,
+        base: Option<&Path>,
+        opts: DatabaseOptions,
+    ) -> Result<DatabaseSource, Error> {
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let (dialect, connect) = match scheme.as_str() {
+            "sqlite" => (Dialect::Sqlite, sqlite_url(url, base)),
+            "postgres" | "postgresql" => (Dialect::Postgres, url.to_string()),
+            "mysql" => (Dialect::Mysql, url.to_string()),
+            "mariadb" => (Dialect::Mysql, format!("mysql{}", &url["mariadb".len()..])),
+            _ => {
+                return Err(Error::Usage(format!(
+                "`{}` is not a database URL dupaudit knows; use sqlite://, postgres:// or mysql://",
+                redact_url(url)
+            )))
+            }
+        };
+        let shown = match dialect {
+            Dialect::Sqlite => connect
+                .trim_end_matches("mode=ro")
+                .trim_end_matches(['?', '&'])
+                .to_string(),
+            _ => redact_url(&connect),
+        };
+        if opts.partitions == 0 {
+            return Err(Error::Usage("--partitions must be at least 1".into()));
+        }
+        if opts.partitions > 1 && dialect == Dialect::Sqlite {
+            return Err(Error::Usage(
+                "--partitions splits a scan over several server connections; SQLite is read over one"
+                    .into(),
+            ));
+        }
+        Ok(DatabaseSource {
+            url: connect,
+            shown,
+            dialect,
+            opts,
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The URL without its password.
+    pub fn location(&self) -> String {
+        self.shown.clone()
+    }
+
+    fn error(&self, e: sqlx::Error) -> Error {
+        Error::Query {
+            location: self.location(),
+            message: redact_secrets(&e.to_string(), &self.url),
+        }
+    }
+
+    /// Connects, retrying transient failures (refused, reset, timed out) until the
+    /// connect timeout; authentication and other errors fail at once.
+    pub async fn connect(&self) -> Result<AnyConnection, Error> {
+        sqlx::any::install_default_drivers();
+        let deadline = Instant::now() + self.opts.connect_timeout;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let attempt = tokio::time::timeout(
+                deadline.saturating_duration_since(Instant::now()),
+                AnyConnection::connect(&self.url),
+            )
+            .await;
+            let err = match attempt {
+                Ok(Ok(conn)) => return Ok(conn),
+                Ok(Err(e)) => e,
+                Err(_) => {
+                    return Err(Error::Connect {
+                        location: self.location(),
+                        message: format!(
+                            "no answer within {}",
+                            humantime::format_duration(self.opts.connect_timeout)
+                        ),
+                    })
+                }
+            };
+            let transient = matches!(err, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut);
+            if !transient || Instant::now() + pause >= deadline {
+                return Err(Error::Connect {
+                    location: self.location(),
+                    message: redact_secrets(&err.to_string(), &self.url),
+                });
+            }
+            tracing::debug!("connecting to {} failed ({err}); retrying", self.location());
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// Session settings, then a read-only transaction on one snapshot: a new one, or
+    /// (PostgreSQL) the one another connection of the same scan exported.
+    async fn begin_read_only(
+        &self,
+        conn: &mut AnyConnection,
+        snapshot: Option<&str>,
+    ) -> Result<(), Error> {
+        let millis = self
+            .opts
+            .statement_timeout
+            .map_or(0, |d| d.as_millis() as u64);
+        match self.dialect {
+            Dialect::Sqlite => {
+                sqlx::query(q::sqlite::BEGIN)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+            }
+            Dialect::Postgres => {
+                sqlx::query(q::postgres::SESSION)
+                    .bind(millis.to_string())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                sqlx::query(q::postgres::BEGIN)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                if let Some(id) = snapshot {
+                    // SET TRANSACTION SNAPSHOT takes no parameters; the id comes from
+                    // pg_export_snapshot() and is checked to be what it always is.
+                    if !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                        return Err(Error::Runtime(format!("unexpected snapshot id `{id}`")));
+                    }
+                    sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{id}'"))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?;
+                }
+            }
+            Dialect::Mysql => {
+                sqlx::query(q::mysql::SESSION)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                let version: String = sqlx::query_scalar(q::mysql::VERSION)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                if version.to_ascii_lowercase().contains("mariadb") {
+                    sqlx::query(q::mysql::TIMEOUT_MARIADB)
+                        .bind(millis as f64 / 1000.0)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?;
+                } else {
+                    sqlx::query(q::mysql::TIMEOUT_MYSQL)
+                        .bind(millis as i64)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?;
+                }
+                sqlx::query(q::mysql::BEGIN)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The table's columns; a missing table is an error that lists the tables there are.
+    pub async fn columns(
+        &self,
+        conn: &mut AnyConnection,
+        table: &str,
+    ) -> Result<Vec<String>, Error> {
+        let (columns_sql, tables_sql) = match self.dialect {
+            Dialect::Sqlite => (q::sqlite::COLUMNS, q::sqlite::TABLES),
+            Dialect::Postgres => (q::postgres::COLUMNS, q::postgres::TABLES),
+            Dialect::Mysql => (q::mysql::COLUMNS, q::mysql::TABLES),
+        };
+        let columns: Vec<String> = sqlx::query_scalar(columns_sql)
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        if columns.is_empty() {
+            let available: Vec<String> = sqlx::query_scalar(tables_sql)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+            return Err(Error::MissingTable {
+                table: table.to_string(),
+                location: self.location(),
+                available,
+            });
+        }
+        Ok(columns)
+    }
+
+    pub async fn load(&self, spec: &AuditSpec) -> Result<Dataset, Error> {
+        // 1.
+        let mut conn = self.connect().await?;
+        self.begin_read_only(&mut conn, None).await?;
+        let result = self.read(&mut conn, spec).await;
+        // 7. Rolling back and closing explicitly ends the snapshot at once rather than
+        // when the server notices the dropped connection.
+        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+        let _ = conn.close().await;
+        result
+    }
+
+    async fn read(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<Dataset, Error> {
+        let d = self.dialect;
+        // 2.
+        let results_columns = self.columns(conn, &spec.results.table).await?;
+        let payload_columns = spec.results.payload_columns(&results_columns);
+        let rp = ResultProjection::new(spec, &payload_columns);
+        super::check_columns(
+            &spec.results.table,
+            &results_columns,
+            &rp.columns,
+            &rp.fields,
+        )?;
+        let log_columns = self.columns(conn, &spec.log.table).await?;
+        let lp = LogProjection::new(spec);
+        super::check_columns(&spec.log.table, &log_columns, &lp.columns, &lp.fields)?;
+        let shape = Shape::new(d, spec, &rp, &lp);
+        let json_columns: Vec<bool> = payload_columns
+            .iter()
+            .map(|c| spec.results.json.contains(c))
+            .collect();
+
+        // 3.
+        let (sql, _) = sql::render(d, q::STATUSES, &shape.fragments(), &[]);
+        let mut spellings: HashMap<Status, Vec<String>> = HashMap::new();
+        let mut unknown_statuses = 0u64;
+        {
+            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let raw = self.text(&row, 0)?;
+                let n: i64 = row.try_get(1).map_err(|e| self.error(e))?;
+                let status = spec
+                    .log
+                    .statuses
+                    .classify(raw.as_deref().unwrap_or_default());
+                if status == Status::Unknown {
+                    unknown_statuses += n as u64;
+                }
+                if let Some(raw) = raw {
+                    spellings.entry(status).or_default().push(raw);
+                }
+            }
+        }
+        let list = |s: Status| spellings.get(&s).cloned().unwrap_or_default();
+        let (failed, completed, processing) = (
+            list(Status::Failed),
+            list(Status::Completed),
+            list(Status::Processing),
+        );
+
+        // 4.
+        let (sql, _) = sql::render(d, q::TOTALS, &shape.fragments(), &[]);
+        let totals = sqlx::query(&sql)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let count = |i: usize| -> Result<u64, Error> {
+            totals
+                .try_get::<i64, _>(i)
+                .map(|n| n as u64)
+                .map_err(|e| self.error(e))
+        };
+        let mut counts = Counts {
+            result_rows: count(0)?,
+            null_key_rows: count(1)?,
+            keys: count(2)?,
+            log_rows: count(3)?,
+            unknown_statuses,
+            non_json_payloads: None,
+        };
+
+        let lists = [
+            ("failed", failed.as_slice()),
+            ("completed", completed.as_slice()),
+            ("processing", processing.as_slice()),
+        ];
+        let n = self.opts.partitions;
+        let (mut results, mut log) = if n <= 1 {
+            self.interesting(conn, &shape, &rp, &lp, &lists, 0).await?
+        } else {
+            // Each slice on its own connection; on PostgreSQL all of them read the
+            // snapshot of this connection, so the split scan sees one moment.
+            let snapshot = match d {
+                Dialect::Postgres => Some(
+                    sqlx::query_scalar::<_, String>(q::postgres::EXPORT_SNAPSHOT)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?,
+                ),
+                _ => None,
+            };
+            let slices = (0..n).map(|slice| {
+                let (shape, rp, lp, lists, snapshot) =
+                    (&shape, &rp, &lp, &lists, snapshot.as_deref());
+                async move {
+                    let mut c = self.connect().await?;
+                    self.begin_read_only(&mut c, snapshot).await?;
+                    let found = self.interesting(&mut c, shape, rp, lp, lists, slice).await;
+                    let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+                    let _ = c.close().await;
+                    found
+                }
+            });
+            let mut results = Vec::new();
+            let mut log = Vec::new();
+            for (r, l) in futures_util::future::try_join_all(slices).await? {
+                results.extend(r);
+                log.extend(l);
+            }
+            (results, log)
+        };
+
+        // 5.
+        let (sql, _) = sql::render(d, q::NULL_KEYS, &shape.fragments(), &[]);
+        {
+            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                results.push(rp.row(self.cells(&row, 0, rp.columns.len())?)?);
+            }
+        }
+
+        // 6.
+        if spec.scan.cross_key {
+            let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
+            let mut non_json_rows = Vec::new();
+            let (copies, non_json) = self
+                .cross_key_rows(conn, &shape, &rp, &canon, &mut non_json_rows)
+                .await?;
+            counts.non_json_payloads = Some((non_json, non_json_rows));
+            let known_rows: HashSet<Vec<String>> = results.iter().map(|r| r.pk.clone()).collect();
+            let known_keys: HashSet<Key> = log.iter().filter_map(|e| e.key.clone()).collect();
+            let mut new_keys: Vec<Key> = Vec::new();
+            for row in copies {
+                if known_rows.contains(&row.pk) {
+                    continue;
+                }
+                if let Some(k) = &row.key {
+                    if !known_keys.contains(k) && !new_keys.contains(k) {
+                        new_keys.push(k.clone());
+                    }
+                }
+                results.push(row);
+            }
+            for batch in new_keys.chunks(KEY_BATCH) {
+                log.extend(self.log_for_keys(conn, &shape, &lp, batch).await?);
+            }
+        }
+
+        Ok(Dataset {
+            payload_columns,
+            json_columns,
+            results,
+            log,
+            counts: Some(counts),
+        })
+    }
+
+    /// Every result row and log row of the keys that can carry a finding, in one slice
+    /// of the key space (slice 0 of 1 when the scan is not split).
+    async fn interesting(
+        &self,
+        conn: &mut AnyConnection,
+        shape: &Shape,
+        rp: &ResultProjection,
+        lp: &LogProjection,
+        lists: &[(&str, &[String])],
+        slice: u32,
+    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        let (r_part, l_part) = shape.partition(self.opts.partitions, slice);
+        let mut fragments = shape.fragments();
+        fragments.push(("r_part", &r_part));
+        fragments.push(("l_part", &l_part));
+        let (sql, binds) = sql::render(self.dialect, q::INTERESTING, &fragments, lists);
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let mut rows = query.fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let side = self.text(&row, 0)?;
+            if side.as_deref() == Some("r") {
+                results.push(rp.row(self.cells(&row, 1, rp.columns.len())?)?);
+            } else {
+                log.push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?);
+            }
+        }
+        Ok((results, log))
+    }
+
+    /// Pass 1 hashes every keyed payload and remembers, per hash, the first key's
+    /// hash and whether another key shares it; pass 2 returns the rows of shared hashes.
+    /// Also counts non-JSON payloads, since every payload is parsed anyway.
+    async fn cross_key_rows(
+        &self,
+        conn: &mut AnyConnection,
+        shape: &Shape,
+        rp: &ResultProjection,
+        canon: &Canonicalizer,
+        non_json_rows: &mut Vec<Vec<String>>,
+    ) -> Result<(Vec<ResultRow>, u64), Error> {
+        let (sql, _) = sql::render(self.dialect, q::KEYED_ROWS, &shape.fragments(), &[]);
+        let mut seen: HashMap<PayloadHash, (u64, bool)> = HashMap::new();
+        let mut non_json = 0u64;
+        {
+            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
+                let c = canon.canonicalize(&r.payload);
+                if c.non_json {
+                    non_json += 1;
+                }
+                let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
+                let entry = seen.entry(c.hash).or_insert((key_hash, false));
+                if entry.0 != key_hash {
+                    entry.1 = true;
+                }
+            }
+        }
+        seen.retain(|_, (_, shared)| *shared);
+        let mut out = Vec::new();
+        if seen.is_empty() && non_json == 0 {
+            return Ok((out, 0));
+        }
+        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
+            let c = canon.canonicalize(&r.payload);
+            if c.non_json && non_json_rows.len() < NON_JSON_LISTED {
+                non_json_rows.push(r.pk.clone());
+            }
+            if seen.contains_key(&c.hash) {
+                out.push(r);
+            }
+        }
+        Ok((out, non_json))
+    }
+
+    async fn log_for_keys(
+        &self,
+        conn: &mut AnyConnection,
+        shape: &Shape,
+        lp: &LogProjection,
+        keys: &[Key],
+    ) -> Result<Vec<LogEntry>, Error> {
+        let arity = keys[0].len();
+        let key_list = sql::row_values(self.dialect, keys.len(), arity);
+        let mut fragments = shape.fragments();
+        fragments.push(("key_list", &key_list));
+        let (sql, _) = sql::render(self.dialect, q::LOG_FOR_KEYS, &fragments, &[]);
+        let mut query = sqlx::query(&sql);
+        for key in keys {
+            for part in key {
+                query = query.bind(part.clone());
+            }
+        }
+        let rows = query
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|row| lp.entry(self.cells(row, 0, lp.columns.len())?))
+            .collect()
+    }
+
+    fn cells(&self, row: &AnyRow, skip: usize, n: usize) -> Result<Vec<Option<String>>, Error> {
+        (skip..skip + n).map(|i| self.text(row, i)).collect()
+    }
+
+    /// One cell as text. MySQL reports long text (a `CAST(.. AS CHAR)` of a JSON or
+    /// TEXT column) as a blob type through the Any driver, so bytes are accepted too
+    /// and must be UTF-8.
+    fn text(&self, row: &AnyRow, i: usize) -> Result<Option<String>, Error> {
+        match row.try_get::<Option<String>, _>(i) {
+            Ok(v) => Ok(v),
+            Err(sqlx::Error::ColumnDecode { .. }) => {
+                let bytes: Option<Vec<u8>> = row.try_get(i).map_err(|e| self.error(e))?;
+                bytes
+                    .map(|b| {
+                        String::from_utf8(b).map_err(|e| Error::Query {
+                            location: self.location(),
+                            message: format!("column {i} of a result is not UTF-8 text: {e}"),
+                        })
+                    })
+                    .transpose()
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+}
+
+fn hash_key(key: &Key) -> u64 {
+    let mut h = blake3::Hasher::new();
+    for part in key {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// A relative SQLite path from the spec is relative to the spec's folder; the
+/// database is always opened read-only and never created.
+fn sqlite_url(url: &str, base: Option<&Path>) -> String {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = match base {
+        Some(base) if !path.starts_with('/') && !path.starts_with(':') && base != Path::new("") => {
+            base.join(path).display().to_string()
+        }
+        _ => path.to_string(),
+    };
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
+    params.push("mode=ro");
+    format!("sqlite://{path}?{}", params.join("&"))
+}
+
+/// The SQL fragments of one spec in one dialect.
+struct Shape {
+    fragments: Vec<(&'static str, String)>,
+    dialect: Dialect,
+    results_key: Vec<String>,
+    log_key: Vec<String>,
+}
+
+impl Shape {
+    fn new(d: Dialect, spec: &AuditSpec, rp: &ResultProjection, lp: &LogProjection) -> Shape {
+        let r = &spec.results;
+        let l = &spec.log;
+        let width = rp.columns.len().max(lp.columns.len());
+        let mut rl_match = sql::equal_columns(d, "l", &l.key, "r", &r.key);
+        if let (Some(ra), Some(la)) = (&r.attempt, &l.attempt) {
+            rl_match.push_str(&format!(
+                " AND {} = {}",
+                sql::qualified(d, "l", la),
+                sql::qualified(d, "r", ra)
+            ));
+        }
+        Shape {
+            dialect: d,
+            results_key: r.key.clone(),
+            log_key: l.key.clone(),
+            fragments: vec![
+                ("results", sql::quote_ident(d, &r.table)),
+                ("log", sql::quote_ident(d, &l.table)),
+                ("status", sql::quote_ident(d, &l.status)),
+                (
+                    "status_text",
+                    sql::as_text(d, &sql::qualified(d, "l", &l.status)),
+                ),
+                (
+                    "r_columns",
+                    sql::text_projection(d, "r", &rp.columns, width),
+                ),
+                (
+                    "l_columns",
+                    sql::text_projection(d, "l", &lp.columns, width),
+                ),
+                ("r_key", sql::column_list(d, "r", &r.key)),
+                ("l_key", sql::column_list(d, "l", &l.key)),
+                ("r_key_as", sql::key_as(d, "r", &r.key)),
+                ("l_key_as", sql::key_as(d, "l", &l.key)),
+                ("r_key_not_null", sql::key_nullness(d, "r", &r.key, false)),
+                ("l_key_not_null", sql::key_nullness(d, "l", &l.key, false)),
+                ("r_key_null", sql::key_nullness(d, "r", &r.key, true)),
+                ("rl_match", rl_match),
+                ("ri_match", sql::key_match(d, "r", &r.key)),
+                ("li_match", sql::key_match(d, "l", &l.key)),
+            ],
+        }
+    }
+
+    /// The predicates that keep one slice of the key space, for results and log.
+    fn partition(&self, n: u32, slice: u32) -> (String, String) {
+        (
+            sql::partition_filter(self.dialect, "r", &self.results_key, n, slice),
+            sql::partition_filter(self.dialect, "l", &self.log_key, n, slice),
+        )
+    }
+
+    fn fragments(&self) -> Vec<(&str, &str)> {
+        self.fragments
+            .iter()
+            .map(|(n, f)| (*n, f.as_str()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_are_always_read_only() {
+        assert_eq!(
+            sqlite_url("sqlite://data/x.db", None),
+            "sqlite://data/x.db?mode=ro"
+        );
+        assert_eq!(
+            sqlite_url(
+                "sqlite://x.db?mode=rwc&cache=shared",
+                Some(Path::new("specs"))
+            ),
+            "sqlite://specs/x.db?cache=shared&mode=ro"
+        );
+        assert_eq!(
+            sqlite_url("sqlite:///abs/x.db", Some(Path::new("specs"))),
+            "sqlite:///abs/x.db?mode=ro"
+        );
+    }
+}

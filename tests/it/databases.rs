@@ -1,0 +1,356 @@
+//! Scans against real PostgreSQL and MariaDB servers, a fresh database per test:
+//! the same findings as SQLite and files, read-only roles, hostile identifiers.
+
+use dupaudit::findings::Findings;
+use dupaudit::spec::AuditSpec;
+use dupaudit::sql::{quote_ident, Dialect};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::harness::{path_str, repo, sample, Workdir};
+use crate::servers::{Server, TestDb};
+
+const AS_OF: &str = "2026-10-31T00:00:00Z";
+
+/// Loads the sample incident with `dupaudit load`.
+fn load(url: &str, extra: &[&str]) {
+    let mut args = vec!["load", "--database-url", url];
+    args.extend_from_slice(extra);
+    Workdir::new().run(&args).expect_code(0);
+}
+
+/// Scans `url` with the repository's spec (or `spec`) and returns the findings.
+fn scan(url: &str, extra: &[&str]) -> Findings {
+    let mut args = vec![
+        "scan",
+        "--database-url",
+        url,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--as-of",
+        AS_OF,
+    ];
+    args.extend_from_slice(extra);
+    Workdir::run_in_repo(&args).expect_code(0).report().findings
+}
+
+fn assert_same(a: &Findings, b: &Findings, what: &str) {
+    assert_eq!(a.summary, b.summary, "{what}: summary");
+    assert_eq!(a.totals, b.totals, "{what}: totals");
+    assert_eq!(a.window, b.window, "{what}: window");
+    assert_eq!(
+        a.findings.len(),
+        b.findings.len(),
+        "{what}: number of findings"
+    );
+    for (x, y) in a.findings.iter().zip(&b.findings) {
+        assert_eq!(x, y, "{what}: first differing finding");
+    }
+}
+
+/// Runs statements in the given database, as its owner.
+fn execute(server: Server, url: &str, statements: &[String]) {
+    let (url, statements) = (url.to_string(), statements.to_vec());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            match server {
+                Server::Postgres => {
+                    let mut c = url
+                        .parse::<sqlx::postgres::PgConnectOptions>()
+                        .unwrap()
+                        .connect()
+                        .await
+                        .unwrap();
+                    for s in &statements {
+                        sqlx::raw_sql(s)
+                            .execute(&mut c)
+                            .await
+                            .unwrap_or_else(|e| panic!("{s}: {e}"));
+                    }
+                    c.close().await.unwrap();
+                }
+                Server::Mysql => {
+                    let mut c = url
+                        .parse::<sqlx::mysql::MySqlConnectOptions>()
+                        .unwrap()
+                        .connect()
+                        .await
+                        .unwrap();
+                    for s in &statements {
+                        sqlx::raw_sql(s)
+                            .execute(&mut c)
+                            .await
+                            .unwrap_or_else(|e| panic!("{s}: {e}"));
+                    }
+                    c.close().await.unwrap();
+                }
+            }
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+fn with_user(url: &str, user: &str, password: Option<&str>) -> String {
+    let mut u = url::Url::parse(url).unwrap();
+    u.set_username(user).unwrap();
+    u.set_password(password).unwrap();
+    u.to_string()
+}
+
+#[test]
+fn sample_in_postgres_and_mariadb_gives_the_findings_of_sqlite_and_files() {
+    let sqlite = scan(
+        &format!("sqlite://{}", sample("incident.sqlite").display()),
+        &[],
+    );
+    for server in [Server::Postgres, Server::Mysql] {
+        let db = TestDb::new(server);
+        load(db.url(), &[]);
+        assert_same(&scan(db.url(), &[]), &sqlite, &format!("{server:?}"));
+    }
+    let r = sample("results.parquet");
+    let l = sample("idempotency_log.parquet");
+    let files = Workdir::run_in_repo(&[
+        "scan",
+        "--results-file",
+        path_str(&r),
+        "--log-file",
+        path_str(&l),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--as-of",
+        AS_OF,
+    ])
+    .expect_code(0)
+    .report()
+    .findings;
+    assert_same(&files, &sqlite, "parquet");
+}
+
+#[test]
+fn postgres_scan_works_under_a_select_only_role() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let role = format!("dupaudit_ro_{}", std::process::id());
+    let q = |s: &str| quote_ident(Dialect::Postgres, s);
+    let db_name = url::Url::parse(db.url())
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    execute(
+        Server::Postgres,
+        db.url(),
+        &[
+            format!("DROP ROLE IF EXISTS {}", q(&role)),
+            format!("CREATE ROLE {} LOGIN", q(&role)),
+            format!("GRANT CONNECT ON DATABASE {} TO {}", q(&db_name), q(&role)),
+            format!("GRANT USAGE ON SCHEMA public TO {}", q(&role)),
+            format!(
+                "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}",
+                q(&role)
+            ),
+        ],
+    );
+    let read_only = with_user(db.url(), &role, None);
+    let as_owner = scan(db.url(), &[]);
+    let as_reader = scan(&read_only, &[]);
+    execute(
+        Server::Postgres,
+        db.url(),
+        &[
+            format!("DROP OWNED BY {}", q(&role)),
+            format!("DROP ROLE {}", q(&role)),
+        ],
+    );
+    assert_same(&as_reader, &as_owner, "select-only role");
+}
+
+#[test]
+fn mariadb_scan_works_under_a_select_only_user_and_hides_its_password() {
+    let db = TestDb::new(Server::Mysql);
+    load(db.url(), &[]);
+    let user = format!("dupaudit_ro_{}", std::process::id());
+    let db_name = url::Url::parse(db.url())
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    let q = |s: &str| quote_ident(Dialect::Mysql, s);
+    execute(
+        Server::Mysql,
+        db.url(),
+        &[
+            format!("DROP USER IF EXISTS '{user}'@'%'"),
+            format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'Sekr1t-pw'"),
+            format!("GRANT SELECT ON {}.* TO '{user}'@'%'", q(&db_name)),
+        ],
+    );
+    let read_only = with_user(db.url(), &user, Some("Sekr1t-pw"));
+    let run = Workdir::run_in_repo(&[
+        "scan",
+        "--database-url",
+        &read_only,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--as-of",
+        AS_OF,
+    ]);
+    let as_owner = scan(db.url(), &[]);
+    execute(
+        Server::Mysql,
+        db.url(),
+        &[format!("DROP USER '{user}'@'%'")],
+    );
+    run.expect_code(0);
+    assert!(!run.stdout().contains("Sekr1t") && !run.stderr().contains("Sekr1t"));
+    assert_same(&run.report().findings, &as_owner, "select-only user");
+}
+
+#[test]
+fn hostile_table_and_column_names_are_quoted_in_every_database() {
+    let results = "Res \"ults\"; DROP TABLE x; --";
+    let log = "Log`tick Mixed'Case";
+    let payload = "Pay load \"x\"; --";
+    let key = "Key;Col`umn";
+    let mut spec = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
+    spec.source = Default::default();
+    spec.results.table = results.into();
+    spec.results.payload = vec![payload.into()];
+    spec.results.json = vec![payload.into()];
+    spec.results.key = vec!["operation_name".into(), key.into()];
+    spec.log.table = log.into();
+    spec.log.key = vec!["operation_name".into(), key.into()];
+    let w = Workdir::new();
+    let spec_path = w.write("hostile.toml", &toml::to_string(&spec).unwrap());
+    let sqlite = scan(
+        &format!("sqlite://{}", sample("incident.sqlite").display()),
+        &[],
+    );
+    for server in [Server::Postgres, Server::Mysql] {
+        let db = TestDb::new(server);
+        load(db.url(), &["--results-table", results, "--log-table", log]);
+        let d = match server {
+            Server::Postgres => Dialect::Postgres,
+            Server::Mysql => Dialect::Mysql,
+        };
+        let q = |s: &str| quote_ident(d, s);
+        execute(
+            server,
+            db.url(),
+            &[
+                format!(
+                    "ALTER TABLE {} RENAME COLUMN payload TO {}",
+                    q(results),
+                    q(payload)
+                ),
+                format!(
+                    "ALTER TABLE {} RENAME COLUMN idempotency_key TO {}",
+                    q(results),
+                    q(key)
+                ),
+                format!(
+                    "ALTER TABLE {} RENAME COLUMN idempotency_key TO {}",
+                    q(log),
+                    q(key)
+                ),
+            ],
+        );
+        let mut found = scan(db.url(), &["--spec", path_str(&spec_path)]);
+        // A conflict's diff names the payload column, which is renamed here.
+        for f in &mut found.findings {
+            for d in &mut f.payload_diff {
+                d.path = d.path.replacen(payload, "payload", 1);
+            }
+        }
+        assert_same(&found, &sqlite, &format!("{server:?} with hostile names"));
+    }
+}
+
+#[test]
+fn an_injection_attempt_in_the_spec_executes_nothing() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let w = Workdir::new();
+    let text = std::fs::read_to_string(repo().join("dupaudit.toml"))
+        .unwrap()
+        .replace(
+            "table = \"results\"",
+            "table = \"results\\\"; DROP TABLE idempotency_log; --\"",
+        );
+    let spec = w.write("evil.toml", &text);
+    w.run(&[
+        "scan",
+        "--spec",
+        path_str(&spec),
+        "--database-url",
+        db.url(),
+    ])
+    .expect_code(3)
+    .stderr_has(&["does not exist", "idempotency_log, results"]);
+    let after = scan(db.url(), &[]);
+    let sample = scan(
+        &format!("sqlite://{}", sample("incident.sqlite").display()),
+        &[],
+    );
+    assert_eq!(
+        after.totals.log_rows, sample.totals.log_rows,
+        "the log is intact"
+    );
+}
+
+#[test]
+fn statement_timeout_stops_a_long_query() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &["--rows", "50000"]);
+    Workdir::run_in_repo(&[
+        "scan",
+        "--database-url",
+        db.url(),
+        "--statement-timeout",
+        "1ms",
+    ])
+    .expect_code(3)
+    .stderr_has(&["statement timeout"]);
+}
+
+#[test]
+fn a_scan_split_over_partitions_finds_the_same_as_one() {
+    for server in [Server::Postgres, Server::Mysql] {
+        let db = TestDb::new(server);
+        load(db.url(), &[]);
+        let whole = scan(db.url(), &[]);
+        let split = scan(db.url(), &["--partitions", "4"]);
+        assert_same(&split, &whole, &format!("{server:?} in 4 partitions"));
+    }
+}
+
+#[test]
+fn partitions_are_refused_where_there_is_one_connection() {
+    Workdir::run_in_repo(&["scan", "--partitions", "2"])
+        .expect_code(2)
+        .stderr_has(&["SQLite is read over one"]);
+    let r = sample("results.csv");
+    let l = sample("idempotency_log.csv");
+    Workdir::run_in_repo(&[
+        "scan",
+        "--partitions",
+        "2",
+        "--results-file",
+        path_str(&r),
+        "--log-file",
+        path_str(&l),
+    ])
+    .expect_code(2)
+    .stderr_has(&["files are read whole"]);
+}

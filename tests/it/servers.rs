@@ -1,0 +1,158 @@
+//! Fresh databases on the test servers, one per test, as `#[sqlx::test]` makes them.
+//!
+//! In: the server URLs in `DUPAUDIT_TEST_POSTGRES` and `DUPAUDIT_TEST_MYSQL` (defaults:
+//! the local servers, `postgres://postgres@127.0.0.1:5432/postgres` and
+//! `mysql://root@127.0.0.1:3306/test`). Out: a [`TestDb`] holding the URL of a new,
+//! empty database; dropping the guard drops the database.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dupaudit::sql::{quote_ident, Dialect};
+use sqlx::{ConnectOptions, Connection};
+
+/// A database server the tests run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    Postgres,
+    Mysql,
+}
+
+impl Server {
+    /// The variable naming the server.
+    fn var(self) -> &'static str {
+        match self {
+            Server::Postgres => "DUPAUDIT_TEST_POSTGRES",
+            Server::Mysql => "DUPAUDIT_TEST_MYSQL",
+        }
+    }
+
+    /// The admin URL: a database that exists and a user that may create databases.
+    fn admin_url(self) -> String {
+        let default = match self {
+            Server::Postgres => "postgres://postgres@127.0.0.1:5432/postgres",
+            Server::Mysql => "mysql://root@127.0.0.1:3306/test",
+        };
+        std::env::var(self.var()).unwrap_or_else(|_| default.to_string())
+    }
+
+    fn dialect(self) -> Dialect {
+        match self {
+            Server::Postgres => Dialect::Postgres,
+            Server::Mysql => Dialect::Mysql,
+        }
+    }
+}
+
+/// A database created for one test and dropped with the guard.
+pub struct TestDb {
+    server: Server,
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    /// Creates `dupaudit_t_<pid>_<counter>_<nanos>` on `server`. Works from plain and
+    /// async tests alike: the admin work runs on a thread of its own.
+    pub fn new(server: Server) -> TestDb {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970")
+            .subsec_nanos();
+        let name = format!(
+            "dupaudit_t_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = server.admin_url();
+        let mut url = url::Url::parse(&admin).expect("the test server URL parses");
+        url.set_path(&format!("/{name}"));
+        let create = format!("CREATE DATABASE {}", quote_ident(server.dialect(), &name));
+        admin_sql(server, &admin, &create);
+        TestDb {
+            server,
+            admin,
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    /// The URL of the fresh database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The same URL with a password in it.
+    pub fn url_with_password(&self, password: &str) -> String {
+        let mut url = url::Url::parse(&self.url).expect("the test database URL parses");
+        url.set_password(Some(password))
+            .expect("the test server URL has a host");
+        url.to_string()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // FORCE (PostgreSQL 13+): a connection a failed test left open must not keep
+        // the database alive.
+        let drop = match self.server {
+            Server::Postgres => format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(Dialect::Postgres, &self.name)
+            ),
+            Server::Mysql => format!(
+                "DROP DATABASE IF EXISTS {}",
+                quote_ident(Dialect::Mysql, &self.name)
+            ),
+        };
+        admin_sql(self.server, &self.admin, &drop);
+    }
+}
+
+/// Runs one statement on the admin connection, on a fresh thread and runtime so that
+/// it can be called from inside a test's own runtime (and from `Drop`).
+fn admin_sql(server: Server, admin: &str, statement: &str) {
+    let (admin, sql) = (admin.to_string(), statement.to_string());
+    let outcome = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the admin connection");
+        runtime.block_on(async {
+            match server {
+                Server::Postgres => {
+                    let mut conn = admin
+                        .parse::<sqlx::postgres::PgConnectOptions>()?
+                        .connect()
+                        .await?;
+                    sqlx::raw_sql(&sql).execute(&mut conn).await?;
+                    conn.close().await
+                }
+                Server::Mysql => {
+                    let mut conn = admin
+                        .parse::<sqlx::mysql::MySqlConnectOptions>()?
+                        .connect()
+                        .await?;
+                    sqlx::raw_sql(&sql).execute(&mut conn).await?;
+                    conn.close().await
+                }
+            }
+        })
+    })
+    .join()
+    .expect("the admin thread does not panic");
+    if let Err(e) = outcome {
+        // A failed drop while a test is already failing would abort the process and
+        // hide the test's own message.
+        if std::thread::panicking() {
+            eprintln!("{statement}: {e}");
+        } else {
+            panic!(
+                "{statement} on the {server:?} test server failed ({e}); set {} to a server where this user may create databases",
+                server.var()
+            );
+        }
+    }
+}
