@@ -74,13 +74,18 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
 
     /// Exit 1 when any of these classes has at least THRESHOLD groups (default 1).
-    /// `none` never fails on findings.
-    #[arg(long, value_name = "CLASS[=THRESHOLD],...", default_value = "exact,conflict", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
+    /// `none` never fails on findings. Default: exact,conflict (those checked).
+    #[arg(long, value_name = "CLASS[=THRESHOLD],...", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
 
     /// Most groups listed per class in table and Markdown reports (0: all).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+
+    /// Check only these classes (default: all, cross-key as the spec says). A
+    /// database then runs only the queries these classes need.
+    #[arg(long, value_delimiter = ',', value_name = "CLASS,...")]
+    pub classes: Vec<Class>,
 
     /// Split the key space by hash over N connections (PostgreSQL, MySQL) and merge;
     /// the findings are the same as with one.

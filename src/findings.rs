@@ -193,7 +193,9 @@ pub struct Findings {
     pub primary_key: Vec<String>,
     pub payload_columns: Vec<String>,
     pub totals: Totals,
-    /// One entry per class, every class present.
+    /// The classes this scan checked (all, unless restricted).
+    pub checked: Vec<Class>,
+    /// One entry per checked class.
     pub summary: BTreeMap<Class, ClassSummary>,
     pub window: Option<Window>,
     /// Primary keys of rows whose JSON payload did not parse (first 50).

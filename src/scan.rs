@@ -133,7 +133,8 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     }
 
     // 3. The same payload under different keys.
-    if spec.scan.cross_key {
+    let checks = spec.scan.checks();
+    if checks.contains(&Class::CrossKey) {
         let mut by_hash: HashMap<PayloadHash, Vec<usize>> = HashMap::new();
         for (i, r) in data.results.iter().enumerate() {
             if r.key.is_some() {
@@ -308,7 +309,10 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     });
 
     // 6. Totals, summary and window.
-    let mut summary: BTreeMap<Class, ClassSummary> = Class::ALL
+    // Classes not checked were computed on whatever the source handed over (a
+    // database reads only what the checked classes need): drop them.
+    findings.retain(|f| checks.contains(&f.class));
+    let mut summary: BTreeMap<Class, ClassSummary> = checks
         .iter()
         .map(|&c| (c, ClassSummary::default()))
         .collect();
@@ -357,6 +361,9 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             unknown_statuses: c.unknown_statuses,
         },
     };
+    if !checks.contains(&Class::Exact) && !checks.contains(&Class::Conflict) {
+        surplus_times.clear();
+    }
     let window = concentration(&mut surplus_times, |i| {
         let r = &data.results[i];
         let late = log.attempt_of(r).map(|e| e.status) == Some(Status::Failed);
@@ -379,6 +386,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         primary_key: spec.results.primary_key.clone(),
         payload_columns: data.payload_columns.clone(),
         totals,
+        checked: checks.into_iter().collect(),
         summary,
         window,
         non_json_rows,

@@ -5,12 +5,14 @@
 //! has a default matching the schema described in DESIGN.md, so an empty file is a
 //! valid spec for a pipeline that uses the conventional names.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::findings::Class;
 
 /// The whole audit spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -97,6 +99,24 @@ pub struct ScanSpec {
     /// Look for the same payload under different keys. This hashes every payload of
     /// the table, so on very large tables it is the expensive part of a scan.
     pub cross_key: bool,
+    /// The classes to check; empty means all of them. Checking fewer lets a
+    /// database skip the queries of the others.
+    pub classes: Vec<Class>,
+}
+
+impl ScanSpec {
+    /// The classes this scan checks: `classes` (or all), less cross-key when it is off.
+    pub fn checks(&self) -> BTreeSet<Class> {
+        let mut checks: BTreeSet<Class> = if self.classes.is_empty() {
+            Class::ALL.into_iter().collect()
+        } else {
+            self.classes.iter().copied().collect()
+        };
+        if !self.cross_key {
+            checks.remove(&Class::CrossKey);
+        }
+        checks
+    }
 }
 
 impl Default for ResultsSpec {
@@ -142,7 +162,10 @@ impl Default for StatusSpellings {
 
 impl Default for ScanSpec {
     fn default() -> Self {
-        ScanSpec { cross_key: true }
+        ScanSpec {
+            cross_key: true,
+            classes: Vec::new(),
+        }
     }
 }
 

@@ -7,12 +7,31 @@ use chrono::Utc;
 
 use crate::cli::{Cli, ConnectOpts, ScanArgs};
 use crate::error::{exit, Error};
+use crate::findings::Class;
 use crate::report::{RenderOptions, Report, FORMAT_VERSION};
 use crate::source::{Source, SourceOptions};
 use crate::spec::AuditSpec;
 
 pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
-    let spec = load_spec(&cli.spec, &args.connect)?;
+    let mut spec = load_spec(&cli.spec, &args.connect)?;
+    if !args.classes.is_empty() {
+        spec.scan.cross_key = args.classes.contains(&Class::CrossKey);
+        spec.scan.classes = args.classes.clone();
+    }
+    let checks = spec.scan.checks();
+    let fail_on = match &args.fail_on {
+        Some(f) => f.0.clone(),
+        None => [Class::Exact, Class::Conflict]
+            .into_iter()
+            .filter(|c| checks.contains(c))
+            .map(|c| (c, 1))
+            .collect(),
+    };
+    if let Some((class, _)) = fail_on.iter().find(|(c, _)| !checks.contains(c)) {
+        return Err(Error::Usage(format!(
+            "--fail-on {class}: that class is not checked by this scan (see --classes and [scan] cross_key)"
+        )));
+    }
     let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
     let mut options = source_options(&args.connect);
     options.partitions = args.partitions;
@@ -34,9 +53,7 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let text = report.render(args.format, RenderOptions { limit: args.limit });
     super::write_output(args.output.as_deref(), &text)?;
 
-    let failing = args
-        .fail_on
-        .0
+    let failing = fail_on
         .iter()
         .any(|&(class, threshold)| report.groups(class) >= threshold);
     Ok(if failing { exit::FINDINGS } else { exit::CLEAN })

@@ -2,7 +2,7 @@
 //! spreadsheet or a script can filter and join it.
 
 use super::Report;
-use crate::findings::{key_text, Class};
+use crate::findings::key_text;
 
 pub fn render(r: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -20,7 +20,7 @@ pub fn render(r: &Report) -> String {
         "note",
     ])
     .expect("writing CSV to memory");
-    for class in Class::ALL {
+    for class in r.findings.checked.iter().copied() {
         for (n, f) in r.findings.of(class).enumerate() {
             let group = format!("{}-{}", class.name(), n + 1);
             let surplus = f.surplus_rows.to_string();

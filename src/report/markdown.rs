@@ -2,7 +2,6 @@
 
 use super::table::{details, keys_of};
 use super::{header_lines, totals_line, window_sentence, RenderOptions, Report};
-use crate::findings::Class;
 
 pub fn render(r: &Report, opts: RenderOptions) -> String {
     let f = &r.findings;
@@ -12,7 +11,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     }
     out.push_str(&format!("{}\n\n", escape(&totals_line(f))));
     out.push_str("| class | groups | rows | surplus rows | meaning |\n|---|---:|---:|---:|---|\n");
-    for class in Class::ALL {
+    for class in r.findings.checked.iter().copied() {
         let s = f.summary_of(class);
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
@@ -28,7 +27,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         Some(w) => out.push_str(&format!("{}\n", escape(&window_sentence(w)))),
         None => out.push_str("No duplicate rows, so no window.\n"),
     }
-    for class in Class::ALL {
+    for class in r.findings.checked.iter().copied() {
         let all = super::for_people(r, class);
         if all.is_empty() {
             continue;

@@ -18,7 +18,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     out.push_str("\n\n");
 
     let mut summary = new_table(&["class", "groups", "rows", "surplus rows", "meaning"]);
-    for class in Class::ALL {
+    for class in r.findings.checked.iter().copied() {
         let s = f.summary_of(class);
         summary.add_row(vec![
             Cell::new(class.name()),
@@ -35,7 +35,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         None => out.push_str("Window: no duplicate rows, so no window.\n"),
     }
 
-    for class in Class::ALL {
+    for class in r.findings.checked.iter().copied() {
         let all = super::for_people(r, class);
         if all.is_empty() {
             continue;

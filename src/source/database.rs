@@ -16,7 +16,7 @@
 //!    payload appears under several keys (pass 2) and the log rows of their keys.
 //! 7. Roll back: the scan never writes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,7 @@ use sqlx::{Connection, Row};
 
 use crate::canonical::{Canonicalizer, PayloadHash};
 use crate::error::Error;
+use crate::findings::Class;
 use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjection, ResultRow};
 use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, Status};
@@ -40,6 +41,15 @@ const NON_JSON_LISTED: usize = crate::scan::NON_JSON_LISTED;
 
 mod q {
     pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
+    pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicated.sql");
+    pub const KEYS_LATE_WRITE: &str = include_str!("../../queries/ansi/keys_late_write.sql");
+    pub const KEYS_ORPHAN_RESULT: &str = include_str!("../../queries/ansi/keys_orphan_result.sql");
+    pub const KEYS_MULTI_COMPLETE: &str =
+        include_str!("../../queries/ansi/keys_multi_complete.sql");
+    pub const KEYS_STALE_PROCESSING: &str =
+        include_str!("../../queries/ansi/keys_stale_processing.sql");
+    pub const KEYS_MISSING_RESULT: &str =
+        include_str!("../../queries/ansi/keys_missing_result.sql");
     pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
     pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
     pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
@@ -385,9 +395,14 @@ impl DatabaseSource {
             ("completed", completed.as_slice()),
             ("processing", processing.as_slice()),
         ];
+        let checks = spec.scan.checks();
+        let template = interesting_template(&checks);
         let n = self.opts.partitions;
-        let (mut results, mut log) = if n <= 1 {
-            self.interesting(conn, &shape, &rp, &lp, &lists, 0).await?
+        let (mut results, mut log) = if template.is_empty() {
+            (Vec::new(), Vec::new())
+        } else if n <= 1 {
+            self.interesting(conn, &template, &shape, &rp, &lp, &lists, 0)
+                .await?
         } else {
             // Each slice on its own connection; on PostgreSQL all of them read the
             // snapshot of this connection, so the split scan sees one moment.
@@ -401,12 +416,14 @@ impl DatabaseSource {
                 _ => None,
             };
             let slices = (0..n).map(|slice| {
-                let (shape, rp, lp, lists, snapshot) =
-                    (&shape, &rp, &lp, &lists, snapshot.as_deref());
+                let (template, shape, rp, lp, lists, snapshot) =
+                    (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
                 async move {
                     let mut c = self.connect().await?;
                     self.begin_read_only(&mut c, snapshot).await?;
-                    let found = self.interesting(&mut c, shape, rp, lp, lists, slice).await;
+                    let found = self
+                        .interesting(&mut c, template, shape, rp, lp, lists, slice)
+                        .await;
                     let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
                     let _ = c.close().await;
                     found
@@ -422,8 +439,8 @@ impl DatabaseSource {
         };
 
         // 5.
-        let (sql, _) = sql::render(d, q::NULL_KEYS, &shape.fragments(), &[]);
-        {
+        if checks.contains(&Class::NullKey) {
+            let (sql, _) = sql::render(d, q::NULL_KEYS, &shape.fragments(), &[]);
             let mut rows = sqlx::query(&sql).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 results.push(rp.row(self.cells(&row, 0, rp.columns.len())?)?);
@@ -431,7 +448,7 @@ impl DatabaseSource {
         }
 
         // 6.
-        if spec.scan.cross_key {
+        if checks.contains(&Class::CrossKey) {
             let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
             let mut non_json_rows = Vec::new();
             let (copies, non_json) = self
@@ -468,9 +485,11 @@ impl DatabaseSource {
 
     /// Every result row and log row of the keys that can carry a finding, in one slice
     /// of the key space (slice 0 of 1 when the scan is not split).
+    #[allow(clippy::too_many_arguments)]
     async fn interesting(
         &self,
         conn: &mut AnyConnection,
+        template: &str,
         shape: &Shape,
         rp: &ResultProjection,
         lp: &LogProjection,
@@ -483,7 +502,7 @@ impl DatabaseSource {
         let mut fragments = shape.fragments();
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
-        let (sql, binds) = sql::render(self.dialect, q::INTERESTING, &fragments, lists);
+        let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
         let mut query = sqlx::query(&sql);
         for b in binds {
             query = query.bind(b);
@@ -599,6 +618,29 @@ impl DatabaseSource {
             Err(e) => Err(self.error(e)),
         }
     }
+}
+
+/// The query for the interesting keys of the checked classes: the UNION of their
+/// `keys_*.sql`, inside `interesting.sql`. Empty when no checked class needs it.
+fn interesting_template(checks: &BTreeSet<Class>) -> String {
+    let parts: Vec<&str> = [
+        (Class::Exact, q::KEYS_DUPLICATED),
+        (Class::LateWrite, q::KEYS_LATE_WRITE),
+        (Class::OrphanResult, q::KEYS_ORPHAN_RESULT),
+        (Class::MultiComplete, q::KEYS_MULTI_COMPLETE),
+        (Class::StaleProcessing, q::KEYS_STALE_PROCESSING),
+        (Class::MissingResult, q::KEYS_MISSING_RESULT),
+    ]
+    .into_iter()
+    .filter(|(class, _)| {
+        checks.contains(class) || (*class == Class::Exact && checks.contains(&Class::Conflict))
+    })
+    .map(|(_, sql)| sql.trim_end())
+    .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    q::INTERESTING.replace("{keys}", &parts.join("\nUNION\n"))
 }
 
 fn hash_key(key: &Key) -> u64 {

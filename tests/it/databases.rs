@@ -354,3 +354,24 @@ fn partitions_are_refused_where_there_is_one_connection() {
     .expect_code(2)
     .stderr_has(&["files are read whole"]);
 }
+
+#[test]
+fn checking_only_duplicates_in_a_database_finds_the_same_groups() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let full = scan(db.url(), &[]);
+    let dups = scan(db.url(), &["--classes", "exact,conflict"]);
+    let expected: Vec<_> = full
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.class,
+                dupaudit::findings::Class::Exact | dupaudit::findings::Class::Conflict
+            )
+        })
+        .cloned()
+        .collect();
+    assert_eq!(dups.findings, expected);
+    assert_eq!(dups.window, full.window);
+}

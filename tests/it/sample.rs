@@ -187,3 +187,41 @@ fn every_class_of_design_appears_in_the_sample() {
     let present: BTreeSet<Class> = f.findings.iter().map(|g| g.class).collect();
     assert_eq!(present, Class::ALL.into_iter().collect());
 }
+
+#[test]
+fn checking_fewer_classes_reports_exactly_those_with_the_same_findings() {
+    let full = scan(&[]);
+    let r = sample("results.csv");
+    let l = sample("idempotency_log.csv");
+    for extra in [
+        vec![],
+        vec!["--results-file", path_str(&r), "--log-file", path_str(&l)],
+    ] {
+        let mut args = vec!["--classes", "late-write,orphan-result"];
+        args.extend_from_slice(&extra);
+        let some = scan(&args);
+        assert_eq!(some.checked, [Class::LateWrite, Class::OrphanResult]);
+        assert_eq!(
+            some.summary.keys().copied().collect::<Vec<_>>(),
+            some.checked
+        );
+        let expected: Vec<_> = full
+            .findings
+            .iter()
+            .filter(|f| matches!(f.class, Class::LateWrite | Class::OrphanResult))
+            .cloned()
+            .collect();
+        assert_eq!(some.findings, expected);
+        assert_eq!(some.window, None, "no duplicate classes, no window");
+    }
+}
+
+#[test]
+fn failing_on_a_class_that_is_not_checked_is_a_usage_error() {
+    Workdir::run_in_repo(&["scan", "--classes", "exact", "--fail-on", "late-write"])
+        .expect_code(2)
+        .stderr_has(&["late-write", "not checked"]);
+    // without --fail-on, the default keeps only the checked classes
+    Workdir::run_in_repo(&["scan", "--classes", "orphan-result", "--format", "json"])
+        .expect_code(0);
+}
