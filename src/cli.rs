@@ -30,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Find duplicates and anomalies and report them (reads only).
     Scan(ScanArgs),
+    /// Tell one key's whole story: every attempt and row in time order, the verdict.
+    Explain(ExplainArgs),
     /// Write a deterministic incident data set with its ground truth.
     Generate(GenerateArgs),
     /// Create the incident's tables in a database and fill them, to try dupaudit on a server.
@@ -95,6 +97,32 @@ pub struct ScanArgs {
     /// Judge stale leases as of this time (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+
+    /// Judge stale leases as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<DateTime<Utc>>,
+
+    /// The key: one value per key column of the spec, in order
+    /// (e.g. `summarize req-0000084-5e31`).
+    #[arg(required = true, value_name = "KEY")]
+    pub key: Vec<String>,
+}
+
+/// Output formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoryFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod cli;
 mod commands;
 pub mod error;
+pub mod explain;
 pub mod findings;
 pub mod generate;
 pub mod load;
@@ -29,6 +30,7 @@ pub fn run(cli: cli::Cli) -> Result<u8, Error> {
     runtime.block_on(async {
         match &cli.command {
             cli::Command::Scan(args) => commands::scan::run(&cli, args).await,
+            cli::Command::Explain(args) => commands::explain::run(&cli, args).await,
             cli::Command::Generate(args) => commands::generate::run(args).await,
             cli::Command::Load(args) => commands::load::run(args).await,
         }

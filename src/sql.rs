@@ -204,16 +204,6 @@ pub fn equal_columns(
         .join(" AND ")
 }
 
-/// `i.k0 = alias.a AND i.k1 = alias.b`
-pub fn key_match(dialect: Dialect, alias: &str, columns: &[String]) -> String {
-    columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("i.k{i} = {}", qualified(dialect, alias, c)))
-        .collect::<Vec<_>>()
-        .join(" AND ")
-}
-
 /// `AND <hash of the key> % n = slice`: one slice of the key space for a split scan,
 /// or nothing when the scan is not split. The hash only has to agree between the
 /// results table and the log inside one database. `n` and `slice` are integers chosen

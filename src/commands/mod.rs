@@ -1,6 +1,7 @@
 //! One module per command: each turns parsed arguments into calls to the library
 //! and decides the exit code.
 
+pub mod explain;
 pub mod generate;
 pub mod load;
 pub mod scan;

@@ -52,6 +52,7 @@ mod q {
         include_str!("../../queries/ansi/keys_missing_result.sql");
     pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
     pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
+    pub const KEY_ROWS: &str = include_str!("../../queries/ansi/key_rows.sql");
     pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
     pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
     pub const LOG_FOR_KEYS: &str = include_str!("../../queries/ansi/log_for_keys.sql");
@@ -320,9 +321,63 @@ impl DatabaseSource {
         result
     }
 
-    async fn read(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<Dataset, Error> {
-        let d = self.dialect;
-        // 2.
+    /// Every result row and log row of one key, for `explain`.
+    pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+        let mut conn = self.connect().await?;
+        self.begin_read_only(&mut conn, None).await?;
+        let result = self.read_key(&mut conn, spec, key).await;
+        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+        let _ = conn.close().await;
+        result
+    }
+
+    async fn read_key(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        key: &Key,
+    ) -> Result<Dataset, Error> {
+        let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
+        let shape = Shape::new(self.dialect, spec, &rp, &lp);
+        let (sql, binds) = sql::render(
+            self.dialect,
+            q::KEY_ROWS,
+            &shape.fragments(),
+            &[("key", key)],
+        );
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        let mut rows = query.fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            if self.text(&row, 0)?.as_deref() == Some("r") {
+                results.push(rp.row(self.cells(&row, 1, rp.columns.len())?)?);
+            } else {
+                log.push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?);
+            }
+        }
+        Ok(Dataset {
+            json_columns: payload_columns
+                .iter()
+                .map(|c| spec.results.json.contains(c))
+                .collect(),
+            payload_columns,
+            results,
+            log,
+            counts: None,
+        })
+    }
+
+    /// Checks that every table and column the spec names exists and returns how to
+    /// read them.
+    async fn projections(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+    ) -> Result<(ResultProjection, LogProjection, Vec<String>), Error> {
         let results_columns = self.columns(conn, &spec.results.table).await?;
         let payload_columns = spec.results.payload_columns(&results_columns);
         let rp = ResultProjection::new(spec, &payload_columns);
@@ -335,6 +390,13 @@ impl DatabaseSource {
         let log_columns = self.columns(conn, &spec.log.table).await?;
         let lp = LogProjection::new(spec);
         super::check_columns(&spec.log.table, &log_columns, &lp.columns, &lp.fields)?;
+        Ok((rp, lp, payload_columns))
+    }
+
+    async fn read(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<Dataset, Error> {
+        let d = self.dialect;
+        // 2.
+        let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
         let shape = Shape::new(d, spec, &rp, &lp);
         let json_columns: Vec<bool> = payload_columns
             .iter()
@@ -720,8 +782,13 @@ impl Shape {
                 ("l_key_not_null", sql::key_nullness(d, "l", &l.key, false)),
                 ("r_key_null", sql::key_nullness(d, "r", &r.key, true)),
                 ("rl_match", rl_match),
-                ("ri_match", sql::key_match(d, "r", &r.key)),
-                ("li_match", sql::key_match(d, "l", &l.key)),
+                (
+                    "k_list",
+                    (0..r.key.len())
+                        .map(|i| format!("k{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
             ],
         }
     }

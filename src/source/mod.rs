@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::model::{Dataset, SourceInfo};
+use crate::model::{Dataset, Key, SourceInfo};
 use crate::spec::AuditSpec;
 
 pub use database::{DatabaseOptions, DatabaseSource};
@@ -101,6 +101,15 @@ impl Source {
                 log: spec.log.table.clone(),
             },
             Source::Files(f) => f.info(),
+        }
+    }
+
+    /// Reads every result row and log row of one key.
+    pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+        match self {
+            Source::Database(s) => s.load_key(spec, key).await,
+            // Files are read whole; the story keeps only the key's rows.
+            Source::Files(_) => self.load(spec).await,
         }
     }
 

@@ -4,7 +4,7 @@
 use dupaudit::findings::Findings;
 use dupaudit::spec::AuditSpec;
 use dupaudit::sql::{quote_ident, Dialect};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 
 use crate::harness::{path_str, repo, sample, Workdir};
 use crate::servers::{Server, TestDb};
@@ -50,7 +50,7 @@ fn assert_same(a: &Findings, b: &Findings, what: &str) {
 }
 
 /// Runs statements in the given database, as its owner.
-fn execute(server: Server, url: &str, statements: &[String]) {
+fn execute(url: &str, statements: &[String]) {
     let (url, statements) = (url.to_string(), statements.to_vec());
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -58,38 +58,15 @@ fn execute(server: Server, url: &str, statements: &[String]) {
             .build()
             .unwrap();
         rt.block_on(async {
-            match server {
-                Server::Postgres => {
-                    let mut c = url
-                        .parse::<sqlx::postgres::PgConnectOptions>()
-                        .unwrap()
-                        .connect()
-                        .await
-                        .unwrap();
-                    for s in &statements {
-                        sqlx::raw_sql(s)
-                            .execute(&mut c)
-                            .await
-                            .unwrap_or_else(|e| panic!("{s}: {e}"));
-                    }
-                    c.close().await.unwrap();
-                }
-                Server::Mysql => {
-                    let mut c = url
-                        .parse::<sqlx::mysql::MySqlConnectOptions>()
-                        .unwrap()
-                        .connect()
-                        .await
-                        .unwrap();
-                    for s in &statements {
-                        sqlx::raw_sql(s)
-                            .execute(&mut c)
-                            .await
-                            .unwrap_or_else(|e| panic!("{s}: {e}"));
-                    }
-                    c.close().await.unwrap();
-                }
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+            for s in &statements {
+                sqlx::raw_sql(s)
+                    .execute(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{s}: {e}"));
             }
+            c.close().await.unwrap();
         })
     })
     .join()
@@ -147,7 +124,6 @@ fn postgres_scan_works_under_a_select_only_role() {
         .trim_start_matches('/')
         .to_string();
     execute(
-        Server::Postgres,
         db.url(),
         &[
             format!("DROP ROLE IF EXISTS {}", q(&role)),
@@ -164,7 +140,6 @@ fn postgres_scan_works_under_a_select_only_role() {
     let as_owner = scan(db.url(), &[]);
     let as_reader = scan(&read_only, &[]);
     execute(
-        Server::Postgres,
         db.url(),
         &[
             format!("DROP OWNED BY {}", q(&role)),
@@ -186,7 +161,6 @@ fn mariadb_scan_works_under_a_select_only_user_and_hides_its_password() {
         .to_string();
     let q = |s: &str| quote_ident(Dialect::Mysql, s);
     execute(
-        Server::Mysql,
         db.url(),
         &[
             format!("DROP USER IF EXISTS '{user}'@'%'"),
@@ -207,11 +181,7 @@ fn mariadb_scan_works_under_a_select_only_user_and_hides_its_password() {
         AS_OF,
     ]);
     let as_owner = scan(db.url(), &[]);
-    execute(
-        Server::Mysql,
-        db.url(),
-        &[format!("DROP USER '{user}'@'%'")],
-    );
+    execute(db.url(), &[format!("DROP USER '{user}'@'%'")]);
     run.expect_code(0);
     assert!(!run.stdout().contains("Sekr1t") && !run.stderr().contains("Sekr1t"));
     assert_same(&run.report().findings, &as_owner, "select-only user");
@@ -246,7 +216,6 @@ fn hostile_table_and_column_names_are_quoted_in_every_database() {
         };
         let q = |s: &str| quote_ident(d, s);
         execute(
-            server,
             db.url(),
             &[
                 format!(

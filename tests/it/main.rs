@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod databases;
+mod explain;
 mod harness;
 mod load;
 mod reports;

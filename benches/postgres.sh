@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmark of a scan on PostgreSQL, side by side with the queries people write by hand.
+#
+#   benches/postgres.sh [--rows N] [--url URL] [--runs K] [--reuse]
+#
+# Generates N result rows (default 10,000,000; 1% of the keys duplicated by the
+# incident) into the database URL (default postgres://postgres@127.0.0.1:5432/
+# dupaudit_bench, created if missing), then times, best of K runs (default 3):
+#   - the hand-written duplicate query (GROUP BY key, md5(payload));
+#   - the floor (GROUP BY key only);
+#   - dupaudit scan of the duplicate classes (exact, conflict);
+#   - dupaudit full audit: every class but cross-key (the log checks included);
+#   - dupaudit cross-key alone (hashes every payload).
+# dupaudit's peak memory is the maximum resident set size of the process.
+# --reuse skips the load when the tables are already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rows=10000000
+url=postgres://postgres@127.0.0.1:5432/dupaudit_bench
+runs=3
+reuse=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rows) rows=$2; shift 2 ;;
+        --url) url=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --reuse) reuse=1; shift ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+cargo build --release --quiet
+bin=target/release/dupaudit
+db=${url##*/}
+admin=${url%/*}/postgres
+
+if [ "$reuse" = 0 ]; then
+    psql "$admin" -qc "DROP DATABASE IF EXISTS \"$db\"" -qc "CREATE DATABASE \"$db\""
+    "$bin" load --database-url "$url" --rows "$rows" --replace
+    psql "$url" -qc "VACUUM ANALYZE"
+fi
+
+# best_of NAME CMD...: runs CMD $runs times, keeps the fastest; prints seconds and MB.
+declare -A secs mem
+best_of() {
+    local name=$1; shift
+    local best=
+    local peak=0
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o /tmp/dupaudit-bench.time "$@" >/dev/null
+        read -r s kb < /tmp/dupaudit-bench.time
+        if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
+        if [ "$kb" -gt "$peak" ]; then peak=$kb; fi
+    done
+    secs[$name]=$best
+    mem[$name]=$((peak / 1024))
+    printf '%-44s %8.2f s  %6d MB\n' "$name" "$best" "${mem[$name]}"
+}
+
+scan=("$bin" --spec benches/bench.toml scan --database-url "$url" --format json -o /dev/null --fail-on none)
+
+echo "PostgreSQL, $(psql "$url" -Atc 'SELECT count(*) FROM results') result rows:"
+best_of "hand-written: GROUP BY key, md5(payload)" \
+    psql "$url" -qc "SELECT idempotency_key, md5(payload::text), count(*) FROM results GROUP BY 1,2 HAVING count(*) > 1"
+best_of "floor: GROUP BY key" \
+    psql "$url" -qc "SELECT idempotency_key, count(*) FROM results GROUP BY 1 HAVING count(*) > 1"
+best_of "dupaudit: exact, conflict" "${scan[@]}" --classes exact,conflict
+best_of "dupaudit: full audit without cross-key" \
+    "${scan[@]}" --classes exact,conflict,late-write,multi-complete,stale-processing,orphan-result,missing-result,null-key
+best_of "dupaudit: cross-key alone" "${scan[@]}" --classes cross-key
+
+awk -v hand="${secs[hand-written: GROUP BY key, md5(payload)]}" \
+    -v floor="${secs[floor: GROUP BY key]}" \
+    -v dup="${secs[dupaudit: exact, conflict]}" \
+    'BEGIN { printf "dupaudit vs hand-written: %.2fx faster; dupaudit vs floor: %.2fx the time\n", hand / dup, dup / floor }'

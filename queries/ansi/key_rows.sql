@@ -1,0 +1,5 @@
+-- Every result row and every log row of one key, for `explain`. The key's values
+-- are bound, once for each table.
+SELECT 'r' AS side, {r_columns} FROM {results} r WHERE ({r_key}) IN (({key}))
+UNION ALL
+SELECT 'l' AS side, {l_columns} FROM {log} l WHERE ({l_key}) IN (({key}))

@@ -1,0 +1,38 @@
+//! `dupaudit explain KEY...`: one key's story, read from the source and told.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use crate::cli::{Cli, ExplainArgs, StoryFormat};
+use crate::error::{exit, Error};
+use crate::explain::story;
+use crate::source::Source;
+
+use super::scan::{load_spec, source_options};
+
+pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, Error> {
+    let spec = load_spec(&cli.spec, &args.connect)?;
+    let columns = &spec.results.key;
+    if args.key.len() != columns.len() {
+        return Err(Error::Usage(format!(
+            "the key has {} column(s) ({}): give {} value(s), got {}",
+            columns.len(),
+            columns.join(", "),
+            columns.len(),
+            args.key.len()
+        )));
+    }
+    let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
+    let source = Source::resolve(&source_options(&args.connect), &spec, spec_dir)?;
+    let data = source.load_key(&spec, &args.key).await?;
+    let story = story(&args.key, &data, &spec, args.as_of.unwrap_or_else(Utc::now));
+    let text = match args.format {
+        StoryFormat::Table => story.render_text(),
+        StoryFormat::Json => {
+            serde_json::to_string_pretty(&story).expect("a story always serialises") + "\n"
+        }
+    };
+    super::write_output(None, &text)?;
+    Ok(exit::CLEAN)
+}
