@@ -22,6 +22,14 @@ pub struct Cli {
     )]
     pub spec: PathBuf,
 
+    /// More log lines on stderr (-v: phases, -vv: debug). RUST_LOG overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// No progress display and no log lines but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -36,6 +44,21 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Create the incident's tables in a database and fill them, to try dupaudit on a server.
     Load(LoadArgs),
+    /// Write a starter spec from the columns of your tables, its guesses marked.
+    Init(InitArgs),
+    /// Print the unique index that would have stopped the incident, and whether it
+    /// would succeed on today's data (exit 1 when duplicates block it).
+    SuggestConstraint(SuggestArgs),
+    /// Print a shell completion script (e.g. `dupaudit completions bash > /etc/bash_completion.d/dupaudit`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (dupaudit.1 and one per command) into a folder.
+    Man {
+        #[arg(long, default_value = "man", value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Where to read from; each flag overrides the spec's `[source]`.
@@ -80,7 +103,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CLASS[=THRESHOLD],...", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
 
-    /// Most groups listed per class in table and Markdown reports (0: all).
+    /// Most groups listed per class in table, Markdown and HTML reports (0: all).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
 
@@ -118,7 +141,51 @@ pub struct ExplainArgs {
     pub key: Vec<String>,
 }
 
-/// Output formats of `explain`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// The results table (default: guessed from the table names).
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// The idempotency log table (default: guessed from the table names).
+    #[arg(long, value_name = "NAME")]
+    pub log_table: Option<String>,
+
+    /// Where to write the spec.
+    #[arg(long, short, default_value = "dupaudit.toml", value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// Dialect of the statement; default: the source's, or all three for files.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+/// The dialects `suggest-constraint` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DialectArg {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+/// Output formats of `explain` and `suggest-constraint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoryFormat {
     Table,

@@ -8,9 +8,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{key_text, Class, Finding, RowRef};
+use crate::findings::{key_text, AttemptRef, Class, Finding, RowRef};
 use crate::model::{Dataset, Key};
-use crate::scan::{fmt_time, human, scan};
+use crate::scan::{attempt_ref, fmt_time, human, scan};
 use crate::spec::{AuditSpec, Status};
 
 /// Version of the JSON form of a story.
@@ -66,66 +66,22 @@ pub fn story(key: &Key, data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) 
     spec.scan.classes = Vec::new();
     let findings = scan(&own, &spec, as_of).findings;
 
-    // 2. Events: attempts start and end, rows are written.
-    let mut events: Vec<(Option<DateTime<Utc>>, u8, String)> = Vec::new();
-    for e in &own.log {
-        let attempt = e.attempt.as_deref().unwrap_or("-");
-        events.push((e.created_at, 0, format!("attempt {attempt} started")));
-        let end = match e.status {
-            Status::Processing => format!("attempt {attempt} still PROCESSING (last update)"),
-            Status::Failed => format!("attempt {attempt} marked FAILED"),
-            Status::Completed => format!("attempt {attempt} COMPLETED"),
-            Status::Unknown => format!("attempt {attempt} set to {}", e.raw_status),
-        };
-        events.push((e.updated_at.or(e.created_at), 1, end));
-    }
+    // 2. Events, told the same way as a report tells a finding's.
     let late: Vec<&RowRef> = findings
         .iter()
         .filter(|f| f.class == Class::LateWrite)
         .flat_map(|f| &f.rows)
         .collect();
-    for r in &own.results {
-        let attempt = r.attempt.as_deref().unwrap_or("-");
-        let mut text = format!("row {} written by attempt {attempt}", r.pk.join(","));
-        if let Some(entry) = own
-            .log
-            .iter()
-            .find(|e| e.attempt.is_some() && e.attempt == r.attempt)
-        {
-            let failed_at = entry.updated_at.or(entry.created_at);
-            if late.iter().any(|l| l.pk == r.pk) {
-                match (r.written_at, failed_at) {
-                    (Some(w), Some(f)) if w > f => text.push_str(&format!(
-                        ", {} after that attempt was marked FAILED: late write",
-                        human(w - f)
-                    )),
-                    _ => text.push_str(", an attempt the log marks FAILED: late write"),
-                }
-            } else {
-                text.push_str(&format!(" ({})", entry.raw_status));
-            }
-        } else {
-            text.push_str(" (not in the log)");
-        }
-        events.push((r.written_at, 2, text));
-    }
-    events.sort_by_key(|e| (e.0.is_none(), e.0, e.1));
-    let mut previous: Option<DateTime<Utc>> = None;
-    let events = events
-        .into_iter()
-        .map(|(at, _, text)| {
-            let gap_seconds = match (previous, at) {
-                (Some(p), Some(t)) => Some((t - p).num_seconds()),
-                _ => None,
-            };
-            previous = at.or(previous);
-            Event {
-                at,
-                gap_seconds,
-                text,
-            }
-        })
-        .collect();
+    let attempts: Vec<AttemptRef> = own.log.iter().map(attempt_ref).collect();
+    let events = events(
+        &attempts,
+        own.results.iter().map(|r| Write {
+            pk: &r.pk,
+            attempt: r.attempt.as_deref(),
+            at: r.written_at,
+            late: late.iter().any(|l| l.pk == r.pk),
+        }),
+    );
 
     // 3. Verdict and action.
     let verdict = if findings.is_empty() {
@@ -148,9 +104,95 @@ pub fn story(key: &Key, data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) 
     }
 }
 
+/// The events of a finding's key, built from the rows and log rows it carries. An
+/// exact or conflict finding carries every result row and log row of its key, so this
+/// is the same story `explain` tells, without reading the source again.
+pub fn events_of(f: &Finding) -> Vec<Event> {
+    events(
+        &f.attempts,
+        f.rows.iter().map(|r| Write {
+            pk: &r.pk,
+            attempt: r.attempt.as_deref(),
+            at: r.written_at,
+            late: r.attempt_status == Some(Status::Failed),
+        }),
+    )
+}
+
+/// A result row as a story tells it.
+struct Write<'a> {
+    pk: &'a [String],
+    attempt: Option<&'a str>,
+    at: Option<DateTime<Utc>>,
+    /// Written by an attempt the log marks FAILED.
+    late: bool,
+}
+
+/// Attempts start and end, rows are written: oldest first (events without a time
+/// last), each with the gap since the previous one.
+fn events<'a>(log: &[AttemptRef], rows: impl IntoIterator<Item = Write<'a>>) -> Vec<Event> {
+    // 1. Two events per log row, one per result row; the rank orders events that
+    //    share a time: an attempt starts, then ends, then its row is written.
+    let mut events: Vec<(Option<DateTime<Utc>>, u8, String)> = Vec::new();
+    for e in log {
+        let attempt = e.attempt.as_deref().unwrap_or("-");
+        events.push((e.created_at, 0, format!("attempt {attempt} started")));
+        let end = match e.status {
+            Status::Processing => format!("attempt {attempt} still PROCESSING (last update)"),
+            Status::Failed => format!("attempt {attempt} marked FAILED"),
+            Status::Completed => format!("attempt {attempt} COMPLETED"),
+            Status::Unknown => format!("attempt {attempt} set to {}", e.raw_status),
+        };
+        events.push((e.updated_at.or(e.created_at), 1, end));
+    }
+    for r in rows {
+        let attempt = r.attempt.unwrap_or("-");
+        let mut text = format!("row {} written by attempt {attempt}", r.pk.join(","));
+        if let Some(entry) = log
+            .iter()
+            .find(|e| e.attempt.is_some() && e.attempt.as_deref() == r.attempt)
+        {
+            let failed_at = entry.updated_at.or(entry.created_at);
+            if r.late {
+                match (r.at, failed_at) {
+                    (Some(w), Some(f)) if w > f => text.push_str(&format!(
+                        ", {} after that attempt was marked FAILED: late write",
+                        human(w - f)
+                    )),
+                    _ => text.push_str(", an attempt the log marks FAILED: late write"),
+                }
+            } else {
+                text.push_str(&format!(" ({})", entry.raw_status));
+            }
+        } else {
+            text.push_str(" (not in the log)");
+        }
+        events.push((r.at, 2, text));
+    }
+
+    // 2. Time order and gaps.
+    events.sort_by_key(|e| (e.0.is_none(), e.0, e.1));
+    let mut previous: Option<DateTime<Utc>> = None;
+    events
+        .into_iter()
+        .map(|(at, _, text)| {
+            let gap_seconds = match (previous, at) {
+                (Some(p), Some(t)) => Some((t - p).num_seconds()),
+                _ => None,
+            };
+            previous = at.or(previous);
+            Event {
+                at,
+                gap_seconds,
+                text,
+            }
+        })
+        .collect()
+}
+
 /// What the default keep rule (the row of the COMPLETED attempt, then the earliest)
-/// would do with the key's rows.
-fn action(findings: &[Finding]) -> String {
+/// would do with the rows of `findings` (those of one key).
+pub fn action(findings: &[Finding]) -> String {
     if let Some(f) = findings.iter().find(|f| f.class == Class::Exact) {
         let keeper = f
             .rows
@@ -291,6 +333,18 @@ mod tests {
                 .contains("1m 0s after that attempt was marked FAILED"),
             "{}",
             s.events[5].text
+        );
+    }
+
+    #[test]
+    fn events_of_a_scanned_group_are_the_events_of_its_story() {
+        let key = vec!["k".to_string()];
+        let as_of = at(1000).unwrap();
+        let findings = scan(&data(), &AuditSpec::default(), as_of);
+        let group = findings.of(Class::Exact).next().expect("an exact group");
+        assert_eq!(
+            events_of(group),
+            story(&key, &data(), &AuditSpec::default(), as_of).events
         );
     }
 

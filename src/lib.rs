@@ -11,8 +11,11 @@ pub mod error;
 pub mod explain;
 pub mod findings;
 pub mod generate;
+pub mod init;
 pub mod load;
 pub mod model;
+pub mod prevent;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod source;
@@ -23,6 +26,7 @@ pub use error::Error;
 
 /// Runs one command and returns the process exit code (see [`error::exit`]).
 pub fn run(cli: cli::Cli) -> Result<u8, Error> {
+    init_logging(&cli);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,6 +37,29 @@ pub fn run(cli: cli::Cli) -> Result<u8, Error> {
             cli::Command::Explain(args) => commands::explain::run(&cli, args).await,
             cli::Command::Generate(args) => commands::generate::run(args).await,
             cli::Command::Load(args) => commands::load::run(args).await,
+            cli::Command::Init(args) => commands::init::run(args).await,
+            cli::Command::SuggestConstraint(args) => commands::suggest::run(&cli, args).await,
+            cli::Command::Completions { shell } => commands::docs::completions(*shell),
+            cli::Command::Man { out } => commands::docs::man(out),
         }
     })
+}
+
+/// Log lines go to stderr: warnings by default, more with -v, none but errors with
+/// --quiet; RUST_LOG, when set, decides.
+fn init_logging(cli: &cli::Cli) {
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("dupaudit={level}")));
+    // A second call (tests running several commands in one process) keeps the first.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }

@@ -467,7 +467,7 @@ fn attempt_match(with_attempt: bool, attempt: &Option<String>) -> Option<Option<
     }
 }
 
-fn attempt_ref(e: &LogEntry) -> AttemptRef {
+pub(crate) fn attempt_ref(e: &LogEntry) -> AttemptRef {
     AttemptRef {
         attempt: e.attempt.clone(),
         status: e.status,

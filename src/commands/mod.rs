@@ -1,10 +1,13 @@
 //! One module per command: each turns parsed arguments into calls to the library
 //! and decides the exit code.
 
+pub mod docs;
 pub mod explain;
 pub mod generate;
+pub mod init;
 pub mod load;
 pub mod scan;
+pub mod suggest;
 
 use std::io::Write;
 use std::path::Path;
@@ -15,10 +18,18 @@ use crate::error::Error;
 /// ends quietly: the reader has what it wanted.
 pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), Error> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|source| Error::Write {
-            path: p.to_path_buf(),
-            source,
-        }),
+        // Written beside the target and renamed over it, so that a reader (a
+        // textfile collector, a dashboard) never sees half a report.
+        Some(p) => {
+            let fail = |source| Error::Write {
+                path: p.to_path_buf(),
+                source,
+            };
+            let mut tmp = p.as_os_str().to_owned();
+            tmp.push(".tmp");
+            std::fs::write(&tmp, text).map_err(fail)?;
+            std::fs::rename(&tmp, p).map_err(fail)
+        }
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

@@ -38,7 +38,10 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let source = Source::resolve(&options, &spec, spec_dir)?;
 
     let started = Instant::now();
-    let data = source.load(&spec).await?;
+    let progress = crate::progress::Progress::new(cli.quiet);
+    let data = source.load(&spec, &progress).await;
+    progress.finish();
+    let data = data?;
     let as_of = args.as_of.unwrap_or_else(Utc::now);
     let findings = crate::scan::scan(&data, &spec, as_of);
     let report = Report {

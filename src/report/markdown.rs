@@ -27,6 +27,15 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         Some(w) => out.push_str(&format!("{}\n", escape(&window_sentence(w)))),
         None => out.push_str("No duplicate rows, so no window.\n"),
     }
+    let lines = super::timeline_lines(f);
+    if !lines.is_empty() {
+        out.push_str("\n```text\n");
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push_str("```\n");
+    }
     for class in r.findings.checked.iter().copied() {
         let all = super::for_people(r, class);
         if all.is_empty() {

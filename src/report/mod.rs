@@ -5,8 +5,11 @@
 //! machine contract, versioned by [`FORMAT_VERSION`] and described in the README.
 
 mod csv;
+mod html;
 mod markdown;
+mod prometheus;
 mod table;
+pub mod timeline;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,6 +32,10 @@ pub enum Format {
     Csv,
     /// For tickets and postmortems.
     Markdown,
+    /// One self-contained HTML page with a timeline chart, for the browser.
+    Html,
+    /// node_exporter textfile-collector metrics, for scheduled audits.
+    Prometheus,
 }
 
 /// Everything a report says: a header plus the findings.
@@ -49,7 +56,7 @@ pub struct Report {
 /// Options that shape human-readable reports.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
-    /// Most groups listed per class in table and Markdown reports; 0 lists all.
+    /// Most groups listed per class in table, Markdown and HTML reports; 0 lists all.
     pub limit: usize,
 }
 
@@ -65,6 +72,8 @@ impl Report {
             }
             Format::Csv => csv::render(self),
             Format::Markdown => markdown::render(self, opts),
+            Format::Html => html::render(self, opts),
+            Format::Prometheus => prometheus::render(self),
         }
     }
 
@@ -126,6 +135,34 @@ pub fn window_sentence(w: &Window) -> String {
     }
     s.push('.');
     s
+}
+
+/// Sparklines of surplus rows over the whole period and over the window, for
+/// terminals and Markdown; empty when there are no surplus rows.
+pub fn timeline_lines(f: &Findings) -> Vec<String> {
+    let times = timeline::surplus_times(f);
+    let (Some(first), Some(last)) = (times.first(), times.last()) else {
+        return Vec::new();
+    };
+    let whole = timeline::timeline(&times, *first, *last, 60);
+    let mut lines = vec![format!(
+        "surplus rows per {:<4} {} … {}  |{}|",
+        whole.bucket_label(),
+        first.format("%Y-%m-%d %H:%M"),
+        last.format("%Y-%m-%d %H:%M"),
+        whole.sparkline()
+    )];
+    if let Some(w) = &f.window {
+        let zoom = timeline::timeline(&times, w.start, w.end, 60);
+        lines.push(format!(
+            "in the window, per {:<4} {} … {}  |{}|",
+            zoom.bucket_label(),
+            w.start.format("%Y-%m-%d %H:%M"),
+            w.end.format("%Y-%m-%d %H:%M"),
+            zoom.sparkline()
+        ));
+    }
+    lines
 }
 
 /// The header line every human-readable report starts with.

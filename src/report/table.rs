@@ -34,6 +34,10 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         Some(w) => out.push_str(&format!("Window: {}\n", window_sentence(w))),
         None => out.push_str("Window: no duplicate rows, so no window.\n"),
     }
+    for line in super::timeline_lines(f) {
+        out.push_str(&line);
+        out.push('\n');
+    }
 
     for class in r.findings.checked.iter().copied() {
         let all = super::for_people(r, class);
@@ -94,7 +98,7 @@ pub(super) fn keys_of(f: &Finding) -> String {
 }
 
 /// The result rows (or log rows) of a finding, one per line.
-fn members(f: &Finding) -> String {
+pub(super) fn members(f: &Finding) -> String {
     if f.rows.is_empty() {
         f.attempts
             .iter()

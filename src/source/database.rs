@@ -29,6 +29,7 @@ use crate::canonical::{Canonicalizer, PayloadHash};
 use crate::error::Error;
 use crate::findings::Class;
 use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjection, ResultRow};
+use crate::progress::Progress;
 use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, Status};
 use crate::sql::{self, Dialect};
@@ -279,6 +280,30 @@ impl DatabaseSource {
         Ok(())
     }
 
+    /// The tables (and views) of the database, for `init`.
+    pub async fn tables(&self) -> Result<Vec<String>, Error> {
+        let mut conn = self.connect().await?;
+        let sql = match self.dialect {
+            Dialect::Sqlite => q::sqlite::TABLES,
+            Dialect::Postgres => q::postgres::TABLES,
+            Dialect::Mysql => q::mysql::TABLES,
+        };
+        let tables = sqlx::query_scalar(sql)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| self.error(e));
+        let _ = conn.close().await;
+        tables
+    }
+
+    /// The columns of `table` on a connection of its own, for `init`.
+    pub async fn table_columns(&self, table: &str) -> Result<Vec<String>, Error> {
+        let mut conn = self.connect().await?;
+        let columns = self.columns(&mut conn, table).await;
+        let _ = conn.close().await;
+        columns
+    }
+
     /// The table's columns; a missing table is an error that lists the tables there are.
     pub async fn columns(
         &self,
@@ -309,11 +334,11 @@ impl DatabaseSource {
         Ok(columns)
     }
 
-    pub async fn load(&self, spec: &AuditSpec) -> Result<Dataset, Error> {
+    pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
         // 1.
         let mut conn = self.connect().await?;
         self.begin_read_only(&mut conn, None).await?;
-        let result = self.read(&mut conn, spec).await;
+        let result = self.read(&mut conn, spec, progress).await;
         // 7. Rolling back and closing explicitly ends the snapshot at once rather than
         // when the server notices the dropped connection.
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
@@ -393,7 +418,12 @@ impl DatabaseSource {
         Ok((rp, lp, payload_columns))
     }
 
-    async fn read(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<Dataset, Error> {
+    async fn read(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        progress: &Progress,
+    ) -> Result<Dataset, Error> {
         let d = self.dialect;
         // 2.
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
@@ -404,6 +434,7 @@ impl DatabaseSource {
             .collect();
 
         // 3.
+        progress.phase("reading the log's status values");
         let (sql, _) = sql::render(d, q::STATUSES, &shape.fragments(), &[]);
         let mut spellings: HashMap<Status, Vec<String>> = HashMap::new();
         let mut unknown_statuses = 0u64;
@@ -432,6 +463,7 @@ impl DatabaseSource {
         );
 
         // 4.
+        progress.phase("counting rows and keys");
         let (sql, _) = sql::render(d, q::TOTALS, &shape.fragments(), &[]);
         let totals = sqlx::query(&sql)
             .fetch_one(&mut *conn)
@@ -459,11 +491,12 @@ impl DatabaseSource {
         ];
         let checks = spec.scan.checks();
         let template = interesting_template(&checks);
+        progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
         let (mut results, mut log) = if template.is_empty() {
             (Vec::new(), Vec::new())
         } else if n <= 1 {
-            self.interesting(conn, &template, &shape, &rp, &lp, &lists, 0)
+            self.interesting(conn, &template, &shape, &rp, &lp, &lists, 0, progress)
                 .await?
         } else {
             // Each slice on its own connection; on PostgreSQL all of them read the
@@ -480,11 +513,12 @@ impl DatabaseSource {
             let slices = (0..n).map(|slice| {
                 let (template, shape, rp, lp, lists, snapshot) =
                     (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
+                let progress = progress.clone();
                 async move {
                     let mut c = self.connect().await?;
                     self.begin_read_only(&mut c, snapshot).await?;
                     let found = self
-                        .interesting(&mut c, template, shape, rp, lp, lists, slice)
+                        .interesting(&mut c, template, shape, rp, lp, lists, slice, &progress)
                         .await;
                     let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
                     let _ = c.close().await;
@@ -502,6 +536,7 @@ impl DatabaseSource {
 
         // 5.
         if checks.contains(&Class::NullKey) {
+            progress.phase("reading rows whose key is NULL");
             let (sql, _) = sql::render(d, q::NULL_KEYS, &shape.fragments(), &[]);
             let mut rows = sqlx::query(&sql).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
@@ -514,7 +549,7 @@ impl DatabaseSource {
             let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
             let mut non_json_rows = Vec::new();
             let (copies, non_json) = self
-                .cross_key_rows(conn, &shape, &rp, &canon, &mut non_json_rows)
+                .cross_key_rows(conn, &shape, &rp, &canon, &mut non_json_rows, progress)
                 .await?;
             counts.non_json_payloads = Some((non_json, non_json_rows));
             let known_rows: HashSet<Vec<String>> = results.iter().map(|r| r.pk.clone()).collect();
@@ -557,6 +592,7 @@ impl DatabaseSource {
         lp: &LogProjection,
         lists: &[(&str, &[String])],
         slice: u32,
+        progress: &Progress,
     ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
         let mut results = Vec::new();
         let mut log = Vec::new();
@@ -571,6 +607,7 @@ impl DatabaseSource {
         }
         let mut rows = query.fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            progress.rows(1);
             let side = self.text(&row, 0)?;
             if side.as_deref() == Some("r") {
                 results.push(rp.row(self.cells(&row, 1, rp.columns.len())?)?);
@@ -591,13 +628,16 @@ impl DatabaseSource {
         rp: &ResultProjection,
         canon: &Canonicalizer,
         non_json_rows: &mut Vec<Vec<String>>,
+        progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
+        progress.phase("cross-key pass 1 of 2: hashing every payload");
         let (sql, _) = sql::render(self.dialect, q::KEYED_ROWS, &shape.fragments(), &[]);
         let mut seen: HashMap<PayloadHash, (u64, bool)> = HashMap::new();
         let mut non_json = 0u64;
         {
             let mut rows = sqlx::query(&sql).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                progress.rows(1);
                 let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
                 let c = canon.canonicalize(&r.payload);
                 if c.non_json {
@@ -615,8 +655,10 @@ impl DatabaseSource {
         if seen.is_empty() && non_json == 0 {
             return Ok((out, 0));
         }
+        progress.phase("cross-key pass 2 of 2: reading the shared payloads");
         let mut rows = sqlx::query(&sql).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            progress.rows(1);
             let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
             let c = canon.canonicalize(&r.payload);
             if c.non_json && non_json_rows.len() < NON_JSON_LISTED {

@@ -65,6 +65,11 @@ impl FileSource {
         Ok(FileSource { results, log })
     }
 
+    /// The column names of the results file and of the log file.
+    pub fn columns(&self) -> Result<(Vec<String>, Vec<String>), Error> {
+        Ok((open(&self.results)?.1, open(&self.log)?.1))
+    }
+
     pub fn info(&self) -> SourceInfo {
         SourceInfo {
             kind: FileFormat::of(&self.results)

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 use crate::model::{Dataset, Key, SourceInfo};
+use crate::progress::Progress;
 use crate::spec::AuditSpec;
 
 pub use database::{DatabaseOptions, DatabaseSource};
@@ -109,17 +110,18 @@ impl Source {
         match self {
             Source::Database(s) => s.load_key(spec, key).await,
             // Files are read whole; the story keeps only the key's rows.
-            Source::Files(_) => self.load(spec).await,
+            Source::Files(_) => self.load(spec, &Progress::hidden()).await,
         }
     }
 
-    /// Reads the rows the scan needs.
-    pub async fn load(&self, spec: &AuditSpec) -> Result<Dataset, Error> {
+    /// Reads the rows the scan needs, showing its progress.
+    pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
         match self {
-            Source::Database(s) => s.load(spec).await,
+            Source::Database(s) => s.load(spec, progress).await,
             Source::Files(f) => {
                 let f = f.clone();
                 let spec = spec.clone();
+                progress.phase("reading the files");
                 // polars does its own threading; keep it off the async runtime.
                 tokio::task::spawn_blocking(move || f.load(&spec))
                     .await

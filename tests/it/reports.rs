@@ -118,3 +118,83 @@ fn output_flag_writes_the_report_to_a_file() {
             > 0
     );
 }
+
+#[test]
+fn prometheus_metrics_are_valid_exposition_and_match_the_json() {
+    let w = Workdir::new();
+    let out = w.path("dupaudit.prom");
+    let spec = crate::harness::repo().join("dupaudit.toml");
+    w.run(&[
+        "scan",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--format",
+        "prometheus",
+        "--fail-on",
+        "none",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert!(!w.path("dupaudit.prom.tmp").exists(), "written atomically");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let sample = regex_lite_sample(&text);
+    let json = Workdir::run_in_repo(&["scan", "--format", "json"]).report();
+    for class in dupaudit::findings::Class::ALL {
+        let s = json.findings.summary_of(class);
+        assert_eq!(
+            sample("dupaudit_groups", class.name()),
+            s.groups as f64,
+            "{class}"
+        );
+        assert_eq!(
+            sample("dupaudit_surplus_rows", class.name()),
+            s.surplus_rows as f64,
+            "{class}"
+        );
+    }
+}
+
+/// Checks every line of an exposition and returns a lookup of `name{..class=".."}`.
+fn regex_lite_sample(text: &str) -> impl Fn(&str, &str) -> f64 + '_ {
+    for line in text.lines() {
+        if line.starts_with("# HELP dupaudit_") || line.starts_with("# TYPE dupaudit_") {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        assert!(value.parse::<f64>().is_ok(), "not a number: {line}");
+        let (name, labels) = series
+            .split_once('{')
+            .unwrap_or_else(|| panic!("no labels: {line}"));
+        assert!(
+            name.starts_with("dupaudit_")
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{line}"
+        );
+        assert!(labels.ends_with('}'), "{line}");
+    }
+    move |name: &str, class: &str| {
+        let needle = format!("class=\"{class}\"}}");
+        text.lines()
+            .find(|l| l.starts_with(&format!("{name}{{")) && l.contains(&needle))
+            .and_then(|l| l.rsplit_once(' '))
+            .map(|(_, v)| v.parse().unwrap())
+            .unwrap_or_else(|| panic!("no {name} for {class}"))
+    }
+}
+
+#[test]
+fn verbose_logs_the_phases_on_stderr_and_quiet_silences_them() {
+    let run = Workdir::run_in_repo(&["-v", "scan", "--format", "json", "--fail-on", "none"]);
+    run.expect_code(0).stderr_has(&[
+        "counting rows and keys",
+        "reading the keys that can carry a finding",
+    ]);
+    let quiet = Workdir::run_in_repo(&["--quiet", "scan", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(quiet.expect_code(0).stderr(), "");
+    // not a terminal: no progress display either
+    let plain = Workdir::run_in_repo(&["scan", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(plain.stderr(), "");
+}

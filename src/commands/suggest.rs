@@ -1,0 +1,52 @@
+//! `dupaudit suggest-constraint`: the unique index per dialect, checked against
+//! today's data with a scan of the duplicate classes.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use crate::cli::{Cli, DialectArg, StoryFormat, SuggestArgs};
+use crate::error::{exit, Error};
+use crate::findings::Class;
+use crate::prevent::suggest;
+use crate::source::Source;
+use crate::sql::Dialect;
+
+use super::scan::{load_spec, source_options};
+
+pub async fn run(cli: &Cli, args: &SuggestArgs) -> Result<u8, Error> {
+    let mut spec = load_spec(&cli.spec, &args.connect)?;
+    spec.scan.cross_key = false;
+    spec.scan.classes = vec![Class::Exact, Class::Conflict];
+    let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
+    let source = Source::resolve(&source_options(&args.connect), &spec, spec_dir)?;
+    let progress = crate::progress::Progress::new(cli.quiet);
+    let data = source.load(&spec, &progress).await;
+    progress.finish();
+    let data = data?;
+    let findings = crate::scan::scan(&data, &spec, Utc::now());
+    let dialects = match (args.dialect, &source) {
+        (Some(DialectArg::Postgres), _) => vec![Dialect::Postgres],
+        (Some(DialectArg::Mysql), _) => vec![Dialect::Mysql],
+        (Some(DialectArg::Sqlite), _) => vec![Dialect::Sqlite],
+        (None, Source::Database(db)) => vec![db.dialect()],
+        (None, Source::Files(_)) => vec![Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite],
+    };
+    let suggestions: Vec<_> = dialects
+        .into_iter()
+        .map(|d| suggest(d, &spec, &findings))
+        .collect();
+    let text = match args.format {
+        StoryFormat::Table => suggestions
+            .iter()
+            .map(|s| s.render_text())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        StoryFormat::Json => {
+            serde_json::to_string_pretty(&suggestions).expect("suggestions serialise") + "\n"
+        }
+    };
+    super::write_output(None, &text)?;
+    let blocked = suggestions.iter().any(|s| s.blocking_keys > 0);
+    Ok(if blocked { exit::FINDINGS } else { exit::CLEAN })
+}

@@ -1,0 +1,60 @@
+//! Progress of long scans on stderr: the phase, rows done, rate. Hidden when stderr
+//! is not a terminal (cron, CI, pipes) or with `--quiet`; phases are also logged
+//! through `tracing` (`-v`, `RUST_LOG`).
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A spinner with a phase and a row counter, or nothing.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// Shown only on a terminal and when not `quiet`.
+    pub fn new(quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed:>4} {msg} {human_pos} rows ({per_sec})",
+            )
+            .expect("a valid progress template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+
+    /// Shows nothing.
+    pub fn hidden() -> Progress {
+        Progress { bar: None }
+    }
+
+    /// Starts a phase: its name replaces the previous one and the counter restarts.
+    pub fn phase(&self, name: &str) {
+        tracing::info!("{name}");
+        if let Some(b) = &self.bar {
+            b.set_message(name.to_string());
+            b.set_position(0);
+        }
+    }
+
+    /// Counts rows done in the current phase.
+    pub fn rows(&self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
+        }
+    }
+
+    /// Removes the spinner before the report is printed.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Prometheus text exposition for node_exporter's textfile collector: per class the
+//! groups, rows and surplus rows, the totals, how long the scan took and when it last
+//! succeeded, so a scheduled audit can be graphed and alerted on.
+
+use std::fmt::Write;
+
+use super::Report;
+
+/// Escapes a label value as the exposition format requires.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+pub fn render(r: &Report) -> String {
+    let f = &r.findings;
+    let source = format!(
+        "source=\"{}\",results=\"{}\"",
+        label(&r.source.location),
+        label(&r.source.results)
+    );
+    let mut out = String::new();
+    let mut family = |name: &str, help: &str, samples: Vec<(String, String)>| {
+        let _ = writeln!(out, "# HELP dupaudit_{name} {help}");
+        let _ = writeln!(out, "# TYPE dupaudit_{name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "dupaudit_{name}{{{labels}}} {value}");
+        }
+    };
+    let per_class = |pick: fn(&crate::findings::ClassSummary) -> u64| -> Vec<(String, String)> {
+        f.summary
+            .iter()
+            .map(|(class, s)| (format!("{source},class=\"{class}\""), pick(s).to_string()))
+            .collect()
+    };
+    family(
+        "groups",
+        "Findings per class (groups, or single anomalous rows).",
+        per_class(|s| s.groups),
+    );
+    family(
+        "rows",
+        "Result rows and log rows involved, per class.",
+        per_class(|s| s.rows),
+    );
+    family(
+        "surplus_rows",
+        "Redundant result rows per class: what a cleanup could remove.",
+        per_class(|s| s.surplus_rows),
+    );
+    let t = &f.totals;
+    family(
+        "result_rows",
+        "Rows in the results table.",
+        vec![(source.clone(), t.result_rows.to_string())],
+    );
+    family(
+        "log_rows",
+        "Rows in the idempotency log.",
+        vec![(source.clone(), t.log_rows.to_string())],
+    );
+    family(
+        "null_key_rows",
+        "Result rows whose key is NULL.",
+        vec![(source.clone(), t.null_key_rows.to_string())],
+    );
+    family(
+        "non_json_payloads",
+        "Result rows whose JSON payload does not parse.",
+        vec![(source.clone(), t.non_json_payloads.to_string())],
+    );
+    family(
+        "scan_duration_seconds",
+        "Wall-clock time of the last scan.",
+        vec![(source.clone(), format!("{:.3}", r.scan_seconds))],
+    );
+    family(
+        "last_success_timestamp_seconds",
+        "Unix time at which the last scan finished successfully.",
+        vec![(source.clone(), r.generated_at.timestamp().to_string())],
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

@@ -1,0 +1,117 @@
+//! `init` then `scan`: two commands from nothing to a first scan of one's own schema.
+
+use crate::harness::{path_str, sample, Workdir};
+use crate::servers::{Server, TestDb};
+
+const AS_OF: &str = "2026-10-31T00:00:00Z";
+
+fn summary(w: &Workdir, spec: &str, extra: &[&str]) -> dupaudit::findings::Findings {
+    let mut args = vec![
+        "scan",
+        "--spec",
+        spec,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--as-of",
+        AS_OF,
+    ];
+    args.extend_from_slice(extra);
+    w.run(&args).expect_code(0).report().findings
+}
+
+#[test]
+fn init_reads_another_schema_and_the_first_scan_finds_the_duplicates() {
+    let db = TestDb::new(Server::Postgres);
+    let w = Workdir::new();
+    w.run(&[
+        "load",
+        "--database-url",
+        db.url(),
+        "--results-table",
+        "job_outputs",
+        "--log-table",
+        "request_log",
+    ])
+    .expect_code(0);
+    let renames = [
+        "ALTER TABLE job_outputs RENAME COLUMN id TO output_id",
+        "ALTER TABLE job_outputs RENAME COLUMN operation_name TO step",
+        "ALTER TABLE job_outputs RENAME COLUMN idempotency_key TO request_key",
+        "ALTER TABLE job_outputs RENAME COLUMN attempt_id TO try_id",
+        "ALTER TABLE job_outputs RENAME COLUMN payload TO body",
+        "ALTER TABLE job_outputs RENAME COLUMN created_at TO inserted_at",
+        "ALTER TABLE request_log RENAME COLUMN operation_name TO step",
+        "ALTER TABLE request_log RENAME COLUMN idempotency_key TO request_key",
+        "ALTER TABLE request_log RENAME COLUMN attempt_id TO try_id",
+        "ALTER TABLE request_log RENAME COLUMN status TO state",
+        "ALTER TABLE request_log RENAME COLUMN created_at TO started_at",
+        "ALTER TABLE request_log RENAME COLUMN updated_at TO finished_at",
+    ];
+    crate::prevent::try_sql(db.url(), &renames.join(";\n")).unwrap();
+    w.run(&["init", "--database-url", db.url()])
+        .expect_code(0)
+        .stderr_has(&["job_outputs", "request_log", "GUESS"]);
+    let spec = w.path("dupaudit.toml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(text.contains("key = [\"step\", \"request_key\"]"), "{text}");
+    let found = summary(&w, path_str(&spec), &["--database-url", db.url()]);
+    let reference = Workdir::run_in_repo(&[
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--as-of",
+        AS_OF,
+    ])
+    .report()
+    .findings;
+    // The sample spec ignores latency_ms; a starter spec cannot know that, so
+    // copies whose latency differs count as conflicts here: compare what both see.
+    assert_eq!(
+        found.summary_of(dupaudit::findings::Class::Exact).groups
+            + found.summary_of(dupaudit::findings::Class::Conflict).groups,
+        reference
+            .summary_of(dupaudit::findings::Class::Exact)
+            .groups
+            + reference
+                .summary_of(dupaudit::findings::Class::Conflict)
+                .groups
+    );
+    assert_eq!(
+        found.summary_of(dupaudit::findings::Class::LateWrite),
+        reference.summary_of(dupaudit::findings::Class::LateWrite)
+    );
+    assert_eq!(found.totals, reference.totals);
+    // a second init does not overwrite the reviewed spec
+    w.run(&["init", "--database-url", db.url()])
+        .expect_code(2)
+        .stderr_has(&["--force"]);
+}
+
+#[test]
+fn init_from_exported_files() {
+    let w = Workdir::new();
+    let r = sample("results.parquet");
+    let l = sample("idempotency_log.parquet");
+    w.run(&[
+        "init",
+        "--results-file",
+        path_str(&r),
+        "--log-file",
+        path_str(&l),
+        "-o",
+        "spec.toml",
+    ])
+    .expect_code(0);
+    let found = summary(&w, path_str(&w.path("spec.toml")), &[]);
+    assert_eq!(found.totals.result_rows, 5_000);
+    assert!(
+        found
+            .summary_of(dupaudit::findings::Class::LateWrite)
+            .groups
+            > 100
+    );
+}
