@@ -117,6 +117,20 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub partitions: u32,
 
+    /// Audit only the keys touched (a row written, a log row created or updated) at
+    /// or after this time (RFC 3339); all rows of those keys are compared.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<DateTime<Utc>>,
+
+    /// With --since or --incremental: the end of the window (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<DateTime<Utc>>,
+
+    /// Audit only what is new since the last run recorded in STATE (a small JSON
+    /// file, written after each successful scan); the first run audits everything.
+    #[arg(long, value_name = "STATE", conflicts_with = "since")]
+    pub incremental: Option<PathBuf>,
+
     /// Judge stale leases as of this time (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<DateTime<Utc>>,

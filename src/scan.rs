@@ -21,8 +21,8 @@ use crate::canonical::{diff, Canonicalizer, PayloadHash};
 use crate::findings::{
     AttemptRef, Class, ClassSummary, Finding, Findings, RowRef, Scope, Totals, Window,
 };
-use crate::model::{Dataset, Key, LogEntry, ResultRow};
-use crate::spec::{AuditSpec, Status};
+use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
+use crate::spec::{AuditSpec, Status, TimeWindow};
 
 /// Gaps longer than this between consecutive duplicates split them into separate
 /// bursts when looking for the window where they concentrate.
@@ -33,6 +33,16 @@ pub const NON_JSON_LISTED: usize = 50;
 
 /// Runs every check over `data`.
 pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings {
+    // 0. A complete dataset scanned over a window is cut down here, as a database
+    // cuts it down in SQL, so that both give the same findings.
+    let cut;
+    let data = match (spec.scan.window, &data.counts) {
+        (Some(w), None) => {
+            cut = restrict_to_window(data, w);
+            &cut
+        }
+        _ => data,
+    };
     let canon = Canonicalizer::new(data.json_columns.clone(), &spec.results.ignore_fields);
     let with_attempt = spec.results.attempt.is_some();
 
@@ -136,8 +146,13 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     let checks = spec.scan.checks();
     if checks.contains(&Class::CrossKey) {
         let mut by_hash: HashMap<PayloadHash, Vec<usize>> = HashMap::new();
+        // Over a window, only rows written in it are compared across keys.
+        let in_window = |r: &ResultRow| match spec.scan.window {
+            Some(w) => r.written_at.is_some_and(|t| w.contains(t)),
+            None => true,
+        };
         for (i, r) in data.results.iter().enumerate() {
-            if r.key.is_some() {
+            if r.key.is_some() && in_window(r) {
                 by_hash.entry(hashes[i]).or_default().push(i);
             }
         }
@@ -352,9 +367,18 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             keys: c.keys,
             null_key_rows: c.null_key_rows,
             non_json_payloads: match &c.non_json_payloads {
+                // The source parsed every keyed payload; the NULL-key rows it
+                // handed over are counted here.
                 Some((n, rows)) => {
+                    let null_keyed: Vec<usize> = non_json
+                        .iter()
+                        .copied()
+                        .filter(|&i| data.results[i].key.is_none())
+                        .collect();
                     non_json_rows = rows.clone();
-                    *n
+                    non_json_rows.extend(null_keyed.iter().map(|&i| data.results[i].pk.clone()));
+                    non_json_rows.truncate(NON_JSON_LISTED);
+                    *n + null_keyed.len() as u64
                 }
                 None => non_json.len() as u64,
             },
@@ -391,6 +415,75 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         window,
         non_json_rows,
         findings,
+    }
+}
+
+/// The part of a complete dataset a window scan audits: every row and log row of the
+/// keys touched in the window (a row written, or a log row created or updated, in it),
+/// and the NULL-key rows written in it; with the totals of the window.
+fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
+    let inside = |t: Option<DateTime<Utc>>| t.is_some_and(|t| w.contains(t));
+    let touched: HashSet<&Key> = data
+        .results
+        .iter()
+        .filter(|r| inside(r.written_at))
+        .filter_map(|r| r.key.as_ref())
+        .chain(
+            data.log
+                .iter()
+                .filter(|e| inside(e.created_at) || inside(e.updated_at))
+                .filter_map(|e| e.key.as_ref()),
+        )
+        .collect();
+    let results: Vec<ResultRow> = data
+        .results
+        .iter()
+        .filter(|r| match &r.key {
+            Some(k) => touched.contains(k),
+            None => inside(r.written_at),
+        })
+        .cloned()
+        .collect();
+    let canon = Canonicalizer::new(data.json_columns.clone(), &[]);
+    let written: Vec<&ResultRow> = data
+        .results
+        .iter()
+        .filter(|r| inside(r.written_at))
+        .collect();
+    let non_json: Vec<&&ResultRow> = written
+        .iter()
+        .filter(|r| r.key.is_some() && canon.canonicalize(&r.payload).non_json)
+        .collect();
+    let counts = Counts {
+        result_rows: written.len() as u64,
+        log_rows: data.log.iter().filter(|e| inside(e.created_at)).count() as u64,
+        keys: touched.len() as u64,
+        null_key_rows: written.iter().filter(|r| r.key.is_none()).count() as u64,
+        unknown_statuses: data
+            .log
+            .iter()
+            .filter(|e| e.status == Status::Unknown)
+            .count() as u64,
+        non_json_payloads: Some((
+            non_json.len() as u64,
+            non_json
+                .iter()
+                .take(NON_JSON_LISTED)
+                .map(|r| r.pk.clone())
+                .collect(),
+        )),
+    };
+    Dataset {
+        payload_columns: data.payload_columns.clone(),
+        json_columns: data.json_columns.clone(),
+        log: data
+            .log
+            .iter()
+            .filter(|e| e.key.as_ref().is_some_and(|k| touched.contains(k)))
+            .cloned()
+            .collect(),
+        results,
+        counts: Some(counts),
     }
 }
 

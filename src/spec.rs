@@ -102,6 +102,23 @@ pub struct ScanSpec {
     /// The classes to check; empty means all of them. Checking fewer lets a
     /// database skip the queries of the others.
     pub classes: Vec<Class>,
+    /// Audit only the keys touched in this window (`--since`, `--until`,
+    /// `--incremental`); never read from the file.
+    #[serde(skip)]
+    pub window: Option<TimeWindow>,
+}
+
+/// A half-open time window `[since, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+impl TimeWindow {
+    pub fn contains(&self, t: chrono::DateTime<chrono::Utc>) -> bool {
+        t >= self.since && t < self.until
+    }
 }
 
 impl ScanSpec {
@@ -165,6 +182,7 @@ impl Default for ScanSpec {
         ScanSpec {
             cross_key: true,
             classes: Vec::new(),
+            window: None,
         }
     }
 }

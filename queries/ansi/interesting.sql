@@ -4,8 +4,9 @@
 -- it once; rows are picked with IN (semi-joins), so the database hashes the few
 -- interesting keys rather than the tables. It may name more keys than have findings (the scan decides); it never
 -- misses one, except cross-key copies, which need every payload and have their own
--- pass. In a split scan, each keys_*.sql keeps one slice of the key space.
-WITH interesting AS (
+-- pass. In a split scan, each keys_*.sql keeps one slice of the key space; in a
+-- scan limited to a time window, only the keys touched in the window (touched.sql).
+WITH {touched_cte}interesting AS (
 {keys}
 )
 SELECT 'r' AS side, {r_columns} FROM {results} r WHERE ({r_key}) IN (SELECT {k_list} FROM interesting)

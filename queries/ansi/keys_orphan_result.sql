@@ -1,3 +1,3 @@
 -- orphan-result: rows whose attempt the log never saw
 SELECT {r_key_as} FROM {results} r
-WHERE {r_key_not_null} {r_part} AND NOT EXISTS (SELECT 1 FROM {log} l WHERE {rl_match})
+WHERE {r_key_not_null} {r_part} {r_touch} AND NOT EXISTS (SELECT 1 FROM {log} l WHERE {rl_match})

@@ -10,13 +10,42 @@ use crate::error::{exit, Error};
 use crate::findings::Class;
 use crate::report::{RenderOptions, Report, FORMAT_VERSION};
 use crate::source::{Source, SourceOptions};
-use crate::spec::AuditSpec;
+use crate::spec::{AuditSpec, TimeWindow};
 
 pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let mut spec = load_spec(&cli.spec, &args.connect)?;
     if !args.classes.is_empty() {
         spec.scan.cross_key = args.classes.contains(&Class::CrossKey);
         spec.scan.classes = args.classes.clone();
+    }
+    let started_at = Utc::now();
+    let state = match &args.incremental {
+        Some(path) => Some((path, Watermark::read(path)?)),
+        None => None,
+    };
+    let until = args.until.unwrap_or(started_at);
+    let since = match &state {
+        // Overlap the previous window by one lease: rows committed late, with a
+        // timestamp before the previous run, are still seen.
+        Some((_, Some(mark))) => {
+            Some(mark.until - chrono::Duration::from_std(spec.log.lease).unwrap_or_default())
+        }
+        Some((_, None)) => None,
+        None => args.since,
+    };
+    if since.is_some() || args.until.is_some() {
+        if spec.results.timestamp.is_none() {
+            return Err(Error::Usage(
+                "a time window needs results.timestamp in the spec: which column says when a row was written".into(),
+            ));
+        }
+        let since = since.unwrap_or(chrono::DateTime::<Utc>::UNIX_EPOCH);
+        if since >= until {
+            return Err(Error::Usage(format!(
+                "the window is empty: --since {since} is not before --until {until}"
+            )));
+        }
+        spec.scan.window = Some(TimeWindow { since, until });
     }
     let checks = spec.scan.checks();
     let fail_on = match &args.fail_on {
@@ -51,10 +80,30 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         source: source.info(&spec),
         spec: cli.spec.display().to_string(),
         scan_seconds: started.elapsed().as_secs_f64(),
+        audited_window: spec.scan.window,
         findings,
     };
     let text = report.render(args.format, RenderOptions { limit: args.limit });
     super::write_output(args.output.as_deref(), &text)?;
+    if let Some((path, previous)) = &state {
+        let mark = Watermark {
+            format_version: 1,
+            source: report.source.location.clone(),
+            results: report.source.results.clone(),
+            until,
+        };
+        if let Some(p) = previous {
+            if (&p.source, &p.results) != (&mark.source, &mark.results) {
+                return Err(Error::Usage(format!(
+                    "{} records runs of {} ({}), not of this source; use another state file",
+                    path.display(),
+                    p.source,
+                    p.results
+                )));
+            }
+        }
+        mark.write(path)?;
+    }
 
     let failing = fail_on
         .iter()
@@ -80,5 +129,40 @@ pub fn source_options(c: &ConnectOpts) -> SourceOptions {
         connect_timeout: Some(c.connect_timeout),
         statement_timeout: Some(c.statement_timeout).filter(|d| !d.is_zero()),
         partitions: 1,
+    }
+}
+
+/// What an incremental audit remembers between runs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Watermark {
+    format_version: u32,
+    /// The source and results table it was taken on (without password).
+    source: String,
+    results: String,
+    /// The end of the window the last successful run audited.
+    until: chrono::DateTime<Utc>,
+}
+
+impl Watermark {
+    /// The last run's watermark; `None` before the first run.
+    fn read(path: &Path) -> Result<Option<Watermark>, Error> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::File {
+                file: path.to_path_buf(),
+                message: format!("not a dupaudit state file: {e}"),
+            })
+    }
+
+    fn write(&self, path: &Path) -> Result<(), Error> {
+        let text = serde_json::to_string_pretty(self).expect("a watermark serialises") + "\n";
+        super::write_output(Some(path), &text)
     }
 }

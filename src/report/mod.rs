@@ -49,6 +49,10 @@ pub struct Report {
     pub spec: String,
     /// Wall-clock time of the scan, in seconds.
     pub scan_seconds: f64,
+    /// When the scan was limited to the keys touched in a window (`--since`,
+    /// `--incremental`): that window.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub audited_window: Option<crate::spec::TimeWindow>,
     #[serde(flatten)]
     pub findings: Findings,
 }
@@ -167,7 +171,7 @@ pub fn timeline_lines(f: &Findings) -> Vec<String> {
 
 /// The header line every human-readable report starts with.
 pub fn header_lines(r: &Report) -> Vec<String> {
-    vec![
+    let mut lines = vec![
         format!(
             "dupaudit {} scan of {} (results: {}, log: {})",
             r.tool_version, r.source.location, r.source.results, r.source.log
@@ -179,7 +183,15 @@ pub fn header_lines(r: &Report) -> Vec<String> {
             fmt_time(Some(r.findings.as_of)),
             r.scan_seconds
         ),
-    ]
+    ];
+    if let Some(w) = &r.audited_window {
+        lines.push(format!(
+            "only keys touched from {} to {} (every row of those keys compared)",
+            fmt_time(Some(w.since)),
+            fmt_time(Some(w.until))
+        ));
+    }
+    lines
 }
 
 /// The totals line.

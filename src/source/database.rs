@@ -52,6 +52,8 @@ mod q {
     pub const KEYS_MISSING_RESULT: &str =
         include_str!("../../queries/ansi/keys_missing_result.sql");
     pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
+    pub const TOTALS_WINDOW: &str = include_str!("../../queries/ansi/totals_window.sql");
+    pub const TOUCHED: &str = include_str!("../../queries/ansi/touched.sql");
     pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
     pub const KEY_ROWS: &str = include_str!("../../queries/ansi/key_rows.sql");
     pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
@@ -464,8 +466,27 @@ impl DatabaseSource {
 
         // 4.
         progress.phase("counting rows and keys");
-        let (sql, _) = sql::render(d, q::TOTALS, &shape.fragments(), &[]);
-        let totals = sqlx::query(&sql)
+        let window = spec
+            .scan
+            .window
+            .map(|w| [bound_time(w.since), bound_time(w.until)]);
+        let times: Vec<(&str, &[String])> = match &window {
+            Some([since, until]) => vec![
+                ("since", std::slice::from_ref(since)),
+                ("until", std::slice::from_ref(until)),
+            ],
+            None => Vec::new(),
+        };
+        let totals_template = match window {
+            Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
+            None => q::TOTALS.to_string(),
+        };
+        let (sql, binds) = sql::render(d, &totals_template, &shape.fragments(), &times);
+        let mut totals_query = sqlx::query(&sql);
+        for b in binds {
+            totals_query = totals_query.bind(b);
+        }
+        let totals = totals_query
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -484,13 +505,14 @@ impl DatabaseSource {
             non_json_payloads: None,
         };
 
-        let lists = [
+        let mut lists = vec![
             ("failed", failed.as_slice()),
             ("completed", completed.as_slice()),
             ("processing", processing.as_slice()),
         ];
+        lists.extend(times.iter().copied());
         let checks = spec.scan.checks();
-        let template = interesting_template(&checks);
+        let template = windowed(d, &interesting_template(&checks), spec);
         progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
         let (mut results, mut log) = if template.is_empty() {
@@ -537,8 +559,13 @@ impl DatabaseSource {
         // 5.
         if checks.contains(&Class::NullKey) {
             progress.phase("reading rows whose key is NULL");
-            let (sql, _) = sql::render(d, q::NULL_KEYS, &shape.fragments(), &[]);
-            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+            let (sql, binds) = sql::render(
+                d,
+                &windowed(d, q::NULL_KEYS, spec),
+                &shape.fragments(),
+                &times,
+            );
+            let mut rows = bound(&sql, binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 results.push(rp.row(self.cells(&row, 0, rp.columns.len())?)?);
             }
@@ -549,7 +576,16 @@ impl DatabaseSource {
             let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
             let mut non_json_rows = Vec::new();
             let (copies, non_json) = self
-                .cross_key_rows(conn, &shape, &rp, &canon, &mut non_json_rows, progress)
+                .cross_key_rows(
+                    conn,
+                    spec,
+                    &times,
+                    &shape,
+                    &rp,
+                    &canon,
+                    &mut non_json_rows,
+                    progress,
+                )
                 .await?;
             counts.non_json_payloads = Some((non_json, non_json_rows));
             let known_rows: HashSet<Vec<String>> = results.iter().map(|r| r.pk.clone()).collect();
@@ -621,9 +657,12 @@ impl DatabaseSource {
     /// Pass 1 hashes every keyed payload and remembers, per hash, the first key's
     /// hash and whether another key shares it; pass 2 returns the rows of shared hashes.
     /// Also counts non-JSON payloads, since every payload is parsed anyway.
+    #[allow(clippy::too_many_arguments)]
     async fn cross_key_rows(
         &self,
         conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        times: &[(&str, &[String])],
         shape: &Shape,
         rp: &ResultProjection,
         canon: &Canonicalizer,
@@ -631,11 +670,12 @@ impl DatabaseSource {
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
         progress.phase("cross-key pass 1 of 2: hashing every payload");
-        let (sql, _) = sql::render(self.dialect, q::KEYED_ROWS, &shape.fragments(), &[]);
+        let template = windowed(self.dialect, q::KEYED_ROWS, spec);
+        let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
         let mut seen: HashMap<PayloadHash, (u64, bool)> = HashMap::new();
         let mut non_json = 0u64;
         {
-            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+            let mut rows = bound(&sql, binds.clone()).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 progress.rows(1);
                 let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
@@ -656,7 +696,7 @@ impl DatabaseSource {
             return Ok((out, 0));
         }
         progress.phase("cross-key pass 2 of 2: reading the shared payloads");
-        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+        let mut rows = bound(&sql, binds).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
             progress.rows(1);
             let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
@@ -747,6 +787,77 @@ fn interesting_template(checks: &BTreeSet<Class>) -> String {
     q::INTERESTING.replace("{keys}", &parts.join("\nUNION\n"))
 }
 
+/// A query with its binds, in order.
+fn bound<'q>(
+    sql: &'q str,
+    binds: Vec<String>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut query = sqlx::query(sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    query
+}
+
+/// How a window bound is sent: UTC, in a form PostgreSQL, MySQL and SQLite's
+/// date functions all read.
+fn bound_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+/// `col` in `[{since}, {until})`, compared as times in each dialect.
+fn in_window(d: Dialect, col: &str) -> String {
+    match d {
+        Dialect::Postgres => format!(
+            "(CAST({col} AS timestamptz) >= CAST({{since}} AS timestamptz) AND CAST({col} AS timestamptz) < CAST({{until}} AS timestamptz))"
+        ),
+        Dialect::Mysql => format!(
+            "(CAST({col} AS DATETIME(6)) >= CAST({{since}} AS DATETIME(6)) AND CAST({col} AS DATETIME(6)) < CAST({{until}} AS DATETIME(6)))"
+        ),
+        Dialect::Sqlite => format!("(julianday({col}) >= julianday({{since}}) AND julianday({col}) < julianday({{until}}))"),
+    }
+}
+
+/// Expands the window markers of a template: to nothing when the scan is not
+/// limited to a window, else to the predicates and the `touched` keys (the
+/// `{since}` / `{until}` they contain are bound by `sql::render`).
+fn windowed(d: Dialect, template: &str, spec: &AuditSpec) -> String {
+    if template.is_empty() {
+        return String::new();
+    }
+    let Some(_) = spec.scan.window else {
+        return ["{touched_cte}", "{r_touch}", "{l_touch}", "{r_window_and}"]
+            .iter()
+            .fold(template.to_string(), |t, marker| t.replace(marker, ""));
+    };
+    let r_in = in_window(d, "{r_ts}");
+    let l_created = in_window(d, "{l_created}");
+    let l_updated = match spec.log.updated_at {
+        Some(_) => format!("OR {}", in_window(d, "{l_updated}")),
+        None => String::new(),
+    };
+    let touched = q::TOUCHED
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    template
+        .replace("{touched_cte}", &format!("touched AS (\n{touched}\n),\n"))
+        .replace("{touched_select}", &touched)
+        .replace(
+            "{r_touch}",
+            "AND ({r_key}) IN (SELECT {k_list} FROM touched)",
+        )
+        .replace(
+            "{l_touch}",
+            "AND ({l_key}) IN (SELECT {k_list} FROM touched)",
+        )
+        .replace("{r_window_and}", "AND {r_in_window}")
+        .replace("{r_in_window}", &r_in)
+        .replace("{l_created_in_window}", &l_created)
+        .replace("{l_updated_in_window}", &l_updated)
+}
+
 fn hash_key(key: &Key) -> u64 {
     let mut h = blake3::Hasher::new();
     for part in key {
@@ -824,6 +935,21 @@ impl Shape {
                 ("l_key_not_null", sql::key_nullness(d, "l", &l.key, false)),
                 ("r_key_null", sql::key_nullness(d, "r", &r.key, true)),
                 ("rl_match", rl_match),
+                (
+                    "r_ts",
+                    r.timestamp
+                        .as_ref()
+                        .map(|c| sql::qualified(d, "r", c))
+                        .unwrap_or_default(),
+                ),
+                ("l_created", sql::qualified(d, "l", &l.created_at)),
+                (
+                    "l_updated",
+                    l.updated_at
+                        .as_ref()
+                        .map(|c| sql::qualified(d, "l", c))
+                        .unwrap_or_default(),
+                ),
                 (
                     "k_list",
                     (0..r.key.len())

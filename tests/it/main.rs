@@ -12,3 +12,4 @@ mod prevent;
 mod reports;
 mod sample;
 mod servers;
+mod window;
