@@ -53,6 +53,27 @@ pub struct Dataset {
     pub counts: Option<Counts>,
 }
 
+impl Dataset {
+    /// Every row of a source, read whole: the scan counts the totals itself.
+    pub fn complete(
+        spec: &crate::spec::AuditSpec,
+        payload_columns: Vec<String>,
+        results: Vec<ResultRow>,
+        log: Vec<LogEntry>,
+    ) -> Dataset {
+        Dataset {
+            json_columns: payload_columns
+                .iter()
+                .map(|c| spec.results.json.contains(c))
+                .collect(),
+            payload_columns,
+            results,
+            log,
+            counts: None,
+        }
+    }
+}
+
 /// Totals a source counted over the whole of its tables.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {

@@ -134,11 +134,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         if all.is_empty() {
             continue;
         }
-        let shown = if opts.limit == 0 {
-            all.len()
-        } else {
-            opts.limit.min(all.len())
-        };
+        let shown = super::shown(all.len(), opts.limit);
         let _ = writeln!(
             out,
             "<section id=\"{}\">\n<h2>{} <span class=\"count\">({shown} of {} groups)</span></h2>\n<p class=\"meaning\">{}</p>",

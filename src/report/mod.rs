@@ -87,6 +87,15 @@ impl Report {
     }
 }
 
+/// How many of `total` groups a human-readable report lists (`limit` 0: all).
+pub fn shown(total: usize, limit: usize) -> usize {
+    if limit == 0 {
+        total
+    } else {
+        limit.min(total)
+    }
+}
+
 /// The findings of one class in the order people read them: those inside the window
 /// where duplicates concentrate first, then by time.
 pub fn for_people(r: &Report, class: Class) -> Vec<&Finding> {

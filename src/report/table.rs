@@ -44,11 +44,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         if all.is_empty() {
             continue;
         }
-        let shown = if opts.limit == 0 {
-            all.len()
-        } else {
-            opts.limit.min(all.len())
-        };
+        let shown = super::shown(all.len(), opts.limit);
         out.push_str(&format!(
             "\n{} ({} of {} groups)\n",
             class.name(),

@@ -386,16 +386,7 @@ impl DatabaseSource {
                 log.push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?);
             }
         }
-        Ok(Dataset {
-            json_columns: payload_columns
-                .iter()
-                .map(|c| spec.results.json.contains(c))
-                .collect(),
-            payload_columns,
-            results,
-            log,
-            counts: None,
-        })
+        Ok(Dataset::complete(spec, payload_columns, results, log))
     }
 
     /// Checks that every table and column the spec names exists and returns how to

@@ -109,16 +109,7 @@ impl FileSource {
         for cells in text_rows(&self.log, log_frame, &log_proj.columns)? {
             log.push(log_proj.entry(cells)?);
         }
-        Ok(Dataset {
-            json_columns: payload_columns
-                .iter()
-                .map(|c| spec.results.json.contains(c))
-                .collect(),
-            payload_columns,
-            results,
-            log,
-            counts: None,
-        })
+        Ok(Dataset::complete(spec, payload_columns, results, log))
     }
 }
 

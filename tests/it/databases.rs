@@ -4,12 +4,9 @@
 use dupaudit::findings::Findings;
 use dupaudit::spec::AuditSpec;
 use dupaudit::sql::{quote_ident, Dialect};
-use sqlx::Connection;
 
-use crate::harness::{path_str, repo, sample, Workdir};
-use crate::servers::{Server, TestDb};
-
-const AS_OF: &str = "2026-10-31T00:00:00Z";
+use crate::harness::{path_str, repo, sample, Workdir, AS_OF};
+use crate::servers::{run_sql, Server, TestDb};
 
 /// Loads the sample incident with `dupaudit load`.
 fn load(url: &str, extra: &[&str]) {
@@ -20,19 +17,9 @@ fn load(url: &str, extra: &[&str]) {
 
 /// Scans `url` with the repository's spec (or `spec`) and returns the findings.
 fn scan(url: &str, extra: &[&str]) -> Findings {
-    let mut args = vec![
-        "scan",
-        "--database-url",
-        url,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--as-of",
-        AS_OF,
-    ];
+    let mut args = vec!["--database-url", url];
     args.extend_from_slice(extra);
-    Workdir::run_in_repo(&args).expect_code(0).report().findings
+    Workdir::scan_json_in_repo(&args).findings
 }
 
 fn assert_same(a: &Findings, b: &Findings, what: &str) {
@@ -51,26 +38,9 @@ fn assert_same(a: &Findings, b: &Findings, what: &str) {
 
 /// Runs statements in the given database, as its owner.
 fn execute(url: &str, statements: &[String]) {
-    let (url, statements) = (url.to_string(), statements.to_vec());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            sqlx::any::install_default_drivers();
-            let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
-            for s in &statements {
-                sqlx::raw_sql(s)
-                    .execute(&mut c)
-                    .await
-                    .unwrap_or_else(|e| panic!("{s}: {e}"));
-            }
-            c.close().await.unwrap();
-        })
-    })
-    .join()
-    .unwrap();
+    for s in statements {
+        run_sql(url, s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
 }
 
 fn with_user(url: &str, user: &str, password: Option<&str>) -> String {

@@ -3,10 +3,8 @@
 use dupaudit::explain::Story;
 use dupaudit::findings::Class;
 
-use crate::harness::{path_str, sample, Workdir};
+use crate::harness::{path_str, sample, Workdir, AS_OF};
 use crate::servers::{Server, TestDb};
-
-const AS_OF: &str = "2026-10-31T00:00:00Z";
 
 /// A key of the incident: an exact duplicate whose second copy is a late write.
 fn incident_key() -> Vec<String> {

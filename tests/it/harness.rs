@@ -68,6 +68,38 @@ impl Workdir {
     }
 }
 
+/// The time the sample's staleness is judged against in tests.
+pub const AS_OF: &str = "2026-10-31T00:00:00Z";
+
+/// `scan --format json --fail-on none --as-of AS_OF` followed by `extra`.
+fn scan_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "scan",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--as-of",
+        AS_OF,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+impl Workdir {
+    /// A JSON scan in this directory that must exit 0.
+    pub fn scan_json(&self, extra: &[&str]) -> dupaudit::report::Report {
+        self.run(&scan_args(extra)).expect_code(0).report()
+    }
+
+    /// A JSON scan from the repository root that must exit 0.
+    pub fn scan_json_in_repo(extra: &[&str]) -> dupaudit::report::Report {
+        Workdir::run_in_repo(&scan_args(extra))
+            .expect_code(0)
+            .report()
+    }
+}
+
 /// The outcome of one run.
 pub struct Run {
     args: Vec<String>,

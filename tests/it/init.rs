@@ -1,24 +1,12 @@
 //! `init` then `scan`: two commands from nothing to a first scan of one's own schema.
 
-use crate::harness::{path_str, sample, Workdir};
+use crate::harness::{path_str, sample, Workdir, AS_OF};
 use crate::servers::{Server, TestDb};
 
-const AS_OF: &str = "2026-10-31T00:00:00Z";
-
 fn summary(w: &Workdir, spec: &str, extra: &[&str]) -> dupaudit::findings::Findings {
-    let mut args = vec![
-        "scan",
-        "--spec",
-        spec,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--as-of",
-        AS_OF,
-    ];
+    let mut args = vec!["--spec", spec];
     args.extend_from_slice(extra);
-    w.run(&args).expect_code(0).report().findings
+    w.scan_json(&args).findings
 }
 
 #[test]
@@ -49,7 +37,7 @@ fn init_reads_another_schema_and_the_first_scan_finds_the_duplicates() {
         "ALTER TABLE request_log RENAME COLUMN created_at TO started_at",
         "ALTER TABLE request_log RENAME COLUMN updated_at TO finished_at",
     ];
-    crate::prevent::try_sql(db.url(), &renames.join(";\n")).unwrap();
+    crate::servers::run_sql(db.url(), &renames.join(";\n")).unwrap();
     w.run(&["init", "--database-url", db.url()])
         .expect_code(0)
         .stderr_has(&["job_outputs", "request_log", "GUESS"]);

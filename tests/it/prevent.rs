@@ -2,10 +2,8 @@
 //! SQLite: it fails while duplicates exist, succeeds once they are gone, and then
 //! refuses the incident's second write.
 
-use sqlx::Connection;
-
 use crate::harness::{sample, Workdir};
-use crate::servers::{Server, TestDb};
+use crate::servers::{run_sql, Server, TestDb};
 
 fn suggestion(url: &str) -> (i32, serde_json::Value) {
     let run = Workdir::run_in_repo(&[
@@ -20,32 +18,6 @@ fn suggestion(url: &str) -> (i32, serde_json::Value) {
     (run.code(), value[0].clone())
 }
 
-/// Runs one statement; returns the database's error, if any.
-pub fn try_sql(url: &str, statement: &str) -> Result<(), String> {
-    let (url, statement) = (url.to_string(), statement.to_string());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            sqlx::any::install_default_drivers();
-            let mut c = sqlx::AnyConnection::connect(&url)
-                .await
-                .map_err(|e| e.to_string())?;
-            let done = sqlx::raw_sql(&statement)
-                .execute(&mut c)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-            c.close().await.map_err(|e| e.to_string())?;
-            done
-        })
-    })
-    .join()
-    .unwrap()
-}
-
 const DEDUPLICATE: &str = "DELETE FROM results WHERE id NOT IN \
     (SELECT MIN(id) FROM results WHERE idempotency_key IS NOT NULL GROUP BY operation_name, idempotency_key) \
     AND idempotency_key IS NOT NULL";
@@ -56,25 +28,25 @@ fn check(url: &str) {
     assert_eq!(s["blocking_keys"], 113);
     let statement = s["statement"].as_str().unwrap().to_string();
     assert!(
-        try_sql(url, &statement).is_err(),
+        run_sql(url, &statement).is_err(),
         "the index cannot be built over duplicates"
     );
     if url.starts_with("postgres") {
         // as the statement's comment says: a failed concurrent build leaves an
         // invalid index to drop
-        try_sql(
+        run_sql(
             url,
             "DROP INDEX CONCURRENTLY IF EXISTS results_operation_name_idempotency_key_key",
         )
         .unwrap();
     }
-    try_sql(url, DEDUPLICATE).unwrap();
+    run_sql(url, DEDUPLICATE).unwrap();
     let (code, s) = suggestion(url);
     assert_eq!((code, s["blocking_keys"].as_u64()), (0, Some(0)));
-    try_sql(url, &statement).unwrap();
+    run_sql(url, &statement).unwrap();
     let second_write = "INSERT INTO results (id, operation_name, idempotency_key, attempt_id, payload, created_at) \
         SELECT 99999999, operation_name, idempotency_key, attempt_id, payload, created_at FROM results WHERE id = 2112";
-    let err = try_sql(url, second_write).expect_err("the index refuses a second row for a key");
+    let err = run_sql(url, second_write).expect_err("the index refuses a second row for a key");
     assert!(err.to_lowercase().contains("unique"), "{err}");
 }
 

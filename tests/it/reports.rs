@@ -1,8 +1,6 @@
 //! Report formats: JSON round-trips, human formats are reviewed as snapshots.
 
-use crate::harness::Workdir;
-
-const AS_OF: &str = "2026-10-31T00:00:00Z";
+use crate::harness::{Workdir, AS_OF};
 
 /// The parts of a human-readable report that change from run to run.
 fn filters() -> Vec<(&'static str, &'static str)> {

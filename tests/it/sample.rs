@@ -60,19 +60,12 @@ fn attempts(f: &Findings, class: Class) -> Vec<[String; 3]> {
 
 /// Scans one form of the sample and returns the findings, as of the truth's time.
 fn scan(args: &[&str]) -> Findings {
-    let t = truth();
-    let as_of = t.as_of.to_rfc3339();
-    let mut all = vec![
-        "scan",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--as-of",
-        &as_of,
-    ];
-    all.extend_from_slice(args);
-    Workdir::run_in_repo(&all).expect_code(0).report().findings
+    assert_eq!(
+        truth().as_of.to_rfc3339(),
+        "2026-10-31T00:00:00+00:00",
+        "the truth's time is AS_OF"
+    );
+    Workdir::scan_json_in_repo(args).findings
 }
 
 fn files(ext: &str) -> Findings {

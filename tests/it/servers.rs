@@ -156,3 +156,30 @@ fn admin_sql(server: Server, admin: &str, statement: &str) {
         }
     }
 }
+
+/// Runs `statement` (one or several, `;`-separated) on `url` with a connection of its
+/// own, on a thread of its own; returns the database's error, if any.
+pub fn run_sql(url: &str, statement: &str) -> Result<(), String> {
+    let (url, statement) = (url.to_string(), statement.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for a test connection");
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let done = sqlx::raw_sql(&statement)
+                .execute(&mut c)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            c.close().await.map_err(|e| e.to_string())?;
+            done
+        })
+    })
+    .join()
+    .expect("the test connection thread does not panic")
+}

@@ -5,23 +5,11 @@ use dupaudit::findings::{Class, Findings};
 use crate::harness::{path_str, repo, sample, Workdir};
 use crate::servers::{Server, TestDb};
 
-const AS_OF: &str = "2026-10-31T00:00:00Z";
-
 fn scan_in(w: &Workdir, extra: &[&str]) -> dupaudit::report::Report {
     let spec = repo().join("dupaudit.toml");
-    let mut args = vec![
-        "scan",
-        "--spec",
-        path_str(&spec),
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        "--as-of",
-        AS_OF,
-    ];
+    let mut args = vec!["--spec", path_str(&spec)];
     args.extend_from_slice(extra);
-    w.run(&args).expect_code(0).report()
+    w.scan_json(&args)
 }
 
 fn same(a: &Findings, b: &Findings, what: &str) {
@@ -93,7 +81,7 @@ fn incremental_audits_only_what_is_new_since_the_last_run() {
     let now = chrono::Utc::now()
         .format("%Y-%m-%d %H:%M:%S%.3f")
         .to_string();
-    crate::prevent::try_sql(
+    crate::servers::run_sql(
         &url,
         &format!(
             "INSERT INTO results (id, operation_name, idempotency_key, attempt_id, payload, created_at) \
