@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::cli::{Cli, ConnectOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::Class;
-use crate::report::{RenderOptions, Report, FORMAT_VERSION};
+use crate::report::{Format, RenderOptions, Report, FORMAT_VERSION};
 use crate::source::{Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
 
@@ -83,8 +83,17 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         audited_window: spec.scan.window,
         findings,
     };
-    let text = report.render(args.format, RenderOptions { limit: args.limit });
-    super::write_output(args.output.as_deref(), &text)?;
+    match args.format {
+        // The machine contract can be large (every group of a big table): streamed.
+        Format::Json => super::write_with(args.output.as_deref(), |w| {
+            serde_json::to_writer_pretty(&mut *w, &report)?;
+            w.write_all(b"\n")
+        })?,
+        format => {
+            let text = report.render(format, RenderOptions { limit: args.limit });
+            super::write_output(args.output.as_deref(), &text)?
+        }
+    }
     if let Some((path, previous)) = &state {
         let mark = Watermark {
             format_version: 1,

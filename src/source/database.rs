@@ -472,28 +472,34 @@ impl DatabaseSource {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
             None => q::TOTALS.to_string(),
         };
-        let (sql, binds) = sql::render(d, &totals_template, &shape.fragments(), &times);
-        let mut totals_query = sqlx::query(&sql);
-        for b in binds {
-            totals_query = totals_query.bind(b);
-        }
-        let totals = totals_query
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        let count = |i: usize| -> Result<u64, Error> {
-            totals
-                .try_get::<i64, _>(i)
-                .map(|n| n as u64)
-                .map_err(|e| self.error(e))
+        let (totals_sql, totals_binds) =
+            sql::render(d, &totals_template, &shape.fragments(), &times);
+        // On a server, every other connection of this scan reads this one's snapshot
+        // (PostgreSQL) so that all of them see one moment.
+        let snapshot = match d {
+            Dialect::Postgres => Some(
+                sqlx::query_scalar::<_, String>(q::postgres::EXPORT_SNAPSHOT)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?,
+            ),
+            _ => None,
         };
-        let mut counts = Counts {
-            result_rows: count(0)?,
-            null_key_rows: count(1)?,
-            keys: count(2)?,
-            log_rows: count(3)?,
-            unknown_statuses,
-            non_json_payloads: None,
+        // The totals are a full pass over both tables, like the interesting rows: on a
+        // server they run at the same time, on a connection of their own.
+        let totals_beside = async {
+            if d == Dialect::Sqlite {
+                return Ok(None);
+            }
+            let mut c = self.connect().await?;
+            self.begin_read_only(&mut c, snapshot.as_deref()).await?;
+            let row = bound(&totals_sql, totals_binds.clone())
+                .fetch_one(&mut c)
+                .await
+                .map_err(|e| self.error(e));
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            self.totals_of(&row?).map(Some)
         };
 
         let mut lists = vec![
@@ -506,45 +512,56 @@ impl DatabaseSource {
         let template = windowed(d, &interesting_template(&checks), spec);
         progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
-        let (mut results, mut log) = if template.is_empty() {
-            (Vec::new(), Vec::new())
-        } else if n <= 1 {
-            self.interesting(conn, &template, &shape, &rp, &lp, &lists, 0, progress)
-                .await?
-        } else {
-            // Each slice on its own connection; on PostgreSQL all of them read the
-            // snapshot of this connection, so the split scan sees one moment.
-            let snapshot = match d {
-                Dialect::Postgres => Some(
-                    sqlx::query_scalar::<_, String>(q::postgres::EXPORT_SNAPSHOT)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err(|e| self.error(e))?,
-                ),
-                _ => None,
-            };
-            let slices = (0..n).map(|slice| {
-                let (template, shape, rp, lp, lists, snapshot) =
-                    (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
-                let progress = progress.clone();
-                async move {
-                    let mut c = self.connect().await?;
-                    self.begin_read_only(&mut c, snapshot).await?;
-                    let found = self
-                        .interesting(&mut c, template, shape, rp, lp, lists, slice, &progress)
-                        .await;
-                    let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
-                    let _ = c.close().await;
-                    found
+        let rows = async {
+            if template.is_empty() {
+                Ok((Vec::new(), Vec::new()))
+            } else if n <= 1 {
+                self.interesting(&mut *conn, &template, &shape, &rp, &lp, &lists, 0, progress)
+                    .await
+            } else {
+                // Each slice on its own connection.
+                let slices = (0..n).map(|slice| {
+                    let (template, shape, rp, lp, lists, snapshot) =
+                        (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
+                    let progress = progress.clone();
+                    async move {
+                        let mut c = self.connect().await?;
+                        self.begin_read_only(&mut c, snapshot).await?;
+                        let found = self
+                            .interesting(&mut c, template, shape, rp, lp, lists, slice, &progress)
+                            .await;
+                        let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+                        let _ = c.close().await;
+                        found
+                    }
+                });
+                let mut results = Vec::new();
+                let mut log = Vec::new();
+                for (r, l) in futures_util::future::try_join_all(slices).await? {
+                    results.extend(r);
+                    log.extend(l);
                 }
-            });
-            let mut results = Vec::new();
-            let mut log = Vec::new();
-            for (r, l) in futures_util::future::try_join_all(slices).await? {
-                results.extend(r);
-                log.extend(l);
+                Ok((results, log))
             }
-            (results, log)
+        };
+        let (totals, (mut results, mut log)) = futures_util::try_join!(totals_beside, rows)?;
+        let [result_rows, null_key_rows, keys, log_rows] = match totals {
+            Some(t) => t,
+            None => {
+                let row = bound(&totals_sql, totals_binds)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                self.totals_of(&row)?
+            }
+        };
+        let mut counts = Counts {
+            result_rows,
+            null_key_rows,
+            keys,
+            log_rows,
+            unknown_statuses,
+            non_json_payloads: None,
         };
 
         // 5.
@@ -727,6 +744,16 @@ impl DatabaseSource {
         rows.iter()
             .map(|row| lp.entry(self.cells(row, 0, lp.columns.len())?))
             .collect()
+    }
+
+    /// The four counts of `totals.sql` / `totals_window.sql`.
+    fn totals_of(&self, row: &AnyRow) -> Result<[u64; 4], Error> {
+        let count = |i: usize| -> Result<u64, Error> {
+            row.try_get::<i64, _>(i)
+                .map(|n| n as u64)
+                .map_err(|e| self.error(e))
+        };
+        Ok([count(0)?, count(1)?, count(2)?, count(3)?])
     }
 
     fn cells(&self, row: &AnyRow, skip: usize, n: usize) -> Result<Vec<Option<String>>, Error> {
