@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::apply::OnDrift;
 use crate::findings::Class;
+use crate::plan::KeepRule;
 use crate::report::Format;
 
 /// Find and safely repair the records a pipeline wrote twice.
@@ -38,6 +40,16 @@ pub struct Cli {
 pub enum Command {
     /// Find duplicates and anomalies and report them (reads only).
     Scan(ScanArgs),
+    /// Decide which redundant rows to remove, keeping one per group, and write the
+    /// plan file (reads only; deletes nothing).
+    Plan(PlanArgs),
+    /// Carry out a plan: in transactions, re-check its rows, copy them to quarantine,
+    /// delete them and record the run.
+    Apply(ApplyArgs),
+    /// Put the rows a run removed back from quarantine.
+    Restore(RestoreArgs),
+    /// List the cleanup runs recorded in the database.
+    Runs(RunsArgs),
     /// Tell one key's whole story: every attempt and row in time order, the verdict.
     Explain(ExplainArgs),
     /// Write a deterministic incident data set with its ground truth.
@@ -137,6 +149,114 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+
+    /// Where to write the plan.
+    #[arg(long, short, default_value = "plan.json", value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// The keep-rule chain (default: the spec's [cleanup] keep, else
+    /// completed-attempt,earliest). Rules: completed-attempt, earliest, latest,
+    /// lowest-id, column:NAME[:desc].
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    pub keep: Vec<KeepRule>,
+
+    /// Format of the summary printed on standard output.
+    #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+/// Where `apply`, `restore` and `runs` write, and how long they may wait.
+#[derive(Debug, Clone, Args)]
+pub struct WriteOpts {
+    /// Database URL. `apply` defaults to the database the plan names; `restore` and
+    /// `runs` to the spec's.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// How long to wait for the database (e.g. 10s, 1m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
+    pub connect_timeout: Duration,
+
+    /// Longest any single statement may run (e.g. 30s); 0 for no limit. Not
+    /// available on SQLite.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
+    pub statement_timeout: Duration,
+
+    /// How long to wait for a row lock (SQLite: the database lock) before giving up
+    /// with nothing changed in that transaction.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "5s")]
+    pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The plan file written by `dupaudit plan`.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+
+    #[command(flatten)]
+    pub write: WriteOpts,
+
+    /// Do everything inside the transaction, then roll back: the counts are the
+    /// ones the real apply would produce.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (required when standard input is not a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// A group whose rows changed since the plan: refuse the whole apply (exit 4),
+    /// or skip that group and apply the rest.
+    #[arg(long, value_enum, default_value_t = OnDrift::Refuse)]
+    pub on_drift: OnDrift,
+
+    /// Commit every N removed rows (whole groups), journaling each batch so an
+    /// interrupted run resumes; 0: the whole plan in one transaction.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub batch_size: u64,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The run to undo (see `dupaudit runs`).
+    #[arg(value_name = "RUN")]
+    pub run: String,
+
+    #[command(flatten)]
+    pub write: WriteOpts,
+
+    /// Restore inside a transaction and roll back, printing the count.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (required when standard input is not a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    pub write: WriteOpts,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub connect: ConnectOpts,
@@ -199,7 +319,7 @@ pub enum DialectArg {
     Sqlite,
 }
 
-/// Output formats of `explain` and `suggest-constraint`.
+/// Output formats of `explain`, `suggest-constraint`, `plan`, `apply`, `restore` and `runs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoryFormat {
     Table,

@@ -12,6 +12,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The source could not be read, or something failed at run time.
     pub const RUNTIME: u8 = 3;
+    /// `apply` refused: rows changed since the plan was made. Nothing was changed.
+    pub const DRIFT: u8 = 4;
 }
 
 /// Everything that can go wrong, phrased so the user knows what to fix.
@@ -82,6 +84,20 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("plan {file}: {message}")]
+    Plan { file: PathBuf, message: String },
+
+    #[error("the plan was not made on {location}: {message}; nothing was changed")]
+    ForeignPlan { location: String, message: String },
+
+    #[error("{groups} planned group(s) changed since the plan; {done} (make a new plan, or pass --on-drift skip to leave those groups alone):\n{details}")]
+    Drift {
+        groups: usize,
+        /// What had already been done: nothing, or the batches committed before.
+        done: String,
+        details: String,
+    },
+
     #[error("{0}")]
     Runtime(String),
 }
@@ -103,7 +119,10 @@ impl Error {
             | Error::Spec { .. }
             | Error::Usage(_)
             | Error::NoSource
-            | Error::TableExists { .. } => exit::USAGE,
+            | Error::TableExists { .. }
+            | Error::Plan { .. }
+            | Error::ForeignPlan { .. } => exit::USAGE,
+            Error::Drift { .. } => exit::DRIFT,
             _ => exit::RUNTIME,
         }
     }

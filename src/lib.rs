@@ -1,9 +1,10 @@
 //! dupaudit finds and safely repairs the records a pipeline wrote twice.
 //!
 //! The pipeline is visible in the modules: [`spec`] → [`source`] → [`scan`] →
-//! [`findings`] → [`report`]. [`run`] is the whole program; `main.rs` only parses
+//! [`findings`] → [`report`], and for cleanup [`plan`] → [`apply`]. [`run`] is the whole program; `main.rs` only parses
 //! the command line and prints errors.
 
+pub mod apply;
 pub mod canonical;
 pub mod cli;
 mod commands;
@@ -14,6 +15,7 @@ pub mod generate;
 pub mod init;
 pub mod load;
 pub mod model;
+pub mod plan;
 pub mod prevent;
 pub mod progress;
 pub mod report;
@@ -34,6 +36,10 @@ pub fn run(cli: cli::Cli) -> Result<u8, Error> {
     runtime.block_on(async {
         match &cli.command {
             cli::Command::Scan(args) => commands::scan::run(&cli, args).await,
+            cli::Command::Plan(args) => commands::plan::run(&cli, args).await,
+            cli::Command::Apply(args) => commands::apply::apply(args).await,
+            cli::Command::Restore(args) => commands::apply::restore(&cli, args).await,
+            cli::Command::Runs(args) => commands::apply::runs(&cli, args).await,
             cli::Command::Explain(args) => commands::explain::run(&cli, args).await,
             cli::Command::Generate(args) => commands::generate::run(args).await,
             cli::Command::Load(args) => commands::load::run(args).await,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::findings::Class;
+use crate::plan::KeepRule;
 
 /// The whole audit spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,8 @@ pub struct AuditSpec {
     pub log: LogSpec,
     /// Options of the scan itself.
     pub scan: ScanSpec,
+    /// How `plan` picks keepers and where `apply` keeps what it removes.
+    pub cleanup: CleanupSpec,
 }
 
 /// Default location of the data.
@@ -106,6 +109,37 @@ pub struct ScanSpec {
     /// `--incremental`); never read from the file.
     #[serde(skip)]
     pub window: Option<TimeWindow>,
+}
+
+/// Options of `plan`, `apply` and `restore`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanupSpec {
+    /// Which row of an exact group is kept: the first rule that leaves one row
+    /// decides, lowest primary key breaks a remaining tie.
+    pub keep: Vec<KeepRule>,
+    /// Conflicts are never planned unless this chain is given: it picks the one row a
+    /// conflicting key keeps, and every other row of the key is removed.
+    pub resolve_conflicts: Option<Vec<KeepRule>>,
+    /// Removed rows are copied here (created by `apply` with the results table's
+    /// columns plus the run id) before they are deleted.
+    pub quarantine_table: String,
+    /// One row per `apply` run: who, when, plan checksum, counts.
+    pub runs_table: String,
+    /// The groups each run has finished, so an interrupted run resumes.
+    pub journal_table: String,
+}
+
+impl Default for CleanupSpec {
+    fn default() -> Self {
+        CleanupSpec {
+            keep: vec![KeepRule::CompletedAttempt, KeepRule::Earliest],
+            resolve_conflicts: None,
+            quarantine_table: "dupaudit_quarantine".into(),
+            runs_table: "dupaudit_runs".into(),
+            journal_table: "dupaudit_journal".into(),
+        }
+    }
 }
 
 /// A half-open time window `[since, until)`.
@@ -337,7 +371,28 @@ impl AuditSpec {
             ("log.status", vec![&l.status]),
             ("log.created_at", vec![&l.created_at]),
             ("log.updated_at", l.updated_at.iter().collect()),
+            (
+                "cleanup.quarantine_table",
+                vec![&self.cleanup.quarantine_table],
+            ),
+            ("cleanup.runs_table", vec![&self.cleanup.runs_table]),
+            ("cleanup.journal_table", vec![&self.cleanup.journal_table]),
         ];
+        let c = &self.cleanup;
+        if c.keep.is_empty() {
+            return Err("cleanup.keep: at least one rule is required, e.g. [\"completed-attempt\", \"earliest\"]".into());
+        }
+        if c.resolve_conflicts.as_ref().is_some_and(Vec::is_empty) {
+            return Err("cleanup.resolve_conflicts: give at least one rule, or leave it out to never plan conflicts".into());
+        }
+        let names = [&c.quarantine_table, &c.runs_table, &c.journal_table];
+        if names.iter().any(|n| **n == r.table || **n == l.table)
+            || names[0] == names[1]
+            || names[1] == names[2]
+            || names[0] == names[2]
+        {
+            return Err("cleanup: quarantine_table, runs_table and journal_table must be three tables other than the results table and the log".into());
+        }
         for (field, names) in identifiers {
             for name in names {
                 crate::sql::validate_identifier(name).map_err(|why| format!("{field}: {why}"))?;

@@ -69,9 +69,30 @@ pub fn render(
     fragments: &[(&str, &str)],
     lists: &[(&str, &[String])],
 ) -> (String, Vec<String>) {
+    render_rows(dialect, template, fragments, lists, &[])
+}
+
+/// [`render`] with lists of tuples too: `{name}` becomes `(?, ?), (?, ?)`, one
+/// parenthesised group per tuple, for `(a, b) IN (...)` and multi-row `VALUES`.
+pub fn render_rows(
+    dialect: Dialect,
+    template: &str,
+    fragments: &[(&str, &str)],
+    lists: &[(&str, &[String])],
+    rows: &[(&str, &[Vec<String>])],
+) -> (String, Vec<String>) {
     let mut sql = String::with_capacity(template.len() * 2);
     let mut binds: Vec<String> = Vec::new();
     let mut rest = template;
+    let bind = |sql: &mut String, binds: &mut Vec<String>, values: &[String]| {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            binds.push(v.clone());
+            sql.push_str(&placeholder(dialect, binds.len()));
+        }
+    };
     while let Some(open) = rest.find('{') {
         sql.push_str(&rest[..open]);
         let after = &rest[open + 1..];
@@ -85,12 +106,12 @@ pub fn render(
             if values.is_empty() {
                 sql.push_str("NULL");
             }
-            for (i, v) in values.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                binds.push(v.clone());
-                sql.push_str(&placeholder(dialect, binds.len()));
+            bind(&mut sql, &mut binds, values);
+        } else if let Some((_, tuples)) = rows.iter().find(|(n, _)| *n == name) {
+            for (i, tuple) in tuples.iter().enumerate() {
+                sql.push_str(if i > 0 { ", (" } else { "(" });
+                bind(&mut sql, &mut binds, tuple);
+                sql.push(')');
             }
         } else {
             panic!("query template names an unknown placeholder `{name}`");
@@ -280,6 +301,23 @@ mod tests {
             &[("x", &["1".to_string()])],
         );
         assert_eq!(sql, "a IN (?)");
+    }
+
+    #[test]
+    fn render_rows_binds_tuples_after_the_lists_before_them() {
+        let keys = vec![
+            vec!["a".to_string(), "1".to_string()],
+            vec!["b".to_string(), "2".to_string()],
+        ];
+        let (sql, binds) = render_rows(
+            Dialect::Postgres,
+            "WHERE r = {run} AND (k, n) IN ({keys})",
+            &[],
+            &[("run", &["r1".to_string()])],
+            &[("keys", &keys)],
+        );
+        assert_eq!(sql, "WHERE r = $1 AND (k, n) IN (($2, $3), ($4, $5))");
+        assert_eq!(binds, ["r1", "a", "1", "b", "2"]);
     }
 
     #[test]

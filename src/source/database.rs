@@ -157,6 +157,16 @@ impl DatabaseSource {
         })
     }
 
+    /// The same database opened for writing, for `apply` and `restore`: SQLite
+    /// without `mode=ro` (still never created: a missing file is an error).
+    pub fn writable(&self) -> DatabaseSource {
+        let mut w = self.clone();
+        if self.dialect == Dialect::Sqlite {
+            w.url = format!("{}rw", self.url.trim_end_matches("ro"));
+        }
+        w
+    }
+
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
@@ -166,7 +176,7 @@ impl DatabaseSource {
         self.shown.clone()
     }
 
-    fn error(&self, e: sqlx::Error) -> Error {
+    pub(crate) fn error(&self, e: sqlx::Error) -> Error {
         Error::Query {
             location: self.location(),
             message: redact_secrets(&e.to_string(), &self.url),
@@ -756,14 +766,19 @@ impl DatabaseSource {
         Ok([count(0)?, count(1)?, count(2)?, count(3)?])
     }
 
-    fn cells(&self, row: &AnyRow, skip: usize, n: usize) -> Result<Vec<Option<String>>, Error> {
+    pub(crate) fn cells(
+        &self,
+        row: &AnyRow,
+        skip: usize,
+        n: usize,
+    ) -> Result<Vec<Option<String>>, Error> {
         (skip..skip + n).map(|i| self.text(row, i)).collect()
     }
 
     /// One cell as text. MySQL reports long text (a `CAST(.. AS CHAR)` of a JSON or
     /// TEXT column) as a blob type through the Any driver, so bytes are accepted too
     /// and must be UTF-8.
-    fn text(&self, row: &AnyRow, i: usize) -> Result<Option<String>, Error> {
+    pub(crate) fn text(&self, row: &AnyRow, i: usize) -> Result<Option<String>, Error> {
         match row.try_get::<Option<String>, _>(i) {
             Ok(v) => Ok(v),
             Err(sqlx::Error::ColumnDecode { .. }) => {

@@ -2,6 +2,7 @@
 //! failed assertion prints the command's stdout, stderr and status.
 
 mod bad_input;
+mod cleanup;
 mod databases;
 mod explain;
 mod harness;

@@ -183,3 +183,44 @@ pub fn run_sql(url: &str, statement: &str) -> Result<(), String> {
     .join()
     .expect("the test connection thread does not panic")
 }
+
+/// Runs one query on `url` with a connection of its own and returns every cell as
+/// text (the query casts what is not text already).
+pub fn query(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for a test connection");
+        rt.block_on(async {
+            use sqlx::Row;
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let out = rows
+                .iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| {
+                            r.try_get::<Option<String>, _>(i).unwrap_or_else(|_| {
+                                r.try_get::<Option<Vec<u8>>, _>(i)
+                                    .expect("a text or bytes cell")
+                                    .map(|b| String::from_utf8(b).expect("UTF-8 text"))
+                            })
+                        })
+                        .collect()
+                })
+                .collect();
+            let _ = c.close().await;
+            out
+        })
+    })
+    .join()
+    .expect("the test connection thread does not panic")
+}

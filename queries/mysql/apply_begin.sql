@@ -1,0 +1,2 @@
+-- Each batch of apply is one transaction.
+START TRANSACTION

@@ -1,0 +1,573 @@
+//! `apply`, `restore` and `runs`: the plan carried out on the database, reversibly.
+//!
+//! In: a [`Plan`] (already checked: format, checksum) and the database it names.
+//! Out: an [`ApplyOutcome`] with the exact counts, the run recorded in the runs
+//! table, and every removed row in the quarantine table.
+//!
+//! Steps of `apply`:
+//! 1. Connect for writing; refuse a database that is not the plan's (identity) or a
+//!    results table whose columns changed.
+//! 2. Create the runs, journal and quarantine tables where missing (temporary ones
+//!    for a dry run).
+//! 3. A plan already applied is a no-op; a run of it that was interrupted is resumed.
+//! 4. With several batches, compare every group with the database first, so that a
+//!    refused apply changes nothing.
+//! 5. Per batch, one transaction: lock and re-read the rows of the batch's keys,
+//!    judge each group against the plan ([`judge`]), copy the rows to remove into
+//!    quarantine, delete them, journal the groups, count them in the run; commit
+//!    (roll back for a dry run).
+//! 6. Close the run.
+
+mod restore;
+mod store;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Serialize;
+use sqlx::{AnyConnection, Connection};
+
+use crate::error::Error;
+use crate::model::Key;
+use crate::plan::{group_label, FullRow, Layout, Plan, PlanGroup};
+use crate::progress::Progress;
+use crate::source::DatabaseSource;
+
+pub use restore::{restore, runs, RestoreOutcome};
+pub use store::{RunRecord, Store, Timeouts, KEYS_PER_STATEMENT};
+
+/// What to do with a group whose rows changed since the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDrift {
+    /// Apply nothing, name the groups (exit 4).
+    Refuse,
+    /// Leave those groups alone, apply the rest.
+    Skip,
+}
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub dry_run: bool,
+    pub on_drift: OnDrift,
+    /// Rows removed per transaction (whole groups); 0: the whole plan in one.
+    pub batch_size: u64,
+    pub timeouts: Timeouts,
+    /// Who runs it, for the runs table (`user@host`).
+    pub applied_by: String,
+}
+
+/// A group left alone, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drifted {
+    /// Position in the plan (0-based).
+    pub group: usize,
+    pub label: String,
+    pub reasons: Vec<String>,
+}
+
+/// What an apply did (or, dry, would do).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyOutcome {
+    pub dry_run: bool,
+    /// The run: new, resumed, or the one that already applied this plan.
+    pub run_id: Option<String>,
+    /// The plan had been applied by `run_id` already; nothing was done.
+    pub already_applied: bool,
+    /// An interrupted run of this plan was carried on.
+    pub resumed: bool,
+    pub groups_planned: u64,
+    pub rows_planned: u64,
+    pub groups_applied: u64,
+    pub rows_removed: u64,
+    /// Groups an earlier, interrupted run of this plan had finished.
+    pub groups_done_before: u64,
+    pub skipped: Vec<Drifted>,
+    pub batches: u64,
+    pub quarantine_table: String,
+}
+
+/// How one group compares with the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything as planned: remove these rows.
+    Remove(Vec<Vec<String>>),
+    /// An earlier run of this plan finished the group.
+    DoneBefore,
+    /// Something changed; nothing of the group may be touched.
+    Drift(Vec<String>),
+}
+
+/// A group against the rows its key has now. The keeper must be there unchanged,
+/// every row to remove must be there unchanged, and no row the plan does not know
+/// may have appeared under the key. Any difference is drift, named.
+pub fn judge(
+    group: &PlanGroup,
+    live: &[&FullRow],
+    fingerprint: impl Fn(&FullRow) -> String,
+) -> Verdict {
+    let mut reasons = Vec::new();
+    let find = |pk: &Vec<String>| live.iter().find(|r| &r.pk == pk);
+    let pk_text = |pk: &[String]| pk.join(",");
+    match find(&group.keeper.pk) {
+        None => reasons.push(format!("keeper {} was deleted", pk_text(&group.keeper.pk))),
+        Some(r) if fingerprint(r) != group.keeper.fingerprint => {
+            reasons.push(format!("keeper {} changed", pk_text(&group.keeper.pk)))
+        }
+        Some(_) => {}
+    }
+    for row in &group.remove {
+        match find(&row.pk) {
+            None => reasons.push(format!(
+                "row {} was deleted by something other than this plan",
+                pk_text(&row.pk)
+            )),
+            Some(r) if fingerprint(r) != row.fingerprint => {
+                reasons.push(format!("row {} changed", pk_text(&row.pk)))
+            }
+            Some(_) => {}
+        }
+    }
+    for r in live {
+        let known = r.pk == group.keeper.pk || group.remove.iter().any(|x| x.pk == r.pk);
+        if !known {
+            reasons.push(format!("new row {} under the key", pk_text(&r.pk)));
+        }
+    }
+    if reasons.is_empty() {
+        Verdict::Remove(group.remove.iter().map(|r| r.pk.clone()).collect())
+    } else {
+        Verdict::Drift(reasons)
+    }
+}
+
+/// Carries out the plan (see the module's steps).
+pub async fn apply(
+    db: &DatabaseSource,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &Progress,
+) -> Result<ApplyOutcome, Error> {
+    let db = db.writable();
+    let mut conn = db.connect().await?;
+    let result = apply_on(&db, &mut conn, plan, opts, progress).await;
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+    }
+    let _ = conn.close().await;
+    result
+}
+
+async fn apply_on(
+    db: &DatabaseSource,
+    conn: &mut AnyConnection,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &Progress,
+) -> Result<ApplyOutcome, Error> {
+    let spec = &plan.spec;
+    let cleanup = &spec.cleanup;
+    let layout = Layout::new(spec, plan.columns.clone(), &[]).map_err(|column| Error::Plan {
+        file: "the plan".into(),
+        message: format!("its columns do not include `{column}`, which its spec names"),
+    })?;
+    let store = Store::new(
+        db,
+        &spec.results.table,
+        &spec.results.primary_key,
+        &spec.results.key,
+        cleanup,
+        Some(layout.clone()),
+    );
+    store.session(conn, opts.timeouts).await?;
+
+    // 1.
+    progress.phase("checking the database is the plan's");
+    let live = store.identity(conn, &spec.results.table).await?;
+    if let Some(why) = plan.source.mismatch(&live) {
+        return Err(Error::ForeignPlan {
+            location: db.location(),
+            message: why,
+        });
+    }
+    let columns = store.columns_of(conn, &spec.results.table).await?;
+    if columns != plan.columns {
+        return Err(Error::ForeignPlan {
+            location: db.location(),
+            message: format!(
+                "the columns of `{}` changed since the plan: plan ({}), now ({})",
+                spec.results.table,
+                plan.columns.join(", "),
+                columns.join(", ")
+            ),
+        });
+    }
+
+    // 2.
+    store.ensure_tables(conn, cleanup, opts.dry_run).await?;
+    let mut outcome = ApplyOutcome {
+        dry_run: opts.dry_run,
+        run_id: None,
+        already_applied: false,
+        resumed: false,
+        groups_planned: plan.groups.len() as u64,
+        rows_planned: plan.rows_to_remove(),
+        groups_applied: 0,
+        rows_removed: 0,
+        groups_done_before: 0,
+        skipped: Vec::new(),
+        batches: 0,
+        quarantine_table: cleanup.quarantine_table.clone(),
+    };
+
+    // 3.
+    let earlier = store.runs_of_plan(conn, &plan.checksum).await?;
+    if let Some((run, _)) = earlier.iter().find(|(_, status)| status == "applied") {
+        outcome.run_id = Some(run.clone());
+        outcome.already_applied = true;
+        return Ok(outcome);
+    }
+    // A run stopped by a crash or by drift in a later batch is carried on: its
+    // journal says which groups it finished.
+    let resumed = earlier
+        .iter()
+        .find(|(_, status)| status == "running" || status == "refused")
+        .map(|(run, _)| run.clone());
+    outcome.resumed = resumed.is_some();
+    let run_id = resumed.unwrap_or_else(new_run_id);
+    outcome.run_id = Some(run_id.clone());
+
+    let batches = batches(plan, opts.batch_size);
+    // 4.
+    if batches.len() > 1 && opts.on_drift == OnDrift::Refuse {
+        progress.phase("comparing every group with the database");
+        let mut drifted = Vec::new();
+        for batch in &batches {
+            let verdicts = judge_batch(&store, conn, plan, &layout, &run_id, batch, false).await?;
+            drifted.extend(drift_of(plan, &verdicts));
+        }
+        if !drifted.is_empty() {
+            return Err(Error::Drift {
+                groups: drifted.len(),
+                done: "nothing was changed".into(),
+                details: drift_lines(&drifted),
+            });
+        }
+    }
+    if !opts.dry_run && !outcome.resumed {
+        store
+            .run_insert(
+                conn,
+                &run_id,
+                &plan.checksum,
+                &spec.results.table,
+                cleanup,
+                &now(),
+                &opts.applied_by,
+                outcome.groups_planned,
+                outcome.rows_planned,
+            )
+            .await?;
+    }
+
+    // 5.
+    progress.phase(if opts.dry_run {
+        "removing rows (dry run: each batch rolled back)"
+    } else {
+        "removing rows"
+    });
+    for batch in &batches {
+        store.begin(conn).await?;
+        let verdicts = judge_batch(&store, conn, plan, &layout, &run_id, batch, true).await?;
+        let drifted = drift_of(plan, &verdicts);
+        if !drifted.is_empty() && opts.on_drift == OnDrift::Refuse {
+            store.rollback(conn).await?;
+            if !opts.dry_run {
+                store
+                    .run_finish(conn, &run_id, "refused", &now(), drifted.len() as u64)
+                    .await?;
+            }
+            let done = match (opts.dry_run, outcome.rows_removed) {
+                (true, _) | (false, 0) => "nothing was changed".to_string(),
+                (false, n) => format!(
+                    "the {n} rows removed by the batches committed before it stay in quarantine under run {run_id}"
+                ),
+            };
+            return Err(Error::Drift {
+                groups: drifted.len(),
+                done,
+                details: drift_lines(&drifted),
+            });
+        }
+        let mut applied = Vec::new();
+        let mut rows = 0u64;
+        let removals: Vec<(usize, Vec<Vec<String>>)> = verdicts
+            .into_iter()
+            .filter_map(|(g, v)| match v {
+                Verdict::Remove(pks) => Some((g, pks)),
+                Verdict::DoneBefore => {
+                    outcome.groups_done_before += 1;
+                    None
+                }
+                Verdict::Drift(_) => None,
+            })
+            .collect();
+        for chunk in removals.chunks(KEYS_PER_STATEMENT) {
+            let keys: Vec<Key> = chunk
+                .iter()
+                .map(|(g, _)| plan.groups[*g].key.clone())
+                .collect();
+            let pks: Vec<Vec<String>> = chunk.iter().flat_map(|(_, p)| p.clone()).collect();
+            rows += store
+                .quarantine_and_delete(conn, &run_id, &now(), &keys, &pks)
+                .await?;
+            applied.extend(chunk.iter().map(|(g, _)| *g));
+        }
+        store.journal_add(conn, &run_id, &applied).await?;
+        if !opts.dry_run {
+            store
+                .run_progress(conn, &run_id, applied.len() as u64, rows)
+                .await?;
+        }
+        if opts.dry_run {
+            store.rollback(conn).await?;
+        } else {
+            store.commit(conn).await?;
+        }
+        progress.rows(rows);
+        outcome.batches += 1;
+        outcome.groups_applied += applied.len() as u64;
+        outcome.rows_removed += rows;
+        outcome.skipped.extend(drifted);
+    }
+
+    // 6.
+    if !opts.dry_run {
+        store
+            .run_finish(
+                conn,
+                &run_id,
+                "applied",
+                &now(),
+                outcome.skipped.len() as u64,
+            )
+            .await?;
+    }
+    Ok(outcome)
+}
+
+/// Plan positions split into batches of whole groups holding about `size` rows to
+/// remove each (the whole plan when `size` is 0).
+fn batches(plan: &Plan, size: u64) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut current = Vec::new();
+    let mut rows = 0u64;
+    for (i, g) in plan.groups.iter().enumerate() {
+        current.push(i);
+        rows += g.remove.len() as u64;
+        if size > 0 && rows >= size {
+            out.push(std::mem::take(&mut current));
+            rows = 0;
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Reads (and, inside a transaction, locks) the rows of a batch's keys and judges
+/// every group of the batch. The journal is read after the locks are held, so that
+/// a session of an interrupted run that was still committing when this one started
+/// is seen as done, not as drift.
+async fn judge_batch(
+    store: &Store<'_>,
+    conn: &mut AnyConnection,
+    plan: &Plan,
+    layout: &Layout,
+    run_id: &str,
+    batch: &[usize],
+    lock: bool,
+) -> Result<Vec<(usize, Verdict)>, Error> {
+    let mut verdicts = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(KEYS_PER_STATEMENT) {
+        let keys: Vec<Key> = chunk.iter().map(|&g| plan.groups[g].key.clone()).collect();
+        let rows = store.rows_of_keys(conn, &keys, lock).await?;
+        let done = store.journal_done(conn, run_id, chunk).await?;
+        for &g in chunk {
+            if done.contains(&g) {
+                verdicts.push((g, Verdict::DoneBefore));
+                continue;
+            }
+            let group = &plan.groups[g];
+            let live: Vec<&FullRow> = rows
+                .iter()
+                .filter(|r| r.key.as_ref() == Some(&group.key))
+                .collect();
+            verdicts.push((g, judge(group, &live, |r| layout.fingerprint(r))));
+        }
+    }
+    Ok(verdicts)
+}
+
+fn drift_of(plan: &Plan, verdicts: &[(usize, Verdict)]) -> Vec<Drifted> {
+    verdicts
+        .iter()
+        .filter_map(|(g, v)| match v {
+            Verdict::Drift(reasons) => Some(Drifted {
+                group: *g,
+                label: group_label(&plan.groups[*g]),
+                reasons: reasons.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The drifted groups, one line each, the first 20.
+fn drift_lines(drifted: &[Drifted]) -> String {
+    let mut lines: Vec<String> = drifted
+        .iter()
+        .take(20)
+        .map(|d| {
+            format!(
+                "  group {} ({}): {}",
+                d.group,
+                d.label,
+                d.reasons.join("; ")
+            )
+        })
+        .collect();
+    if drifted.len() > 20 {
+        lines.push(format!("  ... and {} more", drifted.len() - 20));
+    }
+    lines.join("\n")
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// `20261129T130501Z-3fa9c2`: sortable by time, unique among runs started in the
+/// same second.
+fn new_run_id() -> String {
+    format!(
+        "{}-{:06x}",
+        Utc::now().format("%Y%m%dT%H%M%SZ"),
+        rand::random::<u32>() & 0xff_ffff
+    )
+}
+
+/// `user@host` of whoever runs dupaudit, for the runs table.
+pub fn who() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if host.is_empty() {
+        user
+    } else {
+        format!("{user}@{host}")
+    }
+}
+
+/// Waits this long for row locks unless told otherwise.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Class;
+    use crate::plan::PlannedRow;
+
+    fn planned(pk: &str, fp: &str) -> PlannedRow {
+        PlannedRow {
+            pk: vec![pk.into()],
+            fingerprint: fp.into(),
+            attempt: None,
+            attempt_status: None,
+            written_at: None,
+            payload_hash: "h".into(),
+        }
+    }
+
+    fn group() -> PlanGroup {
+        PlanGroup {
+            class: Class::Exact,
+            key: vec!["k".into()],
+            keeper: planned("1", "f1"),
+            remove: vec![planned("2", "f2"), planned("3", "f3")],
+            decided_by: "earliest".into(),
+        }
+    }
+
+    /// Live rows whose fingerprint is their single cell.
+    fn live(rows: &[(&str, &str)]) -> Vec<FullRow> {
+        rows.iter()
+            .map(|(pk, fp)| FullRow {
+                pk: vec![pk.to_string()],
+                key: Some(vec!["k".into()]),
+                cells: vec![Some(fp.to_string())],
+            })
+            .collect()
+    }
+
+    fn verdict(rows: &[(&str, &str)]) -> Verdict {
+        let rows = live(rows);
+        let refs: Vec<&FullRow> = rows.iter().collect();
+        judge(&group(), &refs, |r| r.cells[0].clone().unwrap())
+    }
+
+    #[test]
+    fn unchanged_group_removes_exactly_the_planned_rows_never_the_keeper() {
+        assert_eq!(
+            verdict(&[("1", "f1"), ("2", "f2"), ("3", "f3")]),
+            Verdict::Remove(vec![vec!["2".into()], vec!["3".into()]])
+        );
+    }
+
+    #[test]
+    fn every_kind_of_drift_is_named() {
+        let reasons = |v: Verdict| match v {
+            Verdict::Drift(r) => r.join("; "),
+            other => panic!("expected drift, got {other:?}"),
+        };
+        assert!(reasons(verdict(&[("2", "f2"), ("3", "f3")])).contains("keeper 1 was deleted"));
+        assert!(
+            reasons(verdict(&[("1", "x"), ("2", "f2"), ("3", "f3")])).contains("keeper 1 changed")
+        );
+        assert!(
+            reasons(verdict(&[("1", "f1"), ("2", "CHANGED"), ("3", "f3")]))
+                .contains("row 2 changed")
+        );
+        assert!(reasons(verdict(&[("1", "f1"), ("3", "f3")])).contains("row 2 was deleted"));
+        assert!(reasons(verdict(&[
+            ("1", "f1"),
+            ("2", "f2"),
+            ("3", "f3"),
+            ("4", "f2")
+        ]))
+        .contains("new row 4"));
+    }
+
+    #[test]
+    fn batches_hold_whole_groups_and_cover_the_plan_once() {
+        let mut g = group();
+        let plan_groups: Vec<PlanGroup> = (0..5)
+            .map(|i| {
+                g.key = vec![format!("k{i}")];
+                g.clone()
+            })
+            .collect();
+        let plan = Plan {
+            groups: plan_groups,
+            ..crate::plan::tests_support::empty_plan()
+        };
+        assert_eq!(batches(&plan, 0), vec![vec![0, 1, 2, 3, 4]]);
+        assert_eq!(batches(&plan, 3), vec![vec![0, 1], vec![2, 3], vec![4]]);
+        assert_eq!(batches(&plan, 1).len(), 5);
+    }
+}

@@ -1,0 +1,149 @@
+//! `restore RUN` and `runs`: a run's rows back from quarantine, and the list of runs.
+//!
+//! In: the database and the spec's cleanup tables. Out: a [`RestoreOutcome`] (the
+//! rows put back, in one transaction, or with `--dry-run` the rows that would be)
+//! or the [`RunRecord`]s of the runs table.
+
+use chrono::Utc;
+use serde::Serialize;
+use sqlx::Connection;
+
+use crate::error::Error;
+use crate::source::DatabaseSource;
+use crate::spec::{AuditSpec, CleanupSpec};
+
+use super::store::{RunRecord, Store, Timeouts, QUARANTINE_META};
+
+/// What a restore did (or, dry, would do).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreOutcome {
+    pub run_id: String,
+    pub dry_run: bool,
+    /// The run had been restored before; nothing was done.
+    pub already_restored: bool,
+    pub rows_restored: u64,
+    pub results_table: String,
+    pub quarantine_table: String,
+}
+
+/// Puts every row `run` quarantined back into the results table, in one
+/// transaction, and marks the run restored. Refuses when a quarantined row's
+/// primary key is in the table again.
+pub async fn restore(
+    db: &DatabaseSource,
+    spec: &AuditSpec,
+    run_id: &str,
+    dry_run: bool,
+    timeouts: Timeouts,
+) -> Result<RestoreOutcome, Error> {
+    let db = db.writable();
+    let mut conn = db.connect().await?;
+    let result = async {
+        let probe = Store::new(
+            &db,
+            &spec.results.table,
+            &spec.results.primary_key,
+            &spec.results.key,
+            &spec.cleanup,
+            None,
+        );
+        let run = probe
+            .runs(&mut conn, &spec.cleanup.runs_table, Some(run_id))
+            .await?
+            .pop()
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "no run `{run_id}` in {} on {}; `dupaudit runs` lists them",
+                    spec.cleanup.runs_table,
+                    db.location()
+                ))
+            })?;
+        let cleanup = CleanupSpec {
+            quarantine_table: run.quarantine_table.clone(),
+            journal_table: run.journal_table.clone(),
+            ..spec.cleanup.clone()
+        };
+        let mut store = Store::new(
+            &db,
+            &run.results_table,
+            &spec.results.primary_key,
+            &spec.results.key,
+            &cleanup,
+            None,
+        );
+        let mut outcome = RestoreOutcome {
+            run_id: run.run_id.clone(),
+            dry_run,
+            already_restored: run.status == "restored",
+            rows_restored: 0,
+            results_table: run.results_table.clone(),
+            quarantine_table: run.quarantine_table.clone(),
+        };
+        if outcome.already_restored {
+            return Ok(outcome);
+        }
+        store.session(&mut conn, timeouts).await?;
+        let columns = store.columns_of(&mut conn, &run.results_table).await?;
+        let quarantined = store.columns_of(&mut conn, &run.quarantine_table).await?;
+        if let Some(c) = columns.iter().find(|c| !quarantined.contains(c)) {
+            return Err(Error::Usage(format!(
+                "column `{c}` of {} is not in the quarantine table {}: the table changed since the run; restore by hand",
+                run.results_table, run.quarantine_table
+            )));
+        }
+        if let Some(c) = quarantined
+            .iter()
+            .find(|c| !columns.contains(c) && !QUARANTINE_META.contains(&c.as_str()))
+        {
+            return Err(Error::Usage(format!(
+                "column `{c}` of the quarantine table {} is no longer in {}: restoring would lose it",
+                run.quarantine_table, run.results_table
+            )));
+        }
+        store.set_columns(&columns);
+        store.begin(&mut conn).await?;
+        let clashes = store
+            .restore_clashes(&mut conn, run_id, spec.results.primary_key.len())
+            .await?;
+        if !clashes.is_empty() {
+            let shown: Vec<String> = clashes.iter().take(10).map(|pk| pk.join(",")).collect();
+            return Err(Error::Usage(format!(
+                "{} quarantined row(s) of run {run_id} have a primary key that is in {} again ({}{}); nothing was restored",
+                clashes.len(),
+                run.results_table,
+                shown.join("; "),
+                if clashes.len() > 10 { "; ..." } else { "" }
+            )));
+        }
+        let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        outcome.rows_restored = store.restore_run(&mut conn, run_id, &now).await?;
+        if dry_run {
+            store.rollback(&mut conn).await?;
+        } else {
+            store.commit(&mut conn).await?;
+        }
+        Ok(outcome)
+    }
+    .await;
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+    }
+    let _ = conn.close().await;
+    result
+}
+
+/// Every run recorded in the spec's runs table, oldest first.
+pub async fn runs(db: &DatabaseSource, spec: &AuditSpec) -> Result<Vec<RunRecord>, Error> {
+    let mut conn = db.connect().await?;
+    let store = Store::new(
+        db,
+        &spec.results.table,
+        &spec.results.primary_key,
+        &spec.results.key,
+        &spec.cleanup,
+        None,
+    );
+    let result = store.runs(&mut conn, &spec.cleanup.runs_table, None).await;
+    let _ = conn.close().await;
+    result
+}

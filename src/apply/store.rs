@@ -1,0 +1,785 @@
+//! The SQL of cleanup: every statement `plan`, `apply`, `restore` and `runs` send,
+//! over one connection, rendered from `queries/` with identifiers quoted by
+//! [`crate::sql::quote_ident`] and values bound. Integers that dupaudit writes
+//! itself (counts, plan positions, timeouts) are the only literals.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::error::Error;
+use crate::model::Key;
+use crate::plan::{FullRow, Layout, SourceIdentity};
+use crate::source::DatabaseSource;
+use crate::spec::CleanupSpec;
+use crate::sql::{self, Dialect};
+
+mod q {
+    pub const ROWS: &str = include_str!("../../queries/ansi/cleanup_rows.sql");
+    pub const QUARANTINE: &str = include_str!("../../queries/ansi/cleanup_quarantine.sql");
+    pub const DELETE: &str = include_str!("../../queries/ansi/cleanup_delete.sql");
+    pub const RUNS_CREATE: &str = include_str!("../../queries/ansi/cleanup_runs_create.sql");
+    pub const JOURNAL_CREATE: &str = include_str!("../../queries/ansi/cleanup_journal_create.sql");
+    pub const JOURNAL_ADD: &str = include_str!("../../queries/ansi/cleanup_journal_add.sql");
+    pub const JOURNAL_DONE: &str = include_str!("../../queries/ansi/cleanup_journal_done.sql");
+    pub const RUN_INSERT: &str = include_str!("../../queries/ansi/cleanup_run_insert.sql");
+    pub const RUN_PROGRESS: &str = include_str!("../../queries/ansi/cleanup_run_progress.sql");
+    pub const RUN_FINISH: &str = include_str!("../../queries/ansi/cleanup_run_finish.sql");
+    pub const RUNS_OF_PLAN: &str = include_str!("../../queries/ansi/cleanup_runs_of_plan.sql");
+    pub const RUNS_LIST: &str = include_str!("../../queries/ansi/cleanup_runs_list.sql");
+    pub const RESTORE_CLASHES: &str = include_str!("../../queries/ansi/restore_clashes.sql");
+    pub const RESTORE_INSERT: &str = include_str!("../../queries/ansi/restore_insert.sql");
+    pub const RESTORE_DELETE: &str = include_str!("../../queries/ansi/restore_delete.sql");
+    pub const RESTORE_JOURNAL: &str = include_str!("../../queries/ansi/restore_journal.sql");
+    pub const RESTORE_FINISH: &str = include_str!("../../queries/ansi/restore_finish.sql");
+
+    pub mod postgres {
+        pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
+        pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
+        pub const QUARANTINE_CREATE: &str =
+            include_str!("../../queries/postgres/quarantine_create.sql");
+        pub const SESSION: &str = include_str!("../../queries/postgres/apply_session.sql");
+        pub const BEGIN: &str = include_str!("../../queries/postgres/apply_begin.sql");
+    }
+    pub mod mysql {
+        pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
+        pub const IDENTITY: &str = include_str!("../../queries/mysql/identity.sql");
+        pub const QUARANTINE_CREATE: &str =
+            include_str!("../../queries/mysql/quarantine_create.sql");
+        pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
+        pub const ISOLATION: &str = include_str!("../../queries/mysql/apply_isolation.sql");
+        pub const LOCK_TIMEOUT: &str = include_str!("../../queries/mysql/lock_timeout.sql");
+        pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
+        pub const TIMEOUT_MYSQL: &str =
+            include_str!("../../queries/mysql/statement_timeout_mysql.sql");
+        pub const TIMEOUT_MARIADB: &str =
+            include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
+        pub const BEGIN: &str = include_str!("../../queries/mysql/apply_begin.sql");
+    }
+    pub mod sqlite {
+        pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
+        pub const IDENTITY: &str = include_str!("../../queries/sqlite/identity.sql");
+        pub const QUARANTINE_CREATE: &str =
+            include_str!("../../queries/sqlite/quarantine_create.sql");
+        pub const BUSY_TIMEOUT: &str = include_str!("../../queries/sqlite/busy_timeout.sql");
+        pub const BEGIN: &str = include_str!("../../queries/sqlite/apply_begin.sql");
+    }
+}
+
+/// Columns of the quarantine table that come before the results table's own.
+pub const QUARANTINE_META: [&str; 2] = ["dupaudit_run_id", "dupaudit_quarantined_at"];
+
+/// Most keys named in one statement; the rows of a batch are read and removed in
+/// chunks of this many keys, all inside the batch's one transaction.
+pub const KEYS_PER_STATEMENT: usize = 200;
+
+/// The timeouts of a writing session.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// How long to wait for a row (or, in SQLite, the database) lock.
+    pub lock: Duration,
+    /// Longest a single statement may run; `None`: no limit.
+    pub statement: Option<Duration>,
+}
+
+/// One results table and the cleanup tables beside it, on one database.
+pub struct Store<'a> {
+    db: &'a DatabaseSource,
+    d: Dialect,
+    fragments: Vec<(&'static str, String)>,
+    layout: Option<Layout>,
+}
+
+/// A run as the runs table records it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub plan_checksum: String,
+    pub results_table: String,
+    pub quarantine_table: String,
+    pub journal_table: String,
+    /// `running`, `applied`, `refused` or `restored`.
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub applied_by: String,
+    pub tool_version: String,
+    pub groups_planned: i64,
+    pub rows_planned: i64,
+    pub groups_applied: i64,
+    pub rows_removed: i64,
+    pub groups_skipped: i64,
+    pub restored_at: Option<String>,
+    pub rows_restored: Option<i64>,
+}
+
+impl<'a> Store<'a> {
+    /// `results` and `primary_key`/`key` name the results table; `layout`, when
+    /// known, gives every column of it (needed to read and move whole rows).
+    pub fn new(
+        db: &'a DatabaseSource,
+        results: &str,
+        primary_key: &[String],
+        key: &[String],
+        cleanup: &CleanupSpec,
+        layout: Option<Layout>,
+    ) -> Store<'a> {
+        let d = db.dialect();
+        let table = sql::quote_ident(d, results);
+        let pk_text = |alias: &str| {
+            primary_key
+                .iter()
+                .map(|c| sql::as_text(d, &sql::qualified(d, alias, c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut fragments = vec![
+            ("results", table.clone()),
+            ("quarantine", sql::quote_ident(d, &cleanup.quarantine_table)),
+            ("runs", sql::quote_ident(d, &cleanup.runs_table)),
+            ("journal", sql::quote_ident(d, &cleanup.journal_table)),
+            ("r_key", sql::column_list(d, "r", key)),
+            ("t_key", sql::column_list(d, &table, key)),
+            ("r_pk_text", pk_text("r")),
+            ("t_pk_text", pk_text(&table)),
+            ("q_pk_text", pk_text("q")),
+            (
+                "pk_match",
+                sql::equal_columns(d, "r", primary_key, "q", primary_key),
+            ),
+            (
+                "overriding",
+                match d {
+                    Dialect::Postgres => "OVERRIDING SYSTEM VALUE".to_string(),
+                    _ => String::new(),
+                },
+            ),
+        ];
+        if let Some(l) = &layout {
+            fragments.extend(Self::column_fragments(d, &l.columns));
+        }
+        Store {
+            db,
+            d,
+            fragments,
+            layout,
+        }
+    }
+
+    fn column_fragments(d: Dialect, columns: &[String]) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "all_columns",
+                sql::text_projection(d, "r", columns, columns.len()),
+            ),
+            (
+                "columns",
+                columns
+                    .iter()
+                    .map(|c| sql::quote_ident(d, c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ("r_columns", sql::column_list(d, "r", columns)),
+        ]
+    }
+
+    /// Sets the columns moved by `restore`, once they are known.
+    pub fn set_columns(&mut self, columns: &[String]) {
+        self.fragments
+            .retain(|(n, _)| !matches!(*n, "all_columns" | "columns" | "r_columns"));
+        self.fragments
+            .extend(Self::column_fragments(self.d, columns));
+    }
+
+    fn layout(&self) -> &Layout {
+        self.layout
+            .as_ref()
+            .expect("whole rows are read only with the table's layout")
+    }
+
+    /// Renders a template with the store's fragments plus `extra`, binding `lists`
+    /// and `rows`.
+    fn render(
+        &self,
+        template: &str,
+        extra: &[(&str, &str)],
+        lists: &[(&str, &[String])],
+        rows: &[(&str, &[Vec<String>])],
+    ) -> (String, Vec<String>) {
+        let mut fragments: Vec<(&str, &str)> = self
+            .fragments
+            .iter()
+            .map(|(n, f)| (*n, f.as_str()))
+            .collect();
+        fragments.extend_from_slice(extra);
+        sql::render_rows(self.d, template, &fragments, lists, rows)
+    }
+
+    async fn execute(
+        &self,
+        conn: &mut AnyConnection,
+        (sql, binds): (String, Vec<String>),
+    ) -> Result<u64, Error> {
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(|e| self.db.error(e))
+    }
+
+    async fn fetch(
+        &self,
+        conn: &mut AnyConnection,
+        (sql, binds): (String, Vec<String>),
+    ) -> Result<Vec<AnyRow>, Error> {
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        query
+            .fetch(&mut *conn)
+            .try_collect()
+            .await
+            .map_err(|e| self.db.error(e))
+    }
+
+    async fn plain(&self, conn: &mut AnyConnection, sql: &str) -> Result<(), Error> {
+        self.execute(conn, (sql.to_string(), Vec::new()))
+            .await
+            .map(|_| ())
+    }
+
+    /// Session settings of a writing connection: UTC, the lock and statement timeouts.
+    pub async fn session(&self, conn: &mut AnyConnection, t: Timeouts) -> Result<(), Error> {
+        let statement_ms = t.statement.map_or(0, |d| d.as_millis() as u64);
+        match self.d {
+            Dialect::Postgres => {
+                let lock_ms = (t.lock.as_millis() as u64).max(1);
+                self.execute(
+                    conn,
+                    (
+                        q::postgres::SESSION.to_string(),
+                        vec![statement_ms.to_string(), lock_ms.to_string()],
+                    ),
+                )
+                .await?;
+            }
+            Dialect::Mysql => {
+                self.plain(conn, q::mysql::SESSION).await?;
+                self.plain(conn, q::mysql::ISOLATION).await?;
+                let seconds = t.lock.as_secs_f64().ceil().max(1.0) as u64;
+                let (sql, _) = self.render(
+                    q::mysql::LOCK_TIMEOUT,
+                    &[("seconds", &seconds.to_string())],
+                    &[],
+                    &[],
+                );
+                self.plain(conn, &sql).await?;
+                let version: String = sqlx::query_scalar(q::mysql::VERSION)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.db.error(e))?;
+                let timeout = if version.to_ascii_lowercase().contains("mariadb") {
+                    sqlx::query(q::mysql::TIMEOUT_MARIADB).bind(statement_ms as f64 / 1000.0)
+                } else {
+                    sqlx::query(q::mysql::TIMEOUT_MYSQL).bind(statement_ms as i64)
+                };
+                timeout
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.db.error(e))?;
+            }
+            Dialect::Sqlite => {
+                let (sql, _) = self.render(
+                    q::sqlite::BUSY_TIMEOUT,
+                    &[("millis", &(t.lock.as_millis() as u64).to_string())],
+                    &[],
+                    &[],
+                );
+                self.plain(conn, &sql).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a writing transaction.
+    pub async fn begin(&self, conn: &mut AnyConnection) -> Result<(), Error> {
+        let sql = match self.d {
+            Dialect::Postgres => q::postgres::BEGIN,
+            Dialect::Mysql => q::mysql::BEGIN,
+            Dialect::Sqlite => q::sqlite::BEGIN,
+        };
+        self.plain(conn, sql).await
+    }
+
+    pub async fn commit(&self, conn: &mut AnyConnection) -> Result<(), Error> {
+        self.plain(conn, "COMMIT").await
+    }
+
+    pub async fn rollback(&self, conn: &mut AnyConnection) -> Result<(), Error> {
+        self.plain(conn, "ROLLBACK").await
+    }
+
+    /// Which server, database and results table this is.
+    pub async fn identity(
+        &self,
+        conn: &mut AnyConnection,
+        table: &str,
+    ) -> Result<SourceIdentity, Error> {
+        let row = match self.d {
+            Dialect::Postgres => sqlx::query(q::postgres::IDENTITY)
+                .bind(sql::quote_ident(self.d, table))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.db.error(e))?,
+            Dialect::Mysql => sqlx::query(q::mysql::IDENTITY)
+                .bind(table)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.db.error(e))?,
+            Dialect::Sqlite => sqlx::query(q::sqlite::IDENTITY)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.db.error(e))?,
+        };
+        let cell = |i| -> Result<String, Error> { Ok(self.db.text(&row, i)?.unwrap_or_default()) };
+        Ok(SourceIdentity {
+            kind: format!("{:?}", self.d).to_lowercase(),
+            location: self.db.location(),
+            server: cell(0)?,
+            database: cell(1)?,
+            table: table.to_string(),
+            table_id: cell(2)?,
+        })
+    }
+
+    /// The table's columns in table order; empty when there is no such table.
+    pub async fn columns_of(
+        &self,
+        conn: &mut AnyConnection,
+        table: &str,
+    ) -> Result<Vec<String>, Error> {
+        let sql = match self.d {
+            Dialect::Postgres => q::postgres::COLUMNS,
+            Dialect::Mysql => q::mysql::COLUMNS,
+            Dialect::Sqlite => q::sqlite::COLUMNS,
+        };
+        let rows = sqlx::query(sql)
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.db.error(e))?;
+        rows.iter()
+            .map(|r| Ok(self.db.text(r, 0)?.unwrap_or_default()))
+            .collect()
+    }
+
+    /// Creates the runs, journal and quarantine tables where they are missing
+    /// (as temporary tables for a dry run, which must leave nothing behind), and
+    /// checks that an existing quarantine table holds this results table's columns.
+    pub async fn ensure_tables(
+        &self,
+        conn: &mut AnyConnection,
+        cleanup: &CleanupSpec,
+        dry_run: bool,
+    ) -> Result<(), Error> {
+        let temporary = if dry_run { "TEMPORARY" } else { "" };
+        for (table, template) in [
+            (&cleanup.runs_table, q::RUNS_CREATE),
+            (&cleanup.journal_table, q::JOURNAL_CREATE),
+        ] {
+            if self.columns_of(conn, table).await?.is_empty() {
+                let (sql, _) = self.render(template, &[("temporary", temporary)], &[], &[]);
+                self.plain(conn, &sql).await?;
+            }
+        }
+        let existing = self.columns_of(conn, &cleanup.quarantine_table).await?;
+        let columns = &self.layout().columns;
+        if existing.is_empty() {
+            let template = match self.d {
+                Dialect::Postgres => q::postgres::QUARANTINE_CREATE,
+                Dialect::Mysql => q::mysql::QUARANTINE_CREATE,
+                Dialect::Sqlite => q::sqlite::QUARANTINE_CREATE,
+            };
+            let (sql, _) = self.render(template, &[("temporary", temporary)], &[], &[]);
+            return self.plain(conn, &sql).await;
+        }
+        let mut expected: Vec<String> = QUARANTINE_META
+            .iter()
+            .map(|c| c.to_string())
+            .chain(columns.iter().cloned())
+            .collect();
+        let mut found = existing.clone();
+        expected.sort();
+        found.sort();
+        if found != expected {
+            return Err(Error::Usage(format!(
+                "the quarantine table `{}` exists with columns ({}) that are not the results table's ({}) plus {}; name another one in [cleanup] quarantine_table",
+                cleanup.quarantine_table,
+                existing.join(", "),
+                columns.join(", "),
+                QUARANTINE_META.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every row of these keys, whole, optionally locked for the transaction.
+    pub async fn rows_of_keys(
+        &self,
+        conn: &mut AnyConnection,
+        keys: &[Key],
+        lock: bool,
+    ) -> Result<Vec<FullRow>, Error> {
+        let lock = match (lock, self.d) {
+            (true, Dialect::Postgres | Dialect::Mysql) => "FOR UPDATE",
+            _ => "",
+        };
+        let rows = self
+            .fetch(
+                conn,
+                self.render(q::ROWS, &[("lock", lock)], &[], &[("keys", keys)]),
+            )
+            .await?;
+        let layout = self.layout();
+        rows.iter()
+            .map(|r| Ok(layout.row(self.db.cells(r, 0, layout.columns.len())?)))
+            .collect()
+    }
+
+    /// Copies the named rows into quarantine and deletes them; both counts must be
+    /// the number of rows named, or nothing of it stands.
+    pub async fn quarantine_and_delete(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        now: &str,
+        keys: &[Key],
+        pks: &[Vec<String>],
+    ) -> Result<u64, Error> {
+        let run = [run.to_string()];
+        let now = [now.to_string()];
+        let copied = self
+            .execute(
+                conn,
+                self.render(
+                    q::QUARANTINE,
+                    &[],
+                    &[("run", &run), ("now", &now)],
+                    &[("keys", keys), ("pks", pks)],
+                ),
+            )
+            .await?;
+        let deleted = self
+            .execute(
+                conn,
+                self.render(q::DELETE, &[], &[], &[("keys", keys), ("pks", pks)]),
+            )
+            .await?;
+        if copied != pks.len() as u64 || deleted != copied {
+            return Err(Error::Runtime(format!(
+                "apply named {} rows but copied {copied} and deleted {deleted}; the batch was rolled back",
+                pks.len()
+            )));
+        }
+        Ok(deleted)
+    }
+
+    /// The plan positions among `groups` that `run` has finished.
+    pub async fn journal_done(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        groups: &[usize],
+    ) -> Result<HashSet<usize>, Error> {
+        let list = groups
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = self
+            .fetch(
+                conn,
+                self.render(
+                    q::JOURNAL_DONE,
+                    &[("groups", &list)],
+                    &[("run", &[run.to_string()])],
+                    &[],
+                ),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                r.try_get::<i64, _>(0)
+                    .map(|n| n as usize)
+                    .map_err(|e| self.db.error(e))
+            })
+            .collect()
+    }
+
+    /// Records groups of `run` as finished.
+    pub async fn journal_add(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        groups: &[usize],
+    ) -> Result<(), Error> {
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let entries = groups
+            .iter()
+            .map(|g| format!("({{run}}, {g})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let template = q::JOURNAL_ADD.replace("{entries}", &entries);
+        let run = [run.to_string()];
+        self.execute(conn, self.render(&template, &[], &[("run", &run)], &[]))
+            .await
+            .map(|_| ())
+    }
+
+    /// Records a new run.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn run_insert(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        checksum: &str,
+        table: &str,
+        cleanup: &CleanupSpec,
+        now: &str,
+        by: &str,
+        groups: u64,
+        rows: u64,
+    ) -> Result<(), Error> {
+        let one = |v: &str| [v.to_string()];
+        let (run, checksum, table, quarantine, journal, now, by, version) = (
+            one(run),
+            one(checksum),
+            one(table),
+            one(&cleanup.quarantine_table),
+            one(&cleanup.journal_table),
+            one(now),
+            one(by),
+            one(env!("CARGO_PKG_VERSION")),
+        );
+        let (groups, rows) = (groups.to_string(), rows.to_string());
+        self.execute(
+            conn,
+            self.render(
+                q::RUN_INSERT,
+                &[("groups_planned", &groups), ("rows_planned", &rows)],
+                &[
+                    ("run", &run),
+                    ("checksum", &checksum),
+                    ("table_name", &table),
+                    ("quarantine_name", &quarantine),
+                    ("journal_name", &journal),
+                    ("now", &now),
+                    ("by", &by),
+                    ("version", &version),
+                ],
+                &[],
+            ),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Adds a batch's counts to its run.
+    pub async fn run_progress(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        groups: u64,
+        rows: u64,
+    ) -> Result<(), Error> {
+        let (groups, rows) = (groups.to_string(), rows.to_string());
+        self.execute(
+            conn,
+            self.render(
+                q::RUN_PROGRESS,
+                &[("groups", &groups), ("rows", &rows)],
+                &[("run", &[run.to_string()])],
+                &[],
+            ),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Closes a run with its final status.
+    pub async fn run_finish(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        status: &str,
+        now: &str,
+        skipped: u64,
+    ) -> Result<(), Error> {
+        let skipped = skipped.to_string();
+        self.execute(
+            conn,
+            self.render(
+                q::RUN_FINISH,
+                &[("skipped", &skipped)],
+                &[
+                    ("status", &[status.to_string()]),
+                    ("now", &[now.to_string()]),
+                    ("run", &[run.to_string()]),
+                ],
+                &[],
+            ),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The runs of one plan, newest first: `(run id, status)`.
+    pub async fn runs_of_plan(
+        &self,
+        conn: &mut AnyConnection,
+        checksum: &str,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let rows = self
+            .fetch(
+                conn,
+                self.render(
+                    q::RUNS_OF_PLAN,
+                    &[],
+                    &[("checksum", &[checksum.to_string()])],
+                    &[],
+                ),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    self.db.text(r, 0)?.unwrap_or_default(),
+                    self.db.text(r, 1)?.unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// Every run recorded (or just `only`), oldest first; empty when no run was
+    /// ever recorded here.
+    pub async fn runs(
+        &self,
+        conn: &mut AnyConnection,
+        runs_table: &str,
+        only: Option<&str>,
+    ) -> Result<Vec<RunRecord>, Error> {
+        if self.columns_of(conn, runs_table).await?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
+        let template = match only.is_empty() {
+            true => q::RUNS_LIST.replace("{where_run}", ""),
+            false => q::RUNS_LIST.replace("{where_run}", "WHERE run_id = {run}"),
+        };
+        let rows = self
+            .fetch(conn, self.render(&template, &[], &[("run", &only)], &[]))
+            .await?;
+        rows.iter().map(|r| self.run_record(r)).collect()
+    }
+
+    fn run_record(&self, r: &AnyRow) -> Result<RunRecord, Error> {
+        let text = |i| -> Result<Option<String>, Error> { self.db.text(r, i) };
+        let req = |i| -> Result<String, Error> { Ok(text(i)?.unwrap_or_default()) };
+        let int = |i| -> Result<Option<i64>, Error> {
+            r.try_get::<Option<i64>, _>(i).map_err(|e| self.db.error(e))
+        };
+        Ok(RunRecord {
+            run_id: req(0)?,
+            plan_checksum: req(1)?,
+            results_table: req(2)?,
+            quarantine_table: req(3)?,
+            journal_table: req(4)?,
+            status: req(5)?,
+            started_at: req(6)?,
+            finished_at: text(7)?,
+            applied_by: req(8)?,
+            tool_version: req(9)?,
+            groups_planned: int(10)?.unwrap_or_default(),
+            rows_planned: int(11)?.unwrap_or_default(),
+            groups_applied: int(12)?.unwrap_or_default(),
+            rows_removed: int(13)?.unwrap_or_default(),
+            groups_skipped: int(14)?.unwrap_or_default(),
+            restored_at: text(15)?,
+            rows_restored: int(16)?,
+        })
+    }
+
+    /// Primary keys (as text, first `limit`) of a run's quarantined rows that are in
+    /// the results table again.
+    pub async fn restore_clashes(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        pk_width: usize,
+    ) -> Result<Vec<Vec<String>>, Error> {
+        let rows = self
+            .fetch(
+                conn,
+                self.render(q::RESTORE_CLASHES, &[], &[("run", &[run.to_string()])], &[]),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(self
+                    .db
+                    .cells(r, 0, pk_width)?
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect())
+            })
+            .collect()
+    }
+
+    /// Moves a run's rows from quarantine back into the results table and marks the
+    /// run restored; returns how many rows came back.
+    pub async fn restore_run(
+        &self,
+        conn: &mut AnyConnection,
+        run: &str,
+        now: &str,
+    ) -> Result<u64, Error> {
+        let run_list = [run.to_string()];
+        let lists: &[(&str, &[String])] = &[("run", &run_list)];
+        let back = self
+            .execute(conn, self.render(q::RESTORE_INSERT, &[], lists, &[]))
+            .await?;
+        let emptied = self
+            .execute(conn, self.render(q::RESTORE_DELETE, &[], lists, &[]))
+            .await?;
+        if emptied != back {
+            return Err(Error::Runtime(format!(
+                "restore put back {back} rows but took {emptied} out of quarantine; rolled back"
+            )));
+        }
+        self.execute(conn, self.render(q::RESTORE_JOURNAL, &[], lists, &[]))
+            .await?;
+        let rows = back.to_string();
+        self.execute(
+            conn,
+            self.render(
+                q::RESTORE_FINISH,
+                &[("rows", &rows)],
+                &[("now", &[now.to_string()]), ("run", &run_list)],
+                &[],
+            ),
+        )
+        .await?;
+        Ok(back)
+    }
+}

@@ -1,0 +1,945 @@
+//! The cleanup plan: which rows go and which row of each group stays, decided
+//! before anything is touched.
+//!
+//! In: the exact (and, when the spec resolves them, conflict) findings of a scan,
+//! the full content of every row of those keys, and a keep-rule chain. Out: a
+//! [`Plan`], the contract between `plan` and `apply`: versioned, naming its source,
+//! holding the spec, a fingerprint of every row to remove and of every keeper, and a
+//! checksum over all of it. Building it is pure; nothing here reads a database.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::Canonicalizer;
+use crate::error::Error;
+use crate::findings::{key_text, Class, Finding, Findings, RowRef};
+use crate::model::Key;
+use crate::spec::{AuditSpec, Status};
+
+/// The plan format this dupaudit writes and reads.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// One rule of a keep chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum KeepRule {
+    /// Rows whose attempt the log marks COMPLETED.
+    CompletedAttempt,
+    /// The row with the earliest timestamp.
+    Earliest,
+    /// The row with the latest timestamp.
+    Latest,
+    /// The row with the lowest primary key (numbers compared as numbers).
+    LowestId,
+    /// The row with the lowest (or, descending, highest) value of a column.
+    Column { name: String, descending: bool },
+}
+
+impl fmt::Display for KeepRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeepRule::CompletedAttempt => f.write_str("completed-attempt"),
+            KeepRule::Earliest => f.write_str("earliest"),
+            KeepRule::Latest => f.write_str("latest"),
+            KeepRule::LowestId => f.write_str("lowest-id"),
+            KeepRule::Column {
+                name,
+                descending: false,
+            } => write!(f, "column:{name}"),
+            KeepRule::Column {
+                name,
+                descending: true,
+            } => write!(f, "column:{name}:desc"),
+        }
+    }
+}
+
+impl FromStr for KeepRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<KeepRule, String> {
+        let s = s.trim();
+        Ok(match s {
+            "completed-attempt" => KeepRule::CompletedAttempt,
+            "earliest" => KeepRule::Earliest,
+            "latest" => KeepRule::Latest,
+            "lowest-id" => KeepRule::LowestId,
+            _ => {
+                let Some(column) = s.strip_prefix("column:") else {
+                    return Err(format!(
+                        "unknown keep rule `{s}`; rules are completed-attempt, earliest, latest, lowest-id, column:NAME[:desc]"
+                    ));
+                };
+                let (name, descending) = match column.rsplit_once(':') {
+                    Some((name, "desc")) => (name, true),
+                    Some((name, "asc")) => (name, false),
+                    _ => (column, false),
+                };
+                crate::sql::validate_identifier(name)
+                    .map_err(|why| format!("keep rule `{s}`: {why}"))?;
+                KeepRule::Column {
+                    name: name.to_string(),
+                    descending,
+                }
+            }
+        })
+    }
+}
+
+impl TryFrom<String> for KeepRule {
+    type Error = String;
+    fn try_from(s: String) -> Result<KeepRule, String> {
+        s.parse()
+    }
+}
+
+impl From<KeepRule> for String {
+    fn from(r: KeepRule) -> String {
+        r.to_string()
+    }
+}
+
+/// Which database and table a plan was made on. `apply` refuses a plan whose
+/// identity differs from the database it is pointed at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceIdentity {
+    /// `sqlite`, `postgres` or `mysql`.
+    pub kind: String,
+    /// The URL without password, for people; not compared.
+    pub location: String,
+    /// The server: PostgreSQL's system identifier, MySQL's host, port and server id;
+    /// empty for SQLite.
+    pub server: String,
+    /// The database: name and OID (PostgreSQL), schema (MySQL), file path (SQLite).
+    pub database: String,
+    /// The results table's name.
+    pub table: String,
+    /// What tells a recreated table with the same name apart (PostgreSQL: its OID;
+    /// MySQL: its creation time); empty where the database has nothing reliable.
+    pub table_id: String,
+}
+
+impl SourceIdentity {
+    /// Where two identities differ, in words; `None` when they name the same table.
+    pub fn mismatch(&self, live: &SourceIdentity) -> Option<String> {
+        let fields = [
+            ("kind of database", &self.kind, &live.kind),
+            ("server", &self.server, &live.server),
+            ("database", &self.database, &live.database),
+            ("results table", &self.table, &live.table),
+            (
+                "table identity (recreated?)",
+                &self.table_id,
+                &live.table_id,
+            ),
+        ];
+        let diffs: Vec<String> = fields
+            .iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(what, a, b)| format!("{what}: plan `{a}`, here `{b}`"))
+            .collect();
+        (!diffs.is_empty()).then(|| diffs.join("; "))
+    }
+}
+
+/// A row as the plan names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedRow {
+    pub pk: Vec<String>,
+    /// blake3 of every column of the row (see [`fingerprint`]).
+    pub fingerprint: String,
+    pub attempt: Option<String>,
+    pub attempt_status: Option<Status>,
+    pub written_at: Option<DateTime<Utc>>,
+    pub payload_hash: String,
+}
+
+/// One key's cleanup: the row it keeps and the rows it removes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanGroup {
+    pub class: Class,
+    pub key: Key,
+    pub keeper: PlannedRow,
+    pub remove: Vec<PlannedRow>,
+    /// The rule that left one row standing (`lowest-id (tie-break)` when none did).
+    pub decided_by: String,
+}
+
+/// Groups and rows, counted together so nobody has to guess which a number is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub groups: u64,
+    pub rows: u64,
+}
+
+impl Tally {
+    fn add(&mut self, rows: usize) {
+        self.groups += 1;
+        self.rows += rows as u64;
+    }
+}
+
+/// Findings the plan leaves alone, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotPlanned {
+    pub class: Class,
+    pub groups: u64,
+    pub reason: String,
+}
+
+/// What the plan does, counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSummary {
+    /// Groups planned, and rows to remove.
+    pub total: Tally,
+    pub per_class: BTreeMap<Class, Tally>,
+    /// Per value of the first key column, when the key is scoped by operation.
+    pub per_operation: BTreeMap<String, Tally>,
+    /// Per rule that decided the keeper.
+    pub decided_by: BTreeMap<String, u64>,
+    pub not_planned: Vec<NotPlanned>,
+}
+
+/// The plan file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub format_version: u32,
+    pub tool_version: String,
+    pub created_at: DateTime<Utc>,
+    pub source: SourceIdentity,
+    /// The spec the plan was made with (a URL in it without its password).
+    pub spec: AuditSpec,
+    pub keep: Vec<KeepRule>,
+    pub resolve_conflicts: Option<Vec<KeepRule>>,
+    /// Every column of the results table, in the order fingerprints read them.
+    pub columns: Vec<String>,
+    pub summary: PlanSummary,
+    pub groups: Vec<PlanGroup>,
+    /// blake3 (hex) of the plan written with an empty checksum.
+    pub checksum: String,
+}
+
+impl Plan {
+    /// The checksum of everything but the checksum itself.
+    pub fn compute_checksum(&self) -> String {
+        let mut unsealed = self.clone();
+        unsealed.checksum = String::new();
+        let bytes = serde_json::to_vec(&unsealed).expect("a plan serialises");
+        blake3::hash(&bytes).to_hex().to_string()
+    }
+
+    /// Sets the checksum; the plan is then ready to be written.
+    pub fn seal(mut self) -> Plan {
+        self.checksum = self.compute_checksum();
+        self
+    }
+
+    /// The plan as written to disk.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a plan serialises") + "\n"
+    }
+
+    /// Reads a plan and checks it is one this dupaudit wrote and nobody changed:
+    /// format version first (so an unknown version is named as such), then the
+    /// shape, then the checksum.
+    pub fn read(path: &Path) -> Result<Plan, Error> {
+        let fail = |message: String| Error::Plan {
+            file: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+        Plan::parse(&text).map_err(fail)
+    }
+
+    /// [`Plan::read`] on text.
+    pub fn parse(text: &str) -> Result<Plan, String> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("not a dupaudit plan (not JSON: {e})"))?;
+        match value.get("format_version").and_then(|v| v.as_u64()) {
+            None => return Err("not a dupaudit plan (no format_version)".into()),
+            Some(v) if v != PLAN_FORMAT_VERSION as u64 => {
+                return Err(format!(
+                    "plan format version {v} is not one this dupaudit reads (version {PLAN_FORMAT_VERSION}); make the plan again with this version"
+                ))
+            }
+            Some(_) => {}
+        }
+        let plan: Plan =
+            serde_json::from_value(value).map_err(|e| format!("not a valid dupaudit plan: {e}"))?;
+        if plan.compute_checksum() != plan.checksum {
+            return Err("checksum does not match: the plan was changed after it was written; make a new plan instead of editing one".into());
+        }
+        Ok(plan)
+    }
+
+    /// Rows the plan removes.
+    pub fn rows_to_remove(&self) -> u64 {
+        self.summary.total.rows
+    }
+}
+
+/// A row read whole: every column of the table as text, in the plan's column order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FullRow {
+    pub pk: Vec<String>,
+    pub key: Option<Key>,
+    pub cells: Vec<Option<String>>,
+}
+
+/// Where each concept sits among the table's columns.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub columns: Vec<String>,
+    pk: Vec<usize>,
+    key: Vec<usize>,
+    payload: Vec<usize>,
+}
+
+impl Layout {
+    /// `None`, with the missing column, when the table lacks a column the spec names.
+    pub fn new(
+        spec: &AuditSpec,
+        columns: Vec<String>,
+        payload_columns: &[String],
+    ) -> Result<Layout, String> {
+        let find = |c: &String| columns.iter().position(|x| x == c).ok_or_else(|| c.clone());
+        let all = |cs: &[String]| cs.iter().map(find).collect::<Result<Vec<_>, _>>();
+        Ok(Layout {
+            pk: all(&spec.results.primary_key)?,
+            key: all(&spec.results.key)?,
+            payload: all(payload_columns)?,
+            columns,
+        })
+    }
+
+    /// A row of text cells in column order.
+    pub fn row(&self, cells: Vec<Option<String>>) -> FullRow {
+        let pk = self
+            .pk
+            .iter()
+            .map(|&i| cells[i].clone().unwrap_or_else(|| "NULL".to_string()))
+            .collect();
+        let key = self
+            .key
+            .iter()
+            .map(|&i| cells[i].clone())
+            .collect::<Option<Vec<String>>>();
+        FullRow { pk, key, cells }
+    }
+
+    fn payload(&self, row: &FullRow) -> Vec<Option<String>> {
+        self.payload.iter().map(|&i| row.cells[i].clone()).collect()
+    }
+
+    /// The fingerprint of a row: every column, NULLs told apart from text.
+    pub fn fingerprint(&self, row: &FullRow) -> String {
+        fingerprint(&self.columns, &row.cells)
+    }
+}
+
+/// blake3 over every column name and value, length-prefixed so that no two rows
+/// share an encoding, with NULL distinct from every text.
+pub fn fingerprint(columns: &[String], cells: &[Option<String>]) -> String {
+    let mut h = blake3::Hasher::new();
+    for (name, cell) in columns.iter().zip(cells) {
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        match cell {
+            None => h.update(&[0]),
+            Some(v) => h.update(&[1]).update(&(v.len() as u64).to_le_bytes()),
+        };
+        if let Some(v) = cell {
+            h.update(v.as_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// What `build` needs besides the findings.
+pub struct PlanInput<'a> {
+    pub spec: &'a AuditSpec,
+    pub source: SourceIdentity,
+    pub layout: &'a Layout,
+    /// Every row of every key of the findings, read whole after the scan.
+    pub rows_by_key: &'a HashMap<Key, Vec<FullRow>>,
+    pub keep: Vec<KeepRule>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Builds the plan: one group per exact finding (and per conflict when the spec
+/// gives a resolve chain), its keeper chosen by the chain, every other row of the
+/// key removed. A key whose rows changed between the scan and the full read is left
+/// out and counted, never guessed at.
+pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
+    let spec = input.spec;
+    let canon = Canonicalizer::new(
+        findings
+            .payload_columns
+            .iter()
+            .map(|c| spec.results.json.contains(c))
+            .collect(),
+        &spec.results.ignore_fields,
+    );
+    let resolve = spec.cleanup.resolve_conflicts.clone();
+    let mut groups = Vec::new();
+    let mut changed = 0u64;
+    let mut conflicts_left = 0u64;
+    for f in &findings.findings {
+        let chain = match f.class {
+            Class::Exact => &input.keep,
+            Class::Conflict => match &resolve {
+                Some(chain) => chain,
+                None => {
+                    conflicts_left += 1;
+                    continue;
+                }
+            },
+            _ => continue,
+        };
+        match group(f, chain, &input, &canon) {
+            Some(g) => groups.push(g),
+            None => changed += 1,
+        }
+    }
+
+    let mut summary = PlanSummary::default();
+    let scoped = spec.results.key.len() > 1;
+    for g in &groups {
+        summary.total.add(g.remove.len());
+        summary
+            .per_class
+            .entry(g.class)
+            .or_default()
+            .add(g.remove.len());
+        if scoped {
+            summary
+                .per_operation
+                .entry(g.key[0].clone())
+                .or_default()
+                .add(g.remove.len());
+        }
+        *summary.decided_by.entry(g.decided_by.clone()).or_default() += 1;
+    }
+    let mut not_planned = |class: Class, groups: u64, reason: &str| {
+        if groups > 0 {
+            summary.not_planned.push(NotPlanned {
+                class,
+                groups,
+                reason: reason.to_string(),
+            });
+        }
+    };
+    not_planned(
+        Class::Conflict,
+        conflicts_left,
+        "conflicts are never removed unless [cleanup] resolve_conflicts in the spec says how",
+    );
+    not_planned(
+        Class::Exact,
+        changed,
+        "the key's rows changed between the scan and the plan; plan again",
+    );
+
+    let mut spec = spec.clone();
+    spec.source.database_url = spec
+        .source
+        .database_url
+        .as_deref()
+        .map(crate::source::redact_url);
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_at: input.created_at,
+        source: input.source,
+        keep: input.keep.clone(),
+        resolve_conflicts: resolve,
+        spec,
+        columns: input.layout.columns.clone(),
+        summary,
+        groups,
+        checksum: String::new(),
+    }
+    .seal()
+}
+
+/// One finding's group, or `None` when its rows changed since the scan.
+fn group(
+    f: &Finding,
+    chain: &[KeepRule],
+    input: &PlanInput<'_>,
+    canon: &Canonicalizer,
+) -> Option<PlanGroup> {
+    let key = f.key.clone()?;
+    let live = input.rows_by_key.get(&key)?;
+    // The full read must see exactly the scan's rows with the scan's payloads.
+    if live.len() != f.rows.len() {
+        return None;
+    }
+    let mut rows: Vec<(&RowRef, &FullRow)> = Vec::with_capacity(f.rows.len());
+    for r in &f.rows {
+        let full = live.iter().find(|l| l.pk == r.pk)?;
+        let hash = canon.canonicalize(&input.layout.payload(full)).hash;
+        if hash.to_string() != r.payload_hash {
+            return None;
+        }
+        rows.push((r, full));
+    }
+    let (keeper, decided_by) = choose_keeper(&rows, chain, input.layout);
+    let planned = |(r, full): (&RowRef, &FullRow)| PlannedRow {
+        pk: r.pk.clone(),
+        fingerprint: input.layout.fingerprint(full),
+        attempt: r.attempt.clone(),
+        attempt_status: r.attempt_status,
+        written_at: r.written_at,
+        payload_hash: r.payload_hash.clone(),
+    };
+    Some(PlanGroup {
+        class: f.class,
+        key,
+        keeper: planned(rows[keeper]),
+        remove: rows
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != keeper)
+            .map(|(_, &r)| planned(r))
+            .collect(),
+        decided_by,
+    })
+}
+
+/// Narrows the candidates rule by rule; the first rule that leaves exactly one row
+/// decides. A rule that would leave none (no row has a timestamp, say) narrows
+/// nothing. Lowest primary key breaks whatever tie remains, so the choice is
+/// deterministic.
+fn choose_keeper(
+    rows: &[(&RowRef, &FullRow)],
+    chain: &[KeepRule],
+    layout: &Layout,
+) -> (usize, String) {
+    let mut candidates: Vec<usize> = (0..rows.len()).collect();
+    for rule in chain {
+        if candidates.len() == 1 {
+            break;
+        }
+        candidates = narrow(rows, &candidates, rule, layout);
+        if candidates.len() == 1 {
+            return (candidates[0], rule.to_string());
+        }
+    }
+    if candidates.len() == 1 {
+        return (candidates[0], chain[0].to_string());
+    }
+    let lowest = narrow(rows, &candidates, &KeepRule::LowestId, layout)[0];
+    (lowest, "lowest-id (tie-break)".to_string())
+}
+
+fn narrow(
+    rows: &[(&RowRef, &FullRow)],
+    candidates: &[usize],
+    rule: &KeepRule,
+    layout: &Layout,
+) -> Vec<usize> {
+    let keep_best = |value: &dyn Fn(usize) -> Option<Sortable>, descending: bool| {
+        let valued: Vec<(usize, Sortable)> = candidates
+            .iter()
+            .filter_map(|&i| value(i).map(|v| (i, v)))
+            .collect();
+        let best = valued.iter().map(|(_, v)| v).min_by(|a, b| {
+            let o = a.cmp(b);
+            if descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        match best {
+            None => candidates.to_vec(),
+            Some(best) => valued
+                .iter()
+                .filter(|(_, v)| v == best)
+                .map(|(i, _)| *i)
+                .collect(),
+        }
+    };
+    match rule {
+        KeepRule::CompletedAttempt => {
+            let done: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|&i| rows[i].0.attempt_status == Some(Status::Completed))
+                .collect();
+            if done.is_empty() {
+                candidates.to_vec()
+            } else {
+                done
+            }
+        }
+        KeepRule::Earliest | KeepRule::Latest => keep_best(
+            &|i| rows[i].0.written_at.map(Sortable::Time),
+            *rule == KeepRule::Latest,
+        ),
+        KeepRule::LowestId => keep_best(&|i| Some(Sortable::of_pk(&rows[i].0.pk)), false),
+        KeepRule::Column { name, descending } => {
+            let Some(col) = layout.columns.iter().position(|c| c == name) else {
+                return candidates.to_vec();
+            };
+            keep_best(
+                &|i| rows[i].1.cells[col].as_deref().map(Sortable::of_text),
+                *descending,
+            )
+        }
+    }
+}
+
+/// A value keep rules compare: numbers as numbers, everything else as text.
+#[derive(Debug, Clone, PartialEq)]
+enum Sortable {
+    Time(DateTime<Utc>),
+    Parts(Vec<Part>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Number(f64),
+    Text(String),
+}
+
+impl Sortable {
+    fn of_text(v: &str) -> Sortable {
+        Sortable::Parts(vec![Part::of(v)])
+    }
+    fn of_pk(pk: &[String]) -> Sortable {
+        Sortable::Parts(pk.iter().map(|v| Part::of(v)).collect())
+    }
+}
+
+impl Part {
+    fn of(v: &str) -> Part {
+        match v.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Part::Number(n),
+            _ => Part::Text(v.to_string()),
+        }
+    }
+}
+
+impl Eq for Sortable {}
+
+impl PartialOrd for Sortable {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sortable {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Sortable::Time(a), Sortable::Time(b)) => a.cmp(b),
+            (Sortable::Parts(a), Sortable::Parts(b)) => {
+                for (x, y) in a.iter().zip(b) {
+                    let o = match (x, y) {
+                        (Part::Number(x), Part::Number(y)) => x.total_cmp(y),
+                        (Part::Number(_), Part::Text(_)) => Ordering::Less,
+                        (Part::Text(_), Part::Number(_)) => Ordering::Greater,
+                        (Part::Text(x), Part::Text(y)) => x.cmp(y),
+                    };
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                a.len().cmp(&b.len())
+            }
+            (Sortable::Time(_), Sortable::Parts(_)) => Ordering::Less,
+            (Sortable::Parts(_), Sortable::Time(_)) => Ordering::Greater,
+        }
+    }
+}
+
+/// The summary `plan` prints: what will go, by class and by operation, how keepers
+/// were chosen, and what was left alone.
+pub fn summary_text(plan: &Plan, written_to: &str) -> String {
+    let s = &plan.summary;
+    let mut out = format!(
+        "Plan for {} in {} ({} groups, {} rows to remove; {} keepers stay)\n",
+        plan.source.table, plan.source.location, s.total.groups, s.total.rows, s.total.groups
+    );
+    let tallies = |title: &str, map: &BTreeMap<String, Tally>| -> String {
+        if map.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = map
+            .iter()
+            .map(|(k, t)| format!("{k} {} groups / {} rows", t.groups, t.rows))
+            .collect();
+        format!("  {title:<14}{}\n", parts.join("; "))
+    };
+    let per_class: BTreeMap<String, Tally> = s
+        .per_class
+        .iter()
+        .map(|(c, t)| (c.to_string(), *t))
+        .collect();
+    out.push_str(&tallies("by class", &per_class));
+    out.push_str(&tallies("by operation", &s.per_operation));
+    if !s.decided_by.is_empty() {
+        let parts: Vec<String> = s
+            .decided_by
+            .iter()
+            .map(|(rule, n)| format!("{rule} {n}"))
+            .collect();
+        out.push_str(&format!(
+            "  {:<14}{} (chain: {})\n",
+            "keepers by",
+            parts.join("; "),
+            plan.keep
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    for n in &s.not_planned {
+        out.push_str(&format!(
+            "  {:<14}{} {} groups: {}\n",
+            "not planned", n.class, n.groups, n.reason
+        ));
+    }
+    out.push_str(&format!(
+        "Written to {written_to} (checksum {}). Nothing was deleted.\n",
+        &plan.checksum[..16]
+    ));
+    if s.total.groups > 0 {
+        out.push_str(&format!(
+            "Next: dupaudit apply {written_to} --dry-run, then dupaudit apply {written_to}\n"
+        ));
+    }
+    out
+}
+
+/// One line per group, for `apply` messages.
+pub fn group_label(g: &PlanGroup) -> String {
+    format!("{} {}", g.class, key_text(&Some(g.key.clone())))
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A plan of nothing on a SQLite file `/x`, for tests to fill in.
+    pub fn empty_plan() -> Plan {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            tool_version: "0".into(),
+            created_at: DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            source: SourceIdentity {
+                kind: "sqlite".into(),
+                location: "sqlite://x".into(),
+                server: String::new(),
+                database: "/x".into(),
+                table: "results".into(),
+                table_id: String::new(),
+            },
+            spec: AuditSpec::default(),
+            keep: vec![KeepRule::Earliest],
+            resolve_conflicts: None,
+            columns: vec!["id".into()],
+            summary: PlanSummary::default(),
+            groups: Vec::new(),
+            checksum: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(min: i64) -> Option<DateTime<Utc>> {
+        Some(DateTime::from_timestamp(1_790_000_000 + min * 60, 0).unwrap())
+    }
+
+    fn row(pk: &str, status: Option<Status>, min: i64) -> RowRef {
+        RowRef {
+            pk: vec![pk.into()],
+            key: Some(vec!["k".into()]),
+            attempt: Some(format!("a{pk}")),
+            written_at: t(min),
+            payload_hash: "h".into(),
+            attempt_status: status,
+        }
+    }
+
+    fn full(pk: &str, prio: &str) -> FullRow {
+        FullRow {
+            pk: vec![pk.into()],
+            key: Some(vec!["k".into()]),
+            cells: vec![Some(pk.into()), Some("k".into()), Some(prio.into())],
+        }
+    }
+
+    fn layout() -> Layout {
+        let spec = AuditSpec::default();
+        let mut spec = spec;
+        spec.results.key = vec!["idempotency_key".into()];
+        Layout::new(
+            &spec,
+            vec!["id".into(), "idempotency_key".into(), "prio".into()],
+            &["prio".to_string()],
+        )
+        .unwrap()
+    }
+
+    fn keeper(rows: &[RowRef], fulls: &[FullRow], chain: &[KeepRule]) -> (String, String) {
+        let pairs: Vec<(&RowRef, &FullRow)> = rows.iter().zip(fulls).collect();
+        let (i, by) = choose_keeper(&pairs, chain, &layout());
+        (rows[i].pk[0].clone(), by)
+    }
+
+    #[test]
+    fn completed_attempt_wins_over_an_earlier_failed_copy() {
+        let rows = [
+            row("1", Some(Status::Failed), 0),
+            row("2", Some(Status::Completed), 5),
+        ];
+        let fulls = [full("1", "0"), full("2", "0")];
+        let chain = [KeepRule::CompletedAttempt, KeepRule::Earliest];
+        assert_eq!(
+            keeper(&rows, &fulls, &chain),
+            ("2".into(), "completed-attempt".into())
+        );
+    }
+
+    #[test]
+    fn earliest_decides_between_two_completed_copies_and_latest_the_other_way() {
+        let rows = [
+            row("1", Some(Status::Completed), 9),
+            row("2", Some(Status::Completed), 5),
+        ];
+        let fulls = [full("1", "0"), full("2", "0")];
+        let chain = [KeepRule::CompletedAttempt, KeepRule::Earliest];
+        assert_eq!(
+            keeper(&rows, &fulls, &chain),
+            ("2".into(), "earliest".into())
+        );
+        assert_eq!(
+            keeper(&rows, &fulls, &[KeepRule::Latest]),
+            ("1".into(), "latest".into())
+        );
+    }
+
+    #[test]
+    fn lowest_id_compares_numbers_as_numbers_and_breaks_ties() {
+        let rows = [row("10", None, 0), row("9", None, 0)];
+        let fulls = [full("10", "0"), full("9", "0")];
+        assert_eq!(
+            keeper(&rows, &fulls, &[KeepRule::Earliest]),
+            ("9".into(), "lowest-id (tie-break)".into())
+        );
+    }
+
+    #[test]
+    fn column_rule_reads_the_full_row() {
+        let rows = [row("1", None, 0), row("2", None, 0), row("3", None, 0)];
+        let fulls = [full("1", "5"), full("2", "7"), full("3", "6")];
+        let desc = KeepRule::Column {
+            name: "prio".into(),
+            descending: true,
+        };
+        assert_eq!(
+            keeper(&rows, &fulls, &[desc]),
+            ("2".into(), "column:prio:desc".into())
+        );
+    }
+
+    #[test]
+    fn keep_rules_read_back_what_they_print() {
+        for text in [
+            "completed-attempt",
+            "earliest",
+            "latest",
+            "lowest-id",
+            "column:prio",
+            "column:a:b:desc",
+        ] {
+            assert_eq!(text.parse::<KeepRule>().unwrap().to_string(), text);
+        }
+        assert!("newest"
+            .parse::<KeepRule>()
+            .unwrap_err()
+            .contains("column:NAME"));
+    }
+
+    #[test]
+    fn fingerprint_tells_null_from_text_and_shifts_between_columns() {
+        let cols = ["a".to_string(), "b".to_string()];
+        let f = |a: Option<&str>, b: Option<&str>| {
+            fingerprint(&cols, &[a.map(String::from), b.map(String::from)])
+        };
+        assert_ne!(f(None, Some("x")), f(Some(""), Some("x")));
+        assert_ne!(f(Some("ab"), Some("")), f(Some("a"), Some("b")));
+        assert_eq!(f(Some("1"), None), f(Some("1"), None));
+    }
+
+    proptest! {
+        #[test]
+        fn the_keeper_is_always_one_of_the_group_and_never_removed(
+            specs in proptest::collection::vec((0u8..3, 0i64..5, 0u32..4), 2..8),
+            chain_idx in proptest::collection::vec(0usize..5, 1..4),
+        ) {
+            let statuses = [None, Some(Status::Completed), Some(Status::Failed)];
+            let rows: Vec<RowRef> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (s, m, _))| row(&(i + 1).to_string(), statuses[*s as usize], *m))
+                .collect();
+            let fulls: Vec<FullRow> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, p))| full(&(i + 1).to_string(), &p.to_string()))
+                .collect();
+            let all = [
+                KeepRule::CompletedAttempt,
+                KeepRule::Earliest,
+                KeepRule::Latest,
+                KeepRule::LowestId,
+                KeepRule::Column { name: "prio".into(), descending: false },
+            ];
+            let chain: Vec<KeepRule> = chain_idx.iter().map(|&i| all[i].clone()).collect();
+            let (first, _) = keeper(&rows, &fulls, &chain);
+            let (again, _) = keeper(&rows, &fulls, &chain);
+            prop_assert_eq!(&first, &again);
+            prop_assert!(rows.iter().any(|r| r.pk[0] == first));
+            if chain[0] == KeepRule::CompletedAttempt
+                && rows.iter().any(|r| r.attempt_status == Some(Status::Completed))
+            {
+                let kept = rows.iter().find(|r| r.pk[0] == first).unwrap();
+                prop_assert_eq!(kept.attempt_status, Some(Status::Completed));
+            }
+        }
+    }
+
+    #[test]
+    fn a_plan_with_a_changed_byte_fails_its_checksum() {
+        let plan = super::tests_support::empty_plan().seal();
+        let text = plan.to_json();
+        assert_eq!(Plan::parse(&text).unwrap(), plan);
+        let edited = text.replace("\"database\": \"/x\"", "\"database\": \"/y\"");
+        assert!(Plan::parse(&edited).unwrap_err().contains("checksum"));
+        let future = text.replace("\"format_version\": 1", "\"format_version\": 9");
+        assert!(Plan::parse(&future).unwrap_err().contains("version 9"));
+        assert!(Plan::parse("{}")
+            .unwrap_err()
+            .contains("not a dupaudit plan"));
+    }
+}
