@@ -9,6 +9,7 @@ mod html;
 mod init;
 mod load;
 mod prevent;
+mod redis;
 mod reports;
 mod sample;
 mod servers;
