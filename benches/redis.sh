@@ -53,9 +53,9 @@ source benches/lib.sh
 
 echo "PostgreSQL, $(psql "$url" -Atc 'SELECT count(*) FROM results') result rows; Redis, $(redis-cli -n "$rdb" --scan --pattern "$prefix:*" | wc -l) records:"
 best_of "floor: redis-cli --scan | wc -l" \
-    bash -c "redis-cli -n $rdb --scan --count 1000 --pattern '$prefix:*' | wc -l"
+    bash -c "redis-cli -n $rdb --scan --pattern '$prefix:*' | wc -l"
 best_of "floor: --scan, then MGET every record" \
-    bash -c "redis-cli -n $rdb --scan --count 1000 --pattern '$prefix:*' | xargs -d '\n' -n 1000 redis-cli -n $rdb MGET | wc -l"
+    bash -c "redis-cli -n $rdb --scan --pattern '$prefix:*' | xargs -d '\n' -n 1000 redis-cli -n $rdb MGET | wc -l"
 best_of "dupaudit: full audit without cross-key" \
     "$bin" --spec benches/bench-redis.toml scan --database-url "$url" --log-url "$redis" \
     --format json -o /dev/null --fail-on none
