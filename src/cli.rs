@@ -56,6 +56,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Create the incident's tables in a database and fill them, to try dupaudit on a server.
     Load(LoadArgs),
+    /// Write the incident's idempotency log into Redis, in the Powertools or the hash
+    /// layout, to try an audit of a log kept in Redis.
+    LoadRedis(LoadRedisArgs),
     /// Write a starter spec from the columns of your tables, its guesses marked.
     Init(InitArgs),
     /// Print the unique index that would have stopped the incident, and whether it
@@ -87,6 +90,17 @@ pub struct ConnectOpts {
     /// Idempotency log exported as CSV, Parquet or NDJSON (with --results-file).
     #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
     pub log_file: Option<PathBuf>,
+
+    /// Idempotency log kept in Redis or Valkey (redis:// or rediss://, laid out as the
+    /// spec's [log.redis] says); the results come from --database-url or --results-file.
+    #[arg(
+        long,
+        env = "DUPAUDIT_LOG_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        conflicts_with = "log_file"
+    )]
+    pub log_url: Option<String>,
 
     /// How long to wait for the database (e.g. 10s, 1m).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
@@ -374,6 +388,60 @@ pub struct LoadArgs {
     /// Drop and recreate the two tables if they exist.
     #[arg(long)]
     pub replace: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadRedisArgs {
+    /// Redis to write into: redis:// or rediss:// URL (a logical database as its path).
+    #[arg(
+        long,
+        env = "DUPAUDIT_LOG_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub log_url: String,
+
+    /// Record layout: a Powertools JSON document or a hash per key.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Powertools)]
+    pub layout: LayoutArg,
+
+    /// How a key name is made; the placeholders are the incident's key columns and
+    /// the attempt (one record per attempt, so that the log's history is kept).
+    #[arg(
+        long,
+        default_value = "dupaudit:{operation_name}#{idempotency_key}#{attempt}",
+        value_name = "PATTERN"
+    )]
+    pub key: String,
+
+    /// About how many result rows the incident has (its log is written).
+    #[arg(long, default_value_t = 5_000, value_name = "N")]
+    pub rows: u64,
+
+    /// Seed of the random generator: same seed and size, same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Lease after which a PROCESSING attempt is stale: sets Powertools'
+    /// in_progress_expiration of the incident's PROCESSING attempts.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "15m")]
+    pub lease: Duration,
+
+    /// Give every record this TTL (e.g. 1h); default: no TTL, so that the incident's
+    /// old records stay readable.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub ttl: Option<Duration>,
+
+    /// Delete the keys the pattern matches before writing.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// The record layouts `load-redis` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    Powertools,
+    Hash,
 }
 
 /// The forms `generate` can write.

@@ -25,10 +25,21 @@ pub enum Class {
     OrphanResult,
     MissingResult,
     NullKey,
+    ExpiredRecord,
+    ValidationMismatch,
+    MalformedRecord,
 }
 
 impl Class {
-    pub const ALL: [Class; 9] = [
+    /// Classes that only a log kept in Redis can show; a scan checks them only
+    /// when its log is in Redis.
+    pub const REDIS_ONLY: [Class; 3] = [
+        Class::ExpiredRecord,
+        Class::ValidationMismatch,
+        Class::MalformedRecord,
+    ];
+
+    pub const ALL: [Class; 12] = [
         Class::Exact,
         Class::Conflict,
         Class::CrossKey,
@@ -38,6 +49,9 @@ impl Class {
         Class::OrphanResult,
         Class::MissingResult,
         Class::NullKey,
+        Class::ExpiredRecord,
+        Class::ValidationMismatch,
+        Class::MalformedRecord,
     ];
 
     /// The name used on the command line and in every report.
@@ -52,6 +66,9 @@ impl Class {
             Class::OrphanResult => "orphan-result",
             Class::MissingResult => "missing-result",
             Class::NullKey => "null-key",
+            Class::ExpiredRecord => "expired-record",
+            Class::ValidationMismatch => "validation-mismatch",
+            Class::MalformedRecord => "malformed-record",
         }
     }
 
@@ -67,6 +84,9 @@ impl Class {
             Class::OrphanResult => "result row with no log row",
             Class::MissingResult => "COMPLETED attempt with no result row",
             Class::NullKey => "result row whose key is NULL (never grouped)",
+            Class::ExpiredRecord => "result row whose log record has expired by TTL",
+            Class::ValidationMismatch => "record's validation hash does not match the result row",
+            Class::MalformedRecord => "log record in Redis that cannot be read",
         }
     }
 }
@@ -201,6 +221,38 @@ pub struct Findings {
     /// Primary keys of rows whose JSON payload did not parse (first 50).
     pub non_json_rows: Vec<Vec<String>>,
     pub findings: Vec<Finding>,
+    /// How the records of a log kept in Redis were read; absent for other logs.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub redis: Option<RedisStats>,
+}
+
+/// What reading a log kept in Redis met, beside the findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedisStats {
+    /// Keys the `SCAN` returned (before anything below is set aside).
+    pub keys_scanned: u64,
+    /// Records read into the log.
+    pub records: u64,
+    /// Keys that expired or were deleted between `SCAN` and the read.
+    pub vanished: u64,
+    /// Keys whose value changed type between the reads (counted, read no further).
+    pub changed: u64,
+    /// Powertools' `{key}:lock` keys, which are not records.
+    pub lock_keys: u64,
+    /// Records with status EXPIRED (Powertools treats them as absent).
+    pub expired_status: u64,
+    /// Records without a TTL.
+    pub without_ttl: u64,
+    /// Records that cannot be read, with their Redis key and why (first 50; the
+    /// malformed-record class counts them all).
+    pub malformed: Vec<MalformedRecord>,
+}
+
+/// A Redis key whose record dupaudit cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MalformedRecord {
+    pub redis_key: String,
+    pub reason: String,
 }
 
 impl Findings {

@@ -18,6 +18,7 @@ pub mod model;
 pub mod plan;
 pub mod prevent;
 pub mod progress;
+pub mod redis_audit;
 pub mod report;
 pub mod scan;
 pub mod source;
@@ -43,6 +44,7 @@ pub fn run(cli: cli::Cli) -> Result<u8, Error> {
             cli::Command::Explain(args) => commands::explain::run(&cli, args).await,
             cli::Command::Generate(args) => commands::generate::run(args).await,
             cli::Command::Load(args) => commands::load::run(args).await,
+            cli::Command::LoadRedis(args) => commands::load_redis::run(args).await,
             cli::Command::Init(args) => commands::init::run(args).await,
             cli::Command::SuggestConstraint(args) => commands::suggest::run(&cli, args).await,
             cli::Command::Completions { shell } => commands::docs::completions(*shell),

@@ -13,7 +13,7 @@
 //! 5. Log checks: `multi-complete`, `stale-processing`, `missing-result`.
 //! 6. Totals, per-class summary and the time window where duplicates concentrate.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -30,6 +30,46 @@ const BURST_GAP: Duration = Duration::hours(1);
 
 /// Most rows listed as non-JSON in a report; the total is always exact.
 pub const NON_JSON_LISTED: usize = 50;
+
+/// The order in which findings are reported: by class, key, first row, first attempt.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            a.class,
+            &a.key,
+            a.rows.first().map(|r| &r.pk),
+            a.attempts.first().map(|e| &e.attempt),
+        )
+            .cmp(&(
+                b.class,
+                &b.key,
+                b.rows.first().map(|r| &r.pk),
+                b.attempts.first().map(|e| &e.attempt),
+            ))
+    });
+}
+
+/// Per-class totals of `findings`, one entry per checked class. Log-side classes
+/// count log rows, the others result rows.
+pub fn summarize(checks: &BTreeSet<Class>, findings: &[Finding]) -> BTreeMap<Class, ClassSummary> {
+    let mut summary: BTreeMap<Class, ClassSummary> = checks
+        .iter()
+        .map(|&c| (c, ClassSummary::default()))
+        .collect();
+    for f in findings {
+        let s = summary.entry(f.class).or_default();
+        s.groups += 1;
+        s.rows += match f.class {
+            Class::MultiComplete | Class::StaleProcessing | Class::MissingResult => {
+                f.attempts.len()
+            }
+            Class::MalformedRecord => 1,
+            _ => f.rows.len(),
+        } as u64;
+        s.surplus_rows += f.surplus_rows;
+    }
+    summary
+}
 
 /// Runs every check over `data`.
 pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings {
@@ -308,40 +348,13 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         }
     }
 
-    findings.sort_by(|a, b| {
-        (
-            a.class,
-            &a.key,
-            a.rows.first().map(|r| &r.pk),
-            a.attempts.first().map(|e| &e.attempt),
-        )
-            .cmp(&(
-                b.class,
-                &b.key,
-                b.rows.first().map(|r| &r.pk),
-                b.attempts.first().map(|e| &e.attempt),
-            ))
-    });
+    sort_findings(&mut findings);
 
     // 6. Totals, summary and window.
     // Classes not checked were computed on whatever the source handed over (a
     // database reads only what the checked classes need): drop them.
     findings.retain(|f| checks.contains(&f.class));
-    let mut summary: BTreeMap<Class, ClassSummary> = checks
-        .iter()
-        .map(|&c| (c, ClassSummary::default()))
-        .collect();
-    for f in &findings {
-        let s = summary.get_mut(&f.class).expect("every class present");
-        s.groups += 1;
-        s.rows += match f.class {
-            Class::MultiComplete | Class::StaleProcessing | Class::MissingResult => {
-                f.attempts.len()
-            }
-            _ => f.rows.len(),
-        } as u64;
-        s.surplus_rows += f.surplus_rows;
-    }
+    let summary = summarize(&checks, &findings);
     let mut non_json_rows: Vec<Vec<String>> = non_json
         .iter()
         .take(NON_JSON_LISTED)
@@ -415,6 +428,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         window,
         non_json_rows,
         findings,
+        redis: None,
     }
 }
 

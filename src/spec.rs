@@ -41,6 +41,10 @@ pub struct SourceSpec {
     pub results_file: Option<PathBuf>,
     /// A CSV, Parquet or NDJSON export of the idempotency log.
     pub log_file: Option<PathBuf>,
+    /// The idempotency log kept in Redis or Valkey: a `redis://` or `rediss://` URL
+    /// (laid out as `[log.redis]` says); the results come from `database_url` or
+    /// `results_file`.
+    pub log_url: Option<String>,
 }
 
 /// How the results table is laid out.
@@ -83,6 +87,95 @@ pub struct LogSpec {
     #[serde(with = "humantime_serde_compat")]
     pub lease: Duration,
     pub statuses: StatusSpellings,
+    /// How the log is laid out when it is kept in Redis (see [`RedisLogSpec`]).
+    pub redis: Option<RedisLogSpec>,
+}
+
+/// The layout of an idempotency log kept in Redis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisLogSpec {
+    /// `powertools` (a JSON document per key) or `hash` (a Redis hash per key).
+    pub layout: RedisLayout,
+    /// How a Redis key name is made from the idempotency key: literal text and
+    /// `{column}` placeholders naming every `results.key` column once, optionally an
+    /// `{attempt}` placeholder (one record per attempt).
+    pub key: String,
+    /// The `SCAN ... MATCH` pattern; default: `key` with each placeholder as `*`.
+    #[serde(rename = "match")]
+    pub match_pattern: Option<String>,
+    /// Keys asked for per `SCAN` call and records read per pipelined round trip.
+    pub batch: usize,
+    /// How long a record lives (the store's TTL, e.g. Powertools'
+    /// `expires_after_seconds`): tells a result row whose record has expired from
+    /// one that was never recorded. Empty: not told apart.
+    #[serde(with = "humantime_option")]
+    pub ttl: Option<Duration>,
+    /// Attribute names of the `powertools` layout, as Powertools lets them be set.
+    pub attributes: PowertoolsAttributes,
+    /// Recompute the records' `validation` hash from the result rows.
+    pub validation: Option<ValidationSpec>,
+}
+
+/// The two record layouts dupaudit reads from Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedisLayout {
+    /// AWS Lambda Powertools' Redis persistence layer: a JSON string per key.
+    #[default]
+    Powertools,
+    /// A hash per key whose fields are named by `[log]` (`status`, `attempt`,
+    /// `created_at`, `updated_at`), statuses spelled as `[log.statuses]` says.
+    Hash,
+}
+
+/// The JSON attribute names of a Powertools record (its `*_attr` options).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PowertoolsAttributes {
+    pub status: String,
+    pub expiration: String,
+    pub in_progress_expiration: String,
+    pub data: String,
+    pub validation: String,
+}
+
+/// How a record's `validation` hash is recomputed from a result row: the value at
+/// `path` inside the JSON column `column` (the whole value without a path), dumped
+/// as Python's `json.dumps(value, sort_keys=True)` and hashed with MD5, as
+/// Powertools hashes the part of the event its `payload_validation_jmespath` picks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationSpec {
+    pub column: String,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+impl Default for RedisLogSpec {
+    fn default() -> Self {
+        RedisLogSpec {
+            layout: RedisLayout::Powertools,
+            key: String::new(),
+            match_pattern: None,
+            batch: 1000,
+            ttl: None,
+            attributes: PowertoolsAttributes::default(),
+            validation: None,
+        }
+    }
+}
+
+impl Default for PowertoolsAttributes {
+    fn default() -> Self {
+        PowertoolsAttributes {
+            status: "status".into(),
+            expiration: "expiration".into(),
+            in_progress_expiration: "in_progress_expiration".into(),
+            data: "data".into(),
+            validation: "validation".into(),
+        }
+    }
 }
 
 /// The spellings of each status value in the log (compared case-insensitively,
@@ -159,7 +252,10 @@ impl ScanSpec {
     /// The classes this scan checks: `classes` (or all), less cross-key when it is off.
     pub fn checks(&self) -> BTreeSet<Class> {
         let mut checks: BTreeSet<Class> = if self.classes.is_empty() {
-            Class::ALL.into_iter().collect()
+            Class::ALL
+                .into_iter()
+                .filter(|c| !Class::REDIS_ONLY.contains(c))
+                .collect()
         } else {
             self.classes.iter().copied().collect()
         };
@@ -197,6 +293,7 @@ impl Default for LogSpec {
             updated_at: Some("updated_at".into()),
             lease: Duration::from_secs(15 * 60),
             statuses: StatusSpellings::default(),
+            redis: None,
         }
     }
 }
@@ -310,10 +407,12 @@ impl AuditSpec {
                 *optional = None;
             }
         }
-        spec.validate().map_err(|message| Error::Spec {
-            path: path.to_path_buf(),
-            message,
-        })?;
+        spec.validate()
+            .and_then(|()| spec.validate_redis())
+            .map_err(|message| Error::Spec {
+                path: path.to_path_buf(),
+                message,
+            })?;
         Ok(spec)
     }
 
@@ -399,6 +498,51 @@ impl AuditSpec {
             }
         }
         Ok(())
+    }
+}
+
+impl AuditSpec {
+    /// Checks `[log.redis]`: a key pattern that names every key column once.
+    fn validate_redis(&self) -> Result<(), String> {
+        let Some(r) = &self.log.redis else {
+            return Ok(());
+        };
+        if r.batch == 0 {
+            return Err("log.redis.batch: must be at least 1".into());
+        }
+        crate::source::redis::KeyPattern::parse(&r.key, &self.results.key)
+            .map_err(|why| format!("log.redis.key: {why}"))?;
+        if let Some(v) = &r.validation {
+            crate::sql::validate_identifier(&v.column)
+                .map_err(|why| format!("log.redis.validation.column: {why}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// `ttl = "1h"` in TOML, an optional [`Duration`] in Rust.
+mod humantime_option {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        humantime::parse_duration(&text).map(Some).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a duration ({e}); write e.g. \"1h\" or \"90m\""
+            ))
+        })
     }
 }
 

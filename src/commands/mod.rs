@@ -7,6 +7,7 @@ pub mod explain;
 pub mod generate;
 pub mod init;
 pub mod load;
+pub mod load_redis;
 pub mod plan;
 pub mod scan;
 pub mod suggest;

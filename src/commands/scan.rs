@@ -8,8 +8,10 @@ use chrono::Utc;
 use crate::cli::{Cli, ConnectOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::Class;
+use crate::redis_audit::{self, ResultsSide};
 use crate::report::{Format, RenderOptions, Report, FORMAT_VERSION};
-use crate::source::{Source, SourceOptions};
+use crate::source::redis::RedisLog;
+use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
 
 pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
@@ -47,7 +49,11 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         }
         spec.scan.window = Some(TimeWindow { since, until });
     }
-    let checks = spec.scan.checks();
+    let redis_url = log_url(&args.connect, &spec);
+    let mut checks = spec.scan.checks();
+    if redis_url.is_some() && spec.scan.classes.is_empty() {
+        checks.extend(Class::REDIS_ONLY);
+    }
     let fail_on = match &args.fail_on {
         Some(f) => f.0.clone(),
         None => [Class::Exact, Class::Conflict]
@@ -64,20 +70,37 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
     let mut options = source_options(&args.connect);
     options.partitions = args.partitions;
-    let source = Source::resolve(&options, &spec, spec_dir)?;
 
     let started = Instant::now();
     let progress = crate::progress::Progress::new(cli.quiet);
-    let data = source.load(&spec, &progress).await;
-    progress.finish();
-    let data = data?;
     let as_of = args.as_of.unwrap_or_else(Utc::now);
-    let findings = crate::scan::scan(&data, &spec, as_of);
+    let (info, findings) = match redis_url {
+        Some(url) => {
+            if spec.scan.window.is_some() || args.partitions > 1 {
+                return Err(Error::Usage(
+                    "--since, --until, --incremental and --partitions are not available with a log in Redis"
+                        .into(),
+                ));
+            }
+            let log = RedisLog::new(&url, &spec, options.connect_timeout.unwrap_or_default())?;
+            let results = results_side(&options, &spec, spec_dir)?;
+            let findings = redis_audit::audit(&results, &log, &spec, as_of, &progress).await;
+            progress.finish();
+            (results.info(&spec, &log), findings?)
+        }
+        None => {
+            let source = Source::resolve(&options, &spec, spec_dir)?;
+            let data = source.load(&spec, &progress).await;
+            progress.finish();
+            let data = data?;
+            (source.info(&spec), crate::scan::scan(&data, &spec, as_of))
+        }
+    };
     let report = Report {
         format_version: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: Utc::now(),
-        source: source.info(&spec),
+        source: info,
         spec: cli.spec.display().to_string(),
         scan_seconds: started.elapsed().as_secs_f64(),
         audited_window: spec.scan.window,
@@ -128,6 +151,51 @@ pub fn load_spec(path: &Path, connect: &ConnectOpts) -> Result<AuditSpec, Error>
         return Ok(AuditSpec::default());
     }
     AuditSpec::load(path)
+}
+
+/// The Redis URL of the log: `--log-url` (or `DUPAUDIT_LOG_URL`), else the spec's
+/// `[source] log_url`.
+pub fn log_url(c: &ConnectOpts, spec: &AuditSpec) -> Option<String> {
+    match (&c.log_url, &c.log_file) {
+        (Some(url), _) => Some(url.clone()),
+        // A log file on the command line wins over the spec's log.
+        (None, Some(_)) => None,
+        (None, None) => spec.source.log_url.clone(),
+    }
+}
+
+/// Where the results of a Redis-log audit come from: `--database-url`,
+/// `--results-file`, then the spec's `[source]` (paths relative to the spec).
+fn results_side(
+    opts: &SourceOptions,
+    spec: &AuditSpec,
+    spec_dir: &Path,
+) -> Result<ResultsSide, Error> {
+    let db = |url: &str, base: Option<&Path>| -> Result<ResultsSide, Error> {
+        let options = DatabaseOptions {
+            connect_timeout: opts
+                .connect_timeout
+                .unwrap_or(std::time::Duration::from_secs(10)),
+            statement_timeout: opts.statement_timeout,
+            partitions: 1,
+        };
+        DatabaseSource::new(url, base, options).map(ResultsSide::Database)
+    };
+    if let Some(url) = &opts.database_url {
+        return db(url, None);
+    }
+    if let Some(path) = &opts.results_file {
+        return Ok(ResultsSide::File(path.clone()));
+    }
+    if let Some(url) = &spec.source.database_url {
+        return db(url, Some(spec_dir));
+    }
+    if let Some(path) = &spec.source.results_file {
+        return Ok(ResultsSide::File(spec_dir.join(path)));
+    }
+    Err(Error::Usage(
+        "the log is in Redis; say where the results are: --database-url, --results-file, or [source] in the spec".into(),
+    ))
 }
 
 pub fn source_options(c: &ConnectOpts) -> SourceOptions {

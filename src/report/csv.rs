@@ -1,4 +1,5 @@
-//! The CSV report: one line per group member (a result row or a log row), so a
+//! The CSV report: one line per group member (a result row, a log row, or a Redis
+//! record that cannot be read), so a
 //! spreadsheet or a script can filter and join it.
 
 use super::Report;
@@ -37,6 +38,23 @@ pub fn render(r: &Report) -> String {
                         .unwrap_or_default(),
                     &row.written_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
                     &row.payload_hash,
+                    &surplus,
+                    &f.note,
+                ])
+                .expect("writing CSV to memory");
+            }
+            if f.rows.is_empty() && f.attempts.is_empty() {
+                // A record that could not be read: the note names its Redis key.
+                w.write_record([
+                    class.name(),
+                    &group,
+                    &key_text(&f.key),
+                    "record",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
                     &surplus,
                     &f.note,
                 ])

@@ -209,6 +209,25 @@ pub fn totals_line(f: &Findings) -> String {
     format!(
         "{} result rows · {} log rows · {} keys · {} NULL-key rows · {} non-JSON payloads · {} unknown statuses",
         t.result_rows, t.log_rows, t.keys, t.null_key_rows, t.non_json_payloads, t.unknown_statuses
+    ) + &redis_totals(f)
+}
+
+/// What reading a log kept in Redis met, appended to the totals line; empty for
+/// other logs.
+fn redis_totals(f: &Findings) -> String {
+    let Some(r) = &f.redis else {
+        return String::new();
+    };
+    format!(
+        " · Redis: {} keys scanned, {} records, {} malformed, {} EXPIRED, {} without TTL, {} lock keys, {} gone and {} changed during the scan",
+        r.keys_scanned,
+        r.records,
+        f.summary_of(Class::MalformedRecord).groups,
+        r.expired_status,
+        r.without_ttl,
+        r.lock_keys,
+        r.vanished,
+        r.changed
     )
 }
 

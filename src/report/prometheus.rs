@@ -71,6 +71,42 @@ pub fn render(r: &Report) -> String {
         "Result rows whose JSON payload does not parse.",
         vec![(source.clone(), t.non_json_payloads.to_string())],
     );
+    if let Some(redis) = &f.redis {
+        for (name, help, value) in [
+            (
+                "redis_keys_scanned",
+                "Keys the SCAN of the Redis log returned.",
+                redis.keys_scanned,
+            ),
+            (
+                "redis_records",
+                "Records read from the Redis log.",
+                redis.records,
+            ),
+            (
+                "redis_vanished_keys",
+                "Redis keys that expired or were deleted during the scan.",
+                redis.vanished,
+            ),
+            (
+                "redis_changed_keys",
+                "Redis keys whose value changed type during the scan.",
+                redis.changed,
+            ),
+            (
+                "redis_expired_status",
+                "Redis records with status EXPIRED.",
+                redis.expired_status,
+            ),
+            (
+                "redis_without_ttl",
+                "Redis records without a TTL.",
+                redis.without_ttl,
+            ),
+        ] {
+            family(name, help, vec![(source.clone(), value.to_string())]);
+        }
+    }
     family(
         "scan_duration_seconds",
         "Wall-clock time of the last scan.",

@@ -113,6 +113,29 @@ impl FileSource {
     }
 }
 
+/// Every row of a results file, with the payload column names: for a log kept
+/// elsewhere (Redis).
+pub fn load_results(
+    path: &Path,
+    spec: &AuditSpec,
+) -> Result<(Vec<String>, Vec<crate::model::ResultRow>), Error> {
+    FileFormat::of(path)?;
+    let (frame, columns) = open(path)?;
+    let payload_columns = spec.results.payload_columns(&columns);
+    let projection = ResultProjection::new(spec, &payload_columns);
+    check_columns(
+        &path.display().to_string(),
+        &columns,
+        &projection.columns,
+        &projection.fields,
+    )?;
+    let mut results = Vec::new();
+    for cells in text_rows(path, frame, &projection.columns)? {
+        results.push(projection.row(cells)?);
+    }
+    Ok((payload_columns, results))
+}
+
 fn polars_error(file: &Path, e: PolarsError) -> Error {
     Error::File {
         file: file.to_path_buf(),

@@ -8,6 +8,7 @@
 
 mod database;
 mod files;
+pub mod redis;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,7 +19,7 @@ use crate::progress::Progress;
 use crate::spec::AuditSpec;
 
 pub use database::{DatabaseOptions, DatabaseSource};
-pub use files::{FileFormat, FileSource};
+pub use files::{load_results as load_results_file, FileFormat, FileSource};
 
 /// Where to read from, as given on the command line (each overrides the spec).
 #[derive(Debug, Clone, Default)]

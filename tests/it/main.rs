@@ -10,6 +10,7 @@ mod html;
 mod init;
 mod load;
 mod prevent;
+mod redis;
 mod reports;
 mod sample;
 mod servers;

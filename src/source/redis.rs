@@ -1,0 +1,641 @@
+//! An idempotency log kept in Redis or Valkey.
+//!
+//! In: a `redis://` or `rediss://` URL (AUTH from the URL's user and password, TLS
+//! with `rediss://`) and the spec's `[log.redis]`. Out: a [`LogRead`]: every record
+//! as a [`LogEntry`] with what the audit needs beyond it (its Redis key, expiries,
+//! validation hash), the records that cannot be read, and counts.
+//!
+//! Only reading commands are sent: `SCAN ... MATCH ... COUNT` (never `KEYS`), then,
+//! pipelined per batch of keys, `TYPE` and `PTTL`, and `GET` or `HGETALL`. A key that
+//! expires, is deleted or changes type between those reads is counted, not an error;
+//! a record that cannot be read is reported with its key and the scan goes on.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use redis::aio::MultiplexedConnection;
+use redis::Value;
+
+use crate::error::Error;
+use crate::findings::{MalformedRecord, RedisStats};
+use crate::model::{parse_timestamp, Key, LogEntry};
+use crate::progress::Progress;
+use crate::source::{redact_secrets, redact_url};
+use crate::spec::{AuditSpec, RedisLayout, RedisLogSpec, Status};
+
+/// Most malformed records listed by key; the class counts them all.
+pub const MALFORMED_LISTED: usize = 50;
+
+/// How a Redis key name is made from an idempotency key (and an attempt).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPattern {
+    parts: Vec<Part>,
+    arity: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Literal(String),
+    /// The n-th key column of `results.key`.
+    Column(usize),
+    Attempt,
+}
+
+impl KeyPattern {
+    /// Parses `prefix:{col_a}#{col_b}` against the key columns: each column once,
+    /// `{attempt}` at most once, and literal text between two placeholders (else
+    /// where one value ends would be a guess).
+    pub fn parse(pattern: &str, key_columns: &[String]) -> Result<KeyPattern, String> {
+        if pattern.is_empty() {
+            return Err(
+                "required with [log.redis]: how a Redis key name is made, e.g. \"idem:{idempotency_key}\""
+                    .into(),
+            );
+        }
+        let mut parts = Vec::new();
+        let mut rest = pattern;
+        while !rest.is_empty() {
+            match rest.find('{') {
+                Some(0) => {
+                    let end = rest
+                        .find('}')
+                        .ok_or_else(|| format!("`{pattern}`: a `{{` is never closed"))?;
+                    let name = &rest[1..end];
+                    let part = if name == "attempt" {
+                        Part::Attempt
+                    } else {
+                        let i = key_columns.iter().position(|c| c == name).ok_or_else(|| {
+                            format!(
+                                "`{{{name}}}` is neither a results.key column ({}) nor `attempt`",
+                                key_columns.join(", ")
+                            )
+                        })?;
+                        Part::Column(i)
+                    };
+                    if parts.contains(&part) {
+                        return Err(format!("`{{{name}}}` appears twice in `{pattern}`"));
+                    }
+                    if matches!(parts.last(), Some(Part::Column(_) | Part::Attempt)) {
+                        return Err(format!(
+                            "`{pattern}`: two placeholders need literal text between them"
+                        ));
+                    }
+                    parts.push(part);
+                    rest = &rest[end + 1..];
+                }
+                found => {
+                    let end = found.unwrap_or(rest.len());
+                    if rest[..end].contains('}') {
+                        return Err(format!("`{pattern}`: a `}}` has no `{{`"));
+                    }
+                    parts.push(Part::Literal(rest[..end].to_string()));
+                    rest = &rest[end..];
+                }
+            }
+        }
+        for (i, column) in key_columns.iter().enumerate() {
+            if !parts.contains(&Part::Column(i)) {
+                return Err(format!("`{pattern}` has no `{{{column}}}`"));
+            }
+        }
+        Ok(KeyPattern {
+            parts,
+            arity: key_columns.len(),
+        })
+    }
+
+    /// Does the key name carry the attempt (one record per attempt)?
+    pub fn has_attempt(&self) -> bool {
+        self.parts.contains(&Part::Attempt)
+    }
+
+    /// The `SCAN MATCH` glob: literal text escaped, each placeholder a `*`.
+    pub fn glob(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => {
+                    for c in text.chars() {
+                        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                }
+                _ => out.push('*'),
+            }
+        }
+        out
+    }
+
+    /// The key (and attempt) a Redis key name holds; `None` when it does not fit.
+    pub fn split(&self, name: &str) -> Option<(Key, Option<String>)> {
+        let mut key = vec![String::new(); self.arity];
+        let mut attempt = None;
+        let mut pos = 0;
+        for (i, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Literal(text) => {
+                    if !name[pos..].starts_with(text.as_str()) {
+                        return None;
+                    }
+                    pos += text.len();
+                }
+                placeholder => {
+                    let end = match self.parts.get(i + 1) {
+                        Some(Part::Literal(next)) => pos + name[pos..].find(next.as_str())?,
+                        _ => name.len(),
+                    };
+                    let value = name[pos..end].to_string();
+                    if value.is_empty() {
+                        return None;
+                    }
+                    match placeholder {
+                        Part::Column(c) => key[*c] = value,
+                        _ => attempt = Some(value),
+                    }
+                    pos = end;
+                }
+            }
+        }
+        (pos == name.len()).then_some((key, attempt))
+    }
+
+    /// The Redis key name of a key (and attempt), as a writer of the log makes it.
+    pub fn name(&self, key: &[String], attempt: Option<&str>) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(t) => t.as_str(),
+                Part::Column(i) => key[*i].as_str(),
+                Part::Attempt => attempt.unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+/// One record read from Redis.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub redis_key: String,
+    pub entry: LogEntry,
+    /// Powertools' `in_progress_expiration`: when an INPROGRESS record stops
+    /// blocking a retry (the Lambda's deadline).
+    pub in_progress_expiry: Option<DateTime<Utc>>,
+    /// When Redis will drop the record (from `PTTL`); `None`: no TTL.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The record's `validation` hash, when it has one.
+    pub validation: Option<String>,
+}
+
+/// Everything one pass over the keyspace produced.
+#[derive(Debug, Default)]
+pub struct LogRead {
+    pub records: Vec<Record>,
+    /// Keys (and attempts) of records whose status is EXPIRED.
+    pub expired: Vec<(Key, Option<String>)>,
+    /// Every malformed record: its key when the name fits the pattern, its Redis key,
+    /// and why it cannot be read.
+    pub malformed: Vec<(Option<Key>, MalformedRecord)>,
+    pub stats: RedisStats,
+}
+
+/// A log kept in Redis, as the spec lays it out.
+#[derive(Debug, Clone)]
+pub struct RedisLog {
+    url: String,
+    spec: RedisLogSpec,
+    pattern: KeyPattern,
+    connect_timeout: Duration,
+}
+
+impl RedisLog {
+    /// Checks the URL scheme and the spec; connects nothing yet.
+    pub fn new(url: &str, spec: &AuditSpec, connect_timeout: Duration) -> Result<RedisLog, Error> {
+        if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+            return Err(Error::Usage(format!(
+                "{}: a log in Redis needs a redis:// or rediss:// URL",
+                redact_url(url)
+            )));
+        }
+        let redis = spec.log.redis.clone().ok_or_else(|| {
+            Error::Usage(
+                "the log is in Redis but the spec has no [log.redis] section saying how its records are laid out"
+                    .into(),
+            )
+        })?;
+        let pattern = KeyPattern::parse(&redis.key, &spec.results.key)
+            .map_err(|why| Error::Usage(format!("log.redis.key: {why}")))?;
+        Ok(RedisLog {
+            url: url.to_string(),
+            spec: redis,
+            pattern,
+            connect_timeout,
+        })
+    }
+
+    /// The URL without its password.
+    pub fn location(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    pub fn pattern(&self) -> &KeyPattern {
+        &self.pattern
+    }
+
+    /// The `SCAN MATCH` pattern in use.
+    pub fn match_pattern(&self) -> String {
+        self.spec
+            .match_pattern
+            .clone()
+            .unwrap_or_else(|| self.pattern.glob())
+    }
+
+    fn error(&self, doing: &str, e: impl std::fmt::Display) -> Error {
+        Error::Query {
+            location: self.location(),
+            message: redact_secrets(&format!("{doing}: {e}"), &self.url),
+        }
+    }
+
+    /// Opens one connection (AUTH and TLS as the URL says).
+    pub async fn connect(&self) -> Result<MultiplexedConnection, Error> {
+        let fail = |e: &dyn std::fmt::Display| Error::Connect {
+            location: self.location(),
+            message: redact_secrets(&e.to_string(), &self.url),
+        };
+        let client = redis::Client::open(self.url.as_str()).map_err(|e| fail(&e))?;
+        match tokio::time::timeout(
+            self.connect_timeout,
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(e)) => Err(fail(&e)),
+            Err(_) => Err(fail(&format!(
+                "no answer within {}",
+                humantime::format_duration(self.connect_timeout)
+            ))),
+        }
+    }
+
+    /// Walks the keyspace once and reads every record.
+    pub async fn read(&self, spec: &AuditSpec, progress: &Progress) -> Result<LogRead, Error> {
+        let mut conn = self.connect().await?;
+        let glob = self.match_pattern();
+        progress.phase("reading the log from Redis");
+        let mut out = LogRead::default();
+        // SCAN may return a key more than once (while the table is rehashed).
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&glob)
+                .arg("COUNT")
+                .arg(self.spec.batch)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| self.error("SCAN", e))?;
+            let fresh: Vec<Vec<u8>> = keys
+                .into_iter()
+                .filter(|k| seen.insert(k.clone()))
+                .collect();
+            out.stats.keys_scanned += fresh.len() as u64;
+            progress.rows(fresh.len() as u64);
+            for chunk in fresh.chunks(self.spec.batch.max(1)) {
+                self.read_batch(&mut conn, spec, chunk, &mut out).await?;
+            }
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads one batch of keys in two pipelined round trips.
+    async fn read_batch(
+        &self,
+        conn: &mut MultiplexedConnection,
+        spec: &AuditSpec,
+        keys: &[Vec<u8>],
+        out: &mut LogRead,
+    ) -> Result<(), Error> {
+        let now = Utc::now();
+        let mut pipe = redis::pipe();
+        for k in keys {
+            pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
+        }
+        let types: Vec<Value> = pipe
+            .query_async(conn)
+            .await
+            .map_err(|e| self.error("TYPE/PTTL", e))?;
+        let mut wanted: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
+        let mut pipe = redis::pipe();
+        let mut reads: Vec<redis::Cmd> = Vec::new();
+        for (k, pair) in keys.iter().zip(types.chunks(2)) {
+            let name = String::from_utf8_lossy(k).into_owned();
+            if self.spec.layout == RedisLayout::Powertools && name.ends_with(":lock") {
+                // Powertools' orphan-record lock, `{key}:lock`: not a record.
+                out.stats.lock_keys += 1;
+                continue;
+            }
+            let kind = match &pair[0] {
+                Value::SimpleString(s) => s.clone(),
+                other => redis::from_redis_value::<String>(other).unwrap_or_default(),
+            };
+            let ttl = redis::from_redis_value::<i64>(&pair[1]).unwrap_or(-2);
+            let expires_at = (ttl >= 0).then(|| now + chrono::Duration::milliseconds(ttl));
+            let expected = match self.spec.layout {
+                RedisLayout::Powertools => "string",
+                RedisLayout::Hash => "hash",
+            };
+            if kind == "none" || ttl == -2 {
+                out.stats.vanished += 1;
+                continue;
+            }
+            if kind != expected {
+                self.malformed(
+                    out,
+                    &name,
+                    format!(
+                        "a Redis {kind}, but the {:?} layout keeps a {expected}",
+                        self.spec.layout
+                    )
+                    .to_lowercase(),
+                );
+                continue;
+            }
+            if ttl == -1 {
+                out.stats.without_ttl += 1;
+            }
+            let mut read = redis::cmd(match self.spec.layout {
+                RedisLayout::Powertools => "GET",
+                RedisLayout::Hash => "HGETALL",
+            });
+            read.arg(k);
+            pipe.add_command(read.clone());
+            reads.push(read);
+            wanted.push((name, expires_at));
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        // `None`: the key changed type between the reads.
+        let values: Vec<Option<Value>> = match pipe.query_async::<Vec<Value>>(conn).await {
+            Ok(values) => values.into_iter().map(Some).collect(),
+            // A key replaced by another type since TYPE fails the whole pipeline
+            // (WRONGTYPE): read the batch again one key at a time.
+            Err(e) if e.kind() == redis::ErrorKind::TypeError || e.code().is_some() => {
+                let mut values = Vec::with_capacity(reads.len());
+                for read in &reads {
+                    values.push(match read.query_async::<Value>(conn).await {
+                        Ok(v) => Some(v),
+                        Err(e) if e.code().is_some() => None,
+                        Err(e) => return Err(self.error("GET/HGETALL", e)),
+                    });
+                }
+                values
+            }
+            Err(e) => return Err(self.error("GET/HGETALL", e)),
+        };
+        for ((name, expires_at), value) in wanted.into_iter().zip(values) {
+            match value {
+                Some(Value::Nil) => out.stats.vanished += 1,
+                Some(Value::Array(ref a)) if a.is_empty() => out.stats.vanished += 1,
+                Some(Value::Map(ref m)) if m.is_empty() => out.stats.vanished += 1,
+                // WRONGTYPE: the key was replaced by another kind of value meanwhile.
+                None => out.stats.changed += 1,
+                Some(value) => match self.record(spec, &name, &value, expires_at) {
+                    Ok(Parsed::Record(r)) => {
+                        out.stats.records += 1;
+                        out.records.push(*r);
+                    }
+                    Ok(Parsed::Expired(key, attempt)) => {
+                        out.stats.expired_status += 1;
+                        out.expired.push((key, attempt));
+                    }
+                    Err(reason) => self.malformed(out, &name, reason),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn malformed(&self, out: &mut LogRead, name: &str, reason: String) {
+        let key = self.pattern.split(name).map(|(k, _)| k);
+        let record = MalformedRecord {
+            redis_key: name.to_string(),
+            reason,
+        };
+        if out.stats.malformed.len() < MALFORMED_LISTED {
+            out.stats.malformed.push(record.clone());
+        }
+        out.malformed.push((key, record));
+    }
+
+    /// Turns one value into a record, or says why it cannot.
+    fn record(
+        &self,
+        spec: &AuditSpec,
+        name: &str,
+        value: &Value,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Parsed, String> {
+        let (key, key_attempt) = self.pattern.split(name).ok_or_else(|| {
+            format!(
+                "the key name does not fit log.redis.key `{}`",
+                self.pattern.name(&spec.results.key, Some("attempt"))
+            )
+        })?;
+        match self.spec.layout {
+            RedisLayout::Powertools => {
+                let bytes: Vec<u8> =
+                    redis::from_redis_value(value).map_err(|e| format!("unreadable value: {e}"))?;
+                self.powertools(spec, name, key, key_attempt, &bytes, expires_at)
+            }
+            RedisLayout::Hash => {
+                let fields: std::collections::HashMap<String, String> =
+                    redis::from_redis_value(value).map_err(|e| format!("unreadable hash: {e}"))?;
+                self.hash(spec, name, key, key_attempt, &fields, expires_at)
+            }
+        }
+    }
+
+    fn powertools(
+        &self,
+        spec: &AuditSpec,
+        name: &str,
+        key: Key,
+        attempt: Option<String>,
+        bytes: &[u8],
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Parsed, String> {
+        let a = &self.spec.attributes;
+        let doc: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
+        let obj = doc
+            .as_object()
+            .ok_or_else(|| "not a JSON object".to_string())?;
+        let raw_status = match obj.get(&a.status) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => return Err(format!("`{}` is not a string: {other}", a.status)),
+            None => return Err(format!("no `{}` attribute", a.status)),
+        };
+        let status = match spec.log.statuses.classify(&raw_status) {
+            Status::Unknown => match raw_status.as_str() {
+                "INPROGRESS" => Status::Processing,
+                "COMPLETED" => Status::Completed,
+                "EXPIRED" => return Ok(Parsed::Expired(key, attempt)),
+                _ => return Err(format!("unknown status `{raw_status}`")),
+            },
+            s => s,
+        };
+        let number = |attr: &str| -> Result<Option<i64>, String> {
+            match obj.get(attr) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_i64()
+                    .or_else(|| v.as_f64().map(|f| f as i64))
+                    .map(Some)
+                    .ok_or_else(|| format!("`{attr}` is not a number: {v}")),
+            }
+        };
+        number(&a.expiration)?;
+        let in_progress_expiry =
+            number(&a.in_progress_expiration)?.and_then(DateTime::<Utc>::from_timestamp_millis);
+        let validation = match obj.get(&a.validation) {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        };
+        Ok(Parsed::Record(Box::new(Record {
+            redis_key: name.to_string(),
+            entry: LogEntry {
+                key: Some(key),
+                attempt,
+                status,
+                raw_status,
+                created_at: None,
+                updated_at: None,
+            },
+            in_progress_expiry,
+            expires_at,
+            validation,
+        })))
+    }
+
+    fn hash(
+        &self,
+        spec: &AuditSpec,
+        name: &str,
+        key: Key,
+        key_attempt: Option<String>,
+        fields: &std::collections::HashMap<String, String>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Parsed, String> {
+        let l = &spec.log;
+        let raw_status = fields
+            .get(&l.status)
+            .cloned()
+            .ok_or_else(|| format!("no `{}` field", l.status))?;
+        let status = spec.log.statuses.classify(&raw_status);
+        if status == Status::Unknown {
+            return Err(format!(
+                "unknown status `{raw_status}` in field `{}`",
+                l.status
+            ));
+        }
+        let time = |field: Option<&String>| -> Result<Option<DateTime<Utc>>, String> {
+            let Some(field) = field else { return Ok(None) };
+            match fields.get(field) {
+                None => Ok(None),
+                Some(v) => parse_timestamp(v)
+                    .map(Some)
+                    .ok_or_else(|| format!("field `{field}`: cannot read `{v}` as a timestamp")),
+            }
+        };
+        let attempt = key_attempt.or_else(|| {
+            l.attempt
+                .as_ref()
+                .and_then(|field| fields.get(field).cloned())
+        });
+        Ok(Parsed::Record(Box::new(Record {
+            redis_key: name.to_string(),
+            entry: LogEntry {
+                key: Some(key),
+                attempt,
+                status,
+                raw_status,
+                created_at: time(Some(&l.created_at))?,
+                updated_at: time(l.updated_at.as_ref())?,
+            },
+            in_progress_expiry: None,
+            expires_at,
+            validation: None,
+        })))
+    }
+}
+
+enum Parsed {
+    Record(Box<Record>),
+    Expired(Key, Option<String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn key_pattern_splits_what_it_names() {
+        let p = KeyPattern::parse(
+            "idem:{operation_name}#{idempotency_key}#{attempt}",
+            &cols(&["operation_name", "idempotency_key"]),
+        )
+        .unwrap();
+        assert_eq!(
+            p.split("idem:summarize#req-1#a-2"),
+            Some((cols(&["summarize", "req-1"]), Some("a-2".to_string())))
+        );
+        assert_eq!(p.split("idem:summarize#req-1"), None);
+        assert_eq!(p.split("other:summarize#req-1#a"), None);
+        assert_eq!(p.name(&cols(&["s", "k"]), Some("a")), "idem:s#k#a");
+        assert_eq!(p.glob(), "idem:*#*#*");
+        assert!(p.has_attempt());
+    }
+
+    #[test]
+    fn key_pattern_columns_may_come_in_any_order() {
+        let p = KeyPattern::parse("{b}/x/{a}", &cols(&["a", "b"])).unwrap();
+        assert_eq!(p.split("B/x/A"), Some((cols(&["A", "B"]), None)));
+    }
+
+    #[test]
+    fn glob_escapes_literal_wildcards() {
+        let p = KeyPattern::parse("f[1]*#{k}", &cols(&["k"])).unwrap();
+        assert_eq!(p.glob(), "f\\[1\\]\\*#*");
+    }
+
+    #[test]
+    fn key_pattern_refuses_what_it_cannot_split() {
+        let k = cols(&["k", "op"]);
+        assert!(KeyPattern::parse("{k}{op}", &k)
+            .unwrap_err()
+            .contains("literal"));
+        assert!(KeyPattern::parse("x:{k}", &k).unwrap_err().contains("{op}"));
+        assert!(KeyPattern::parse("x:{k}:{nope}:{op}", &k)
+            .unwrap_err()
+            .contains("nope"));
+        assert!(KeyPattern::parse("x:{k}:{k}:{op}", &k)
+            .unwrap_err()
+            .contains("twice"));
+        assert!(KeyPattern::parse("", &k).is_err());
+    }
+}
