@@ -34,7 +34,7 @@ use crate::progress::Progress;
 use crate::source::DatabaseSource;
 
 pub use restore::{restore, runs, RestoreOutcome};
-pub use store::{RunRecord, Store, Timeouts, KEYS_PER_STATEMENT};
+pub use store::{RunRecord, Store, Timeouts};
 
 /// What to do with a group whose rows changed since the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -172,7 +172,7 @@ async fn apply_on(
         file: "the plan".into(),
         message: format!("its columns do not include `{column}`, which its spec names"),
     })?;
-    let store = Store::new(
+    let mut store = Store::new(
         db,
         &spec.results.table,
         &spec.results.primary_key,
@@ -181,6 +181,7 @@ async fn apply_on(
         Some(layout.clone()),
     );
     store.session(conn, opts.timeouts).await?;
+    store.prepare(conn).await?;
 
     // 1.
     progress.phase("checking the database is the plan's");
@@ -313,7 +314,7 @@ async fn apply_on(
                 Verdict::Drift(_) => None,
             })
             .collect();
-        for chunk in removals.chunks(KEYS_PER_STATEMENT) {
+        for chunk in removals.chunks(store.keys_per_statement()) {
             let keys: Vec<Key> = chunk
                 .iter()
                 .map(|(g, _)| plan.groups[*g].key.clone())
@@ -391,7 +392,7 @@ async fn judge_batch(
     lock: bool,
 ) -> Result<Vec<(usize, Verdict)>, Error> {
     let mut verdicts = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(KEYS_PER_STATEMENT) {
+    for chunk in batch.chunks(store.keys_per_statement()) {
         let keys: Vec<Key> = chunk.iter().map(|&g| plan.groups[g].key.clone()).collect();
         let rows = store.rows_of_keys(conn, &keys, lock).await?;
         let done = store.journal_done(conn, run_id, chunk).await?;

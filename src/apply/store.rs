@@ -37,6 +37,10 @@ mod q {
     pub const RESTORE_FINISH: &str = include_str!("../../queries/ansi/restore_finish.sql");
 
     pub mod postgres {
+        pub const ROWS: &str = include_str!("../../queries/postgres/cleanup_rows.sql");
+        pub const QUARANTINE: &str = include_str!("../../queries/postgres/cleanup_quarantine.sql");
+        pub const DELETE: &str = include_str!("../../queries/postgres/cleanup_delete.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
         pub const QUARANTINE_CREATE: &str =
@@ -72,9 +76,12 @@ mod q {
 /// Columns of the quarantine table that come before the results table's own.
 pub const QUARANTINE_META: [&str; 2] = ["dupaudit_run_id", "dupaudit_quarantined_at"];
 
-/// Most keys named in one statement; the rows of a batch are read and removed in
-/// chunks of this many keys, all inside the batch's one transaction.
-pub const KEYS_PER_STATEMENT: usize = 200;
+/// Most keys named in one statement where each key value is a bound parameter; the
+/// rows of a batch are read and removed in chunks of this many keys, all inside the
+/// batch's one transaction. PostgreSQL binds one array per column instead, so its
+/// chunks are larger.
+const KEYS_PER_STATEMENT: usize = 200;
+const KEYS_PER_ARRAY_STATEMENT: usize = 5000;
 
 /// The timeouts of a writing session.
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +98,10 @@ pub struct Store<'a> {
     d: Dialect,
     fragments: Vec<(&'static str, String)>,
     layout: Option<Layout>,
+    results: String,
+    primary_key: Vec<String>,
+    /// PostgreSQL: the SQL type of each primary key column, read from the catalog.
+    pk_types: Vec<String>,
 }
 
 /// A run as the runs table records it.
@@ -137,6 +148,7 @@ impl<'a> Store<'a> {
                 .join(", ")
         };
         let mut fragments = vec![
+            ("r_pk", sql::column_list(d, "r", primary_key)),
             ("results", table.clone()),
             ("quarantine", sql::quote_ident(d, &cleanup.quarantine_table)),
             ("runs", sql::quote_ident(d, &cleanup.runs_table)),
@@ -166,7 +178,57 @@ impl<'a> Store<'a> {
             d,
             fragments,
             layout,
+            results: results.to_string(),
+            primary_key: primary_key.to_vec(),
+            pk_types: Vec::new(),
         }
+    }
+
+    /// How many keys one statement names.
+    pub fn keys_per_statement(&self) -> usize {
+        match self.d {
+            Dialect::Postgres => KEYS_PER_ARRAY_STATEMENT,
+            _ => KEYS_PER_STATEMENT,
+        }
+    }
+
+    /// PostgreSQL: reads the primary key's column types, which the arrays of primary
+    /// keys are cast to. They come from `format_type`, which quotes what needs it; a
+    /// name with anything else in it is refused rather than put into SQL.
+    pub async fn prepare(&mut self, conn: &mut AnyConnection) -> Result<(), Error> {
+        if self.d != Dialect::Postgres {
+            return Ok(());
+        }
+        let rows = sqlx::query(q::postgres::COLUMN_TYPES)
+            .bind(sql::quote_ident(self.d, &self.results))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.db.error(e))?;
+        let mut types = Vec::new();
+        for column in &self.primary_key {
+            let found = rows.iter().find_map(|r| {
+                let name = self.db.text(r, 0).ok()??;
+                (name == *column).then(|| self.db.text(r, 1).ok().flatten())?
+            });
+            let ty = found.ok_or_else(|| Error::MissingColumn {
+                table: self.results.clone(),
+                column: column.clone(),
+                field: "results.primary_key".into(),
+                available: Vec::new(),
+            })?;
+            let plain = ty
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " _.\"(),[]".contains(c));
+            if !plain {
+                return Err(Error::Runtime(format!(
+                    "cannot use the type `{ty}` of {}.{column} in a cast",
+                    self.results
+                )));
+            }
+            types.push(ty);
+        }
+        self.pk_types = types;
+        Ok(())
     }
 
     fn column_fragments(d: Dialect, columns: &[String]) -> Vec<(&'static str, String)> {
@@ -443,12 +505,16 @@ impl<'a> Store<'a> {
             (true, Dialect::Postgres | Dialect::Mysql) => "FOR UPDATE",
             _ => "",
         };
-        let rows = self
-            .fetch(
-                conn,
-                self.render(q::ROWS, &[("lock", lock)], &[], &[("keys", keys)]),
-            )
-            .await?;
+        let query = match self.d {
+            Dialect::Postgres => {
+                let types = vec!["text".to_string(); keys.first().map_or(0, Vec::len)];
+                let (template, arrays) = with_arrays(q::postgres::ROWS, "key_arrays", keys, &types);
+                let lists = named(&arrays);
+                self.render(&template, &[("lock", lock)], &lists, &[])
+            }
+            _ => self.render(q::ROWS, &[("lock", lock)], &[], &[("keys", keys)]),
+        };
+        let rows = self.fetch(conn, query).await?;
         let layout = self.layout();
         rows.iter()
             .map(|r| Ok(layout.row(self.db.cells(r, 0, layout.columns.len())?)))
@@ -467,23 +533,29 @@ impl<'a> Store<'a> {
     ) -> Result<u64, Error> {
         let run = [run.to_string()];
         let now = [now.to_string()];
-        let copied = self
-            .execute(
-                conn,
+        let (copy, delete) = match self.d {
+            Dialect::Postgres => {
+                let (copy, arrays) =
+                    with_arrays(q::postgres::QUARANTINE, "pk_arrays", pks, &self.pk_types);
+                let mut lists = vec![("run", &run[..]), ("now", &now[..])];
+                lists.extend(named(&arrays));
+                let copy = self.render(&copy, &[], &lists, &[]);
+                let (delete, arrays) =
+                    with_arrays(q::postgres::DELETE, "pk_arrays", pks, &self.pk_types);
+                (copy, self.render(&delete, &[], &named(&arrays), &[]))
+            }
+            _ => (
                 self.render(
                     q::QUARANTINE,
                     &[],
                     &[("run", &run), ("now", &now)],
                     &[("keys", keys), ("pks", pks)],
                 ),
-            )
-            .await?;
-        let deleted = self
-            .execute(
-                conn,
                 self.render(q::DELETE, &[], &[], &[("keys", keys), ("pks", pks)]),
-            )
-            .await?;
+            ),
+        };
+        let copied = self.execute(conn, copy).await?;
+        let deleted = self.execute(conn, delete).await?;
         if copied != pks.len() as u64 || deleted != copied {
             return Err(Error::Runtime(format!(
                 "apply named {} rows but copied {copied} and deleted {deleted}; the batch was rolled back",
@@ -781,5 +853,61 @@ impl<'a> Store<'a> {
         )
         .await?;
         Ok(back)
+    }
+}
+
+/// Replaces `{marker}` in `template` by one `CAST({aN} AS type[])` per column and
+/// returns the template with the arrays to bind as `aN`: column N of every tuple, as
+/// a PostgreSQL array literal.
+fn with_arrays(
+    template: &str,
+    marker: &str,
+    tuples: &[Vec<String>],
+    types: &[String],
+) -> (String, Vec<(String, [String; 1])>) {
+    let casts: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| format!("CAST({{a{i}}} AS {ty}[])"))
+        .collect();
+    let arrays = (0..types.len())
+        .map(|i| {
+            let items: Vec<String> = tuples.iter().map(|t| array_item(&t[i])).collect();
+            (format!("a{i}"), [format!("{{{}}}", items.join(","))])
+        })
+        .collect();
+    (
+        template.replace(&format!("{{{marker}}}"), &casts.join(", ")),
+        arrays,
+    )
+}
+
+/// One element of an array literal: quoted, with `\` and `"` escaped.
+fn array_item(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn named(arrays: &[(String, [String; 1])]) -> Vec<(&str, &[String])> {
+    arrays.iter().map(|(n, v)| (n.as_str(), &v[..])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_literals_quote_and_escape_every_item() {
+        let tuples = vec![
+            vec!["a\"b".to_string(), "1".to_string()],
+            vec!["c\\d,e".to_string(), "2".to_string()],
+        ];
+        let types = ["text".to_string(), "bigint".to_string()];
+        let (sql, arrays) = with_arrays("IN (SELECT * FROM unnest({x}))", "x", &tuples, &types);
+        assert_eq!(
+            sql,
+            "IN (SELECT * FROM unnest(CAST({a0} AS text[]), CAST({a1} AS bigint[])))"
+        );
+        assert_eq!(arrays[0].1[0], r#"{"a\"b","c\\d,e"}"#);
+        assert_eq!(arrays[1].1[0], r#"{"1","2"}"#);
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::Utc;
 use sqlx::Connection;
 
-use crate::apply::{Store, KEYS_PER_STATEMENT};
+use crate::apply::Store;
 use crate::cli::{Cli, PlanArgs, StoryFormat};
 use crate::error::{exit, Error};
 use crate::findings::Class;
@@ -97,7 +97,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
             .filter_map(|f| f.key.clone())
             .collect();
         let mut rows_by_key: HashMap<Key, Vec<FullRow>> = HashMap::new();
-        for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        for chunk in keys.chunks(store.keys_per_statement()) {
             for row in store.rows_of_keys(&mut conn, chunk, false).await? {
                 if let Some(k) = row.key.clone() {
                     rows_by_key.entry(k).or_default().push(row);
