@@ -219,7 +219,7 @@ pub struct Plan {
     pub tool_version: String,
     pub created_at: DateTime<Utc>,
     pub source: SourceIdentity,
-    /// The spec the plan was made with (a URL in it without its password).
+    /// The spec the plan was made with (its URLs without their passwords).
     pub spec: AuditSpec,
     pub keep: Vec<KeepRule>,
     pub resolve_conflicts: Option<Vec<KeepRule>>,
@@ -227,16 +227,18 @@ pub struct Plan {
     pub columns: Vec<String>,
     pub summary: PlanSummary,
     pub groups: Vec<PlanGroup>,
-    /// blake3 (hex) of the plan written with an empty checksum.
+    /// blake3 (hex) of the plan written without this field.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub checksum: String,
 }
 
 impl Plan {
-    /// The checksum of everything but the checksum itself.
-    pub fn compute_checksum(&self) -> String {
-        let mut unsealed = self.clone();
-        unsealed.checksum = String::new();
-        let bytes = serde_json::to_vec(&unsealed).expect("a plan serialises");
+    /// The checksum of everything but the checksum itself: the plan serialised
+    /// with its checksum left out.
+    pub fn compute_checksum(&mut self) -> String {
+        let sealed = std::mem::take(&mut self.checksum);
+        let bytes = serde_json::to_vec(&*self).expect("a plan serialises");
+        self.checksum = sealed;
         blake3::hash(&bytes).to_hex().to_string()
     }
 
@@ -265,9 +267,14 @@ impl Plan {
 
     /// [`Plan::read`] on text.
     pub fn parse(text: &str) -> Result<Plan, String> {
-        let value: serde_json::Value = serde_json::from_str(text)
+        /// Only the version, read first so that another version is named as such.
+        #[derive(Deserialize)]
+        struct Header {
+            format_version: Option<serde_json::Value>,
+        }
+        let header: Header = serde_json::from_str(text)
             .map_err(|e| format!("not a dupaudit plan (not JSON: {e})"))?;
-        match value.get("format_version").and_then(|v| v.as_u64()) {
+        match header.format_version.as_ref().and_then(|v| v.as_u64()) {
             None => return Err("not a dupaudit plan (no format_version)".into()),
             Some(v) if v != PLAN_FORMAT_VERSION as u64 => {
                 return Err(format!(
@@ -276,9 +283,9 @@ impl Plan {
             }
             Some(_) => {}
         }
-        let plan: Plan =
-            serde_json::from_value(value).map_err(|e| format!("not a valid dupaudit plan: {e}"))?;
-        if plan.compute_checksum() != plan.checksum {
+        let mut plan: Plan =
+            serde_json::from_str(text).map_err(|e| format!("not a valid dupaudit plan: {e}"))?;
+        if plan.checksum.is_empty() || plan.compute_checksum() != plan.checksum {
             return Err("checksum does not match: the plan was changed after it was written; make a new plan instead of editing one".into());
         }
         Ok(plan)
@@ -453,11 +460,9 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
     );
 
     let mut spec = spec.clone();
-    spec.source.database_url = spec
-        .source
-        .database_url
-        .as_deref()
-        .map(crate::source::redact_url);
+    for url in [&mut spec.source.database_url, &mut spec.source.log_url] {
+        *url = url.as_deref().map(crate::source::redact_url);
+    }
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -927,6 +932,30 @@ mod tests {
                 prop_assert_eq!(kept.attempt_status, Some(Status::Completed));
             }
         }
+    }
+
+    #[test]
+    fn a_plan_never_holds_a_password_of_the_spec() {
+        let mut spec = AuditSpec::default();
+        spec.source.database_url = Some("postgres://app:s3cret@db/prod".into());
+        spec.source.log_url = Some("redis://:hunter2@cache:6379/0".into());
+        let findings = crate::scan::scan(&crate::model::Dataset::default(), &spec, Utc::now());
+        let layout = Layout::new(&spec, vec!["id".into(), "idempotency_key".into(), "payload".into()], &[])
+            .unwrap();
+        let plan = build(
+            &findings,
+            PlanInput {
+                spec: &spec,
+                source: super::tests_support::empty_plan().source,
+                layout: &layout,
+                rows_by_key: &HashMap::new(),
+                keep: vec![KeepRule::Earliest],
+                created_at: Utc::now(),
+            },
+        );
+        let text = plan.to_json();
+        assert!(!text.contains("s3cret") && !text.contains("hunter2"), "{text}");
+        assert!(text.contains("app@db/prod"), "{text}");
     }
 
     #[test]

@@ -21,6 +21,7 @@
 mod restore;
 mod store;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -323,9 +324,10 @@ async fn apply_on(
             rows += store
                 .quarantine_and_delete(conn, &run_id, &now(), &keys, &pks)
                 .await?;
-            applied.extend(chunk.iter().map(|(g, _)| *g));
+            let groups: Vec<usize> = chunk.iter().map(|(g, _)| *g).collect();
+            store.journal_add(conn, &run_id, &groups).await?;
+            applied.extend(groups);
         }
-        store.journal_add(conn, &run_id, &applied).await?;
         if !opts.dry_run {
             store
                 .run_progress(conn, &run_id, applied.len() as u64, rows)
@@ -396,17 +398,20 @@ async fn judge_batch(
         let keys: Vec<Key> = chunk.iter().map(|&g| plan.groups[g].key.clone()).collect();
         let rows = store.rows_of_keys(conn, &keys, lock).await?;
         let done = store.journal_done(conn, run_id, chunk).await?;
+        let mut by_key: HashMap<&Key, Vec<&FullRow>> = HashMap::new();
+        for r in &rows {
+            if let Some(k) = &r.key {
+                by_key.entry(k).or_default().push(r);
+            }
+        }
         for &g in chunk {
             if done.contains(&g) {
                 verdicts.push((g, Verdict::DoneBefore));
                 continue;
             }
             let group = &plan.groups[g];
-            let live: Vec<&FullRow> = rows
-                .iter()
-                .filter(|r| r.key.as_ref() == Some(&group.key))
-                .collect();
-            verdicts.push((g, judge(group, &live, |r| layout.fingerprint(r))));
+            let live = by_key.get(&group.key).map(Vec::as_slice).unwrap_or_default();
+            verdicts.push((g, judge(group, live, |r| layout.fingerprint(r))));
         }
     }
     Ok(verdicts)

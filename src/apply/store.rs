@@ -74,7 +74,11 @@ mod q {
 }
 
 /// Columns of the quarantine table that come before the results table's own.
-pub const QUARANTINE_META: [&str; 2] = ["dupaudit_run_id", "dupaudit_quarantined_at"];
+pub const QUARANTINE_META: [&str; 3] = [
+    "dupaudit_run_id",
+    "dupaudit_quarantined_at",
+    "dupaudit_source_table",
+];
 
 /// Most keys named in one statement where each key value is a bound parameter; the
 /// rows of a batch are read and removed in chunks of this many keys, all inside the
@@ -533,11 +537,16 @@ impl<'a> Store<'a> {
     ) -> Result<u64, Error> {
         let run = [run.to_string()];
         let now = [now.to_string()];
+        let table = [self.results.clone()];
         let (copy, delete) = match self.d {
             Dialect::Postgres => {
                 let (copy, arrays) =
                     with_arrays(q::postgres::QUARANTINE, "pk_arrays", pks, &self.pk_types);
-                let mut lists = vec![("run", &run[..]), ("now", &now[..])];
+                let mut lists = vec![
+                    ("run", &run[..]),
+                    ("now", &now[..]),
+                    ("source_table", &table[..]),
+                ];
                 lists.extend(named(&arrays));
                 let copy = self.render(&copy, &[], &lists, &[]);
                 let (delete, arrays) =
@@ -548,7 +557,7 @@ impl<'a> Store<'a> {
                 self.render(
                     q::QUARANTINE,
                     &[],
-                    &[("run", &run), ("now", &now)],
+                    &[("run", &run), ("now", &now), ("source_table", &table)],
                     &[("keys", keys), ("pks", pks)],
                 ),
                 self.render(q::DELETE, &[], &[], &[("keys", keys), ("pks", pks)]),

@@ -789,3 +789,43 @@ proptest! {
         plan_apply_restore(&t, &table)?;
     }
 }
+
+#[test]
+fn apply_gives_up_on_a_held_lock_after_the_lock_timeout_and_changes_nothing() {
+    let t = Target::server(Server::Postgres);
+    let plan = t.plan();
+    let before = t.rows();
+    let keeper = plan.groups[0].keeper.pk[0].clone();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let url = t.url.clone();
+    // Another session holds a row lock on a planned keeper, as a busy writer would.
+    let holder = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql(&format!(
+                "BEGIN; SELECT id FROM results WHERE id = {keeper} FOR UPDATE"
+            ))
+            .execute(&mut c)
+            .await
+            .unwrap();
+            locked_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+        })
+    });
+    locked_rx.recv().unwrap();
+    let run = t.apply(&["--yes", "--lock-timeout", "1s"]);
+    release_tx.send(()).unwrap();
+    holder.join().unwrap();
+    run.expect_code(3).stderr_has(&["lock timeout"]);
+    assert_eq!(t.rows(), before);
+    // Once the lock is gone, the same plan applies.
+    t.apply(&["--yes"]).expect_code(0);
+}
