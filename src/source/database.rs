@@ -72,6 +72,9 @@ mod q {
         pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
         pub const EXPORT_SNAPSHOT: &str =
             include_str!("../../queries/postgres/export_snapshot.sql");
+        pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
+        pub const ROWS_FOR_KEYS: &str = include_str!("../../queries/postgres/rows_for_keys.sql");
+        pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
     }
     pub mod mysql {
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
@@ -468,8 +471,16 @@ impl DatabaseSource {
             ],
             None => Vec::new(),
         };
+        let checks = spec.scan.checks();
+        // PostgreSQL reads the duplicated keys with their row counts (keys.sql): the
+        // number of keys then follows from the plain row counts, and the totals need
+        // no COUNT(DISTINCT) pass, which costs as much as the grouping itself.
+        let key_count_from_duplicates = d == Dialect::Postgres
+            && window.is_none()
+            && (checks.contains(&Class::Exact) || checks.contains(&Class::Conflict));
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
+            None if key_count_from_duplicates => q::postgres::ROW_COUNTS.to_string(),
             None => q::TOTALS.to_string(),
         };
         let (totals_sql, totals_binds) =
@@ -508,13 +519,12 @@ impl DatabaseSource {
             ("processing", processing.as_slice()),
         ];
         lists.extend(times.iter().copied());
-        let checks = spec.scan.checks();
-        let template = windowed(d, &interesting_template(&checks), spec);
+        let template = windowed(d, &interesting_template(d, &checks), spec);
         progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
         let rows = async {
             if template.is_empty() {
-                Ok((Vec::new(), Vec::new()))
+                Ok((Vec::new(), Vec::new(), 0))
             } else if n <= 1 {
                 self.interesting(&mut *conn, &template, &shape, &rp, &lp, &lists, 0, progress)
                     .await
@@ -537,15 +547,18 @@ impl DatabaseSource {
                 });
                 let mut results = Vec::new();
                 let mut log = Vec::new();
-                for (r, l) in futures_util::future::try_join_all(slices).await? {
+                let mut surplus = 0;
+                for (r, l, s) in futures_util::future::try_join_all(slices).await? {
                     results.extend(r);
                     log.extend(l);
+                    surplus += s;
                 }
-                Ok((results, log))
+                Ok((results, log, surplus))
             }
         };
-        let (totals, (mut results, mut log)) = futures_util::try_join!(totals_beside, rows)?;
-        let [result_rows, null_key_rows, keys, log_rows] = match totals {
+        let (totals, (mut results, mut log, surplus)) =
+            futures_util::try_join!(totals_beside, rows)?;
+        let [result_rows, null_key_rows, mut keys, log_rows] = match totals {
             Some(t) => t,
             None => {
                 let row = bound(&totals_sql, totals_binds)
@@ -555,6 +568,11 @@ impl DatabaseSource {
                 self.totals_of(&row)?
             }
         };
+        if key_count_from_duplicates {
+            // Every keyed row is either the only row of its key or one of the rows of
+            // a duplicated key, of which all but one are surplus.
+            keys = result_rows - null_key_rows - surplus;
+        }
         let mut counts = Counts {
             result_rows,
             null_key_rows,
@@ -625,7 +643,12 @@ impl DatabaseSource {
     }
 
     /// Every result row and log row of the keys that can carry a finding, in one slice
-    /// of the key space (slice 0 of 1 when the scan is not split).
+    /// of the key space (slice 0 of 1 when the scan is not split), and the surplus
+    /// rows of the duplicated keys among them when the dialect counts them (else 0).
+    ///
+    /// PostgreSQL: the keys first (`keys.sql`), then their rows (`rows_for_keys.sql`),
+    /// which an index on the key serves. Other dialects: both in one query
+    /// (`interesting.sql`), the rows picked by a semi-join on the keys.
     #[allow(clippy::too_many_arguments)]
     async fn interesting(
         &self,
@@ -637,19 +660,82 @@ impl DatabaseSource {
         lists: &[(&str, &[String])],
         slice: u32,
         progress: &Progress,
-    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
-        let mut results = Vec::new();
-        let mut log = Vec::new();
+    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>, u64), Error> {
         let (r_part, l_part) = shape.partition(self.opts.partitions, slice);
         let mut fragments = shape.fragments();
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
         let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = query.bind(b);
+        if self.dialect != Dialect::Postgres {
+            let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
+            return Ok((results, log, 0));
         }
-        let mut rows = query.fetch(&mut *conn);
+
+        // 1. The keys, each once, and the row counts of the duplicated ones.
+        let mut found: HashMap<Key, Option<i64>> = HashMap::new();
+        {
+            let arity = shape.results_key.len();
+            let mut rows = bound(&sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let key: Option<Key> = self.cells(&row, 0, arity)?.into_iter().collect();
+                let key = key.ok_or_else(|| {
+                    Error::Runtime("the key query returned a NULL key".to_string())
+                })?;
+                let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
+                let seen = found.entry(key).or_default();
+                if n.is_some() {
+                    *seen = n;
+                }
+            }
+        }
+        if found.is_empty() {
+            return Ok((Vec::new(), Vec::new(), 0));
+        }
+        let surplus = found
+            .values()
+            .map(|n| n.map_or(0, |n| n.max(1) as u64 - 1))
+            .sum();
+
+        // 2. Their rows, the keys bound as JSON named by each table's key columns.
+        progress.phase(&format!("reading the rows of {} keys", found.len()));
+        let as_json = |columns: &[String]| -> String {
+            let keys: Vec<serde_json::Map<String, serde_json::Value>> = found
+                .keys()
+                .map(|key| {
+                    columns
+                        .iter()
+                        .cloned()
+                        .zip(key.iter().cloned().map(serde_json::Value::String))
+                        .collect()
+                })
+                .collect();
+            serde_json::to_string(&keys).expect("a list of string maps serializes")
+        };
+        let (r_keys, l_keys) = ([as_json(&shape.results_key)], [as_json(&shape.log_key)]);
+        drop(found);
+        let (sql, binds) = sql::render(
+            self.dialect,
+            q::postgres::ROWS_FOR_KEYS,
+            &shape.fragments(),
+            &[("r_keys", &r_keys), ("l_keys", &l_keys)],
+        );
+        let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
+        Ok((results, log, surplus))
+    }
+
+    /// Result rows and log rows of a query whose first column says which (`r` / `l`).
+    async fn rows_of(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+        binds: Vec<String>,
+        rp: &ResultProjection,
+        lp: &LogProjection,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        let mut rows = bound(sql, binds).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
             progress.rows(1);
             let side = self.text(&row, 0)?;
@@ -783,8 +869,9 @@ impl DatabaseSource {
 }
 
 /// The query for the interesting keys of the checked classes: the UNION of their
-/// `keys_*.sql`, inside `interesting.sql`. Empty when no checked class needs it.
-fn interesting_template(checks: &BTreeSet<Class>) -> String {
+/// `keys_*.sql`, inside `interesting.sql` (the keys' rows), or on PostgreSQL inside
+/// `keys.sql` (the keys alone). Empty when no checked class needs it.
+fn interesting_template(d: Dialect, checks: &BTreeSet<Class>) -> String {
     let parts: Vec<&str> = [
         (Class::Exact, q::KEYS_DUPLICATED),
         (Class::LateWrite, q::KEYS_LATE_WRITE),
@@ -802,7 +889,11 @@ fn interesting_template(checks: &BTreeSet<Class>) -> String {
     if parts.is_empty() {
         return String::new();
     }
-    q::INTERESTING.replace("{keys}", &parts.join("\nUNION\n"))
+    let wrapper = match d {
+        Dialect::Postgres => q::postgres::KEYS,
+        Dialect::Sqlite | Dialect::Mysql => q::INTERESTING,
+    };
+    wrapper.replace("{keys}", &parts.join("\nUNION\n"))
 }
 
 /// A query with its binds, in order.
@@ -975,6 +1066,15 @@ impl Shape {
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
+                (
+                    "k_text",
+                    (0..r.key.len())
+                        .map(|i| format!("{} AS k{i}", sql::as_text(d, &format!("k{i}"))))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                ("x_r_key", sql::column_list(d, "x", &r.key)),
+                ("x_l_key", sql::column_list(d, "x", &l.key)),
             ],
         }
     }

@@ -183,3 +183,28 @@ pub fn run_sql(url: &str, statement: &str) -> Result<(), String> {
     .join()
     .expect("the test connection thread does not panic")
 }
+
+/// The first column of the first row of `query` on `url`, as an integer.
+pub fn query_i64(url: &str, query: &str) -> Result<i64, String> {
+    let (url, query) = (url.to_string(), query.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for a test connection");
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let value = sqlx::query_scalar::<_, i64>(&query)
+                .fetch_one(&mut c)
+                .await
+                .map_err(|e| e.to_string());
+            c.close().await.map_err(|e| e.to_string())?;
+            value
+        })
+    })
+    .join()
+    .expect("the test connection thread does not panic")
+}
