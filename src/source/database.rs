@@ -429,33 +429,29 @@ impl DatabaseSource {
             .map(|c| spec.results.json.contains(c))
             .collect();
 
-        // 3.
-        progress.phase("reading the log's status values");
-        let (sql, _) = sql::render(d, q::STATUSES, &shape.fragments(), &[]);
-        let mut spellings: HashMap<Status, Vec<String>> = HashMap::new();
-        let mut unknown_statuses = 0u64;
-        {
-            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                let raw = self.text(&row, 0)?;
-                let n: i64 = row.try_get(1).map_err(|e| self.error(e))?;
-                let status = spec
-                    .log
-                    .statuses
-                    .classify(raw.as_deref().unwrap_or_default());
-                if status == Status::Unknown {
-                    unknown_statuses += n as u64;
-                }
-                if let Some(raw) = raw {
-                    spellings.entry(status).or_default().push(raw);
-                }
-            }
-        }
-        let list = |s: Status| spellings.get(&s).cloned().unwrap_or_default();
+        // 3. The status values, at once when the queries of the checked classes bind
+        // them; else on the totals' connection, at the same time as the keys are read.
+        let checks = spec.scan.checks();
+        let binds_statuses = [
+            Class::LateWrite,
+            Class::MultiComplete,
+            Class::StaleProcessing,
+            Class::MissingResult,
+        ]
+        .iter()
+        .any(|c| checks.contains(c));
+        let early = if binds_statuses || d == Dialect::Sqlite {
+            progress.phase("reading the log's status values");
+            Some(self.statuses(conn, spec, &shape).await?)
+        } else {
+            None
+        };
+        let no_statuses = Statuses::default();
+        let listed = early.as_ref().unwrap_or(&no_statuses);
         let (failed, completed, processing) = (
-            list(Status::Failed),
-            list(Status::Completed),
-            list(Status::Processing),
+            listed.spellings(Status::Failed),
+            listed.spellings(Status::Completed),
+            listed.spellings(Status::Processing),
         );
 
         // 4.
@@ -471,7 +467,6 @@ impl DatabaseSource {
             ],
             None => Vec::new(),
         };
-        let checks = spec.scan.checks();
         // PostgreSQL reads the duplicated keys with their row counts (keys.sql): the
         // number of keys then follows from the plain row counts, and the totals need
         // no COUNT(DISTINCT) pass, which costs as much as the grouping itself.
@@ -500,17 +495,21 @@ impl DatabaseSource {
         // server they run at the same time, on a connection of their own.
         let totals_beside = async {
             if d == Dialect::Sqlite {
-                return Ok(None);
+                return Ok((None, None));
             }
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, snapshot.as_deref()).await?;
+            let statuses = match early {
+                Some(_) => Ok(None),
+                None => self.statuses(&mut c, spec, &shape).await.map(Some),
+            };
             let row = bound(&totals_sql, totals_binds.clone())
                 .fetch_one(&mut c)
                 .await
                 .map_err(|e| self.error(e));
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;
-            self.totals_of(&row?).map(Some)
+            Ok((self.totals_of(&row?).map(Some)?, statuses?))
         };
 
         let mut lists = vec![
@@ -556,9 +555,12 @@ impl DatabaseSource {
                 Ok((results, log, surplus))
             }
         };
-        let (totals, (mut results, mut log, surplus)) =
+        let ((totals, beside), (mut results, mut log, surplus)) =
             futures_util::try_join!(totals_beside, rows)?;
-        let [result_rows, null_key_rows, mut keys, log_rows] = match totals {
+        let statuses = early
+            .or(beside)
+            .expect("the statuses are read on one connection");
+        let [result_rows, null_key_rows, mut keys, mut log_rows] = match totals {
             Some(t) => t,
             None => {
                 let row = bound(&totals_sql, totals_binds)
@@ -572,13 +574,15 @@ impl DatabaseSource {
             // Every keyed row is either the only row of its key or one of the rows of
             // a duplicated key, of which all but one are surplus.
             keys = result_rows - null_key_rows - surplus;
+            // row_counts.sql leaves the log alone: the statuses counted its rows.
+            log_rows = statuses.rows;
         }
         let mut counts = Counts {
             result_rows,
             null_key_rows,
             keys,
             log_rows,
-            unknown_statuses,
+            unknown_statuses: statuses.unknown,
             non_json_payloads: None,
         };
 
@@ -640,6 +644,34 @@ impl DatabaseSource {
             log,
             counts: Some(counts),
         })
+    }
+
+    /// The distinct status values of the log, mapped onto the spec's spellings.
+    async fn statuses(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        shape: &Shape,
+    ) -> Result<Statuses, Error> {
+        let (sql, _) = sql::render(self.dialect, q::STATUSES, &shape.fragments(), &[]);
+        let mut out = Statuses::default();
+        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let raw = self.text(&row, 0)?;
+            let n = row.try_get::<i64, _>(1).map_err(|e| self.error(e))? as u64;
+            out.rows += n;
+            let status = spec
+                .log
+                .statuses
+                .classify(raw.as_deref().unwrap_or_default());
+            if status == Status::Unknown {
+                out.unknown += n;
+            }
+            if let Some(raw) = raw {
+                out.spellings.entry(status).or_default().push(raw);
+            }
+        }
+        Ok(out)
     }
 
     /// Every result row and log row of the keys that can carry a finding, in one slice
@@ -865,6 +897,23 @@ impl DatabaseSource {
             }
             Err(e) => Err(self.error(e)),
         }
+    }
+}
+
+/// The status values stored in the log, by what they mean, and how many log rows
+/// there are.
+#[derive(Debug, Default)]
+struct Statuses {
+    spellings: HashMap<Status, Vec<String>>,
+    /// Log rows whose status is none of the spec's spellings.
+    unknown: u64,
+    /// Every log row (each has a status, NULL included).
+    rows: u64,
+}
+
+impl Statuses {
+    fn spellings(&self, s: Status) -> Vec<String> {
+        self.spellings.get(&s).cloned().unwrap_or_default()
     }
 }
 
