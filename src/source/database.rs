@@ -34,6 +34,9 @@ use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, Status};
 use crate::sql::{self, Dialect};
 
+/// From this many result rows on, a scan that checks cross-key says what it costs.
+const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
+
 /// Keys per query when reading the log rows of cross-key copies.
 const KEY_BATCH: usize = 500;
 
@@ -603,6 +606,13 @@ impl DatabaseSource {
 
         // 6.
         if checks.contains(&Class::CrossKey) {
+            if result_rows >= CROSS_KEY_NOTICE_ROWS {
+                tracing::warn!(
+                    "cross-key detection reads and hashes every one of the {result_rows} payloads, twice: \
+                     on a table this size it takes longer than all the other checks together; \
+                     `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it"
+                );
+            }
             let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
             let mut non_json_rows = Vec::new();
             let (copies, non_json) = self
@@ -613,6 +623,7 @@ impl DatabaseSource {
                     &shape,
                     &rp,
                     &canon,
+                    result_rows,
                     &mut non_json_rows,
                     progress,
                 )
@@ -780,8 +791,12 @@ impl DatabaseSource {
         Ok((results, log))
     }
 
-    /// Pass 1 hashes every keyed payload and remembers, per hash, the first key's
-    /// hash and whether another key shares it; pass 2 returns the rows of shared hashes.
+    /// Pass 1 hashes every keyed payload and keeps one (payload, key) pair of hashes
+    /// per row, 16 bytes, in a list sized by the row count (`rows`); sorted, the
+    /// pairs of one payload are adjacent, and a payload is shared when they name two
+    /// keys. Pass 2 returns the rows of shared payloads. The payload hash is cut to 64
+    /// bits here: a collision can only add a row to pass 2, which the scan then
+    /// groups by the full hash, so nothing is missed and nothing false is reported.
     /// Also counts non-JSON payloads, since every payload is parsed anyway.
     #[allow(clippy::too_many_arguments)]
     async fn cross_key_rows(
@@ -792,13 +807,14 @@ impl DatabaseSource {
         shape: &Shape,
         rp: &ResultProjection,
         canon: &Canonicalizer,
+        rows: u64,
         non_json_rows: &mut Vec<Vec<String>>,
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
         progress.phase("cross-key pass 1 of 2: hashing every payload");
         let template = windowed(self.dialect, q::KEYED_ROWS, spec);
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
-        let mut seen: HashMap<PayloadHash, (u64, bool)> = HashMap::new();
+        let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(rows as usize);
         let mut non_json = 0u64;
         {
             let mut rows = bound(&sql, binds.clone()).fetch(&mut *conn);
@@ -810,15 +826,18 @@ impl DatabaseSource {
                     non_json += 1;
                 }
                 let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
-                let entry = seen.entry(c.hash).or_insert((key_hash, false));
-                if entry.0 != key_hash {
-                    entry.1 = true;
-                }
+                pairs.push((payload_prefix(&c.hash), key_hash));
             }
         }
-        seen.retain(|_, (_, shared)| *shared);
+        pairs.sort_unstable();
+        let shared: HashSet<u64> = pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|same| same[0].1 != same[same.len() - 1].1)
+            .map(|same| same[0].0)
+            .collect();
+        drop(pairs);
         let mut out = Vec::new();
-        if seen.is_empty() && non_json == 0 {
+        if shared.is_empty() && non_json == 0 {
             return Ok((out, 0));
         }
         progress.phase("cross-key pass 2 of 2: reading the shared payloads");
@@ -830,7 +849,7 @@ impl DatabaseSource {
             if c.non_json && non_json_rows.len() < NON_JSON_LISTED {
                 non_json_rows.push(r.pk.clone());
             }
-            if seen.contains_key(&c.hash) {
+            if shared.contains(&payload_prefix(&c.hash)) {
                 out.push(r);
             }
         }
@@ -1014,6 +1033,11 @@ fn windowed(d: Dialect, template: &str, spec: &AuditSpec) -> String {
         .replace("{r_in_window}", &r_in)
         .replace("{l_created_in_window}", &l_created)
         .replace("{l_updated_in_window}", &l_updated)
+}
+
+/// The first 64 bits of a payload hash.
+fn payload_prefix(hash: &PayloadHash) -> u64 {
+    u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
 fn hash_key(key: &Key) -> u64 {
