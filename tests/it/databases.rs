@@ -88,17 +88,13 @@ fn postgres_scan_works_under_a_select_only_role() {
     load(db.url(), &[]);
     let role = format!("dupaudit_ro_{}", std::process::id());
     let q = |s: &str| quote_ident(Dialect::Postgres, s);
-    let db_name = url::Url::parse(db.url())
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_string();
+    let db_name = db.name();
     execute(
         db.url(),
         &[
             format!("DROP ROLE IF EXISTS {}", q(&role)),
             format!("CREATE ROLE {} LOGIN", q(&role)),
-            format!("GRANT CONNECT ON DATABASE {} TO {}", q(&db_name), q(&role)),
+            format!("GRANT CONNECT ON DATABASE {} TO {}", q(db_name), q(&role)),
             format!("GRANT USAGE ON SCHEMA public TO {}", q(&role)),
             format!(
                 "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}",
@@ -124,18 +120,14 @@ fn mariadb_scan_works_under_a_select_only_user_and_hides_its_password() {
     let db = TestDb::new(Server::Mysql);
     load(db.url(), &[]);
     let user = format!("dupaudit_ro_{}", std::process::id());
-    let db_name = url::Url::parse(db.url())
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_string();
+    let db_name = db.name();
     let q = |s: &str| quote_ident(Dialect::Mysql, s);
     execute(
         db.url(),
         &[
             format!("DROP USER IF EXISTS '{user}'@'%'"),
             format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'Sekr1t-pw'"),
-            format!("GRANT SELECT ON {}.* TO '{user}'@'%'", q(&db_name)),
+            format!("GRANT SELECT ON {}.* TO '{user}'@'%'", q(db_name)),
         ],
     );
     let read_only = with_user(db.url(), &user, Some("Sekr1t-pw"));
@@ -338,18 +330,14 @@ fn postgres_finds_the_same_with_and_without_an_index_on_the_key() {
     );
     let db = TestDb::new(Server::Postgres);
     load(db.url(), &[]);
-    let db_name = url::Url::parse(db.url())
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_string();
+    let db_name = db.name();
     // On a table of a few thousand rows the planner would read the table whole
     // anyway; without sequential scans it has to take the index when there is one.
     execute(
         db.url(),
         &[format!(
             "ALTER DATABASE {} SET enable_seqscan = off",
-            quote_ident(Dialect::Postgres, &db_name)
+            quote_ident(Dialect::Postgres, db_name)
         )],
     );
     // The index `dupaudit load` builds on the spec's key (operation_name,
