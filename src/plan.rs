@@ -940,8 +940,12 @@ mod tests {
         spec.source.database_url = Some("postgres://app:s3cret@db/prod".into());
         spec.source.log_url = Some("redis://:hunter2@cache:6379/0".into());
         let findings = crate::scan::scan(&crate::model::Dataset::default(), &spec, Utc::now());
-        let layout = Layout::new(&spec, vec!["id".into(), "idempotency_key".into(), "payload".into()], &[])
-            .unwrap();
+        let layout = Layout::new(
+            &spec,
+            vec!["id".into(), "idempotency_key".into(), "payload".into()],
+            &[],
+        )
+        .unwrap();
         let plan = build(
             &findings,
             PlanInput {
@@ -954,7 +958,10 @@ mod tests {
             },
         );
         let text = plan.to_json();
-        assert!(!text.contains("s3cret") && !text.contains("hunter2"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("hunter2"),
+            "{text}"
+        );
         assert!(text.contains("app@db/prod"), "{text}");
     }
 

@@ -1,11 +1,13 @@
 -- Every result row and every log row of the keys that can carry a finding of the
 -- classes being checked, in one query. The CTE is the UNION of the keys_*.sql
--- queries of those classes; it is referenced twice, so the database computes
--- it once; rows are picked with IN (semi-joins), so the database hashes the few
--- interesting keys rather than the tables. It may name more keys than have findings (the scan decides); it never
--- misses one, except cross-key copies, which need every payload and have their own
--- pass. In a split scan, each keys_*.sql keeps one slice of the key space; in a
--- scan limited to a time window, only the keys touched in the window (touched.sql).
+-- queries of those classes (their column n is not used here); it is referenced twice,
+-- so the database computes it once; rows are picked with IN (semi-joins), so the
+-- database hashes the few interesting keys rather than the tables. It may name more
+-- keys than have findings (the scan decides); it never misses one, except cross-key
+-- copies, which need every payload and have their own pass. In a split scan, each
+-- keys_*.sql keeps one slice of the key space; in a scan limited to a time window,
+-- only the keys touched in the window (touched.sql). PostgreSQL reads the keys and
+-- their rows in two queries instead (postgres/keys.sql, postgres/rows_for_keys.sql).
 WITH {touched_cte}interesting AS (
 {keys}
 )

@@ -410,7 +410,10 @@ async fn judge_batch(
                 continue;
             }
             let group = &plan.groups[g];
-            let live = by_key.get(&group.key).map(Vec::as_slice).unwrap_or_default();
+            let live = by_key
+                .get(&group.key)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             verdicts.push((g, judge(group, live, |r| layout.fingerprint(r))));
         }
     }

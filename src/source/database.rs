@@ -34,6 +34,9 @@ use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, Status};
 use crate::sql::{self, Dialect};
 
+/// From this many result rows on, a scan that checks cross-key says what it costs.
+const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
+
 /// Keys per query when reading the log rows of cross-key copies.
 const KEY_BATCH: usize = 500;
 
@@ -72,6 +75,9 @@ mod q {
         pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
         pub const EXPORT_SNAPSHOT: &str =
             include_str!("../../queries/postgres/export_snapshot.sql");
+        pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
+        pub const ROWS_FOR_KEYS: &str = include_str!("../../queries/postgres/rows_for_keys.sql");
+        pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
     }
     pub mod mysql {
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
@@ -482,33 +488,29 @@ impl DatabaseSource {
             .map(|c| spec.results.json.contains(c))
             .collect();
 
-        // 3.
-        progress.phase("reading the log's status values");
-        let (sql, _) = sql::render(d, q::STATUSES, &shape.fragments(), &[]);
-        let mut spellings: HashMap<Status, Vec<String>> = HashMap::new();
-        let mut unknown_statuses = 0u64;
-        {
-            let mut rows = sqlx::query(&sql).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                let raw = self.text(&row, 0)?;
-                let n: i64 = row.try_get(1).map_err(|e| self.error(e))?;
-                let status = spec
-                    .log
-                    .statuses
-                    .classify(raw.as_deref().unwrap_or_default());
-                if status == Status::Unknown {
-                    unknown_statuses += n as u64;
-                }
-                if let Some(raw) = raw {
-                    spellings.entry(status).or_default().push(raw);
-                }
-            }
-        }
-        let list = |s: Status| spellings.get(&s).cloned().unwrap_or_default();
+        // 3. The status values, at once when the queries of the checked classes bind
+        // them; else on the totals' connection, at the same time as the keys are read.
+        let checks = spec.scan.checks();
+        let binds_statuses = [
+            Class::LateWrite,
+            Class::MultiComplete,
+            Class::StaleProcessing,
+            Class::MissingResult,
+        ]
+        .iter()
+        .any(|c| checks.contains(c));
+        let early = if binds_statuses || d == Dialect::Sqlite {
+            progress.phase("reading the log's status values");
+            Some(self.statuses(conn, spec, &shape).await?)
+        } else {
+            None
+        };
+        let no_statuses = Statuses::default();
+        let listed = early.as_ref().unwrap_or(&no_statuses);
         let (failed, completed, processing) = (
-            list(Status::Failed),
-            list(Status::Completed),
-            list(Status::Processing),
+            listed.spellings(Status::Failed),
+            listed.spellings(Status::Completed),
+            listed.spellings(Status::Processing),
         );
 
         // 4.
@@ -524,8 +526,15 @@ impl DatabaseSource {
             ],
             None => Vec::new(),
         };
+        // PostgreSQL reads the duplicated keys with their row counts (keys.sql): the
+        // number of keys then follows from the plain row counts, and the totals need
+        // no COUNT(DISTINCT) pass, which costs as much as the grouping itself.
+        let key_count_from_duplicates = d == Dialect::Postgres
+            && window.is_none()
+            && (checks.contains(&Class::Exact) || checks.contains(&Class::Conflict));
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
+            None if key_count_from_duplicates => q::postgres::ROW_COUNTS.to_string(),
             None => q::TOTALS.to_string(),
         };
         let (totals_sql, totals_binds) =
@@ -545,17 +554,21 @@ impl DatabaseSource {
         // server they run at the same time, on a connection of their own.
         let totals_beside = async {
             if d == Dialect::Sqlite {
-                return Ok(None);
+                return Ok((None, None));
             }
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, snapshot.as_deref()).await?;
+            let statuses = match early {
+                Some(_) => Ok(None),
+                None => self.statuses(&mut c, spec, &shape).await.map(Some),
+            };
             let row = bound(&totals_sql, totals_binds.clone())
                 .fetch_one(&mut c)
                 .await
                 .map_err(|e| self.error(e));
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;
-            self.totals_of(&row?).map(Some)
+            Ok((self.totals_of(&row?).map(Some)?, statuses?))
         };
 
         let mut lists = vec![
@@ -564,13 +577,12 @@ impl DatabaseSource {
             ("processing", processing.as_slice()),
         ];
         lists.extend(times.iter().copied());
-        let checks = spec.scan.checks();
-        let template = windowed(d, &interesting_template(&checks), spec);
+        let template = windowed(d, &interesting_template(d, &checks), spec);
         progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
         let rows = async {
             if template.is_empty() {
-                Ok((Vec::new(), Vec::new()))
+                Ok((Vec::new(), Vec::new(), 0))
             } else if n <= 1 {
                 self.interesting(&mut *conn, &template, &shape, &rp, &lp, &lists, 0, progress)
                     .await
@@ -593,15 +605,21 @@ impl DatabaseSource {
                 });
                 let mut results = Vec::new();
                 let mut log = Vec::new();
-                for (r, l) in futures_util::future::try_join_all(slices).await? {
+                let mut surplus = 0;
+                for (r, l, s) in futures_util::future::try_join_all(slices).await? {
                     results.extend(r);
                     log.extend(l);
+                    surplus += s;
                 }
-                Ok((results, log))
+                Ok((results, log, surplus))
             }
         };
-        let (totals, (mut results, mut log)) = futures_util::try_join!(totals_beside, rows)?;
-        let [result_rows, null_key_rows, keys, log_rows] = match totals {
+        let ((totals, beside), (mut results, mut log, surplus)) =
+            futures_util::try_join!(totals_beside, rows)?;
+        let statuses = early
+            .or(beside)
+            .expect("the statuses are read on one connection");
+        let [result_rows, null_key_rows, mut keys, mut log_rows] = match totals {
             Some(t) => t,
             None => {
                 let row = bound(&totals_sql, totals_binds)
@@ -611,12 +629,19 @@ impl DatabaseSource {
                 self.totals_of(&row)?
             }
         };
+        if key_count_from_duplicates {
+            // Every keyed row is either the only row of its key or one of the rows of
+            // a duplicated key, of which all but one are surplus.
+            keys = result_rows - null_key_rows - surplus;
+            // row_counts.sql leaves the log alone: the statuses counted its rows.
+            log_rows = statuses.rows;
+        }
         let mut counts = Counts {
             result_rows,
             null_key_rows,
             keys,
             log_rows,
-            unknown_statuses,
+            unknown_statuses: statuses.unknown,
             non_json_payloads: None,
         };
 
@@ -637,6 +662,13 @@ impl DatabaseSource {
 
         // 6.
         if checks.contains(&Class::CrossKey) {
+            if result_rows >= CROSS_KEY_NOTICE_ROWS {
+                tracing::warn!(
+                    "cross-key detection reads and hashes every one of the {result_rows} payloads, twice: \
+                     on a table this size it takes longer than all the other checks together; \
+                     `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it"
+                );
+            }
             let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
             let mut non_json_rows = Vec::new();
             let (copies, non_json) = self
@@ -647,6 +679,7 @@ impl DatabaseSource {
                     &shape,
                     &rp,
                     &canon,
+                    result_rows,
                     &mut non_json_rows,
                     progress,
                 )
@@ -680,8 +713,41 @@ impl DatabaseSource {
         })
     }
 
+    /// The distinct status values of the log, mapped onto the spec's spellings.
+    async fn statuses(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        shape: &Shape,
+    ) -> Result<Statuses, Error> {
+        let (sql, _) = sql::render(self.dialect, q::STATUSES, &shape.fragments(), &[]);
+        let mut out = Statuses::default();
+        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let raw = self.text(&row, 0)?;
+            let n = row.try_get::<i64, _>(1).map_err(|e| self.error(e))? as u64;
+            out.rows += n;
+            let status = spec
+                .log
+                .statuses
+                .classify(raw.as_deref().unwrap_or_default());
+            if status == Status::Unknown {
+                out.unknown += n;
+            }
+            if let Some(raw) = raw {
+                out.spellings.entry(status).or_default().push(raw);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every result row and log row of the keys that can carry a finding, in one slice
-    /// of the key space (slice 0 of 1 when the scan is not split).
+    /// of the key space (slice 0 of 1 when the scan is not split), and the surplus
+    /// rows of the duplicated keys among them when the dialect counts them (else 0).
+    ///
+    /// PostgreSQL: the keys first (`keys.sql`), then their rows (`rows_for_keys.sql`),
+    /// which an index on the key serves. Other dialects: both in one query
+    /// (`interesting.sql`), the rows picked by a semi-join on the keys.
     #[allow(clippy::too_many_arguments)]
     async fn interesting(
         &self,
@@ -693,19 +759,82 @@ impl DatabaseSource {
         lists: &[(&str, &[String])],
         slice: u32,
         progress: &Progress,
-    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
-        let mut results = Vec::new();
-        let mut log = Vec::new();
+    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>, u64), Error> {
         let (r_part, l_part) = shape.partition(self.opts.partitions, slice);
         let mut fragments = shape.fragments();
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
         let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = query.bind(b);
+        if self.dialect != Dialect::Postgres {
+            let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
+            return Ok((results, log, 0));
         }
-        let mut rows = query.fetch(&mut *conn);
+
+        // 1. The keys, each once, and the row counts of the duplicated ones.
+        let mut found: HashMap<Key, Option<i64>> = HashMap::new();
+        {
+            let arity = shape.results_key.len();
+            let mut rows = bound(&sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let key: Option<Key> = self.cells(&row, 0, arity)?.into_iter().collect();
+                let key = key.ok_or_else(|| {
+                    Error::Runtime("the key query returned a NULL key".to_string())
+                })?;
+                let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
+                let seen = found.entry(key).or_default();
+                if n.is_some() {
+                    *seen = n;
+                }
+            }
+        }
+        if found.is_empty() {
+            return Ok((Vec::new(), Vec::new(), 0));
+        }
+        let surplus = found
+            .values()
+            .map(|n| n.map_or(0, |n| n.max(1) as u64 - 1))
+            .sum();
+
+        // 2. Their rows, the keys bound as JSON named by each table's key columns.
+        progress.phase(&format!("reading the rows of {} keys", found.len()));
+        let as_json = |columns: &[String]| -> String {
+            let keys: Vec<serde_json::Map<String, serde_json::Value>> = found
+                .keys()
+                .map(|key| {
+                    columns
+                        .iter()
+                        .cloned()
+                        .zip(key.iter().cloned().map(serde_json::Value::String))
+                        .collect()
+                })
+                .collect();
+            serde_json::to_string(&keys).expect("a list of string maps serializes")
+        };
+        let (r_keys, l_keys) = ([as_json(&shape.results_key)], [as_json(&shape.log_key)]);
+        drop(found);
+        let (sql, binds) = sql::render(
+            self.dialect,
+            q::postgres::ROWS_FOR_KEYS,
+            &shape.fragments(),
+            &[("r_keys", &r_keys), ("l_keys", &l_keys)],
+        );
+        let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
+        Ok((results, log, surplus))
+    }
+
+    /// Result rows and log rows of a query whose first column says which (`r` / `l`).
+    async fn rows_of(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+        binds: Vec<String>,
+        rp: &ResultProjection,
+        lp: &LogProjection,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        let mut rows = bound(sql, binds).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
             progress.rows(1);
             let side = self.text(&row, 0)?;
@@ -718,8 +847,12 @@ impl DatabaseSource {
         Ok((results, log))
     }
 
-    /// Pass 1 hashes every keyed payload and remembers, per hash, the first key's
-    /// hash and whether another key shares it; pass 2 returns the rows of shared hashes.
+    /// Pass 1 hashes every keyed payload and keeps one (payload, key) pair of hashes
+    /// per row, 16 bytes, in a list sized by the row count (`rows`); sorted, the
+    /// pairs of one payload are adjacent, and a payload is shared when they name two
+    /// keys. Pass 2 returns the rows of shared payloads. The payload hash is cut to 64
+    /// bits here: a collision can only add a row to pass 2, which the scan then
+    /// groups by the full hash, so nothing is missed and nothing false is reported.
     /// Also counts non-JSON payloads, since every payload is parsed anyway.
     #[allow(clippy::too_many_arguments)]
     async fn cross_key_rows(
@@ -730,13 +863,14 @@ impl DatabaseSource {
         shape: &Shape,
         rp: &ResultProjection,
         canon: &Canonicalizer,
+        rows: u64,
         non_json_rows: &mut Vec<Vec<String>>,
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
         progress.phase("cross-key pass 1 of 2: hashing every payload");
         let template = windowed(self.dialect, q::KEYED_ROWS, spec);
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
-        let mut seen: HashMap<PayloadHash, (u64, bool)> = HashMap::new();
+        let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(rows as usize);
         let mut non_json = 0u64;
         {
             let mut rows = bound(&sql, binds.clone()).fetch(&mut *conn);
@@ -748,15 +882,18 @@ impl DatabaseSource {
                     non_json += 1;
                 }
                 let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
-                let entry = seen.entry(c.hash).or_insert((key_hash, false));
-                if entry.0 != key_hash {
-                    entry.1 = true;
-                }
+                pairs.push((payload_prefix(&c.hash), key_hash));
             }
         }
-        seen.retain(|_, (_, shared)| *shared);
+        pairs.sort_unstable();
+        let shared: HashSet<u64> = pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|same| same[0].1 != same[same.len() - 1].1)
+            .map(|same| same[0].0)
+            .collect();
+        drop(pairs);
         let mut out = Vec::new();
-        if seen.is_empty() && non_json == 0 {
+        if shared.is_empty() && non_json == 0 {
             return Ok((out, 0));
         }
         progress.phase("cross-key pass 2 of 2: reading the shared payloads");
@@ -768,7 +905,7 @@ impl DatabaseSource {
             if c.non_json && non_json_rows.len() < NON_JSON_LISTED {
                 non_json_rows.push(r.pk.clone());
             }
-            if seen.contains_key(&c.hash) {
+            if shared.contains(&payload_prefix(&c.hash)) {
                 out.push(r);
             }
         }
@@ -843,9 +980,27 @@ impl DatabaseSource {
     }
 }
 
+/// The status values stored in the log, by what they mean, and how many log rows
+/// there are.
+#[derive(Debug, Default)]
+struct Statuses {
+    spellings: HashMap<Status, Vec<String>>,
+    /// Log rows whose status is none of the spec's spellings.
+    unknown: u64,
+    /// Every log row (each has a status, NULL included).
+    rows: u64,
+}
+
+impl Statuses {
+    fn spellings(&self, s: Status) -> Vec<String> {
+        self.spellings.get(&s).cloned().unwrap_or_default()
+    }
+}
+
 /// The query for the interesting keys of the checked classes: the UNION of their
-/// `keys_*.sql`, inside `interesting.sql`. Empty when no checked class needs it.
-fn interesting_template(checks: &BTreeSet<Class>) -> String {
+/// `keys_*.sql`, inside `interesting.sql` (the keys' rows), or on PostgreSQL inside
+/// `keys.sql` (the keys alone). Empty when no checked class needs it.
+fn interesting_template(d: Dialect, checks: &BTreeSet<Class>) -> String {
     let parts: Vec<&str> = [
         (Class::Exact, q::KEYS_DUPLICATED),
         (Class::LateWrite, q::KEYS_LATE_WRITE),
@@ -863,7 +1018,11 @@ fn interesting_template(checks: &BTreeSet<Class>) -> String {
     if parts.is_empty() {
         return String::new();
     }
-    q::INTERESTING.replace("{keys}", &parts.join("\nUNION\n"))
+    let wrapper = match d {
+        Dialect::Postgres => q::postgres::KEYS,
+        Dialect::Sqlite | Dialect::Mysql => q::INTERESTING,
+    };
+    wrapper.replace("{keys}", &parts.join("\nUNION\n"))
 }
 
 /// A query with its binds, in order.
@@ -935,6 +1094,11 @@ fn windowed(d: Dialect, template: &str, spec: &AuditSpec) -> String {
         .replace("{r_in_window}", &r_in)
         .replace("{l_created_in_window}", &l_created)
         .replace("{l_updated_in_window}", &l_updated)
+}
+
+/// The first 64 bits of a payload hash.
+fn payload_prefix(hash: &PayloadHash) -> u64 {
+    u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
 fn hash_key(key: &Key) -> u64 {
@@ -1036,6 +1200,15 @@ impl Shape {
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
+                (
+                    "k_text",
+                    (0..r.key.len())
+                        .map(|i| format!("{} AS k{i}", sql::as_text(d, &format!("k{i}"))))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                ("x_r_key", sql::column_list(d, "x", &r.key)),
+                ("x_l_key", sql::column_list(d, "x", &l.key)),
             ],
         }
     }

@@ -79,6 +79,11 @@ impl TestDb {
         }
     }
 
+    /// The name of the fresh database.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The URL of the fresh database.
     pub fn url(&self) -> &str {
         &self.url
@@ -160,7 +165,32 @@ fn admin_sql(server: Server, admin: &str, statement: &str) {
 /// Runs `statement` (one or several, `;`-separated) on `url` with a connection of its
 /// own, on a thread of its own; returns the database's error, if any.
 pub fn run_sql(url: &str, statement: &str) -> Result<(), String> {
-    let (url, statement) = (url.to_string(), statement.to_string());
+    let statement = statement.to_string();
+    with_connection(url, move |mut c| async move {
+        let done = sqlx::raw_sql(&statement).execute(&mut c).await;
+        (c, done.map(|_| ()))
+    })
+}
+
+/// The first column of the first row of `query` on `url`, as an integer.
+pub fn query_i64(url: &str, query: &str) -> Result<i64, String> {
+    let query = query.to_string();
+    with_connection(url, move |mut c| async move {
+        let value = sqlx::query_scalar::<_, i64>(&query).fetch_one(&mut c).await;
+        (c, value)
+    })
+}
+
+/// Runs `work` on a connection of its own to `url`, on a thread and runtime of its
+/// own so that plain and async tests alike can call it, then closes the connection
+/// `work` hands back with its outcome.
+fn with_connection<T, W, F>(url: &str, work: W) -> Result<T, String>
+where
+    T: Send + 'static,
+    W: FnOnce(sqlx::AnyConnection) -> F + Send + 'static,
+    F: std::future::Future<Output = (sqlx::AnyConnection, Result<T, sqlx::Error>)>,
+{
+    let url = url.to_string();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -168,16 +198,12 @@ pub fn run_sql(url: &str, statement: &str) -> Result<(), String> {
             .expect("a runtime for a test connection");
         rt.block_on(async {
             sqlx::any::install_default_drivers();
-            let mut c = sqlx::AnyConnection::connect(&url)
+            let c = sqlx::AnyConnection::connect(&url)
                 .await
                 .map_err(|e| e.to_string())?;
-            let done = sqlx::raw_sql(&statement)
-                .execute(&mut c)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string());
+            let (c, done) = work(c).await;
             c.close().await.map_err(|e| e.to_string())?;
-            done
+            done.map_err(|e| e.to_string())
         })
     })
     .join()
