@@ -102,6 +102,12 @@ pub struct ConnectOpts {
     )]
     pub log_url: Option<String>,
 
+    /// PEM file of the certificate authority that signed the Redis server's
+    /// certificate, for a rediss:// log URL whose server the system does not trust
+    /// (a private CA); default: the system's trust store.
+    #[arg(long, env = "DUPAUDIT_LOG_CA", value_name = "FILE")]
+    pub log_ca: Option<PathBuf>,
+
     /// How long to wait for the database (e.g. 10s, 1m).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
     pub connect_timeout: Duration,
@@ -400,6 +406,12 @@ pub struct LoadRedisArgs {
         value_name = "URL"
     )]
     pub log_url: String,
+
+    /// PEM file of the certificate authority that signed the Redis server's
+    /// certificate, for a rediss:// log URL whose server the system does not trust
+    /// (a private CA); default: the system's trust store.
+    #[arg(long, env = "DUPAUDIT_LOG_CA", value_name = "FILE")]
+    pub log_ca: Option<PathBuf>,
 
     /// Record layout: a Powertools JSON document or a hash per key.
     #[arg(long, value_enum, default_value_t = LayoutArg::Powertools)]

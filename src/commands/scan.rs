@@ -82,7 +82,8 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
                         .into(),
                 ));
             }
-            let log = RedisLog::new(&url, &spec, options.connect_timeout.unwrap_or_default())?;
+            let log = RedisLog::new(&url, &spec, options.connect_timeout.unwrap_or_default())?
+                .trusting(args.connect.log_ca.as_deref())?;
             let results = results_side(&options, &spec, spec_dir)?;
             let findings = redis_audit::audit(&results, &log, &spec, as_of, &progress).await;
             progress.finish();
