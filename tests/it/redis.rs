@@ -598,20 +598,7 @@ fn records_deleted_or_retyped_mid_scan_are_counted_and_the_scan_goes_on() {
     load_sample(&dir, &prefix, "powertools");
     let spec = sample_spec(&dir, &prefix.0, "powertools", Some(7));
     let meddler = Meddler::start(&prefix.0);
-    let report = dir
-        .run(&[
-            "scan",
-            "--spec",
-            path_str(&spec),
-            "--log-url",
-            &meddler.url(),
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ])
-        .expect_code(0)
-        .report();
+    let report = dir.scan_json(&["--spec", path_str(&spec), "--log-url", &meddler.url()]);
     let deleted = meddler.deleted.lock().unwrap().clone();
     let retyped = meddler.retyped.lock().unwrap().clone();
     assert_eq!((deleted.len(), retyped.len()), (2, 1), "the proxy meddled");

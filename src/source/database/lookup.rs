@@ -104,15 +104,7 @@ impl KeyLookup {
             &[],
             &[("keys", keys)],
         );
-        let mut out = Vec::new();
-        let mut rows = bound(&sql, binds).fetch(&mut self.conn);
-        while let Some(row) = rows.try_next().await.map_err(|e| self.source.error(e))? {
-            out.push(
-                self.rp
-                    .row(self.source.cells(&row, 0, self.rp.columns.len())?)?,
-            );
-        }
-        Ok(out)
+        self.result_rows(&sql, binds).await
     }
 
     /// The rows whose key has a NULL column.
@@ -123,8 +115,17 @@ impl KeyLookup {
             &self.shape.fragments(),
             &[],
         );
+        self.result_rows(&sql, binds).await
+    }
+
+    /// The result rows a query of `r_columns` returns.
+    async fn result_rows(
+        &mut self,
+        sql: &str,
+        binds: Vec<String>,
+    ) -> Result<Vec<ResultRow>, Error> {
         let mut out = Vec::new();
-        let mut rows = bound(&sql, binds).fetch(&mut self.conn);
+        let mut rows = bound(sql, binds).fetch(&mut self.conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.source.error(e))? {
             out.push(
                 self.rp
