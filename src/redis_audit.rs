@@ -10,10 +10,10 @@
 //! rows are held a batch at a time, and only those of keys with a finding are kept.
 //!
 //! Steps:
-//! 1. Walk the keyspace in `SCAN` batches. For each batch, read its records, fetch the
-//!    result rows of just its keys (and, when records are kept per attempt, the
-//!    records of those rows' attempts that the batch does not hold) and classify the
-//!    batch with the scan engine. Keep the keys that have a finding, their records,
+//! 1. Walk the keyspace in `SCAN` batches. For each batch, read its records and, at
+//!    the same time, fetch the result rows of just its keys (and, when records are
+//!    kept per attempt, the records of those rows' attempts that the batch does not
+//!    hold) and classify the batch with the scan engine. Keep the keys that have a finding, their records,
 //!    and every malformed record.
 //! 2. When records are kept per attempt, a key's records may lie in other batches:
 //!    walk the keyspace again, reading only the records of the kept keys.
@@ -343,12 +343,9 @@ async fn walk(
         stats.keys_scanned += names.len() as u64;
         progress.rows(names.len() as u64);
         for chunk in names.chunks(batch) {
-            let read = log.read_names(&mut conn, spec, chunk).await?;
-            stats.add(read.stats);
-            let mut records = read.records;
-            let mut expired = read.expired;
-            // Every key the batch names, whatever became of its record: the rows of a
-            // key whose record vanished or is malformed are judged here too.
+            // Every key the batch names, whatever becomes of its record: the rows of
+            // a key whose record vanished or is malformed are judged here too. The
+            // rows are looked up while the records are read.
             let keys: Vec<Key> = chunk
                 .iter()
                 .filter_map(|n| pattern.split(&String::from_utf8_lossy(n)))
@@ -356,7 +353,13 @@ async fn walk(
                 .collect::<BTreeSet<Key>>()
                 .into_iter()
                 .collect();
-            let rows = lookup.rows_of(&keys).await?;
+            let (read, rows) = futures_util::try_join!(
+                log.read_names(&mut conn, spec, chunk),
+                lookup.rows_of(&keys)
+            )?;
+            stats.add(read.stats);
+            let mut records = read.records;
+            let mut expired = read.expired;
             if per_attempt {
                 let named: HashSet<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
                 let others: BTreeSet<Vec<u8>> = rows
