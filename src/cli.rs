@@ -91,6 +91,18 @@ pub struct ConnectOpts {
     #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
     pub log_file: Option<PathBuf>,
 
+    /// How long to wait for the database (e.g. 10s, 1m).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
+    pub connect_timeout: Duration,
+
+    /// Longest any single query may run (e.g. 5m); 0 for no limit.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
+    pub statement_timeout: Duration,
+}
+
+/// Where a scan reads an idempotency log kept in Redis.
+#[derive(Debug, Clone, Args)]
+pub struct RedisLogOpts {
     /// Idempotency log kept in Redis or Valkey (redis:// or rediss://, laid out as the
     /// spec's [log.redis] says); the results come from --database-url or --results-file.
     #[arg(
@@ -102,19 +114,20 @@ pub struct ConnectOpts {
     )]
     pub log_url: Option<String>,
 
-    /// How long to wait for the database (e.g. 10s, 1m).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "10s")]
-    pub connect_timeout: Duration,
-
-    /// Longest any single query may run (e.g. 5m); 0 for no limit.
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
-    pub statement_timeout: Duration,
+    /// PEM file of the certificate authority that signed the Redis server's
+    /// certificate, for a rediss:// log URL whose server the system does not trust
+    /// (a private CA); default: the system's trust store.
+    #[arg(long, env = "DUPAUDIT_LOG_CA", value_name = "FILE")]
+    pub log_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub connect: ConnectOpts,
+
+    #[command(flatten)]
+    pub redis: RedisLogOpts,
 
     /// Report format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
@@ -400,6 +413,12 @@ pub struct LoadRedisArgs {
         value_name = "URL"
     )]
     pub log_url: String,
+
+    /// PEM file of the certificate authority that signed the Redis server's
+    /// certificate, for a rediss:// log URL whose server the system does not trust
+    /// (a private CA); default: the system's trust store.
+    #[arg(long, env = "DUPAUDIT_LOG_CA", value_name = "FILE")]
+    pub log_ca: Option<PathBuf>,
 
     /// Record layout: a Powertools JSON document or a hash per key.
     #[arg(long, value_enum, default_value_t = LayoutArg::Powertools)]

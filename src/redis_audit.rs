@@ -6,33 +6,54 @@
 //! three only a Redis log can show: `expired-record`, `validation-mismatch` and
 //! `malformed-record`.
 //!
+//! Memory grows with the findings, not with the keyspace or the table: records and
+//! rows are held a batch at a time, and only those of keys with a finding are kept.
+//!
 //! Steps:
-//! 1. Read every record from Redis (SCAN, pipelined reads; see [`crate::source::redis`]).
-//! 2. Read every result row from the results side.
-//! 3. Run the scan engine over both, exactly as for a log in SQL. When the Redis key
-//!    names no attempt and the records hold none, keys are matched without attempts.
-//! 4. Powertools records carry no timestamps but an in-progress expiry: an
-//!    INPROGRESS record whose expiry has passed is `stale-processing`.
-//! 5. A result row with no record is `expired-record` when its key's record says
+//! 1. Walk the keyspace in `SCAN` batches. For each batch, read its records and, at
+//!    the same time, fetch the result rows of just its keys (and, when records are
+//!    kept per attempt, the records of those rows' attempts that the batch does not
+//!    hold) and classify the batch with the scan engine. Keep the keys that have a finding, their records,
+//!    and every malformed record.
+//! 2. When records are kept per attempt, a key's records may lie in other batches:
+//!    walk the keyspace again, reading only the records of the kept keys.
+//! 3. Stream the results' distinct keys (and attempts); a key none of whose rows has a
+//!    record (pipelined `EXISTS`) was never met in step 1: classify those keys too.
+//! 4. Cross-key, when checked: the results side finds the rows whose payload appears
+//!    under several keys (pushed down, two passes); read the records of their rows.
+//! 5. Read every row of the kept keys, the NULL-key rows and the results' totals, and
+//!    classify them with the kept records: the findings. The classification:
+//!    a. the scan engine, exactly as for a log in SQL; when the Redis key names no
+//!    attempt and the records hold none, keys are matched without attempts;
+//!    b. Powertools records carry no timestamps but an in-progress expiry: an
+//!    INPROGRESS record whose expiry has passed is `stale-processing`;
+//!    c. a result row with no record is `expired-record` when its key's record says
 //!    EXPIRED, or when the row is older than the records' TTL; else it stays
-//!    `orphan-result` (never recorded).
-//! 6. Records with a `validation` hash are checked against their key's result rows.
-//! 7. Malformed records become `malformed-record` findings; the summary is redone.
+//!    `orphan-result` (never recorded);
+//!    d. records with a `validation` hash are checked against their key's rows;
+//!    e. malformed records become `malformed-record` findings; the summary is redone.
+//!
+//! Every finding of a key is seen in step 1 or 3 with all the rows of the key and the
+//! records its rows name, which is all the engine needs to tell that the key has a
+//! finding; steps 2 and 5 then give it the key's whole history, so the findings are
+//! those of reading everything at once.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use futures_util::stream::{BoxStream, StreamExt};
+use futures_util::TryStreamExt;
 use md5::{Digest, Md5};
 
-use crate::canonical::Canonicalizer;
+use crate::canonical::{Canonicalizer, PayloadHash};
 use crate::error::Error;
-use crate::findings::{Class, Finding, Findings, RowRef};
-use crate::model::{Dataset, Key, ResultRow, SourceInfo};
+use crate::findings::{Class, Finding, Findings, MalformedRecord, RedisStats, RowRef};
+use crate::model::{Counts, Dataset, Key, ResultRow, SourceInfo};
 use crate::progress::Progress;
-use crate::scan::{fmt_time, human, scan, sort_findings, summarize};
+use crate::scan::{fmt_time, human, scan, sort_findings, summarize, NON_JSON_LISTED};
 use crate::source::redis::{Record, RedisLog};
-use crate::source::DatabaseSource;
+use crate::source::{DatabaseSource, KeyLookup};
 use crate::spec::{AuditSpec, RedisLayout, Status, ValidationSpec};
 
 /// Where the result rows of a Redis-log audit come from.
@@ -66,21 +87,166 @@ impl ResultsSide {
             log: format!("{} MATCH {}", log.location(), log.match_pattern()),
         }
     }
+}
 
-    async fn load(
-        &self,
+/// The results side, open for lookups by key.
+enum Lookup {
+    /// Rows looked up in the database, a batch of keys per query.
+    Database(Box<KeyLookup>),
+    /// A results file, read whole (polars reads it whole anyway) and indexed by key.
+    File(FileIndex),
+}
+
+struct FileIndex {
+    payload_columns: Vec<String>,
+    rows: Vec<ResultRow>,
+    by_key: HashMap<Key, Vec<usize>>,
+    with_attempt: bool,
+}
+
+impl Lookup {
+    /// `with_attempt`: [`Lookup::keys`] yields each key's attempts too.
+    async fn open(
+        side: &ResultsSide,
         spec: &AuditSpec,
+        with_attempt: bool,
         progress: &Progress,
-    ) -> Result<(Vec<String>, Vec<ResultRow>), Error> {
-        match self {
-            ResultsSide::Database(db) => db.load_results(spec, progress).await,
+    ) -> Result<Lookup, Error> {
+        match side {
+            ResultsSide::Database(db) => db
+                .key_lookup(spec, with_attempt)
+                .await
+                .map(|l| Lookup::Database(Box::new(l))),
             ResultsSide::File(path) => {
                 let (path, spec) = (path.clone(), spec.clone());
                 progress.phase("reading the results file");
-                tokio::task::spawn_blocking(move || crate::source::load_results_file(&path, &spec))
-                    .await
-                    .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))?
+                let (payload_columns, rows) = tokio::task::spawn_blocking(move || {
+                    crate::source::load_results_file(&path, &spec)
+                })
+                .await
+                .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))??;
+                let mut by_key: HashMap<Key, Vec<usize>> = HashMap::new();
+                for (i, r) in rows.iter().enumerate() {
+                    if let Some(k) = &r.key {
+                        by_key.entry(k.clone()).or_default().push(i);
+                    }
+                }
+                Ok(Lookup::File(FileIndex {
+                    payload_columns,
+                    rows,
+                    by_key,
+                    with_attempt,
+                }))
             }
+        }
+    }
+
+    fn payload_columns(&self) -> &[String] {
+        match self {
+            Lookup::Database(db) => &db.payload_columns,
+            Lookup::File(f) => &f.payload_columns,
+        }
+    }
+
+    async fn rows_of(&mut self, keys: &[Key]) -> Result<Vec<ResultRow>, Error> {
+        match self {
+            Lookup::Database(db) => db.rows_of(keys).await,
+            Lookup::File(f) => Ok(keys
+                .iter()
+                .flat_map(|k| f.by_key.get(k).into_iter().flatten())
+                .map(|&i| f.rows[i].clone())
+                .collect()),
+        }
+    }
+
+    async fn null_key_rows(&mut self) -> Result<Vec<ResultRow>, Error> {
+        match self {
+            Lookup::Database(db) => db.null_key_rows().await,
+            Lookup::File(f) => Ok(f.rows.iter().filter(|r| r.key.is_none()).cloned().collect()),
+        }
+    }
+
+    /// Result rows, NULL-key rows and distinct keys.
+    async fn totals(&mut self) -> Result<[u64; 3], Error> {
+        match self {
+            Lookup::Database(db) => db.totals().await,
+            Lookup::File(f) => Ok([
+                f.rows.len() as u64,
+                f.rows.iter().filter(|r| r.key.is_none()).count() as u64,
+                f.by_key.len() as u64,
+            ]),
+        }
+    }
+
+    /// The cross-key copies (when `cross_key`) and the non-JSON keyed payloads with
+    /// the first rows that have one; `None` when the payloads were not all read.
+    async fn payloads(
+        &mut self,
+        spec: &AuditSpec,
+        canon: &Canonicalizer,
+        cross_key: bool,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, Option<(u64, Vec<Vec<String>>)>), Error> {
+        match self {
+            Lookup::Database(_) if !cross_key => Ok((Vec::new(), None)),
+            Lookup::Database(db) => {
+                let (rows, n, listed) = db.cross_key(spec, canon, progress).await?;
+                Ok((rows, Some((n, listed))))
+            }
+            Lookup::File(f) => {
+                // The file is in memory: both passes over it, as the database does.
+                let keyed = || f.rows.iter().filter(|r| r.key.is_some());
+                let mut seen: HashMap<PayloadHash, (&Key, bool)> = HashMap::new();
+                let (mut n, mut listed) = (0u64, Vec::new());
+                for r in keyed() {
+                    let c = canon.canonicalize(&r.payload);
+                    if c.non_json {
+                        n += 1;
+                        if listed.len() < NON_JSON_LISTED {
+                            listed.push(r.pk.clone());
+                        }
+                    }
+                    let key = r.key.as_ref().expect("keyed");
+                    let entry = seen.entry(c.hash).or_insert((key, false));
+                    entry.1 |= entry.0 != key;
+                }
+                let copies = match cross_key {
+                    true => keyed()
+                        .filter(|r| seen[&canon.canonicalize(&r.payload).hash].1)
+                        .cloned()
+                        .collect(),
+                    false => Vec::new(),
+                };
+                Ok((copies, Some((n, listed))))
+            }
+        }
+    }
+
+    /// Every distinct key (and attempt), streamed.
+    fn keys(&mut self) -> BoxStream<'_, Result<(Key, Option<String>), Error>> {
+        match self {
+            Lookup::Database(db) => db.keys(),
+            Lookup::File(f) => {
+                let pairs: BTreeSet<(Key, Option<String>)> = f
+                    .rows
+                    .iter()
+                    .filter_map(|r| {
+                        let attempt = if f.with_attempt {
+                            r.attempt.clone()
+                        } else {
+                            None
+                        };
+                        Some((r.key.clone()?, attempt))
+                    })
+                    .collect();
+                futures_util::stream::iter(pairs.into_iter().map(Ok)).boxed()
+            }
+        }
+    }
+
+    async fn close(self) {
+        if let Lookup::Database(db) = self {
+            db.close().await;
         }
     }
 }
@@ -104,7 +270,32 @@ pub fn engine_spec(spec: &AuditSpec, log: &RedisLog) -> AuditSpec {
     spec
 }
 
-/// Runs the whole audit (steps 1 to 7 of the module).
+/// What the walk keeps: the records of the keys with a finding, by Redis key.
+#[derive(Default)]
+struct Kept {
+    keys: HashSet<Key>,
+    records: HashMap<String, Record>,
+    expired: BTreeSet<(Key, Option<String>)>,
+    malformed: BTreeMap<String, (Option<Key>, MalformedRecord)>,
+}
+
+impl Kept {
+    /// Keeps the records (and EXPIRED records) of the kept keys among `read`'s.
+    fn keep(&mut self, records: Vec<Record>, expired: Vec<(Key, Option<String>)>) {
+        for r in records {
+            if r.entry.key.as_ref().is_some_and(|k| self.keys.contains(k)) {
+                self.records.entry(r.redis_key.clone()).or_insert(r);
+            }
+        }
+        for e in expired {
+            if self.keys.contains(&e.0) {
+                self.expired.insert(e);
+            }
+        }
+    }
+}
+
+/// Runs the whole audit (steps 1 to 5 of the module).
 pub async fn audit(
     results: &ResultsSide,
     log: &RedisLog,
@@ -112,17 +303,279 @@ pub async fn audit(
     as_of: DateTime<Utc>,
     progress: &Progress,
 ) -> Result<Findings, Error> {
+    let per_attempt = log.pattern().has_attempt();
+    let mut lookup = Lookup::open(results, spec, per_attempt, progress).await?;
+    let found = walk(&mut lookup, log, spec, as_of, progress).await;
+    lookup.close().await;
+    found
+}
+
+async fn walk(
+    lookup: &mut Lookup,
+    log: &RedisLog,
+    spec: &AuditSpec,
+    as_of: DateTime<Utc>,
+    progress: &Progress,
+) -> Result<Findings, Error> {
+    let engine = engine_spec(spec, log);
+    let checks = engine.scan.checks();
+    // A batch holds some keys only: cross-key and NULL keys are found over the whole
+    // table in steps 4 and 5.
+    let mut batch_spec = engine.clone();
+    batch_spec.scan.cross_key = false;
+    batch_spec
+        .scan
+        .classes
+        .retain(|c| !matches!(c, Class::CrossKey | Class::NullKey));
+    let payload_columns = lookup.payload_columns().to_vec();
+    let pattern = log.pattern().clone();
+    let per_attempt = pattern.has_attempt();
+    let batch = log.batch();
+    let mut conn = log.connect().await?;
+    let mut stats = RedisStats::default();
+    let mut kept = Kept::default();
+
     // 1.
-    let read = log.read(spec, progress).await?;
+    progress.phase("reading the log from Redis, a batch at a time");
+    let mut cursor = 0;
+    loop {
+        let (next, names) = log.scan_page(&mut conn, cursor).await?;
+        stats.keys_scanned += names.len() as u64;
+        progress.rows(names.len() as u64);
+        for chunk in names.chunks(batch) {
+            // Every key the batch names, whatever becomes of its record: the rows of
+            // a key whose record vanished or is malformed are judged here too. The
+            // rows are looked up while the records are read.
+            let keys: Vec<Key> = chunk
+                .iter()
+                .filter_map(|n| pattern.split(&String::from_utf8_lossy(n)))
+                .map(|(k, _)| k)
+                .collect::<BTreeSet<Key>>()
+                .into_iter()
+                .collect();
+            let (read, rows) = futures_util::try_join!(
+                log.read_names(&mut conn, spec, chunk),
+                lookup.rows_of(&keys)
+            )?;
+            stats.add(read.stats);
+            let mut records = read.records;
+            let mut expired = read.expired;
+            if per_attempt {
+                let named: HashSet<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+                let others: BTreeSet<Vec<u8>> = rows
+                    .iter()
+                    .filter_map(|r| Some(pattern.name(r.key.as_ref()?, Some(r.attempt.as_ref()?))))
+                    .map(String::into_bytes)
+                    .filter(|n| !named.contains(n.as_slice()))
+                    .collect();
+                let others: Vec<Vec<u8>> = others.into_iter().collect();
+                // Counted where the walk meets them, not here.
+                let more = log.read_names(&mut conn, spec, &others).await?;
+                records.extend(more.records);
+                expired.extend(more.expired);
+            }
+            let found = classify(
+                &batch_spec,
+                payload_columns.clone(),
+                rows,
+                None,
+                &records,
+                &expired,
+                &[],
+                as_of,
+            )?;
+            kept.keys
+                .extend(found.findings.into_iter().filter_map(|f| f.key));
+            kept.keep(records, expired);
+            for (key, m) in read.malformed {
+                kept.malformed
+                    .entry(m.redis_key.clone())
+                    .or_insert((key, m));
+            }
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+
     // 2.
-    let (payload_columns, rows) = results.load(spec, progress).await?;
+    if per_attempt && !kept.keys.is_empty() {
+        progress.phase("reading the other records of the keys with findings");
+        let mut cursor = 0;
+        loop {
+            let (next, names) = log.scan_page(&mut conn, cursor).await?;
+            let wanted: Vec<Vec<u8>> = names
+                .into_iter()
+                .filter(|n| {
+                    let name = String::from_utf8_lossy(n);
+                    !kept.records.contains_key(name.as_ref())
+                        && pattern
+                            .split(&name)
+                            .is_some_and(|(k, _)| kept.keys.contains(&k))
+                })
+                .collect();
+            let read = log.read_names(&mut conn, spec, &wanted).await?;
+            kept.keep(read.records, read.expired);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+    }
+
     // 3.
-    let spec = engine_spec(spec, log);
-    let records = read.records;
-    let entries = records.iter().map(|r| r.entry.clone()).collect();
-    let data = Dataset::complete(&spec, payload_columns, rows, entries);
+    let keyless = [
+        Class::Exact,
+        Class::Conflict,
+        Class::OrphanResult,
+        Class::ExpiredRecord,
+    ];
+    if keyless.iter().any(|c| checks.contains(c)) {
+        progress.phase("looking up the records of every result key");
+        let mut absent: Vec<Key> = Vec::new();
+        let mut pending: Vec<(Key, Option<String>)> = Vec::new();
+        let mut keys = lookup.keys();
+        loop {
+            let next = keys.try_next().await?;
+            let done = next.is_none();
+            if let Some((key, attempt)) = next {
+                if !kept.keys.contains(&key) {
+                    pending.push((key, attempt));
+                }
+            }
+            if pending.len() >= batch || (done && !pending.is_empty()) {
+                let names: Vec<String> = pending
+                    .iter()
+                    .map(|(k, a)| pattern.name(k, a.as_deref()))
+                    .collect();
+                let exist = log.exist(&mut conn, &names).await?;
+                // A key with any record was met in step 1 (with all its rows).
+                let with_record: HashSet<&Key> = pending
+                    .iter()
+                    .zip(&exist)
+                    .filter(|(_, e)| **e)
+                    .map(|((k, _), _)| k)
+                    .collect();
+                let mut none: Vec<Key> = pending
+                    .iter()
+                    .map(|(k, _)| k)
+                    .filter(|k| !with_record.contains(k))
+                    .cloned()
+                    .collect();
+                none.dedup();
+                absent.extend(none);
+                pending.clear();
+            }
+            if done {
+                break;
+            }
+        }
+        drop(keys);
+        absent.sort();
+        absent.dedup();
+        for chunk in absent.chunks(batch) {
+            let rows = lookup.rows_of(chunk).await?;
+            let found = classify(
+                &batch_spec,
+                payload_columns.clone(),
+                rows,
+                None,
+                &[],
+                &[],
+                &[],
+                as_of,
+            )?;
+            kept.keys
+                .extend(found.findings.into_iter().filter_map(|f| f.key));
+        }
+    }
+
+    // 4.
+    let json_columns: Vec<bool> = payload_columns
+        .iter()
+        .map(|c| spec.results.json.contains(c))
+        .collect();
+    let canon = Canonicalizer::new(json_columns, &spec.results.ignore_fields);
+    let (copies, non_json) = lookup
+        .payloads(spec, &canon, checks.contains(&Class::CrossKey), progress)
+        .await?;
+    let names: BTreeSet<Vec<u8>> = copies
+        .iter()
+        .filter(|r| r.key.as_ref().is_some_and(|k| !kept.keys.contains(k)))
+        .filter_map(|r| {
+            let attempt = if per_attempt {
+                Some(r.attempt.as_deref()?)
+            } else {
+                None
+            };
+            Some(pattern.name(r.key.as_ref()?, attempt).into_bytes())
+        })
+        .collect();
+    let copy_keys: BTreeSet<Key> = copies.into_iter().filter_map(|r| r.key).collect();
+    let read = log
+        .read_names(&mut conn, spec, &names.into_iter().collect::<Vec<_>>())
+        .await?;
+    kept.keys.extend(copy_keys);
+    kept.keep(read.records, read.expired);
+
+    // 5.
+    progress.phase("reading the rows of the keys with findings");
+    let mut keys: Vec<Key> = kept.keys.iter().cloned().collect();
+    keys.sort();
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(batch) {
+        rows.extend(lookup.rows_of(chunk).await?);
+    }
+    if checks.contains(&Class::NullKey) {
+        rows.extend(lookup.null_key_rows().await?);
+    }
+    let [result_rows, null_key_rows, key_count] = lookup.totals().await?;
+    let counts = Counts {
+        result_rows,
+        log_rows: stats.records,
+        keys: key_count,
+        null_key_rows,
+        // Records of an unknown status are malformed, never read into the log.
+        unknown_statuses: 0,
+        non_json_payloads: non_json,
+    };
+    let mut records: Vec<Record> = kept.records.into_values().collect();
+    records.sort_by(|a, b| a.redis_key.cmp(&b.redis_key));
+    let expired: Vec<(Key, Option<String>)> = kept.expired.into_iter().collect();
+    let malformed: Vec<(Option<Key>, MalformedRecord)> = kept.malformed.into_values().collect();
     progress.phase("comparing the log with the results");
-    let mut findings = scan(&data, &spec, as_of);
+    let mut findings = classify(
+        &engine,
+        payload_columns,
+        rows,
+        Some(counts),
+        &records,
+        &expired,
+        &malformed,
+        as_of,
+    )?;
+    findings.redis = Some(stats);
+    Ok(findings)
+}
+
+/// Step 5's classification (a to e) of some result rows and records.
+#[allow(clippy::too_many_arguments)]
+fn classify(
+    spec: &AuditSpec,
+    payload_columns: Vec<String>,
+    rows: Vec<ResultRow>,
+    counts: Option<Counts>,
+    records: &[Record],
+    expired: &[(Key, Option<String>)],
+    malformed: &[(Option<Key>, MalformedRecord)],
+    as_of: DateTime<Utc>,
+) -> Result<Findings, Error> {
+    // a.
+    let entries = records.iter().map(|r| r.entry.clone()).collect();
+    let mut data = Dataset::complete(spec, payload_columns, rows, entries);
+    data.counts = counts;
+    let mut findings = scan(&data, spec, as_of);
     let checks: BTreeSet<Class> = findings.checked.iter().copied().collect();
     let canon = Canonicalizer::new(data.json_columns.clone(), &spec.results.ignore_fields);
     let row_ref = |r: &ResultRow, status: Option<Status>| RowRef {
@@ -134,8 +587,8 @@ pub async fn audit(
         attempt_status: status,
     };
 
-    // 4.
-    for r in &records {
+    // b.
+    for r in records {
         let (Some(expiry), Status::Processing) = (r.in_progress_expiry, r.entry.status) else {
             continue;
         };
@@ -159,8 +612,8 @@ pub async fn audit(
         }
     }
 
-    // 5.
-    let expired: HashSet<&Key> = read.expired.iter().map(|(k, _)| k).collect();
+    // c.
+    let expired: HashSet<&Key> = expired.iter().map(|(k, _)| k).collect();
     let ttl = spec
         .log
         .redis
@@ -194,7 +647,7 @@ pub async fn audit(
         }
     }
 
-    // 6.
+    // d.
     if let Some(v) = spec.log.redis.as_ref().and_then(|r| r.validation.clone()) {
         let column = data
             .payload_columns
@@ -251,8 +704,8 @@ pub async fn audit(
         }
     }
 
-    // 7.
-    for (key, m) in &read.malformed {
+    // e.
+    for (key, m) in malformed {
         findings.findings.push(Finding {
             class: Class::MalformedRecord,
             key: key.clone(),
@@ -267,7 +720,6 @@ pub async fn audit(
     findings.findings.retain(|f| checks.contains(&f.class));
     sort_findings(&mut findings.findings);
     findings.summary = summarize(&checks, &findings.findings);
-    findings.redis = Some(read.stats);
     Ok(findings)
 }
 

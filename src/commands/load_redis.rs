@@ -38,7 +38,8 @@ pub async fn run(args: &LoadRedisArgs) -> Result<u8, Error> {
         }),
         ..LogSpec::default()
     };
-    let log = RedisLog::new(&args.log_url, &spec, std::time::Duration::from_secs(10))?;
+    let log = RedisLog::new(&args.log_url, &spec, std::time::Duration::from_secs(10))?
+        .trusting(args.log_ca.as_deref())?;
     let mut conn = log.connect().await?;
     let fail = |e: redis::RedisError| Error::Query {
         location: log.location(),

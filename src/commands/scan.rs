@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::cli::{Cli, ConnectOpts, ScanArgs};
+use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::Class;
 use crate::redis_audit::{self, ResultsSide};
@@ -49,7 +49,7 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         }
         spec.scan.window = Some(TimeWindow { since, until });
     }
-    let redis_url = log_url(&args.connect, &spec);
+    let redis_url = log_url(&args.redis, &args.connect, &spec);
     let mut checks = spec.scan.checks();
     if redis_url.is_some() && spec.scan.classes.is_empty() {
         checks.extend(Class::REDIS_ONLY);
@@ -82,7 +82,8 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
                         .into(),
                 ));
             }
-            let log = RedisLog::new(&url, &spec, options.connect_timeout.unwrap_or_default())?;
+            let log = RedisLog::new(&url, &spec, options.connect_timeout.unwrap_or_default())?
+                .trusting(args.redis.log_ca.as_deref())?;
             let results = results_side(&options, &spec, spec_dir)?;
             let findings = redis_audit::audit(&results, &log, &spec, as_of, &progress).await;
             progress.finish();
@@ -155,8 +156,8 @@ pub fn load_spec(path: &Path, connect: &ConnectOpts) -> Result<AuditSpec, Error>
 
 /// The Redis URL of the log: `--log-url` (or `DUPAUDIT_LOG_URL`), else the spec's
 /// `[source] log_url`.
-pub fn log_url(c: &ConnectOpts, spec: &AuditSpec) -> Option<String> {
-    match (&c.log_url, &c.log_file) {
+pub fn log_url(r: &RedisLogOpts, c: &ConnectOpts, spec: &AuditSpec) -> Option<String> {
+    match (&r.log_url, &c.log_file) {
         (Some(url), _) => Some(url.clone()),
         // A log file on the command line wins over the spec's log.
         (None, Some(_)) => None,

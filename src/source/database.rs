@@ -34,6 +34,9 @@ use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, Status};
 use crate::sql::{self, Dialect};
 
+mod lookup;
+pub use lookup::KeyLookup;
+
 /// From this many result rows on, a scan that checks cross-key says what it costs.
 const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 
@@ -362,52 +365,6 @@ impl DatabaseSource {
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
         let _ = conn.close().await;
         result
-    }
-
-    /// Every result row, keyed and NULL-keyed, read whole in one read-only
-    /// transaction, with the payload column names: for a log kept outside the
-    /// database (Redis), where the grouping cannot be pushed down into SQL.
-    pub async fn load_results(
-        &self,
-        spec: &AuditSpec,
-        progress: &Progress,
-    ) -> Result<(Vec<String>, Vec<ResultRow>), Error> {
-        let mut conn = self.connect().await?;
-        self.begin_read_only(&mut conn, None).await?;
-        let result = self.read_results(&mut conn, spec, progress).await;
-        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
-        let _ = conn.close().await;
-        result
-    }
-
-    async fn read_results(
-        &self,
-        conn: &mut AnyConnection,
-        spec: &AuditSpec,
-        progress: &Progress,
-    ) -> Result<(Vec<String>, Vec<ResultRow>), Error> {
-        let results_columns = self.columns(conn, &spec.results.table).await?;
-        let payload_columns = spec.results.payload_columns(&results_columns);
-        let rp = ResultProjection::new(spec, &payload_columns);
-        super::check_columns(
-            &spec.results.table,
-            &results_columns,
-            &rp.columns,
-            &rp.fields,
-        )?;
-        let shape = Shape::new(self.dialect, spec, &rp, &LogProjection::new(spec));
-        progress.phase("reading the results table");
-        let mut out = Vec::new();
-        for template in [q::KEYED_ROWS, q::NULL_KEYS] {
-            let template = windowed(self.dialect, template, spec);
-            let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), &[]);
-            let mut rows = bound(&sql, binds).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                progress.rows(1);
-                out.push(rp.row(self.cells(&row, 0, rp.columns.len())?)?);
-            }
-        }
-        Ok((payload_columns, out))
     }
 
     /// Every result row and log row of one key, for `explain`.

@@ -18,7 +18,7 @@ use crate::model::{Dataset, Key, SourceInfo};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
 
-pub use database::{DatabaseOptions, DatabaseSource};
+pub use database::{DatabaseOptions, DatabaseSource, KeyLookup};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
 
 /// Where to read from, as given on the command line (each overrides the spec).

@@ -1,16 +1,20 @@
 //! An idempotency log kept in Redis or Valkey.
 //!
 //! In: a `redis://` or `rediss://` URL (AUTH from the URL's user and password, TLS
-//! with `rediss://`) and the spec's `[log.redis]`. Out: a [`LogRead`]: every record
-//! as a [`LogEntry`] with what the audit needs beyond it (its Redis key, expiries,
-//! validation hash), the records that cannot be read, and counts.
+//! with `rediss://`, trusting the system's store or a CA given with `--log-ca`) and
+//! the spec's `[log.redis]`. Out, one call at a time so that the caller holds only a
+//! batch: the key names of one `SCAN` page, the records of given key names as a
+//! [`LogRead`] (each as a [`LogEntry`] with what the audit needs beyond it: its Redis
+//! key, expiries, validation hash; the records that cannot be read; counts), and
+//! whether given key names exist.
 //!
 //! Only reading commands are sent: `SCAN ... MATCH ... COUNT` (never `KEYS`), then,
-//! pipelined per batch of keys, `TYPE` and `PTTL`, and `GET` or `HGETALL`. A key that
-//! expires, is deleted or changes type between those reads is counted, not an error;
-//! a record that cannot be read is reported with its key and the scan goes on.
+//! pipelined per batch of keys, `TYPE` and `PTTL`, and `GET` or `HGETALL`, or
+//! `EXISTS`. A key that expires, is deleted or changes type between those reads is
+//! counted, not an error; a record that cannot be read is reported with its key and
+//! the scan goes on.
 
-use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,7 +24,6 @@ use redis::Value;
 use crate::error::Error;
 use crate::findings::{MalformedRecord, RedisStats};
 use crate::model::{parse_timestamp, Key, LogEntry};
-use crate::progress::Progress;
 use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, RedisLayout, RedisLogSpec, Status};
 
@@ -208,6 +211,9 @@ pub struct RedisLog {
     spec: RedisLogSpec,
     pattern: KeyPattern,
     connect_timeout: Duration,
+    /// PEM of the certificate authority to trust for `rediss://`, instead of the
+    /// system's trust store.
+    ca: Option<(PathBuf, Vec<u8>)>,
 }
 
 impl RedisLog {
@@ -232,7 +238,27 @@ impl RedisLog {
             spec: redis,
             pattern,
             connect_timeout,
+            ca: None,
         })
+    }
+
+    /// Trusts the certificate authority in the PEM file `ca` (a private CA) for a
+    /// `rediss://` URL, rather than the system's trust store.
+    pub fn trusting(mut self, ca: Option<&Path>) -> Result<RedisLog, Error> {
+        let Some(ca) = ca else { return Ok(self) };
+        if !self.url.starts_with("rediss://") {
+            return Err(Error::Usage(format!(
+                "--log-ca {}: a certificate authority is for TLS; {} is not a rediss:// URL",
+                ca.display(),
+                self.location()
+            )));
+        }
+        let pem = std::fs::read(ca).map_err(|e| Error::File {
+            file: ca.to_path_buf(),
+            message: format!("cannot read the certificate authority: {e}"),
+        })?;
+        self.ca = Some((ca.to_path_buf(), pem));
+        Ok(self)
     }
 
     /// The URL without its password.
@@ -265,7 +291,20 @@ impl RedisLog {
             location: self.location(),
             message: redact_secrets(&e.to_string(), &self.url),
         };
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| fail(&e))?;
+        let client = match &self.ca {
+            None => redis::Client::open(self.url.as_str()),
+            Some((_, pem)) => redis::Client::build_with_tls(
+                self.url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            ),
+        }
+        .map_err(|e| match &self.ca {
+            Some((file, _)) => fail(&format!("{e} (certificate authority {})", file.display())),
+            None => fail(&e),
+        })?;
         match tokio::time::timeout(
             self.connect_timeout,
             client.get_multiplexed_async_connection(),
@@ -281,38 +320,61 @@ impl RedisLog {
         }
     }
 
-    /// Walks the keyspace once and reads every record.
-    pub async fn read(&self, spec: &AuditSpec, progress: &Progress) -> Result<LogRead, Error> {
-        let mut conn = self.connect().await?;
-        let glob = self.match_pattern();
-        progress.phase("reading the log from Redis");
+    /// Keys per `SCAN` call and per pipelined round trip.
+    pub fn batch(&self) -> usize {
+        self.spec.batch.max(1)
+    }
+
+    /// One `SCAN` call from `cursor`: the next cursor (0 when the walk is over) and
+    /// the key names it returned. A walk may return a name more than once (while
+    /// Redis resizes its table).
+    pub async fn scan_page(
+        &self,
+        conn: &mut MultiplexedConnection,
+        cursor: u64,
+    ) -> Result<(u64, Vec<Vec<u8>>), Error> {
+        redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(self.match_pattern())
+            .arg("COUNT")
+            .arg(self.spec.batch)
+            .query_async(conn)
+            .await
+            .map_err(|e| self.error("SCAN", e))
+    }
+
+    /// Reads the records of `names`, a batch at a time.
+    pub async fn read_names(
+        &self,
+        conn: &mut MultiplexedConnection,
+        spec: &AuditSpec,
+        names: &[Vec<u8>],
+    ) -> Result<LogRead, Error> {
         let mut out = LogRead::default();
-        // SCAN may return a key more than once (while the table is rehashed).
-        let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&glob)
-                .arg("COUNT")
-                .arg(self.spec.batch)
-                .query_async(&mut conn)
+        for chunk in names.chunks(self.batch()) {
+            self.read_batch(conn, spec, chunk, &mut out).await?;
+        }
+        Ok(out)
+    }
+
+    /// Which of `names` exist, with one pipelined `EXISTS` per batch.
+    pub async fn exist(
+        &self,
+        conn: &mut MultiplexedConnection,
+        names: &[String],
+    ) -> Result<Vec<bool>, Error> {
+        let mut out = Vec::with_capacity(names.len());
+        for chunk in names.chunks(self.batch()) {
+            let mut pipe = redis::pipe();
+            for name in chunk {
+                pipe.cmd("EXISTS").arg(name);
+            }
+            let found: Vec<i64> = pipe
+                .query_async(conn)
                 .await
-                .map_err(|e| self.error("SCAN", e))?;
-            let fresh: Vec<Vec<u8>> = keys
-                .into_iter()
-                .filter(|k| seen.insert(k.clone()))
-                .collect();
-            out.stats.keys_scanned += fresh.len() as u64;
-            progress.rows(fresh.len() as u64);
-            for chunk in fresh.chunks(self.spec.batch.max(1)) {
-                self.read_batch(&mut conn, spec, chunk, &mut out).await?;
-            }
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
+                .map_err(|e| self.error("EXISTS", e))?;
+            out.extend(found.into_iter().map(|n| n > 0));
         }
         Ok(out)
     }
@@ -437,7 +499,25 @@ impl RedisLog {
         }
         out.malformed.push((key, record));
     }
+}
 
+impl RedisStats {
+    /// Adds the counts of `other` (the malformed records listed up to the limit).
+    pub fn add(&mut self, other: RedisStats) {
+        self.keys_scanned += other.keys_scanned;
+        self.records += other.records;
+        self.vanished += other.vanished;
+        self.changed += other.changed;
+        self.lock_keys += other.lock_keys;
+        self.expired_status += other.expired_status;
+        self.without_ttl += other.without_ttl;
+        let room = MALFORMED_LISTED.saturating_sub(self.malformed.len());
+        self.malformed
+            .extend(other.malformed.into_iter().take(room));
+    }
+}
+
+impl RedisLog {
     /// Turns one value into a record, or says why it cannot.
     fn record(
         &self,

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use dupaudit::findings::{Class, Findings};
 
-use crate::harness::{path_str, repo, sample, Workdir};
+use crate::harness::{path_str, repo, sample, Workdir, AS_OF};
+use crate::servers::{Server, TestDb};
 
 const REDIS: &str = "redis://127.0.0.1:6379/0";
 
@@ -75,8 +76,9 @@ fn shape(f: &Findings) -> BTreeSet<(String, String, Vec<String>, Vec<String>)> {
         .collect()
 }
 
-/// The sample's spec with its log in Redis under `prefix`, laid out as `layout`.
-fn sample_spec(dir: &Workdir, prefix: &str, layout: &str) -> PathBuf {
+/// The sample's spec with its log in Redis under `prefix`, laid out as `layout`,
+/// read `batch` keys at a time when given.
+fn sample_spec(dir: &Workdir, prefix: &str, layout: &str, batch: Option<usize>) -> PathBuf {
     let base = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
     let base = base
         .replace(
@@ -87,12 +89,58 @@ fn sample_spec(dir: &Workdir, prefix: &str, layout: &str) -> PathBuf {
             "processing = [\"PROCESSING\"]",
             "processing = [\"PROCESSING\", \"INPROGRESS\"]",
         );
+    let batch = batch.map(|n| format!("batch = {n}\n")).unwrap_or_default();
     dir.write(
         "redis.toml",
         &format!(
-            "{base}\n[log.redis]\nlayout = \"{layout}\"\nkey = \"{prefix}:{{operation_name}}#{{idempotency_key}}#{{attempt}}\"\n"
+            "{base}\n[log.redis]\nlayout = \"{layout}\"\nkey = \"{prefix}:{{operation_name}}#{{idempotency_key}}#{{attempt}}\"\n{batch}"
         ),
     )
+}
+
+/// Writes the sample's log into Redis under `prefix` with `load-redis`.
+fn load_sample(dir: &Workdir, prefix: &Prefix, layout: &str) {
+    let key = format!(
+        "{}:{{operation_name}}#{{idempotency_key}}#{{attempt}}",
+        prefix.0
+    );
+    dir.run(&[
+        "load-redis",
+        "--log-url",
+        REDIS,
+        "--layout",
+        layout,
+        "--key",
+        &key,
+    ])
+    .expect_code(0);
+}
+
+/// The findings of the log in Redis are those of the log in SQL, class by class.
+fn assert_same_findings(sql: &Findings, redis: &Findings, what: &str) {
+    let (a, b) = (shape(sql), shape(redis));
+    let only_sql: Vec<_> = a.difference(&b).collect();
+    let only_redis: Vec<_> = b.difference(&a).collect();
+    assert!(
+        only_sql.is_empty() && only_redis.is_empty(),
+        "{what}: the same findings; only with the log in SQL: {only_sql:?}; only in Redis: {only_redis:?}"
+    );
+    for class in &sql.checked {
+        let (a, b) = (sql.summary_of(*class), redis.summary_of(*class));
+        assert_eq!(a, b, "{what}: summary of {class}");
+    }
+    for class in Class::REDIS_ONLY {
+        assert_eq!(redis.summary_of(class).groups, 0, "{what}: {class}");
+    }
+    let stats = redis.redis.as_ref().expect("Redis statistics");
+    assert_eq!(
+        stats.records, sql.totals.log_rows,
+        "{what}: every log row read"
+    );
+    assert_eq!(
+        stats.without_ttl, stats.records,
+        "{what}: the loader sets no TTL"
+    );
 }
 
 #[test]
@@ -101,41 +149,44 @@ fn sample_log_in_redis_gives_the_findings_of_the_log_in_sql_in_both_layouts() {
     for layout in ["powertools", "hash"] {
         let prefix = Prefix::new(layout);
         let dir = Workdir::new();
-        let key = format!(
-            "{}:{{operation_name}}#{{idempotency_key}}#{{attempt}}",
-            prefix.0
-        );
-        dir.run(&[
-            "load-redis",
-            "--log-url",
-            REDIS,
-            "--layout",
-            layout,
-            "--key",
-            &key,
-        ])
-        .expect_code(0);
-        let spec = sample_spec(&dir, &prefix.0, layout);
+        load_sample(&dir, &prefix, layout);
+        let spec = sample_spec(&dir, &prefix.0, layout, None);
         let redis = dir
             .scan_json(&["--spec", path_str(&spec), "--log-url", REDIS])
             .findings;
-        assert_eq!(shape(&redis), shape(&sql), "{layout}: the same findings");
-        for class in &sql.checked {
-            let (a, b) = (sql.summary_of(*class), redis.summary_of(*class));
-            assert_eq!(a, b, "{layout}: summary of {class}");
+        assert_same_findings(&sql, &redis, layout);
+    }
+}
+
+/// Seven keys a batch: a key's records and rows fall into different batches, the
+/// lookups of rows by key run in chunks of seven, and the findings do not change,
+/// with the results in SQLite or in PostgreSQL.
+#[test]
+fn sample_log_in_redis_read_seven_keys_at_a_time_gives_the_same_findings_and_totals() {
+    let sql = Workdir::scan_json_in_repo(&[]).findings;
+    let pg = TestDb::new(Server::Postgres);
+    Workdir::new()
+        .run(&["load", "--database-url", pg.url()])
+        .expect_code(0);
+    for layout in ["powertools", "hash"] {
+        let prefix = Prefix::new(layout);
+        let dir = Workdir::new();
+        load_sample(&dir, &prefix, layout);
+        let spec = sample_spec(&dir, &prefix.0, layout, Some(7));
+        for (results, extra) in [
+            ("sqlite", vec![]),
+            ("postgres", vec!["--database-url", pg.url()]),
+        ] {
+            let mut args = vec!["--spec", path_str(&spec), "--log-url", REDIS];
+            args.extend(extra);
+            let redis = dir.scan_json(&args).findings;
+            let what = format!("{layout}, results in {results}, batch 7");
+            assert_same_findings(&sql, &redis, &what);
+            assert_eq!(redis.totals, sql.totals, "{what}: totals");
+            assert_eq!(redis.window, sql.window, "{what}: window");
+            let stats = redis.redis.as_ref().unwrap();
+            assert_eq!(stats.vanished + stats.changed, 0, "{what}: nothing changed");
         }
-        for class in Class::REDIS_ONLY {
-            assert_eq!(redis.summary_of(class).groups, 0, "{layout}: {class}");
-        }
-        let stats = redis.redis.expect("Redis statistics");
-        assert_eq!(
-            stats.records, sql.totals.log_rows,
-            "{layout}: every log row read"
-        );
-        assert_eq!(
-            stats.without_ttl, stats.records,
-            "{layout}: the loader sets no TTL"
-        );
     }
 }
 
@@ -417,4 +468,395 @@ fn key_pattern_that_misses_a_key_column_is_a_spec_error() {
     dir.run(&["scan", "--spec", path_str(&spec), "--log-url", REDIS])
         .expect_code(2)
         .stderr_has(&["log.redis.key", "{op}"]);
+}
+
+/// One RESP command (an array of bulk strings) at the start of `buf`: its arguments
+/// and its length in bytes; `None` until it has fully arrived.
+fn resp_command(buf: &[u8]) -> Option<(Vec<Vec<u8>>, usize)> {
+    let line = |at: usize| -> Option<(usize, usize)> {
+        let end = at + buf.get(at..)?.windows(2).position(|w| w == b"\r\n")?;
+        let n = std::str::from_utf8(&buf[at + 1..end]).ok()?.parse().ok()?;
+        Some((n, end + 2))
+    };
+    if buf.is_empty() {
+        return None;
+    }
+    assert_eq!(buf[0], b'*', "clients send commands as arrays");
+    let (count, mut at) = line(0)?;
+    let mut args = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (len, start) = line(at)?;
+        if buf.len() < start + len + 2 {
+            return None;
+        }
+        args.push(buf[start..start + len].to_vec());
+        at = start + len + 2;
+    }
+    Some((args, at))
+}
+
+/// A TCP proxy in front of the Redis server that makes a race deterministic: the
+/// first time a client sends a pipeline that reads at least three records under
+/// `prefix` (`GET` or `HGETALL`), it deletes two of those keys and replaces the third
+/// by a list, on a connection of its own, before it forwards the reads. The client
+/// has by then seen the keys in `SCAN` and their types; the reads find them gone or
+/// changed, as when a record expires or is rewritten mid-scan.
+struct Meddler {
+    port: u16,
+    deleted: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    retyped: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Meddler {
+    fn start(prefix: &str) -> Meddler {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let deleted = Arc::new(Mutex::new(Vec::new()));
+        let retyped = Arc::new(Mutex::new(Vec::new()));
+        let done = Arc::new(AtomicBool::new(false));
+        let (d, r, prefix) = (deleted.clone(), retyped.clone(), prefix.to_string());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let mut server = std::net::TcpStream::connect("127.0.0.1:6379").unwrap();
+                let (mut from_server, mut to_client) =
+                    (server.try_clone().unwrap(), client.try_clone().unwrap());
+                std::thread::spawn(move || std::io::copy(&mut from_server, &mut to_client));
+                let (d, r, done, prefix) = (d.clone(), r.clone(), done.clone(), prefix.clone());
+                std::thread::spawn(move || {
+                    let mut buf: Vec<u8> = Vec::new();
+                    let mut chunk = [0u8; 65536];
+                    loop {
+                        let n = match client.read(&mut chunk) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        buf.extend_from_slice(&chunk[..n]);
+                        let mut complete = 0;
+                        let mut reads: Vec<String> = Vec::new();
+                        while let Some((args, len)) = resp_command(&buf[complete..]) {
+                            complete += len;
+                            let verb = String::from_utf8_lossy(&args[0]).to_uppercase();
+                            if matches!(verb.as_str(), "GET" | "HGETALL") {
+                                let key = String::from_utf8_lossy(&args[1]).into_owned();
+                                if key.starts_with(&prefix) {
+                                    reads.push(key);
+                                }
+                            }
+                        }
+                        if reads.len() >= 3 && !done.swap(true, Ordering::SeqCst) {
+                            let mut conn = redis::Client::open(REDIS)
+                                .and_then(|c| c.get_connection())
+                                .unwrap();
+                            for key in &reads[..2] {
+                                let n: u64 = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
+                                assert_eq!(n, 1, "{key} existed");
+                                d.lock().unwrap().push(key.clone());
+                            }
+                            let key = &reads[2];
+                            let _: () = redis::pipe()
+                                .atomic()
+                                .cmd("DEL")
+                                .arg(key)
+                                .ignore()
+                                .cmd("RPUSH")
+                                .arg(key)
+                                .arg("not a record")
+                                .ignore()
+                                .query(&mut conn)
+                                .unwrap();
+                            r.lock().unwrap().push(key.clone());
+                        }
+                        if server.write_all(&buf[..complete]).is_err() {
+                            return;
+                        }
+                        buf.drain(..complete);
+                    }
+                });
+            }
+        });
+        Meddler {
+            port,
+            deleted,
+            retyped,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+#[test]
+fn records_deleted_or_retyped_mid_scan_are_counted_and_the_scan_goes_on() {
+    let sql = Workdir::scan_json_in_repo(&[]).findings;
+    let prefix = Prefix::new("midscan");
+    let dir = Workdir::new();
+    load_sample(&dir, &prefix, "powertools");
+    let spec = sample_spec(&dir, &prefix.0, "powertools", Some(7));
+    let meddler = Meddler::start(&prefix.0);
+    let report = dir.scan_json(&["--spec", path_str(&spec), "--log-url", &meddler.url()]);
+    let deleted = meddler.deleted.lock().unwrap().clone();
+    let retyped = meddler.retyped.lock().unwrap().clone();
+    assert_eq!((deleted.len(), retyped.len()), (2, 1), "the proxy meddled");
+    let stats = report.findings.redis.as_ref().unwrap();
+    assert_eq!(stats.vanished, deleted.len() as u64, "{stats:?}");
+    assert_eq!(stats.changed, retyped.len() as u64, "{stats:?}");
+    assert_eq!(
+        stats.records + stats.vanished + stats.changed,
+        sql.totals.log_rows,
+        "every other record read: {stats:?}"
+    );
+}
+
+/// A redis-server of this test's own, on a free port, that requires a password
+/// (and, with `tls`, speaks only TLS with a certificate from a CA made for it);
+/// stopped when dropped.
+struct OwnRedis {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+const OWN_PASSWORD: &str = "s3cr3t-redis-pw";
+
+impl OwnRedis {
+    fn start(tls: bool) -> OwnRedis {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut args: Vec<String> = vec![
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--requirepass".into(),
+            OWN_PASSWORD.into(),
+            "--save".into(),
+            "".into(),
+            "--appendonly".into(),
+            "no".into(),
+            "--dir".into(),
+            path_str(dir.path()).into(),
+        ];
+        if tls {
+            let d = dir.path();
+            let openssl = |args: &[&str]| {
+                let out = std::process::Command::new("openssl")
+                    .args(args)
+                    .current_dir(d)
+                    .output()
+                    .expect("openssl");
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            std::fs::write(
+                d.join("server.ext"),
+                "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+            )
+            .unwrap();
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=dupaudit test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ]);
+            openssl(&[
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ]);
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "1",
+                "-extfile",
+                "server.ext",
+            ]);
+            for (flag, value) in [
+                ("--port", "0".to_string()),
+                ("--tls-port", port.to_string()),
+                ("--tls-cert-file", "server.crt".into()),
+                ("--tls-key-file", "server.key".into()),
+                ("--tls-ca-cert-file", "ca.crt".into()),
+                ("--tls-auth-clients", "no".into()),
+            ] {
+                args.push(flag.into());
+                args.push(match value.ends_with(".crt") || value.ends_with(".key") {
+                    true => path_str(&d.join(&value)).to_string(),
+                    false => value,
+                });
+            }
+        } else {
+            args.push("--port".into());
+            args.push(port.to_string());
+        }
+        let child = std::process::Command::new("redis-server")
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server on the PATH");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "redis-server did not listen on {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        OwnRedis { child, port, dir }
+    }
+
+    fn url(&self, scheme: &str, password: Option<&str>) -> String {
+        let auth = password.map(|p| format!(":{p}@")).unwrap_or_default();
+        format!("{scheme}://{auth}127.0.0.1:{}/0", self.port)
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Audits the sample through `server`'s `url` (with `extra` arguments) and checks that
+/// the password shows nowhere, in any output format.
+fn audit_sample_through(url: &str, extra: &[&str]) -> Findings {
+    let dir = Workdir::new();
+    let mut load = vec!["load-redis", "--log-url", url, "--layout", "hash"];
+    load.extend_from_slice(extra);
+    let run = dir.run(&load);
+    run.expect_code(0);
+    assert!(!run.stdout().contains(OWN_PASSWORD) && !run.stderr().contains(OWN_PASSWORD));
+    let spec = sample_spec(&dir, "dupaudit", "hash", None);
+    let mut findings = None;
+    for format in ["json", "table", "markdown", "prometheus"] {
+        let mut args = vec![
+            "scan",
+            "--spec",
+            path_str(&spec),
+            "--log-url",
+            url,
+            "--format",
+            format,
+            "--fail-on",
+            "none",
+            "--as-of",
+            AS_OF,
+        ];
+        args.extend_from_slice(extra);
+        let run = dir.run(&args);
+        run.expect_code(0);
+        assert!(
+            !run.stdout().contains(OWN_PASSWORD),
+            "{format}: {}",
+            run.stdout()
+        );
+        assert!(
+            !run.stderr().contains(OWN_PASSWORD),
+            "{format}: {}",
+            run.stderr()
+        );
+        if format == "json" {
+            findings = Some(run.report().findings);
+        }
+    }
+    findings.unwrap()
+}
+
+/// Runs a scan of the sample through `url` that must fail to connect, and returns
+/// its stderr, which must name the server but not the password.
+fn refused(url: &str, extra: &[&str]) -> String {
+    let dir = Workdir::new();
+    let spec = sample_spec(&dir, "dupaudit", "hash", None);
+    let mut args = vec!["scan", "--spec", path_str(&spec), "--log-url", url];
+    args.extend_from_slice(extra);
+    let run = dir.run(&args);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(!run.stderr().contains(OWN_PASSWORD), "{}", run.stderr());
+    assert!(!run.stdout().contains(OWN_PASSWORD), "{}", run.stdout());
+    run.stderr()
+}
+
+#[test]
+fn a_redis_that_requires_a_password_is_audited_and_the_password_never_shows() {
+    let sql = Workdir::scan_json_in_repo(&[]).findings;
+    let server = OwnRedis::start(false);
+    let redis = audit_sample_through(&server.url("redis", Some(OWN_PASSWORD)), &[]);
+    assert_same_findings(&sql, &redis, "AUTH");
+    let stderr = refused(&server.url("redis", None), &[]);
+    assert!(
+        stderr.contains("NOAUTH") || stderr.contains("uthentication"),
+        "{stderr}"
+    );
+    let stderr = refused(&server.url("redis", Some("wrong-password")), &[]);
+    assert!(!stderr.contains("wrong-password"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{}", server.port)),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_redis_over_tls_with_a_private_ca_is_audited_with_log_ca() {
+    let sql = Workdir::scan_json_in_repo(&[]).findings;
+    let server = OwnRedis::start(true);
+    let url = server.url("rediss", Some(OWN_PASSWORD));
+    let ca = server.ca();
+    let redis = audit_sample_through(&url, &["--log-ca", path_str(&ca)]);
+    assert_same_findings(&sql, &redis, "TLS and AUTH");
+    // The server's CA is not in the system's trust store: refused without --log-ca.
+    let stderr = refused(&url, &[]);
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    // Plain text to a TLS port gets no answer a client can read.
+    refused(
+        &server.url("redis", Some(OWN_PASSWORD)),
+        &["--connect-timeout", "2s"],
+    );
 }

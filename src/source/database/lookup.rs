@@ -1,0 +1,207 @@
+//! Result rows looked up by key, for a log kept outside the database (Redis).
+//!
+//! In: the spec, then keys a batch at a time. Out: the rows of those keys, the
+//! NULL-key rows, every distinct key (and attempt) as a stream, the cross-key copies
+//! and the totals of the results table. Everything is read on one connection in one
+//! read-only transaction (one snapshot), so memory grows with a batch and with the
+//! findings, not with the table.
+
+use futures_util::stream::{BoxStream, StreamExt};
+use futures_util::TryStreamExt;
+use sqlx::{AnyConnection, Connection};
+
+use super::{bound, q, DatabaseSource, Shape};
+use crate::canonical::Canonicalizer;
+use crate::error::Error;
+use crate::model::{Key, LogProjection, ResultProjection, ResultRow};
+use crate::progress::Progress;
+use crate::spec::AuditSpec;
+use crate::sql;
+
+mod lq {
+    pub const ROWS_FOR_KEYS: &str = include_str!("../../../queries/ansi/rows_for_keys.sql");
+    pub const KEYED_ATTEMPTS: &str = include_str!("../../../queries/ansi/keyed_attempts.sql");
+    pub const RESULTS_TOTALS: &str = include_str!("../../../queries/ansi/results_totals.sql");
+}
+
+/// An open read-only transaction on the results table, answering by key.
+pub struct KeyLookup {
+    source: DatabaseSource,
+    conn: AnyConnection,
+    shape: Shape,
+    rp: ResultProjection,
+    /// The payload columns, in the order of [`ResultRow::payload`].
+    pub payload_columns: Vec<String>,
+    keys_sql: String,
+    arity: usize,
+    with_attempt: bool,
+}
+
+impl DatabaseSource {
+    /// Opens the lookup: connects, begins a read-only transaction and checks the
+    /// spec's columns. `with_attempt`: [`KeyLookup::keys`] also yields each key's
+    /// attempts (records are kept per attempt).
+    pub async fn key_lookup(
+        &self,
+        spec: &AuditSpec,
+        with_attempt: bool,
+    ) -> Result<KeyLookup, Error> {
+        let mut conn = self.connect().await?;
+        if let Err(e) = self.begin_read_only(&mut conn, None).await {
+            let _ = conn.close().await;
+            return Err(e);
+        }
+        let results_columns = match self.columns(&mut conn, &spec.results.table).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+                let _ = conn.close().await;
+                return Err(e);
+            }
+        };
+        let payload_columns = spec.results.payload_columns(&results_columns);
+        let rp = ResultProjection::new(spec, &payload_columns);
+        super::super::check_columns(
+            &spec.results.table,
+            &results_columns,
+            &rp.columns,
+            &rp.fields,
+        )?;
+        let d = self.dialect;
+        let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec));
+        let mut key_columns = spec.results.key.clone();
+        let with_attempt = with_attempt && spec.results.attempt.is_some();
+        if with_attempt {
+            key_columns.extend(spec.results.attempt.clone());
+        }
+        let projection = sql::text_projection(d, "r", &key_columns, key_columns.len());
+        let mut fragments = shape.fragments();
+        fragments.push(("r_key_attempt", &projection));
+        let (keys_sql, _) = sql::render(d, lq::KEYED_ATTEMPTS, &fragments, &[]);
+        Ok(KeyLookup {
+            source: self.clone(),
+            conn,
+            shape,
+            rp,
+            payload_columns,
+            keys_sql,
+            arity: spec.results.key.len(),
+            with_attempt,
+        })
+    }
+}
+
+impl KeyLookup {
+    /// Every result row of `keys` (any order).
+    pub async fn rows_of(&mut self, keys: &[Key]) -> Result<Vec<ResultRow>, Error> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (sql, binds) = sql::render_rows(
+            self.source.dialect,
+            lq::ROWS_FOR_KEYS,
+            &self.shape.fragments(),
+            &[],
+            &[("keys", keys)],
+        );
+        self.result_rows(&sql, binds).await
+    }
+
+    /// The rows whose key has a NULL column.
+    pub async fn null_key_rows(&mut self) -> Result<Vec<ResultRow>, Error> {
+        let (sql, binds) = sql::render(
+            self.source.dialect,
+            &super::windowed(self.source.dialect, q::NULL_KEYS, &AuditSpec::default()),
+            &self.shape.fragments(),
+            &[],
+        );
+        self.result_rows(&sql, binds).await
+    }
+
+    /// The result rows a query of `r_columns` returns.
+    async fn result_rows(
+        &mut self,
+        sql: &str,
+        binds: Vec<String>,
+    ) -> Result<Vec<ResultRow>, Error> {
+        let mut out = Vec::new();
+        let mut rows = bound(sql, binds).fetch(&mut self.conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.source.error(e))? {
+            out.push(
+                self.rp
+                    .row(self.source.cells(&row, 0, self.rp.columns.len())?)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Result rows, NULL-key rows and distinct keys of the whole table.
+    pub async fn totals(&mut self) -> Result<[u64; 3], Error> {
+        let (sql, _) = sql::render(
+            self.source.dialect,
+            lq::RESULTS_TOTALS,
+            &self.shape.fragments(),
+            &[],
+        );
+        let row = sqlx::query(&sql)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| self.source.error(e))?;
+        let count = |i: usize| -> Result<u64, Error> {
+            sqlx::Row::try_get::<i64, _>(&row, i)
+                .map(|n| n as u64)
+                .map_err(|e| self.source.error(e))
+        };
+        Ok([count(0)?, count(1)?, count(2)?])
+    }
+
+    /// The rows whose canonical payload appears under several keys, the number of
+    /// non-JSON keyed payloads and the first rows that have one (two passes over the
+    /// keyed rows, as the scan of a log in SQL does).
+    pub async fn cross_key(
+        &mut self,
+        spec: &AuditSpec,
+        canon: &Canonicalizer,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, u64, Vec<Vec<String>>), Error> {
+        let mut non_json_rows = Vec::new();
+        let (rows, non_json) = self
+            .source
+            .cross_key_rows(
+                &mut self.conn,
+                spec,
+                &[],
+                &self.shape,
+                &self.rp,
+                canon,
+                // No row count to size the pairs by: the list grows as it is read.
+                0,
+                &mut non_json_rows,
+                progress,
+            )
+            .await?;
+        Ok((rows, non_json, non_json_rows))
+    }
+
+    /// Every distinct key of the results (with each of its attempts when the lookup
+    /// was opened `with_attempt`), streamed.
+    pub fn keys(&mut self) -> BoxStream<'_, Result<(Key, Option<String>), Error>> {
+        let (source, arity, with_attempt) = (&self.source, self.arity, self.with_attempt);
+        let width = arity + with_attempt as usize;
+        sqlx::query(&self.keys_sql)
+            .fetch(&mut self.conn)
+            .map(move |row| {
+                let row = row.map_err(|e| source.error(e))?;
+                let mut cells = source.cells(&row, 0, width)?.into_iter();
+                let key: Key = cells.by_ref().take(arity).flatten().collect();
+                Ok((key, cells.next().flatten()))
+            })
+            .boxed()
+    }
+
+    /// Ends the transaction (it only ever read) and the connection.
+    pub async fn close(mut self) {
+        let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+        let _ = self.conn.close().await;
+    }
+}
