@@ -4,9 +4,11 @@
 -- The binary form does not depend on session settings (time zone, date style, float
 -- digits) and is cheaper to produce than text. `plan` reads every column as text
 -- beside it, to check the payloads against the scan and choose keepers; `apply`
--- reads only the primary key and the key, and locks the rows (FOR UPDATE). The keys
--- come as one text array per key column, so a batch of any size is one statement
--- and the key's index is probed once per key.
+-- reads only the primary key and the key, and locks the rows (FOR UPDATE OF r). The
+-- keys come as one text array per key column, so a batch of any size is one
+-- statement; they are joined, not matched with IN, because a plan names each key
+-- once, which spares the server de-duplicating them before it probes the key's
+-- index once per key.
 SELECT {read}, encode(sha256(record_send(ROW(r.*))), 'hex')
-FROM {results} r
-WHERE ({r_key}) IN (SELECT * FROM unnest({key_arrays})) {lock}
+FROM unnest({key_arrays}) AS k ({k_columns})
+JOIN {results} r ON {k_match} {lock}

@@ -163,6 +163,23 @@ impl<'a> Store<'a> {
             ("journal", sql::quote_ident(d, &cleanup.journal_table)),
             ("r_key", sql::column_list(d, "r", key)),
             (
+                "k_match",
+                sql::equal_columns(
+                    d,
+                    "r",
+                    key,
+                    "k",
+                    &(0..key.len()).map(|i| format!("k{i}")).collect::<Vec<_>>(),
+                ),
+            ),
+            (
+                "k_columns",
+                (0..key.len())
+                    .map(|i| format!("k{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
                 "r_key_text",
                 key.iter()
                     .map(|c| sql::as_text(d, &sql::qualified(d, "r", c)))
@@ -594,7 +611,8 @@ impl<'a> Store<'a> {
     /// PostgreSQL just the primary key and key, with the fingerprint there.
     fn rows_query(&self, keys: &[Key], lock: bool, whole: bool) -> (String, Vec<String>) {
         let lock = match (lock, self.d) {
-            (true, Dialect::Postgres | Dialect::Mysql) => "FOR UPDATE",
+            (true, Dialect::Postgres) => "FOR UPDATE OF r",
+            (true, Dialect::Mysql) => "FOR UPDATE",
             _ => "",
         };
         match self.d {
