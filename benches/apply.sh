@@ -8,10 +8,11 @@
 # the database URL (default postgres://postgres@127.0.0.1:5432/dupaudit_bench_apply,
 # created if missing), makes a plan of the exact duplicates, then, K times (default 3),
 # each time from the same starting table:
-#   - dupaudit apply --yes (locks, re-reads and compares every planned row, copies it to
-#     quarantine, deletes it, journals and records the run), in batches of B rows
-#     (default 10,000), and, untimed, restore to undo it;
-#   - dupaudit restore of that run (timed too: the way back);
+#   - dupaudit apply --yes (locks the planned keys' rows and compares their
+#     fingerprints with the plan, moves the rows to remove into quarantine, journals
+#     and records the run) in one transaction (--batch-size 0), then restore;
+#   - the same in batches of B rows (default 10,000), then restore;
+#   - dupaudit restore of each run (timed too: the way back);
 #   - the bare DELETE FROM results WHERE id = ANY($1) of the same ids in one
 #     transaction, the rows put back afterwards (untimed).
 # Prints the best time of each, dupaudit's peak memory, and the ratio apply / DELETE.
@@ -71,20 +72,23 @@ best() { # NAME SECONDS KB: keeps the fastest time and the highest memory of NAM
 }
 declare -A secs mem
 for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/t" "$bin" apply "$plan" --database-url "$url" \
-        --yes --batch-size "$batch" --format json --quiet > "$work/outcome.json"
-    read -r s kb < "$work/t"; best apply "$s" "$kb"
-    run=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['run_id'])" "$work/outcome.json")
-    /usr/bin/time -f "%e %M" -o "$work/t" "$bin" restore "$run" --database-url "$url" --yes --quiet >/dev/null
-    read -r s kb < "$work/t"; best restore "$s" "$kb"
+    for size in 0 "$batch"; do
+        /usr/bin/time -f "%e %M" -o "$work/t" "$bin" apply "$plan" --database-url "$url" \
+            --yes --batch-size "$size" --format json --quiet > "$work/outcome.json"
+        read -r s kb < "$work/t"; best "apply$size" "$s" "$kb"
+        run=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['run_id'])" "$work/outcome.json")
+        /usr/bin/time -f "%e %M" -o "$work/t" "$bin" restore "$run" --database-url "$url" --yes --quiet >/dev/null
+        read -r s kb < "$work/t"; best restore "$s" "$kb"
+    done
 
     psql "$url" -qf "$work/save.sql"
     /usr/bin/time -f "%e %M" -o "$work/t" psql "$url" -qf "$work/delete.sql"
     read -r s kb < "$work/t"; best delete "$s" 0
     psql "$url" -qc "INSERT INTO results SELECT * FROM bench_saved" -qc "DROP TABLE bench_saved"
 done
-printf '%-44s %8.2f s  %6d MB\n' "dupaudit apply --batch-size $batch" "${secs[apply]}" "${mem[apply]}"
+printf '%-44s %8.2f s  %6d MB\n' "dupaudit apply (one transaction)" "${secs[apply0]}" "${mem[apply0]}"
+printf '%-44s %8.2f s  %6d MB\n' "dupaudit apply --batch-size $batch" "${secs[apply$batch]}" "${mem[apply$batch]}"
 printf '%-44s %8.2f s  %6d MB\n' "dupaudit restore" "${secs[restore]}" "${mem[restore]}"
 printf '%-44s %8.2f s\n' "bare DELETE ... WHERE id = ANY(ids)" "${secs[delete]}"
-awk -v a="${secs[apply]}" -v d="${secs[delete]}" \
-    'BEGIN { printf "apply / bare DELETE: %.2fx (target: within 3x)\n", a / d }'
+awk -v a="${secs[apply0]}" -v b="${secs[apply$batch]}" -v d="${secs[delete]}" \
+    'BEGIN { printf "apply / bare DELETE: %.2fx in one transaction, %.2fx in batches (target: within 3x)\n", a / d, b / d }'

@@ -2,10 +2,11 @@
 //! before anything is touched.
 //!
 //! In: the exact (and, when the spec resolves them, conflict) findings of a scan,
-//! the full content of every row of those keys, and a keep-rule chain. Out: a
-//! [`Plan`], the contract between `plan` and `apply`: versioned, naming its source,
-//! holding the spec, a fingerprint of every row to remove and of every keeper, and a
-//! checksum over all of it. Building it is pure; nothing here reads a database.
+//! the full content of every row of those keys with each row's fingerprint, and a
+//! keep-rule chain. Out: a [`Plan`], the contract between `plan` and `apply`:
+//! versioned, naming its source and its fingerprint scheme, holding the spec, a
+//! fingerprint of every row to remove and of every keeper, and a checksum over all
+//! of it. Building it is pure; nothing here reads a database.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -21,9 +22,46 @@ use crate::error::Error;
 use crate::findings::{key_text, Class, Finding, Findings, RowRef};
 use crate::model::Key;
 use crate::spec::{AuditSpec, Status};
+use crate::sql::Dialect;
 
-/// The plan format this dupaudit writes and reads.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// The plan format this dupaudit writes and reads. Version 2 added
+/// `fingerprint_scheme` (PostgreSQL rows fingerprinted by the server).
+pub const PLAN_FORMAT_VERSION: u32 = 2;
+
+/// How the fingerprint of a row is computed. A plan names its scheme, and `apply`
+/// refuses a plan whose scheme is not the one it computes on that database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FingerprintScheme {
+    /// blake3 over every column's name and text, computed by dupaudit from the
+    /// columns read as text (see [`fingerprint`]). SQLite and MySQL.
+    #[serde(rename = "blake3-columns")]
+    Blake3Columns,
+    /// SHA-256 of the row in PostgreSQL's binary form (`record_send`: every column's
+    /// type and value as the binary protocol sends them, NULL marked apart),
+    /// computed by the server, so that only primary keys and fingerprints travel.
+    /// Session settings (time zone, date style) do not change it.
+    #[serde(rename = "postgres-row-sha256")]
+    PostgresRowSha256,
+}
+
+impl FingerprintScheme {
+    /// The scheme dupaudit uses on a database of this dialect.
+    pub fn of(dialect: Dialect) -> FingerprintScheme {
+        match dialect {
+            Dialect::Postgres => FingerprintScheme::PostgresRowSha256,
+            Dialect::Sqlite | Dialect::Mysql => FingerprintScheme::Blake3Columns,
+        }
+    }
+}
+
+impl fmt::Display for FingerprintScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FingerprintScheme::Blake3Columns => "blake3-columns",
+            FingerprintScheme::PostgresRowSha256 => "postgres-row-sha256",
+        })
+    }
+}
 
 /// One rule of a keep chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +192,7 @@ impl SourceIdentity {
 #[serde(deny_unknown_fields)]
 pub struct PlannedRow {
     pub pk: Vec<String>,
-    /// blake3 of every column of the row (see [`fingerprint`]).
+    /// The row's whole content, by the plan's [`FingerprintScheme`].
     pub fingerprint: String,
     pub attempt: Option<String>,
     pub attempt_status: Option<Status>,
@@ -225,6 +263,8 @@ pub struct Plan {
     pub resolve_conflicts: Option<Vec<KeepRule>>,
     /// Every column of the results table, in the order fingerprints read them.
     pub columns: Vec<String>,
+    /// How every row's fingerprint was computed.
+    pub fingerprint_scheme: FingerprintScheme,
     pub summary: PlanSummary,
     pub groups: Vec<PlanGroup>,
     /// blake3 (hex) of the plan written without this field.
@@ -237,9 +277,15 @@ impl Plan {
     /// with its checksum left out.
     pub fn compute_checksum(&mut self) -> String {
         let sealed = std::mem::take(&mut self.checksum);
-        let bytes = serde_json::to_vec(&*self).expect("a plan serialises");
+        // Streamed into the hasher: a plan of 100,000 groups is tens of megabytes.
+        let mut hasher = blake3::Hasher::new();
+        {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut hasher);
+            serde_json::to_writer(&mut out, &*self).expect("a plan serialises");
+            std::io::Write::flush(&mut out).expect("hashing does not fail");
+        }
         self.checksum = sealed;
-        blake3::hash(&bytes).to_hex().to_string()
+        hasher.finalize().to_hex().to_string()
     }
 
     /// Sets the checksum; the plan is then ready to be written.
@@ -248,14 +294,20 @@ impl Plan {
         self
     }
 
-    /// The plan as written to disk.
+    /// The plan as written to disk: the header indented, one line per group (and
+    /// per entry of the spec's and the summary's tables), so that a plan of 100,000
+    /// groups stays readable, diffable and about half the size of fully indented
+    /// JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a plan serialises") + "\n"
+        let mut out = Vec::with_capacity(256 * self.groups.len() + 4096);
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, LineFormatter::default());
+        self.serialize(&mut ser).expect("a plan serialises");
+        out.push(b'\n');
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
     /// Reads a plan and checks it is one this dupaudit wrote and nobody changed:
-    /// format version first (so an unknown version is named as such), then the
-    /// shape, then the checksum.
+    /// format version (so an unknown version is named as such), shape, checksum.
     pub fn read(path: &Path) -> Result<Plan, Error> {
         let fail = |message: String| Error::Plan {
             file: path.to_path_buf(),
@@ -265,26 +317,37 @@ impl Plan {
         Plan::parse(&text).map_err(fail)
     }
 
-    /// [`Plan::read`] on text.
+    /// [`Plan::read`] on text. The plan is parsed once; only when that fails, or
+    /// names another version, is the version looked at on its own, so that a plan
+    /// of another version is named as such rather than as malformed.
     pub fn parse(text: &str) -> Result<Plan, String> {
-        /// Only the version, read first so that another version is named as such.
+        /// Only the version.
         #[derive(Deserialize)]
         struct Header {
             format_version: Option<serde_json::Value>,
         }
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| format!("not a dupaudit plan (not JSON: {e})"))?;
-        match header.format_version.as_ref().and_then(|v| v.as_u64()) {
-            None => return Err("not a dupaudit plan (no format_version)".into()),
-            Some(v) if v != PLAN_FORMAT_VERSION as u64 => {
-                return Err(format!(
-                    "plan format version {v} is not one this dupaudit reads (version {PLAN_FORMAT_VERSION}); make the plan again with this version"
-                ))
+        let version_error = |v: u64| {
+            format!(
+                "plan format version {v} is not one this dupaudit reads (version {PLAN_FORMAT_VERSION}); make the plan again with this version"
+            )
+        };
+        let mut plan: Plan = match serde_json::from_str(text) {
+            Ok(plan) => plan,
+            Err(e) => {
+                let header: Header = serde_json::from_str(text)
+                    .map_err(|e| format!("not a dupaudit plan (not JSON: {e})"))?;
+                return Err(
+                    match header.format_version.as_ref().and_then(|v| v.as_u64()) {
+                        None => "not a dupaudit plan (no format_version)".into(),
+                        Some(v) if v != PLAN_FORMAT_VERSION as u64 => version_error(v),
+                        Some(_) => format!("not a valid dupaudit plan: {e}"),
+                    },
+                );
             }
-            Some(_) => {}
+        };
+        if plan.format_version != PLAN_FORMAT_VERSION {
+            return Err(version_error(plan.format_version as u64));
         }
-        let mut plan: Plan =
-            serde_json::from_str(text).map_err(|e| format!("not a valid dupaudit plan: {e}"))?;
         if plan.checksum.is_empty() || plan.compute_checksum() != plan.checksum {
             return Err("checksum does not match: the plan was changed after it was written; make a new plan instead of editing one".into());
         }
@@ -297,12 +360,103 @@ impl Plan {
     }
 }
 
-/// A row read whole: every column of the table as text, in the plan's column order.
+/// JSON indented down to [`LineFormatter::DEPTH`] levels of nesting and written on
+/// one line below that.
+#[derive(Default)]
+struct LineFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl LineFormatter {
+    /// The top object and the arrays and objects directly in it are indented.
+    const DEPTH: usize = 2;
+
+    fn item<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= Self::DEPTH {
+            w.write_all(b"\n")?;
+            (0..self.depth).try_for_each(|_| w.write_all(b"  "))?;
+        }
+        Ok(())
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, end: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.depth < Self::DEPTH && self.has_value {
+            w.write_all(b"\n")?;
+            (0..self.depth).try_for_each(|_| w.write_all(b"  "))?;
+        }
+        w.write_all(end)
+    }
+}
+
+impl serde_json::ser::Formatter for LineFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.depth <= Self::DEPTH {
+            b": "
+        } else {
+            b":"
+        })
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// A row read whole: every column of the table as text, in the plan's column order,
+/// and its fingerprint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FullRow {
     pub pk: Vec<String>,
     pub key: Option<Key>,
     pub cells: Vec<Option<String>>,
+    pub fingerprint: String,
 }
 
 /// Where each concept sits among the table's columns.
@@ -331,8 +485,9 @@ impl Layout {
         })
     }
 
-    /// A row of text cells in column order.
-    pub fn row(&self, cells: Vec<Option<String>>) -> FullRow {
+    /// A row of text cells in column order, with the fingerprint the database
+    /// computed or, when it computed none, the [`fingerprint`] of the cells.
+    pub fn row(&self, cells: Vec<Option<String>>, fingerprint: Option<String>) -> FullRow {
         let pk = self
             .pk
             .iter()
@@ -343,16 +498,23 @@ impl Layout {
             .iter()
             .map(|&i| cells[i].clone())
             .collect::<Option<Vec<String>>>();
-        FullRow { pk, key, cells }
+        let fingerprint = fingerprint.unwrap_or_else(|| self.fingerprint(&cells));
+        FullRow {
+            pk,
+            key,
+            cells,
+            fingerprint,
+        }
     }
 
     fn payload(&self, row: &FullRow) -> Vec<Option<String>> {
         self.payload.iter().map(|&i| row.cells[i].clone()).collect()
     }
 
-    /// The fingerprint of a row: every column, NULLs told apart from text.
-    pub fn fingerprint(&self, row: &FullRow) -> String {
-        fingerprint(&self.columns, &row.cells)
+    /// The blake3-columns fingerprint of a row's cells: every column, NULLs told
+    /// apart from text.
+    pub fn fingerprint(&self, cells: &[Option<String>]) -> String {
+        fingerprint(&self.columns, cells)
     }
 }
 
@@ -379,6 +541,8 @@ pub struct PlanInput<'a> {
     pub spec: &'a AuditSpec,
     pub source: SourceIdentity,
     pub layout: &'a Layout,
+    /// How the rows' fingerprints were computed.
+    pub fingerprint_scheme: FingerprintScheme,
     /// Every row of every key of the findings, read whole after the scan.
     pub rows_by_key: &'a HashMap<Key, Vec<FullRow>>,
     pub keep: Vec<KeepRule>,
@@ -472,6 +636,7 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
         resolve_conflicts: resolve,
         spec,
         columns: input.layout.columns.clone(),
+        fingerprint_scheme: input.fingerprint_scheme,
         summary,
         groups,
         checksum: String::new(),
@@ -504,7 +669,7 @@ fn group(
     let (keeper, decided_by) = choose_keeper(&rows, chain, input.layout);
     let planned = |(r, full): (&RowRef, &FullRow)| PlannedRow {
         pk: r.pk.clone(),
-        fingerprint: input.layout.fingerprint(full),
+        fingerprint: full.fingerprint.clone(),
         attempt: r.attempt.clone(),
         attempt_status: r.attempt_status,
         written_at: r.written_at,
@@ -758,6 +923,7 @@ pub(crate) mod tests_support {
             keep: vec![KeepRule::Earliest],
             resolve_conflicts: None,
             columns: vec!["id".into()],
+            fingerprint_scheme: FingerprintScheme::Blake3Columns,
             summary: PlanSummary::default(),
             groups: Vec::new(),
             checksum: String::new(),
@@ -790,6 +956,7 @@ mod tests {
             pk: vec![pk.into()],
             key: Some(vec!["k".into()]),
             cells: vec![Some(pk.into()), Some("k".into()), Some(prio.into())],
+            fingerprint: format!("f{pk}"),
         }
     }
 
@@ -952,6 +1119,7 @@ mod tests {
                 spec: &spec,
                 source: super::tests_support::empty_plan().source,
                 layout: &layout,
+                fingerprint_scheme: FingerprintScheme::Blake3Columns,
                 rows_by_key: &HashMap::new(),
                 keep: vec![KeepRule::Earliest],
                 created_at: Utc::now(),
@@ -972,10 +1140,68 @@ mod tests {
         assert_eq!(Plan::parse(&text).unwrap(), plan);
         let edited = text.replace("\"database\": \"/x\"", "\"database\": \"/y\"");
         assert!(Plan::parse(&edited).unwrap_err().contains("checksum"));
-        let future = text.replace("\"format_version\": 1", "\"format_version\": 9");
+        let future = text.replace("\"format_version\": 2", "\"format_version\": 9");
         assert!(Plan::parse(&future).unwrap_err().contains("version 9"));
         assert!(Plan::parse("{}")
             .unwrap_err()
             .contains("not a dupaudit plan"));
+    }
+
+    #[test]
+    fn a_plan_of_the_previous_format_is_refused_by_its_version() {
+        let text = super::tests_support::empty_plan().seal().to_json();
+        let previous = text
+            .replace("\"format_version\": 2", "\"format_version\": 1")
+            .replace("  \"fingerprint_scheme\": \"blake3-columns\",\n", "");
+        assert!(!previous.contains("fingerprint_scheme"), "{previous}");
+        let why = Plan::parse(&previous).unwrap_err();
+        assert!(
+            why.contains("plan format version 1 is not one this dupaudit reads (version 2)")
+                && why.contains("make the plan again"),
+            "{why}"
+        );
+        // A plan that names version 1 and yet has the version 2 shape is refused too.
+        let renumbered = text.replace("\"format_version\": 2", "\"format_version\": 1");
+        assert!(Plan::parse(&renumbered)
+            .unwrap_err()
+            .contains("plan format version 1"));
+    }
+
+    #[test]
+    fn a_plan_is_written_one_line_per_group_and_reads_back() {
+        let mut g = PlanGroup {
+            class: Class::Exact,
+            key: vec!["op".into(), "k\"1".into()],
+            keeper: PlannedRow {
+                pk: vec!["1".into()],
+                fingerprint: "f1".into(),
+                attempt: Some("a1".into()),
+                attempt_status: Some(Status::Completed),
+                written_at: t(0),
+                payload_hash: "h".into(),
+            },
+            remove: Vec::new(),
+            decided_by: "earliest".into(),
+        };
+        g.remove.push(PlannedRow {
+            pk: vec!["2".into()],
+            attempt_status: None,
+            ..g.keeper.clone()
+        });
+        let plan = Plan {
+            groups: vec![g.clone(), g.clone(), g],
+            ..super::tests_support::empty_plan()
+        }
+        .seal();
+        let text = plan.to_json();
+        assert_eq!(Plan::parse(&text).unwrap(), plan);
+        let group_lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("    {\"class\""))
+            .collect();
+        assert_eq!(group_lines.len(), 3, "{text}");
+        assert!(text.starts_with("{\n  \"format_version\": 2,\n"), "{text}");
+        assert!(text.contains("\"remove\":[{\"pk\":[\"2\"]"), "{text}");
+        assert!(text.ends_with("\"\n}\n"), "{text}");
     }
 }

@@ -5,23 +5,26 @@
 //! table, and every removed row in the quarantine table.
 //!
 //! Steps of `apply`:
-//! 1. Connect for writing; refuse a database that is not the plan's (identity) or a
-//!    results table whose columns changed.
+//! 1. Refuse a plan whose fingerprint scheme is not the one computed on this kind of
+//!    database. Connect for writing; refuse a database that is not the plan's
+//!    (identity) or a results table whose columns changed.
 //! 2. Create the runs, journal and quarantine tables where missing (temporary ones
 //!    for a dry run).
 //! 3. A plan already applied is a no-op; a run of it that was interrupted is resumed.
 //! 4. With several batches, compare every group with the database first, so that a
 //!    refused apply changes nothing.
-//! 5. Per batch, one transaction: lock and re-read the rows of the batch's keys,
-//!    judge each group against the plan ([`judge`]), copy the rows to remove into
-//!    quarantine, delete them, journal the groups, count them in the run; commit
-//!    (roll back for a dry run).
+//! 5. Per batch, one transaction: lock the rows of the batch's keys and read back
+//!    each one's primary key and fingerprint (on PostgreSQL computed by the server;
+//!    elsewhere from the columns read as text), judge each group against the plan
+//!    ([`judge`]), move the rows to remove into quarantine (on PostgreSQL one
+//!    `DELETE … RETURNING` feeding the INSERT), journal the groups, count them in
+//!    the run; commit (roll back for a dry run).
 //! 6. Close the run.
 
 mod restore;
 mod store;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -30,7 +33,7 @@ use sqlx::{AnyConnection, Connection};
 
 use crate::error::Error;
 use crate::model::Key;
-use crate::plan::{group_label, FullRow, Layout, Plan, PlanGroup};
+use crate::plan::{group_label, FingerprintScheme, Layout, Plan, PlanGroup};
 use crate::progress::Progress;
 use crate::source::DatabaseSource;
 
@@ -89,6 +92,15 @@ pub struct ApplyOutcome {
     pub quarantine_table: String,
 }
 
+/// A row of a planned key as apply reads it back, locked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRow {
+    pub pk: Vec<String>,
+    pub key: Option<Key>,
+    /// By the plan's fingerprint scheme.
+    pub fingerprint: String,
+}
+
 /// How one group compares with the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -103,17 +115,13 @@ pub enum Verdict {
 /// A group against the rows its key has now. The keeper must be there unchanged,
 /// every row to remove must be there unchanged, and no row the plan does not know
 /// may have appeared under the key. Any difference is drift, named.
-pub fn judge(
-    group: &PlanGroup,
-    live: &[&FullRow],
-    fingerprint: impl Fn(&FullRow) -> String,
-) -> Verdict {
+pub fn judge(group: &PlanGroup, live: &[&LiveRow]) -> Verdict {
     let mut reasons = Vec::new();
     let find = |pk: &Vec<String>| live.iter().find(|r| &r.pk == pk);
     let pk_text = |pk: &[String]| pk.join(",");
     match find(&group.keeper.pk) {
         None => reasons.push(format!("keeper {} was deleted", pk_text(&group.keeper.pk))),
-        Some(r) if fingerprint(r) != group.keeper.fingerprint => {
+        Some(r) if r.fingerprint != group.keeper.fingerprint => {
             reasons.push(format!("keeper {} changed", pk_text(&group.keeper.pk)))
         }
         Some(_) => {}
@@ -124,7 +132,7 @@ pub fn judge(
                 "row {} was deleted by something other than this plan",
                 pk_text(&row.pk)
             )),
-            Some(r) if fingerprint(r) != row.fingerprint => {
+            Some(r) if r.fingerprint != row.fingerprint => {
                 reasons.push(format!("row {} changed", pk_text(&row.pk)))
             }
             Some(_) => {}
@@ -169,6 +177,18 @@ async fn apply_on(
 ) -> Result<ApplyOutcome, Error> {
     let spec = &plan.spec;
     let cleanup = &spec.cleanup;
+    // 1.
+    let scheme = FingerprintScheme::of(db.dialect());
+    if plan.fingerprint_scheme != scheme {
+        return Err(Error::Plan {
+            file: "the plan".into(),
+            message: format!(
+                "its rows are fingerprinted by `{}`, but apply on {} computes `{scheme}`; make the plan again with this version",
+                plan.fingerprint_scheme,
+                db.location()
+            ),
+        });
+    }
     let layout = Layout::new(spec, plan.columns.clone(), &[]).map_err(|column| Error::Plan {
         file: "the plan".into(),
         message: format!("its columns do not include `{column}`, which its spec names"),
@@ -179,12 +199,11 @@ async fn apply_on(
         &spec.results.primary_key,
         &spec.results.key,
         cleanup,
-        Some(layout.clone()),
+        Some(layout),
     );
     store.session(conn, opts.timeouts).await?;
     store.prepare(conn).await?;
 
-    // 1.
     progress.phase("checking the database is the plan's");
     let live = store.identity(conn, &spec.results.table).await?;
     if let Some(why) = plan.source.mismatch(&live) {
@@ -246,7 +265,8 @@ async fn apply_on(
         progress.phase("comparing every group with the database");
         let mut drifted = Vec::new();
         for batch in &batches {
-            let verdicts = judge_batch(&store, conn, plan, &layout, &run_id, batch, false).await?;
+            let verdicts =
+                judge_batch(&store, conn, plan, &run_id, batch, false, outcome.resumed).await?;
             drifted.extend(drift_of(plan, &verdicts));
         }
         if !drifted.is_empty() {
@@ -281,7 +301,8 @@ async fn apply_on(
     });
     for batch in &batches {
         store.begin(conn).await?;
-        let verdicts = judge_batch(&store, conn, plan, &layout, &run_id, batch, true).await?;
+        let verdicts =
+            judge_batch(&store, conn, plan, &run_id, batch, true, outcome.resumed).await?;
         let drifted = drift_of(plan, &verdicts);
         if !drifted.is_empty() && opts.on_drift == OnDrift::Refuse {
             store.rollback(conn).await?;
@@ -381,24 +402,28 @@ fn batches(plan: &Plan, size: u64) -> Vec<Vec<usize>> {
 }
 
 /// Reads (and, inside a transaction, locks) the rows of a batch's keys and judges
-/// every group of the batch. The journal is read after the locks are held, so that
-/// a session of an interrupted run that was still committing when this one started
-/// is seen as done, not as drift.
+/// every group of the batch. The journal of a resumed run is read after the locks
+/// are held, so that a session of the interrupted run that was still committing
+/// when this one started is seen as done, not as drift; a new run has no journal
+/// to read.
 async fn judge_batch(
     store: &Store<'_>,
     conn: &mut AnyConnection,
     plan: &Plan,
-    layout: &Layout,
     run_id: &str,
     batch: &[usize],
     lock: bool,
+    resumed: bool,
 ) -> Result<Vec<(usize, Verdict)>, Error> {
     let mut verdicts = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(store.keys_per_statement()) {
         let keys: Vec<Key> = chunk.iter().map(|&g| plan.groups[g].key.clone()).collect();
-        let rows = store.rows_of_keys(conn, &keys, lock).await?;
-        let done = store.journal_done(conn, run_id, chunk).await?;
-        let mut by_key: HashMap<&Key, Vec<&FullRow>> = HashMap::new();
+        let rows = store.live_rows_of_keys(conn, &keys, lock).await?;
+        let done = match resumed {
+            true => store.journal_done(conn, run_id, chunk).await?,
+            false => HashSet::new(),
+        };
+        let mut by_key: HashMap<&Key, Vec<&LiveRow>> = HashMap::with_capacity(keys.len());
         for r in &rows {
             if let Some(k) = &r.key {
                 by_key.entry(k).or_default().push(r);
@@ -414,7 +439,7 @@ async fn judge_batch(
                 .get(&group.key)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            verdicts.push((g, judge(group, live, |r| layout.fingerprint(r))));
+            verdicts.push((g, judge(group, live)));
         }
     }
     Ok(verdicts)
@@ -513,21 +538,20 @@ mod tests {
         }
     }
 
-    /// Live rows whose fingerprint is their single cell.
-    fn live(rows: &[(&str, &str)]) -> Vec<FullRow> {
+    fn live(rows: &[(&str, &str)]) -> Vec<LiveRow> {
         rows.iter()
-            .map(|(pk, fp)| FullRow {
+            .map(|(pk, fp)| LiveRow {
                 pk: vec![pk.to_string()],
                 key: Some(vec!["k".into()]),
-                cells: vec![Some(fp.to_string())],
+                fingerprint: fp.to_string(),
             })
             .collect()
     }
 
     fn verdict(rows: &[(&str, &str)]) -> Verdict {
         let rows = live(rows);
-        let refs: Vec<&FullRow> = rows.iter().collect();
-        judge(&group(), &refs, |r| r.cells[0].clone().unwrap())
+        let refs: Vec<&LiveRow> = rows.iter().collect();
+        judge(&group(), &refs)
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! `dupaudit plan`: scan for exact duplicates and conflicts, read their rows whole,
-//! choose the keepers and write the plan file. Reads only.
+//! `dupaudit plan`: scan for exact duplicates and conflicts, read their rows whole
+//! with each row's fingerprint, choose the keepers and write the plan file. Reads
+//! only.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,7 +13,7 @@ use crate::cli::{Cli, PlanArgs, StoryFormat};
 use crate::error::{exit, Error};
 use crate::findings::Class;
 use crate::model::Key;
-use crate::plan::{self, FullRow, KeepRule, Layout, PlanInput};
+use crate::plan::{self, FingerprintScheme, FullRow, KeepRule, Layout, PlanInput};
 use crate::source::Source;
 
 use super::scan::{load_spec, source_options};
@@ -96,9 +97,10 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
             .filter(|f| matches!(f.class, Class::Exact | Class::Conflict))
             .filter_map(|f| f.key.clone())
             .collect();
-        let mut rows_by_key: HashMap<Key, Vec<FullRow>> = HashMap::new();
+        store.plan_session(&mut conn).await?;
+        let mut rows_by_key: HashMap<Key, Vec<FullRow>> = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(store.keys_per_statement()) {
-            for row in store.rows_of_keys(&mut conn, chunk, false).await? {
+            for row in store.rows_of_keys(&mut conn, chunk).await? {
                 if let Some(k) = row.key.clone() {
                     rows_by_key.entry(k).or_default().push(row);
                 }
@@ -118,6 +120,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
             spec: &spec,
             source: identity,
             layout: &layout,
+            fingerprint_scheme: FingerprintScheme::of(db.dialect()),
             rows_by_key: &rows_by_key,
             keep,
             created_at: Utc::now(),

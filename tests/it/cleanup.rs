@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use dupaudit::findings::{Class, Findings};
-use dupaudit::plan::Plan;
+use dupaudit::plan::{FingerprintScheme, Plan};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
@@ -432,6 +432,93 @@ fn a_hand_edited_plan_and_a_plan_from_another_database_are_refused() {
     run.expect_code(2)
         .stderr_has(&["was not made on", "database"]);
     assert_eq!(b.rows(), a.rows());
+}
+
+#[test]
+fn a_plan_of_the_previous_format_version_is_refused_with_what_to_do() {
+    let t = Target::sqlite();
+    t.plan();
+    let before = t.rows();
+    let text = std::fs::read_to_string(t.plan_path()).unwrap();
+    let previous: String = text
+        .replace("\"format_version\": 2", "\"format_version\": 1")
+        .lines()
+        .filter(|l| !l.contains("\"fingerprint_scheme\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(previous, text);
+    t.dir.write("plan.json", &previous);
+    t.apply(&["--yes"]).expect_code(2).stderr_has(&[
+        "plan format version 1 is not one this dupaudit reads (version 2)",
+        "make the plan again",
+    ]);
+    assert_eq!(t.rows(), before);
+}
+
+#[test]
+fn a_plan_whose_fingerprint_scheme_is_not_the_databases_is_refused() {
+    for t in [Target::sqlite(), Target::server(Server::Postgres)] {
+        let mut plan = t.plan();
+        let before = t.rows();
+        let ours = plan.fingerprint_scheme;
+        let theirs = match ours {
+            FingerprintScheme::PostgresRowSha256 => FingerprintScheme::Blake3Columns,
+            FingerprintScheme::Blake3Columns => FingerprintScheme::PostgresRowSha256,
+        };
+        plan.fingerprint_scheme = theirs;
+        t.dir.write("plan.json", &plan.seal().to_json());
+        t.apply(&["--yes"]).expect_code(2).stderr_has(&[
+            format!("fingerprinted by `{theirs}`").as_str(),
+            format!("computes `{ours}`").as_str(),
+            "make the plan again",
+        ]);
+        assert_eq!(t.rows(), before, "{}", t.url);
+    }
+}
+
+#[test]
+fn postgres_fingerprints_agree_between_plan_and_apply_whatever_the_time_zone() {
+    let t = Target::server(Server::Postgres);
+    let name = t
+        ._db
+        .as_ref()
+        .expect("a server database")
+        .name()
+        .to_string();
+    // apply used to read rows in UTC while plan read them in the database's zone.
+    t.sql(&format!(
+        "ALTER DATABASE \"{name}\" SET TimeZone = 'America/New_York'"
+    ));
+    // A column named like the alias the fingerprint query gives the table.
+    t.sql("ALTER TABLE results ADD COLUMN r text DEFAULT 'the alias' NOT NULL");
+    let rows = t.rows();
+    let plan = t.plan();
+    assert_eq!(
+        plan.fingerprint_scheme,
+        FingerprintScheme::PostgresRowSha256
+    );
+    assert_eq!(plan.rows_to_remove(), 105);
+    let run = run_id(t.apply(&["--yes", "--format", "json"]).expect_code(0));
+    let left = t.rows();
+    assert_eq!(left.len(), rows.len() - 105);
+    t.run("restore", &[&run, "--yes"]).expect_code(0);
+    assert_eq!(t.rows(), rows);
+    let r = query(
+        &t.url,
+        "SELECT count(*)::text FROM results WHERE r = 'the alias'",
+    );
+    assert_eq!(r[0][0].as_deref(), Some(rows.len().to_string().as_str()));
+
+    // One microsecond later is a changed row.
+    let plan = t.plan();
+    let removed = &plan.groups[0].remove[0].pk[0];
+    t.sql(&format!(
+        "UPDATE results SET created_at = created_at + interval '1 microsecond' WHERE id = {removed}"
+    ));
+    t.apply(&["--yes"]).expect_code(4).stderr_has(&[
+        format!("row {removed} changed").as_str(),
+        "nothing was changed",
+    ]);
 }
 
 #[test]
