@@ -8,7 +8,8 @@
 # dupaudit_bench, created if missing), then times, best of K runs (default 3):
 #   - the hand-written duplicate query (GROUP BY key, md5(payload));
 #   - the floor (GROUP BY key only);
-#   - dupaudit scan of the duplicate classes (exact, conflict);
+#   - dupaudit scan of the duplicate classes (exact, conflict), on one connection and
+#     split over two (--partitions 2);
 #   - dupaudit full audit: every class but cross-key (the log checks included);
 # twice: first as loaded (no index on idempotency_key, which the spec keys by; the
 # loader indexes (operation_name, idempotency_key)), then with an index on
@@ -61,6 +62,7 @@ compare() {
     best_of "floor: GROUP BY key" \
         psql "$url" -qc "SELECT idempotency_key, count(*) FROM results GROUP BY 1 HAVING count(*) > 1"
     best_of "dupaudit: exact, conflict" "${scan[@]}" --classes exact,conflict
+    best_of "dupaudit: exact, conflict, 2 partitions" "${scan[@]}" --classes exact,conflict --partitions 2
     best_of "dupaudit: full audit without cross-key" "${scan[@]}" "${full[@]}"
     awk -v hand="${secs[hand-written: GROUP BY key, md5(payload)]}" \
         -v floor="${secs[floor: GROUP BY key]}" \

@@ -7,7 +7,7 @@
 -- copies, which need every payload and have their own pass. In a split scan, each
 -- keys_*.sql keeps one slice of the key space; in a scan limited to a time window,
 -- only the keys touched in the window (touched.sql). PostgreSQL reads the keys and
--- their rows in two queries instead (postgres/keys.sql, postgres/rows_for_keys.sql).
+-- their rows in further queries instead (postgres/keys.sql).
 WITH {touched_cte}interesting AS (
 {keys}
 )

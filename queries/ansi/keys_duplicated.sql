@@ -1,5 +1,8 @@
 -- exact, conflict: several rows under one key, and how many (n: the scan of
 -- PostgreSQL counts the keys of the table from it, without a COUNT(DISTINCT) pass).
-SELECT {r_key_as}, COUNT(*) AS n FROM {results} r
+-- On a plain PostgreSQL table, first_row and last_row are the lowest and highest
+-- row ids (ctid) of the key: the two rows of a key written twice, read back by id
+-- without a second pass over the table. Elsewhere they are NULL.
+SELECT {r_key_as}, COUNT(*) AS n, {r_first_row} AS first_row, {r_last_row} AS last_row FROM {results} r
 WHERE {r_key_not_null} {r_part} {r_touch}
 GROUP BY {r_key} HAVING COUNT(*) > 1

@@ -10,7 +10,9 @@
 //!    statement timeout, open a read-only transaction on one snapshot.
 //! 2. Check that every table and column the spec names exists.
 //! 3. Read the distinct status values and map them onto the spec's spellings.
-//! 4. Count the totals; read the interesting keys' rows and log rows in one query.
+//! 4. Count the totals; read the interesting keys' rows and log rows: in one query,
+//!    or on PostgreSQL the keys first, then the rows of a key written twice by the
+//!    row ids the grouping found, the others' rows and the log rows by key.
 //! 5. Read the NULL-key rows.
 //! 6. Cross-key, when enabled: hash every payload (pass 1), read the rows whose
 //!    payload appears under several keys (pass 2) and the log rows of their keys.
@@ -79,7 +81,12 @@ mod q {
         pub const EXPORT_SNAPSHOT: &str =
             include_str!("../../queries/postgres/export_snapshot.sql");
         pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
-        pub const ROWS_FOR_KEYS: &str = include_str!("../../queries/postgres/rows_for_keys.sql");
+        pub const ROW_IDS: &str = include_str!("../../queries/postgres/row_ids.sql");
+        pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
+        pub const RESULT_ROWS_FOR_KEYS: &str =
+            include_str!("../../queries/postgres/result_rows_for_keys.sql");
+        pub const LOG_ROWS_FOR_KEYS: &str =
+            include_str!("../../queries/postgres/log_rows_for_keys.sql");
         pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
     }
     pub mod mysql {
@@ -384,7 +391,7 @@ impl DatabaseSource {
         key: &Key,
     ) -> Result<Dataset, Error> {
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
-        let shape = Shape::new(self.dialect, spec, &rp, &lp);
+        let shape = Shape::new(self.dialect, spec, &rp, &lp, false);
         let (sql, binds) = sql::render(
             self.dialect,
             q::KEY_ROWS,
@@ -439,7 +446,8 @@ impl DatabaseSource {
         let d = self.dialect;
         // 2.
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
-        let shape = Shape::new(d, spec, &rp, &lp);
+        let row_ids = d == Dialect::Postgres && self.has_row_ids(conn, spec).await?;
+        let shape = Shape::new(d, spec, &rp, &lp, row_ids);
         let json_columns: Vec<bool> = payload_columns
             .iter()
             .map(|c| spec.results.json.contains(c))
@@ -541,7 +549,13 @@ impl DatabaseSource {
             if template.is_empty() {
                 Ok((Vec::new(), Vec::new(), 0))
             } else if n <= 1 {
-                self.interesting(&mut *conn, &template, &shape, &rp, &lp, &lists, 0, progress)
+                let scope = Scope {
+                    shape: &shape,
+                    rp: &rp,
+                    lp: &lp,
+                    snapshot: snapshot.as_deref(),
+                };
+                self.interesting(&mut *conn, &template, &scope, &lists, 0, progress)
                     .await
             } else {
                 // Each slice on its own connection.
@@ -552,8 +566,14 @@ impl DatabaseSource {
                     async move {
                         let mut c = self.connect().await?;
                         self.begin_read_only(&mut c, snapshot).await?;
+                        let scope = Scope {
+                            shape,
+                            rp,
+                            lp,
+                            snapshot,
+                        };
                         let found = self
-                            .interesting(&mut c, template, shape, rp, lp, lists, slice, &progress)
+                            .interesting(&mut c, template, &scope, lists, slice, &progress)
                             .await;
                         let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
                         let _ = c.close().await;
@@ -698,25 +718,34 @@ impl DatabaseSource {
         Ok(out)
     }
 
+    /// Whether the results table's row ids (ctid) each name one row (`row_ids.sql`).
+    async fn has_row_ids(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<bool, Error> {
+        sqlx::query_scalar::<_, bool>(q::postgres::ROW_IDS)
+            .bind(sql::quote_ident(self.dialect, &spec.results.table))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
     /// Every result row and log row of the keys that can carry a finding, in one slice
     /// of the key space (slice 0 of 1 when the scan is not split), and the surplus
     /// rows of the duplicated keys among them when the dialect counts them (else 0).
     ///
-    /// PostgreSQL: the keys first (`keys.sql`), then their rows (`rows_for_keys.sql`),
-    /// which an index on the key serves. Other dialects: both in one query
-    /// (`interesting.sql`), the rows picked by a semi-join on the keys.
-    #[allow(clippy::too_many_arguments)]
+    /// PostgreSQL: the keys first (`keys.sql`), with the row ids of each duplicated
+    /// key's first and last row; then the rows of the keys with two rows by id, the
+    /// other keys' rows by key, and the log rows of every key, the log on a second
+    /// connection to the same snapshot at the same time. Other dialects: rows and log
+    /// rows in one query (`interesting.sql`), the rows picked by a semi-join on the keys.
     async fn interesting(
         &self,
         conn: &mut AnyConnection,
         template: &str,
-        shape: &Shape,
-        rp: &ResultProjection,
-        lp: &LogProjection,
+        scope: &Scope<'_>,
         lists: &[(&str, &[String])],
         slice: u32,
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, Vec<LogEntry>, u64), Error> {
+        let Scope { shape, rp, lp, .. } = *scope;
         let (r_part, l_part) = shape.partition(self.opts.partitions, slice);
         let mut fragments = shape.fragments();
         fragments.push(("r_part", &r_part));
@@ -727,8 +756,9 @@ impl DatabaseSource {
             return Ok((results, log, 0));
         }
 
-        // 1. The keys, each once, and the row counts of the duplicated ones.
-        let mut found: HashMap<Key, Option<i64>> = HashMap::new();
+        // 1. The keys, each once, with the row counts and first and last row ids of
+        // the duplicated ones.
+        let mut found: HashMap<Key, Duplicated> = HashMap::new();
         {
             let arity = shape.results_key.len();
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
@@ -738,9 +768,11 @@ impl DatabaseSource {
                     Error::Runtime("the key query returned a NULL key".to_string())
                 })?;
                 let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
+                let first = self.text(&row, arity + 1)?;
+                let last = self.text(&row, arity + 2)?;
                 let seen = found.entry(key).or_default();
                 if n.is_some() {
-                    *seen = n;
+                    *seen = Duplicated { n, first, last };
                 }
             }
         }
@@ -749,14 +781,14 @@ impl DatabaseSource {
         }
         let surplus = found
             .values()
-            .map(|n| n.map_or(0, |n| n.max(1) as u64 - 1))
+            .map(|d| d.n.map_or(0, |n| n.max(1) as u64 - 1))
             .sum();
 
-        // 2. Their rows, the keys bound as JSON named by each table's key columns.
+        // 2. Their rows: by id where the two ids are all the key's rows, else by key,
+        // the keys bound as JSON named by each table's key columns.
         progress.phase(&format!("reading the rows of {} keys", found.len()));
-        let as_json = |columns: &[String]| -> String {
-            let keys: Vec<serde_json::Map<String, serde_json::Value>> = found
-                .keys()
+        let as_json = |columns: &[String], keys: &mut dyn Iterator<Item = &Key>| -> String {
+            let keys: Vec<serde_json::Map<String, serde_json::Value>> = keys
                 .map(|key| {
                     columns
                         .iter()
@@ -767,15 +799,59 @@ impl DatabaseSource {
                 .collect();
             serde_json::to_string(&keys).expect("a list of string maps serializes")
         };
-        let (r_keys, l_keys) = ([as_json(&shape.results_key)], [as_json(&shape.log_key)]);
-        drop(found);
-        let (sql, binds) = sql::render(
-            self.dialect,
-            q::postgres::ROWS_FOR_KEYS,
-            &shape.fragments(),
-            &[("r_keys", &r_keys), ("l_keys", &l_keys)],
-        );
-        let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
+        // Array literal elements, quoted: a row id `(page,item)` holds a comma.
+        let mut row_ids: Vec<String> = Vec::new();
+        let mut by_key: Vec<&Key> = Vec::new();
+        for (key, d) in &found {
+            match (d.n, &d.first, &d.last) {
+                (Some(2), Some(first), Some(last)) if first != last => {
+                    row_ids.push(format!("\"{first}\""));
+                    row_ids.push(format!("\"{last}\""));
+                }
+                _ => by_key.push(key),
+            }
+        }
+        let row_ids = [format!("{{{}}}", row_ids.join(","))];
+        let r_keys = [as_json(&shape.results_key, &mut by_key.into_iter())];
+        let l_keys = [as_json(&shape.log_key, &mut found.keys())];
+        let fragments = shape.fragments();
+        let results = async {
+            let mut results = Vec::new();
+            if row_ids[0].len() > 2 {
+                let (sql, binds) = sql::render(
+                    self.dialect,
+                    q::postgres::ROWS_BY_ID,
+                    &fragments,
+                    &[("row_ids", &row_ids)],
+                );
+                results = self.rows_of(conn, &sql, binds, rp, lp, progress).await?.0;
+            }
+            if r_keys[0].len() > 2 {
+                let (sql, binds) = sql::render(
+                    self.dialect,
+                    q::postgres::RESULT_ROWS_FOR_KEYS,
+                    &fragments,
+                    &[("r_keys", &r_keys)],
+                );
+                results.extend(self.rows_of(conn, &sql, binds, rp, lp, progress).await?.0);
+            }
+            Ok::<_, Error>(results)
+        };
+        let log = async {
+            let (sql, binds) = sql::render(
+                self.dialect,
+                q::postgres::LOG_ROWS_FOR_KEYS,
+                &fragments,
+                &[("l_keys", &l_keys)],
+            );
+            let mut c = self.connect().await?;
+            self.begin_read_only(&mut c, scope.snapshot).await?;
+            let log = self.rows_of(&mut c, &sql, binds, rp, lp, progress).await;
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            Ok::<_, Error>(log?.1)
+        };
+        let (results, log) = futures_util::try_join!(results, log)?;
         Ok((results, log, surplus))
     }
 
@@ -937,6 +1013,26 @@ impl DatabaseSource {
     }
 }
 
+/// What a scan of one slice reads with: the queries' shape, the projections, and the
+/// snapshot the other connections of the scan share (PostgreSQL).
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    shape: &'a Shape,
+    rp: &'a ResultProjection,
+    lp: &'a LogProjection,
+    snapshot: Option<&'a str>,
+}
+
+/// A key keys.sql returned: for a duplicated key, its row count and the ids of its
+/// first and last row (when the table has row ids); all `None` for a key only the
+/// other classes name.
+#[derive(Debug, Default)]
+struct Duplicated {
+    n: Option<i64>,
+    first: Option<String>,
+    last: Option<String>,
+}
+
 /// The status values stored in the log, by what they mean, and how many log rows
 /// there are.
 #[derive(Debug, Default)]
@@ -1095,7 +1191,18 @@ struct Shape {
 }
 
 impl Shape {
-    fn new(d: Dialect, spec: &AuditSpec, rp: &ResultProjection, lp: &LogProjection) -> Shape {
+    /// `row_ids`: the results table is a PostgreSQL table whose ctid names one row.
+    fn new(
+        d: Dialect,
+        spec: &AuditSpec,
+        rp: &ResultProjection,
+        lp: &LogProjection,
+        row_ids: bool,
+    ) -> Shape {
+        let (first_row, last_row) = match row_ids {
+            true => ("CAST(MIN(r.ctid) AS text)", "CAST(MAX(r.ctid) AS text)"),
+            false => ("NULL", "NULL"),
+        };
         let r = &spec.results;
         let l = &spec.log;
         let width = rp.columns.len().max(lp.columns.len());
@@ -1166,6 +1273,8 @@ impl Shape {
                 ),
                 ("x_r_key", sql::column_list(d, "x", &r.key)),
                 ("x_l_key", sql::column_list(d, "x", &l.key)),
+                ("r_first_row", first_row.to_string()),
+                ("r_last_row", last_row.to_string()),
             ],
         }
     }

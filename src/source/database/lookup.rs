@@ -68,7 +68,7 @@ impl DatabaseSource {
             &rp.fields,
         )?;
         let d = self.dialect;
-        let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec));
+        let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false);
         let mut key_columns = spec.results.key.clone();
         let with_attempt = with_attempt && spec.results.attempt.is_some();
         if with_attempt {
