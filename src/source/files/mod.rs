@@ -118,6 +118,9 @@ pub(crate) struct Tables {
     rp: ResultProjection,
     lp: LogProjection,
     payload_columns: Vec<String>,
+    /// The type of each column of `rp.columns` and `lp.columns` in the file.
+    results_types: Vec<DataType>,
+    log_types: Vec<DataType>,
     /// Positions in `rp.columns` of the primary key, key, attempt and timestamp.
     r_pk: usize,
     r_key: usize,
@@ -130,7 +133,8 @@ pub(crate) struct Tables {
 
 impl Tables {
     fn open(files: &FileSource, spec: &AuditSpec) -> Result<Tables, Error> {
-        let (results, results_columns) = open(&files.results)?;
+        let (results, results_schema) = open_typed(&files.results)?;
+        let results_columns = names(&results_schema);
         let payload_columns = spec.results.payload_columns(&results_columns);
         let rp = ResultProjection::new(spec, &payload_columns);
         check_columns(
@@ -139,7 +143,8 @@ impl Tables {
             &rp.columns,
             &rp.fields,
         )?;
-        let (log, log_columns) = open(&files.log)?;
+        let (log, log_schema) = open_typed(&files.log)?;
+        let log_columns = names(&log_schema);
         let lp = LogProjection::new(spec);
         check_columns(
             &files.log.display().to_string(),
@@ -158,7 +163,15 @@ impl Tables {
             .map(|_| r_pk + r_key + r_attempt.is_some() as usize);
         let l_attempt = l.attempt.as_ref().map(|_| l.key.len());
         let l_status = l.key.len() + l_attempt.is_some() as usize;
+        let types = |schema: &SchemaRef, columns: &[String]| -> Vec<DataType> {
+            columns
+                .iter()
+                .map(|c| schema.get(c.as_str()).cloned().unwrap_or(DataType::String))
+                .collect()
+        };
         Ok(Tables {
+            results_types: types(&results_schema, &rp.columns),
+            log_types: types(&log_schema, &lp.columns),
             results_path: files.results.clone(),
             log_path: files.log.clone(),
             results,
@@ -208,6 +221,11 @@ fn polars_error(file: &Path, e: PolarsError) -> Error {
 
 /// Opens a lazy scan of `path` and returns it with the file's column names.
 fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
+    open_typed(path).map(|(frame, schema)| (frame, names(&schema)))
+}
+
+/// Opens a lazy scan of `path` and returns it with the file's schema.
+fn open_typed(path: &Path) -> Result<(LazyFrame, SchemaRef), Error> {
     if !path.exists() {
         return Err(Error::File {
             file: path.to_path_buf(),
@@ -215,7 +233,7 @@ fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
         });
     }
     let pl_path = PlRefPath::from(path.to_string_lossy().as_ref());
-    let mut frame = match FileFormat::of(path)? {
+    let frame = match FileFormat::of(path)? {
         FileFormat::Csv => {
             let header = check_csv(path)?;
             if header.is_empty() {
@@ -236,9 +254,17 @@ fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
         FileFormat::Ndjson => LazyJsonLineReader::new(pl_path).finish(),
     }
     .map_err(|e| polars_error(path, e))?;
-    let schema = frame.collect_schema().map_err(|e| polars_error(path, e))?;
-    let columns = schema.iter_names().map(|n| n.to_string()).collect();
-    Ok((frame, columns))
+    // The schema is read on a copy: the frame kept is still a plain scan, into which
+    // polars can push the row numbering and the filters of the queries.
+    let schema = frame
+        .clone()
+        .collect_schema()
+        .map_err(|e| polars_error(path, e))?;
+    Ok((frame, schema))
+}
+
+fn names(schema: &SchemaRef) -> Vec<String> {
+    schema.iter_names().map(|n| n.to_string()).collect()
 }
 
 /// Checks every CSV record with the `csv` crate and returns the header. An empty

@@ -74,6 +74,49 @@ fn any_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
         .unwrap_or(lit(false))
 }
 
+/// `columns` of `frame` renamed by `name`, those at `text` cast to text, after the
+/// row's position when `numbered`.
+fn renamed(
+    frame: &LazyFrame,
+    columns: &[String],
+    types: &[DataType],
+    name: fn(usize) -> String,
+    text: &[usize],
+    numbered: bool,
+) -> LazyFrame {
+    let columns = columns.iter().zip(types).enumerate().map(|(i, (c, t))| {
+        let column = col(c.as_str());
+        // A cast, even to the same type, would keep polars from pushing the
+        // queries' filters into the scan.
+        match text.contains(&i) && *t != DataType::String {
+            true => column.cast(DataType::String).alias(name(i)),
+            false => column.alias(name(i)),
+        }
+    });
+    let frame = match numbered {
+        true => frame.clone().with_row_index(ROW, None),
+        false => frame.clone(),
+    };
+    let head = numbered.then(|| col(ROW));
+    frame.select(head.into_iter().chain(columns).collect::<Vec<_>>())
+}
+
+/// `row` and the columns `names` (of types `types`), every one cast to text: done on
+/// the rows read, after the queries have picked them. Times are written in RFC 3339,
+/// the form [`parse_timestamp`] reads first; a time without a zone is UTC there too.
+fn as_text(frame: LazyFrame, names: &[String], types: &[DataType]) -> LazyFrame {
+    let columns = names.iter().zip(types).map(|(n, t)| {
+        let column = col(n.as_str());
+        match t {
+            DataType::Datetime(_, None) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.fZ"),
+            DataType::Datetime(_, Some(_)) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.f%:z"),
+            _ => column.cast(DataType::String),
+        }
+        .alias(n.as_str())
+    });
+    frame.select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
+}
+
 fn streaming(frame: LazyFrame) -> PolarsResult<DataFrame> {
     frame
         .collect_with_engine(Engine::Streaming)
@@ -89,41 +132,58 @@ impl Tables {
         polars_error(&self.log_path, e)
     }
 
-    /// The results projected as text (`r0`..), with each row's position (`row`) when
-    /// asked: rows are handed to the scan in file order, as a full read would.
+    /// The results' columns renamed `r0`.. (in [`crate::model::ResultProjection`]
+    /// order), with each row's position (`row`) when asked: rows are handed to the
+    /// scan in file order, as a full read would. The key and the attempt are cast to
+    /// text, since rows are matched and grouped on them as text; the other columns
+    /// keep their type until the few rows read are cast ([`as_text`]).
     fn results_text(&self, numbered: bool) -> LazyFrame {
-        let columns = self
-            .rp
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| col(c.as_str()).cast(DataType::String).alias(r(i)));
-        if numbered {
-            self.results
-                .clone()
-                .with_row_index(ROW, None)
-                .select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
-        } else {
-            self.results.clone().select(columns.collect::<Vec<_>>())
-        }
+        let text: Vec<usize> = (self.r_pk..self.r_pk + self.r_key)
+            .chain(self.r_attempt)
+            .collect();
+        renamed(
+            &self.results,
+            &self.rp.columns,
+            &self.results_types,
+            r,
+            &text,
+            numbered,
+        )
     }
 
-    /// The log projected as text (`l0`..), with `row` when asked.
+    /// The log's columns renamed `l0`.., the key, attempt and status cast to text,
+    /// with `row` when asked.
     fn log_text(&self, numbered: bool) -> LazyFrame {
-        let columns = self
-            .lp
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| col(c.as_str()).cast(DataType::String).alias(l(i)));
-        if numbered {
-            self.log
-                .clone()
-                .with_row_index(ROW, None)
-                .select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
-        } else {
-            self.log.clone().select(columns.collect::<Vec<_>>())
+        let text: Vec<usize> = (0..self.r_key)
+            .chain(self.l_attempt)
+            .chain([self.l_status])
+            .collect();
+        renamed(
+            &self.log,
+            &self.lp.columns,
+            &self.log_types,
+            l,
+            &text,
+            numbered,
+        )
+    }
+
+    /// The types of `r0`.. as [`Self::results_text`] leaves them.
+    fn results_types(&self) -> Vec<DataType> {
+        let mut types = self.results_types.clone();
+        for i in (self.r_pk..self.r_pk + self.r_key).chain(self.r_attempt) {
+            types[i] = DataType::String;
         }
+        types
+    }
+
+    /// The types of `l0`.. as [`Self::log_text`] leaves them.
+    fn log_types(&self) -> Vec<DataType> {
+        let mut types = self.log_types.clone();
+        for i in (0..self.r_key).chain(self.l_attempt).chain([self.l_status]) {
+            types[i] = DataType::String;
+        }
+        types
     }
 
     fn r_key(&self) -> Vec<Expr> {
@@ -566,7 +626,7 @@ pub(super) fn rows_of_keys(
     if keys.height() == 0 || keys.width() == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    let results = t.results_text(true).join(
+    let results = picked(t.results_text(true), t.r_key(), keys).join(
         keys.clone().lazy(),
         t.r_key(),
         t.key_names(),
@@ -578,7 +638,7 @@ pub(super) fn rows_of_keys(
 }
 
 fn log_rows_for(t: &Tables, keys: &DataFrame) -> LazyFrame {
-    t.log_text(true).join(
+    picked(t.log_text(true), t.l_key(), keys).join(
         keys.clone().lazy(),
         t.l_key(),
         t.key_names(),
@@ -586,13 +646,29 @@ fn log_rows_for(t: &Tables, keys: &DataFrame) -> LazyFrame {
     )
 }
 
+/// The rows of `frame` whose key column `columns[j]` holds a value of `k{j}` in
+/// `keys`, for each j: the join that follows keeps the exact keys. Said as a filter,
+/// polars pushes it into the scan, which then reads the other columns (the
+/// payload) of the matching rows only.
+fn picked(frame: LazyFrame, columns: Vec<Expr>, keys: &DataFrame) -> LazyFrame {
+    let tests = columns.into_iter().enumerate().map(|(j, c)| {
+        let values = keys
+            .column(&k(j))
+            .map(|v| v.as_materialized_series().clone())
+            .unwrap_or_else(|_| Series::new_empty(k(j).into(), &DataType::String));
+        c.is_in(lit(values).implode(false), false)
+    });
+    frame.filter(all_of(tests))
+}
+
 /// Collects a small frame of numbered text cells, in file order.
 fn ordered_cells(
     path: &Path,
     frame: LazyFrame,
     names: &[String],
+    types: &[DataType],
 ) -> Result<Vec<Vec<Option<String>>>, Error> {
-    let df = streaming(frame).map_err(|e| polars_error(path, e))?;
+    let df = streaming(as_text(frame, names, types)).map_err(|e| polars_error(path, e))?;
     let rows: Vec<u32> = df
         .column(ROW)
         .and_then(|c| c.cast(&DataType::UInt32))
@@ -630,7 +706,7 @@ fn text_columns(
 
 fn result_rows_of(t: &Tables, frame: LazyFrame) -> Result<Vec<ResultRow>, Error> {
     let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
-    ordered_cells(&t.results_path, frame, &names)?
+    ordered_cells(&t.results_path, frame, &names, &t.results_types())?
         .into_iter()
         .map(|cells| t.rp.row(cells))
         .collect()
@@ -638,7 +714,7 @@ fn result_rows_of(t: &Tables, frame: LazyFrame) -> Result<Vec<ResultRow>, Error>
 
 fn log_entries_of(t: &Tables, frame: LazyFrame) -> Result<Vec<LogEntry>, Error> {
     let names: Vec<String> = (0..t.lp.columns.len()).map(l).collect();
-    ordered_cells(&t.log_path, frame, &names)?
+    ordered_cells(&t.log_path, frame, &names, &t.log_types())?
         .into_iter()
         .map(|cells| t.lp.entry(cells))
         .collect()
@@ -703,9 +779,7 @@ fn touched(t: &Tables, w: TimeWindow, progress: &Progress) -> Result<Touched, Er
 
     let head = t.rp.columns.len() - t.payload_columns.len();
     let names: Vec<String> = (0..head).map(r).collect();
-    let frame = t
-        .results_text(false)
-        .select(names.iter().map(|n| col(n.as_str())).collect::<Vec<_>>());
+    let frame = as_text(t.results_text(true), &names, &t.results_types());
     let (rp, into, path, shown) = (
         t.rp.clone(),
         Arc::clone(&found),
@@ -738,7 +812,8 @@ fn touched(t: &Tables, w: TimeWindow, progress: &Progress) -> Result<Touched, Er
         t.log_path.clone(),
         progress.clone(),
     );
-    batches(&t.log_path, t.log_text(false), move |df| {
+    let frame = as_text(t.log_text(true), &names, &t.log_types());
+    batches(&t.log_path, frame, move |df| {
         shown.rows(df.height() as u64);
         let columns = text_columns(&path, df, &names)?;
         let mut found = into.lock().expect("never poisoned");
@@ -763,6 +838,9 @@ fn touched(t: &Tables, w: TimeWindow, progress: &Progress) -> Result<Touched, Er
 /// position in the file.
 type Hashed = (u64, u64, u32);
 
+/// The non-JSON payloads among the rows hashed, and the primary keys of the first.
+type NonJson = (u64, Vec<Vec<String>>);
+
 /// Pass 1 hashes every keyed payload (over a window, those written in it) in
 /// batches, split over the cores, and keeps 24 bytes a row; sorted, the rows of one
 /// payload are adjacent, and a payload is shared when they name two keys. Pass 2
@@ -776,7 +854,7 @@ fn cross_key_rows(
     window: Option<TimeWindow>,
     rows: u64,
     progress: &Progress,
-) -> Result<(Vec<ResultRow>, (u64, Vec<Vec<String>>)), Error> {
+) -> Result<(Vec<ResultRow>, NonJson), Error> {
     progress.phase("cross-key pass 1 of 2: hashing every payload");
     #[derive(Default)]
     struct Pass {
@@ -791,7 +869,11 @@ fn cross_key_rows(
     let head = t.rp.columns.len() - t.payload_columns.len();
     let (pk, arity, ts) = (t.r_pk, t.r_key, t.r_ts);
     let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
-    let frame = t.results_text(true).filter(t.r_key_not_null());
+    let frame = as_text(
+        t.results_text(true).filter(t.r_key_not_null()),
+        &names,
+        &t.results_types(),
+    );
     let (into, path, shown, canon) = (
         Arc::clone(&pass),
         t.results_path.clone(),
@@ -817,7 +899,8 @@ fn cross_key_rows(
                     scope.spawn(move || {
                         let mut out = Pass::default();
                         let mut payload: Vec<Option<String>> = Vec::new();
-                        for i in start..(start + chunk).min(height) {
+                        let end = (start + chunk).min(height);
+                        for (i, &position) in positions.iter().enumerate().take(end).skip(start) {
                             if let (Some(w), Some(ts)) = (window, ts) {
                                 let at = columns[ts].get(i).and_then(parse_timestamp);
                                 if !at.is_some_and(|at| w.contains(at)) {
@@ -844,8 +927,7 @@ fn cross_key_rows(
                                     .iter()
                                     .map(|c| c.get(i).unwrap_or_default()),
                             );
-                            out.hashed
-                                .push((payload_prefix(&c.hash), key, positions[i]));
+                            out.hashed.push((payload_prefix(&c.hash), key, position));
                         }
                         out
                     })
@@ -892,12 +974,21 @@ fn cross_key_rows(
             .map_err(|e| t.results_error(e))?],
     )
     .map_err(|e| t.results_error(e))?;
-    let frame = t.results_text(true).join(
-        wanted.lazy(),
-        [col(ROW)],
-        [col(ROW)],
-        JoinArgs::new(JoinType::Inner),
-    );
+    let positions = wanted
+        .column(ROW)
+        .map_err(|e| t.results_error(e))?
+        .as_materialized_series()
+        .clone();
+    // The filter is pushed into the scan, so only these rows' payloads are read.
+    let frame = t
+        .results_text(true)
+        .filter(col(ROW).is_in(lit(positions).implode(false), false))
+        .join(
+            wanted.lazy(),
+            [col(ROW)],
+            [col(ROW)],
+            JoinArgs::new(JoinType::Inner),
+        );
     Ok((result_rows_of(t, frame)?, (non_json, listed)))
 }
 
