@@ -261,11 +261,10 @@ impl Tables {
     }
 
     /// `left` less the rows that match a row of `right` (NOT EXISTS): a left join
-    /// on a marker, since a NULL in a match column matches nothing, as in SQL.
+    /// on a marker, since a NULL in a match column matches nothing, as in SQL. A row
+    /// of `right` matched twice only repeats a row that is dropped.
     fn without(&self, left: LazyFrame, right: LazyFrame) -> LazyFrame {
-        let right = right
-            .unique(None, UniqueKeepStrategy::Any)
-            .with_column(lit(true).alias("matched"));
+        let right = right.with_column(lit(true).alias("matched"));
         left.join(
             right,
             self.match_names(),
@@ -477,7 +476,15 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     let (mut results, mut log) = if parts.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        let mut interesting = concat(parts, UnionArgs::default())
+        // One class at a time: each of the joins of the log checks holds a whole
+        // table's keys while it runs, and run together they would hold them all.
+        let mut found = Vec::with_capacity(parts.len());
+        for part in parts {
+            let keys = streaming(part.unique(None, UniqueKeepStrategy::Any))
+                .map_err(|e| t.results_error(e))?;
+            found.push(keys.lazy());
+        }
+        let mut interesting = concat(found, UnionArgs::default())
             .map_err(|e| t.results_error(e))?
             .unique(None, UniqueKeepStrategy::Any);
         if let Some(touched) = &touched {
