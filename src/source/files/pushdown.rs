@@ -4,7 +4,8 @@
 //! In: both files opened lazily ([`Tables`]) and the spec. Out: a [`Dataset`] that
 //! holds only what can carry a finding (every row and log row of the keys that can
 //! have one, the NULL-key rows, the cross-key copies) with the totals counted over
-//! both files, so memory grows with the findings, not with the files. Each query
+//! both files, so what is kept grows with the findings, not with the files (polars'
+//! groupings and joins hold a whole file's keys while they run). Each query
 //! mirrors the SQL of `queries/ansi/` named beside it, so that files and databases
 //! hand the scan the same rows.
 //!
@@ -16,8 +17,9 @@
 //! 2. With a window (`--since`, `--until`): the keys touched in it and the window's
 //!    totals (`touched.sql`, `totals_window.sql`), read in batches, every timestamp
 //!    read as the scan reads it.
-//! 3. The keys of the other checked classes (`keys_*.sql`), their union, kept to the
-//!    touched keys over a window; then every result row and log row of those keys.
+//! 3. The keys of the other checked classes (`keys_*.sql`), one class at a time, their
+//!    union, kept to the touched keys over a window; then every result row and log
+//!    row of those keys, picked by a filter polars pushes into the file's reader.
 //! 4. The NULL-key rows (`null_keys.sql`).
 //! 5. Cross-key, when checked: every keyed payload hashed in batches, keeping 24 bytes
 //!    a row (payload hash, key hash, row number); the rows whose payload appears under
