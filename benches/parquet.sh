@@ -8,7 +8,8 @@
 # environment under target/, then times, best of K runs (default 1), with peak memory:
 #   - DuckDB: GROUP BY idempotency_key, hash(payload) HAVING count(*) > 1;
 #   - DuckDB's floor: GROUP BY idempotency_key HAVING count(*) > 1;
-#   - dupaudit scan of the duplicate classes (exact, conflict) of the same files.
+#   - dupaudit scans of the same files: the duplicate classes (exact, conflict), the
+#     full audit without cross-key, and cross-key alone.
 # --reuse skips the generation when the files are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,9 @@ best_of "duckdb: GROUP BY key, hash(payload)" \
     "$venv/bin/python" -c "import duckdb; duckdb.sql(\"SELECT idempotency_key, hash(payload), count(*) FROM '$results' GROUP BY 1, 2 HAVING count(*) > 1\").fetchall()"
 best_of "duckdb floor: GROUP BY key" \
     "$venv/bin/python" -c "import duckdb; duckdb.sql(\"SELECT idempotency_key, count(*) FROM '$results' GROUP BY 1 HAVING count(*) > 1\").fetchall()"
-best_of "dupaudit: exact, conflict" \
-    "$bin" --spec benches/bench.toml scan --results-file "$results" --log-file "$dir/idempotency_log.parquet" \
-    --classes exact,conflict --format json -o /dev/null --fail-on none
+scan=("$bin" --spec benches/bench.toml scan --results-file "$results"
+    --log-file "$dir/idempotency_log.parquet" --format json -o /dev/null --fail-on none)
+best_of "dupaudit: exact, conflict" "${scan[@]}" --classes exact,conflict
+best_of "dupaudit: full audit without cross-key" \
+    "${scan[@]}" --classes exact,conflict,late-write,multi-complete,stale-processing,orphan-result,missing-result,null-key
+best_of "dupaudit: cross-key" "${scan[@]}" --classes cross-key

@@ -110,8 +110,12 @@ impl Source {
     pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
         match self {
             Source::Database(s) => s.load_key(spec, key).await,
-            // Files are read whole; the story keeps only the key's rows.
-            Source::Files(_) => self.load(spec, &Progress::hidden()).await,
+            Source::Files(f) => {
+                let (f, spec, key) = (f.clone(), spec.clone(), key.clone());
+                tokio::task::spawn_blocking(move || f.load_key(&spec, &key))
+                    .await
+                    .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))?
+            }
         }
     }
 
@@ -120,11 +124,9 @@ impl Source {
         match self {
             Source::Database(s) => s.load(spec, progress).await,
             Source::Files(f) => {
-                let f = f.clone();
-                let spec = spec.clone();
-                progress.phase("reading the files");
+                let (f, spec, progress) = (f.clone(), spec.clone(), progress.clone());
                 // polars does its own threading; keep it off the async runtime.
-                tokio::task::spawn_blocking(move || f.load(&spec))
+                tokio::task::spawn_blocking(move || f.load(&spec, &progress))
                     .await
                     .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))?
             }

@@ -5,6 +5,7 @@ mod bad_input;
 mod cleanup;
 mod databases;
 mod explain;
+mod files;
 mod harness;
 mod html;
 mod init;

@@ -1,17 +1,21 @@
 //! CSV, Parquet and NDJSON exports, read with polars lazy scans.
 //!
-//! In: a results file, a log file and the spec. Out: a [`Dataset`]. Files are read
-//! with only the spec's columns projected, every column cast to text (CSV columns are
-//! never type-inferred, so `007` stays `007`). CSV files are first checked record by
-//! record with the `csv` crate, because its errors carry the line number the user
-//! needs and polars' do not.
+//! In: a results file, a log file and the spec. Out: a [`Dataset`] of what can carry
+//! a finding, read by the queries of [`pushdown`] (or, for `explain`, one key's rows;
+//! for a log kept in Redis, every result row). Only the spec's columns are read, every
+//! one cast to text (CSV columns are never type-inferred, so `007` stays `007`). CSV
+//! files are first checked record by record with the `csv` crate, because its errors
+//! carry the line number the user needs and polars' do not.
 
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+mod pushdown;
+
 use crate::error::Error;
-use crate::model::{Dataset, LogProjection, ResultProjection, SourceInfo};
+use crate::model::{Dataset, Key, LogProjection, ResultProjection, SourceInfo};
+use crate::progress::Progress;
 use crate::source::check_columns;
 use crate::spec::AuditSpec;
 
@@ -82,34 +86,106 @@ impl FileSource {
         }
     }
 
-    pub fn load(&self, spec: &AuditSpec) -> Result<Dataset, Error> {
-        let (results_frame, results_columns) = open(&self.results)?;
-        let payload_columns = spec.results.payload_columns(&results_columns);
-        let results_proj = ResultProjection::new(spec, &payload_columns);
-        check_columns(
-            &self.results.display().to_string(),
-            &results_columns,
-            &results_proj.columns,
-            &results_proj.fields,
-        )?;
-        let (log_frame, log_columns) = open(&self.log)?;
-        let log_proj = LogProjection::new(spec);
-        check_columns(
-            &self.log.display().to_string(),
-            &log_columns,
-            &log_proj.columns,
-            &log_proj.fields,
-        )?;
+    /// Reads what the scan needs: the totals, the rows and log rows of the keys that
+    /// can carry a finding, and the cross-key copies (see [`pushdown`]).
+    pub fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
+        pushdown::read(&Tables::open(self, spec)?, spec, progress)
+    }
 
-        let mut results = Vec::new();
-        for cells in text_rows(&self.results, results_frame, &results_proj.columns)? {
-            results.push(results_proj.row(cells)?);
-        }
-        let mut log = Vec::new();
-        for cells in text_rows(&self.log, log_frame, &log_proj.columns)? {
-            log.push(log_proj.entry(cells)?);
-        }
-        Ok(Dataset::complete(spec, payload_columns, results, log))
+    /// Every result row and log row of one key, for `explain`.
+    pub fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+        let t = Tables::open(self, spec)?;
+        let keys = pushdown::key_frame(key.len(), std::slice::from_ref(key))
+            .map_err(|e| polars_error(&t.results_path, e))?;
+        let (results, log) = pushdown::rows_of_keys(&t, &keys)?;
+        Ok(Dataset::complete(
+            spec,
+            t.payload_columns.clone(),
+            results,
+            log,
+        ))
+    }
+}
+
+/// Both files opened lazily, their columns checked against the spec, and the names
+/// the queries give the projected columns: `r0`.. in [`ResultProjection`] order for
+/// the results, `l0`.. in [`LogProjection`] order for the log, all cast to text.
+pub(crate) struct Tables {
+    results_path: PathBuf,
+    log_path: PathBuf,
+    results: LazyFrame,
+    log: LazyFrame,
+    rp: ResultProjection,
+    lp: LogProjection,
+    payload_columns: Vec<String>,
+    /// The type of each column of `rp.columns` and `lp.columns` in the file.
+    results_types: Vec<DataType>,
+    log_types: Vec<DataType>,
+    /// Positions in `rp.columns` of the primary key, key, attempt and timestamp.
+    r_pk: usize,
+    r_key: usize,
+    r_attempt: Option<usize>,
+    r_ts: Option<usize>,
+    /// Positions in `lp.columns` of the attempt and the status.
+    l_attempt: Option<usize>,
+    l_status: usize,
+}
+
+impl Tables {
+    fn open(files: &FileSource, spec: &AuditSpec) -> Result<Tables, Error> {
+        let (results, results_schema) = open_typed(&files.results)?;
+        let results_columns = names(&results_schema);
+        let payload_columns = spec.results.payload_columns(&results_columns);
+        let rp = ResultProjection::new(spec, &payload_columns);
+        check_columns(
+            &files.results.display().to_string(),
+            &results_columns,
+            &rp.columns,
+            &rp.fields,
+        )?;
+        let (log, log_schema) = open_typed(&files.log)?;
+        let log_columns = names(&log_schema);
+        let lp = LogProjection::new(spec);
+        check_columns(
+            &files.log.display().to_string(),
+            &log_columns,
+            &lp.columns,
+            &lp.fields,
+        )?;
+        let r = &spec.results;
+        let l = &spec.log;
+        let r_pk = r.primary_key.len();
+        let r_key = r.key.len();
+        let r_attempt = r.attempt.as_ref().map(|_| r_pk + r_key);
+        let r_ts = r
+            .timestamp
+            .as_ref()
+            .map(|_| r_pk + r_key + r_attempt.is_some() as usize);
+        let l_attempt = l.attempt.as_ref().map(|_| l.key.len());
+        let l_status = l.key.len() + l_attempt.is_some() as usize;
+        let types = |schema: &SchemaRef, columns: &[String]| -> Vec<DataType> {
+            columns
+                .iter()
+                .map(|c| schema.get(c.as_str()).cloned().unwrap_or(DataType::String))
+                .collect()
+        };
+        Ok(Tables {
+            results_types: types(&results_schema, &rp.columns),
+            log_types: types(&log_schema, &lp.columns),
+            results_path: files.results.clone(),
+            log_path: files.log.clone(),
+            results,
+            log,
+            rp,
+            lp,
+            payload_columns,
+            r_pk,
+            r_key,
+            r_attempt,
+            r_ts,
+            l_attempt,
+            l_status,
+        })
     }
 }
 
@@ -145,6 +221,11 @@ fn polars_error(file: &Path, e: PolarsError) -> Error {
 
 /// Opens a lazy scan of `path` and returns it with the file's column names.
 fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
+    open_typed(path).map(|(frame, schema)| (frame, names(&schema)))
+}
+
+/// Opens a lazy scan of `path` and returns it with the file's schema.
+fn open_typed(path: &Path) -> Result<(LazyFrame, SchemaRef), Error> {
     if !path.exists() {
         return Err(Error::File {
             file: path.to_path_buf(),
@@ -152,7 +233,7 @@ fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
         });
     }
     let pl_path = PlRefPath::from(path.to_string_lossy().as_ref());
-    let mut frame = match FileFormat::of(path)? {
+    let frame = match FileFormat::of(path)? {
         FileFormat::Csv => {
             let header = check_csv(path)?;
             if header.is_empty() {
@@ -173,9 +254,17 @@ fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
         FileFormat::Ndjson => LazyJsonLineReader::new(pl_path).finish(),
     }
     .map_err(|e| polars_error(path, e))?;
-    let schema = frame.collect_schema().map_err(|e| polars_error(path, e))?;
-    let columns = schema.iter_names().map(|n| n.to_string()).collect();
-    Ok((frame, columns))
+    // The schema is read on a copy: the frame kept is still a plain scan, into which
+    // polars can push the row numbering and the filters of the queries.
+    let schema = frame
+        .clone()
+        .collect_schema()
+        .map_err(|e| polars_error(path, e))?;
+    Ok((frame, schema))
+}
+
+fn names(schema: &SchemaRef) -> Vec<String> {
+    schema.iter_names().map(|n| n.to_string()).collect()
 }
 
 /// Checks every CSV record with the `csv` crate and returns the header. An empty

@@ -1,0 +1,1195 @@
+//! The scan of exported files, pushed down into polars as a database scan is pushed
+//! down into SQL.
+//!
+//! In: both files opened lazily ([`Tables`]) and the spec. Out: a [`Dataset`] that
+//! holds only what can carry a finding (every row and log row of the keys that can
+//! have one, the NULL-key rows, the cross-key copies) with the totals counted over
+//! both files, so what is kept grows with the findings, not with the files (polars'
+//! groupings and joins hold a whole file's keys while they run). Each query
+//! mirrors the SQL of `queries/ansi/` named beside it, so that files and databases
+//! hand the scan the same rows.
+//!
+//! Steps:
+//! 1. In one streaming run: the log's status values and their row counts
+//!    (`statuses.sql`), mapped onto the spec's spellings; the number of result rows;
+//!    the duplicated keys with their row counts (`keys_duplicated.sql`), or, when the
+//!    duplicate classes are not checked, the number of keys (`totals.sql`).
+//! 2. With a window (`--since`, `--until`): the keys touched in it and the window's
+//!    totals (`touched.sql`, `totals_window.sql`), read in batches, every timestamp
+//!    read as the scan reads it.
+//! 3. The keys of the other checked classes (`keys_*.sql`), one class at a time, their
+//!    union, kept to the touched keys over a window; then every result row and log
+//!    row of those keys, picked by a filter polars pushes into the file's reader.
+//! 4. The NULL-key rows (`null_keys.sql`).
+//! 5. Cross-key, when checked: every keyed payload hashed in batches, keeping 24 bytes
+//!    a row (payload hash, key hash, row number); the rows whose payload appears under
+//!    several keys are then read by row number, with the log rows of their keys.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::*;
+
+use super::{polars_error, Tables};
+use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::error::Error;
+use crate::findings::Class;
+use crate::model::{parse_timestamp, Counts, Dataset, Key, LogEntry, ResultRow};
+use crate::progress::Progress;
+use crate::spec::{AuditSpec, Status, TimeWindow};
+
+/// The column holding a row's position in its file.
+const ROW: &str = "row";
+
+/// From this many result rows on, a scan that checks cross-key says what it costs.
+const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
+
+/// Most rows listed as non-JSON; must match the scan's own limit.
+const NON_JSON_LISTED: usize = crate::scan::NON_JSON_LISTED;
+
+fn r(i: usize) -> String {
+    format!("r{i}")
+}
+
+fn l(i: usize) -> String {
+    format!("l{i}")
+}
+
+fn k(j: usize) -> String {
+    format!("k{j}")
+}
+
+/// True when every expression is; `lit(true)` for none.
+fn all_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+    exprs
+        .into_iter()
+        .reduce(|a, b| a.and(b))
+        .unwrap_or(lit(true))
+}
+
+/// True when any expression is; `lit(false)` for none.
+fn any_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
+    exprs
+        .into_iter()
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false))
+}
+
+/// `columns` of `frame` renamed by `name`, those at `text` cast to text, after the
+/// row's position when `numbered`.
+fn renamed(
+    frame: &LazyFrame,
+    columns: &[String],
+    types: &[DataType],
+    name: fn(usize) -> String,
+    text: &[usize],
+    numbered: bool,
+) -> LazyFrame {
+    let columns = columns.iter().zip(types).enumerate().map(|(i, (c, t))| {
+        let column = col(c.as_str());
+        // A cast, even to the same type, would keep polars from pushing the
+        // queries' filters into the scan.
+        match text.contains(&i) && *t != DataType::String {
+            true => column.cast(DataType::String).alias(name(i)),
+            false => column.alias(name(i)),
+        }
+    });
+    let frame = match numbered {
+        true => frame.clone().with_row_index(ROW, None),
+        false => frame.clone(),
+    };
+    let head = numbered.then(|| col(ROW));
+    frame.select(head.into_iter().chain(columns).collect::<Vec<_>>())
+}
+
+/// `row` and the columns `names` (of types `types`), every one cast to text: done on
+/// the rows read, after the queries have picked them. Times are written in RFC 3339,
+/// the form [`parse_timestamp`] reads first; a time without a zone is UTC there too.
+fn as_text(frame: LazyFrame, names: &[String], types: &[DataType]) -> LazyFrame {
+    let columns = names.iter().zip(types).map(|(n, t)| {
+        let column = col(n.as_str());
+        match t {
+            DataType::Datetime(_, None) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.fZ"),
+            DataType::Datetime(_, Some(_)) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.f%:z"),
+            _ => column.cast(DataType::String),
+        }
+        .alias(n.as_str())
+    });
+    frame.select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
+}
+
+fn streaming(frame: LazyFrame) -> PolarsResult<DataFrame> {
+    frame
+        .collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
+}
+
+impl Tables {
+    fn results_error(&self, e: PolarsError) -> Error {
+        polars_error(&self.results_path, e)
+    }
+
+    fn log_error(&self, e: PolarsError) -> Error {
+        polars_error(&self.log_path, e)
+    }
+
+    /// The results' columns renamed `r0`.. (in [`crate::model::ResultProjection`]
+    /// order), with each row's position (`row`) when asked: rows are handed to the
+    /// scan in file order, as a full read would. The key and the attempt are cast to
+    /// text, since rows are matched and grouped on them as text; the other columns
+    /// keep their type until the few rows read are cast ([`as_text`]).
+    fn results_text(&self, numbered: bool) -> LazyFrame {
+        let text: Vec<usize> = (self.r_pk..self.r_pk + self.r_key)
+            .chain(self.r_attempt)
+            .collect();
+        renamed(
+            &self.results,
+            &self.rp.columns,
+            &self.results_types,
+            r,
+            &text,
+            numbered,
+        )
+    }
+
+    /// The log's columns renamed `l0`.., the key, attempt and status cast to text,
+    /// with `row` when asked.
+    fn log_text(&self, numbered: bool) -> LazyFrame {
+        let text: Vec<usize> = (0..self.r_key)
+            .chain(self.l_attempt)
+            .chain([self.l_status])
+            .collect();
+        renamed(
+            &self.log,
+            &self.lp.columns,
+            &self.log_types,
+            l,
+            &text,
+            numbered,
+        )
+    }
+
+    /// The types of `r0`.. as [`Self::results_text`] leaves them.
+    fn results_types(&self) -> Vec<DataType> {
+        let mut types = self.results_types.clone();
+        for i in (self.r_pk..self.r_pk + self.r_key).chain(self.r_attempt) {
+            types[i] = DataType::String;
+        }
+        types
+    }
+
+    /// The types of `l0`.. as [`Self::log_text`] leaves them.
+    fn log_types(&self) -> Vec<DataType> {
+        let mut types = self.log_types.clone();
+        for i in (0..self.r_key).chain(self.l_attempt).chain([self.l_status]) {
+            types[i] = DataType::String;
+        }
+        types
+    }
+
+    fn r_key(&self) -> Vec<Expr> {
+        (0..self.r_key).map(|j| col(r(self.r_pk + j))).collect()
+    }
+
+    fn l_key(&self) -> Vec<Expr> {
+        (0..self.r_key).map(|j| col(l(j))).collect()
+    }
+
+    /// Whether a result row and a log row are matched on the attempt too
+    /// (`rl_match`: when both tables have an attempt column).
+    fn attempts(&self) -> Option<(usize, usize)> {
+        self.r_attempt.zip(self.l_attempt)
+    }
+
+    /// The results' key as `k0`.. and, when rows are matched on it, the attempt as `a`.
+    fn r_match(&self) -> Vec<Expr> {
+        let mut exprs: Vec<Expr> = (0..self.r_key)
+            .map(|j| col(r(self.r_pk + j)).alias(k(j)))
+            .collect();
+        if let Some((a, _)) = self.attempts() {
+            exprs.push(col(r(a)).alias("a"));
+        }
+        exprs
+    }
+
+    /// The log's key as `k0`.. and, when rows are matched on it, the attempt as `a`.
+    fn l_match(&self) -> Vec<Expr> {
+        let mut exprs: Vec<Expr> = (0..self.r_key).map(|j| col(l(j)).alias(k(j))).collect();
+        if let Some((_, a)) = self.attempts() {
+            exprs.push(col(l(a)).alias("a"));
+        }
+        exprs
+    }
+
+    fn match_names(&self) -> Vec<Expr> {
+        let mut names: Vec<Expr> = (0..self.r_key).map(|j| col(k(j))).collect();
+        if self.attempts().is_some() {
+            names.push(col("a"));
+        }
+        names
+    }
+
+    fn key_names(&self) -> Vec<Expr> {
+        (0..self.r_key).map(|j| col(k(j))).collect()
+    }
+
+    fn r_key_not_null(&self) -> Expr {
+        all_of(self.r_key().into_iter().map(|e| e.is_not_null()))
+    }
+
+    fn r_key_null(&self) -> Expr {
+        any_of(self.r_key().into_iter().map(|e| e.is_null()))
+    }
+
+    fn l_key_not_null(&self) -> Expr {
+        all_of(self.l_key().into_iter().map(|e| e.is_not_null()))
+    }
+
+    /// `l.status IN (spellings)`: the stored values, as `statuses.sql` found them.
+    fn status_in(&self, spellings: &[String]) -> Expr {
+        any_of(
+            spellings
+                .iter()
+                .map(|s| col(l(self.l_status)).eq(lit(s.as_str()))),
+        )
+    }
+
+    /// The log rows of one status, with their key (and attempt) as `k0`.. (`a`).
+    fn log_of(&self, spellings: &[String]) -> LazyFrame {
+        self.log_text(false)
+            .filter(self.status_in(spellings).and(self.l_key_not_null()))
+            .select(self.l_match())
+    }
+
+    /// `left` less the rows that match a row of `right` (NOT EXISTS): a left join
+    /// on a marker, since a NULL in a match column matches nothing, as in SQL. A row
+    /// of `right` matched twice only repeats a row that is dropped.
+    fn without(&self, left: LazyFrame, right: LazyFrame) -> LazyFrame {
+        let right = right.with_column(lit(true).alias("matched"));
+        left.join(
+            right,
+            self.match_names(),
+            self.match_names(),
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(col("matched").is_null())
+        .select(self.key_names())
+    }
+
+    /// The keys that can carry a finding of each checked class other than the
+    /// duplicate classes (read in step 1), as `k0`..: the `keys_*.sql` queries.
+    fn class_keys(&self, checks: &BTreeSet<Class>, s: &Spellings) -> Vec<LazyFrame> {
+        let mut parts = Vec::new();
+        if checks.contains(&Class::LateWrite) {
+            // keys_late_write.sql
+            parts.push(
+                self.results_text(false)
+                    .select(self.r_match())
+                    .join(
+                        self.log_of(&s.failed),
+                        self.match_names(),
+                        self.match_names(),
+                        JoinArgs::new(JoinType::Inner),
+                    )
+                    .select(self.key_names()),
+            );
+        }
+        if checks.contains(&Class::OrphanResult) {
+            // keys_orphan_result.sql
+            parts.push(
+                self.without(
+                    self.results_text(false)
+                        .filter(self.r_key_not_null())
+                        .select(self.r_match()),
+                    self.log_text(false).select(self.l_match()),
+                ),
+            );
+        }
+        if checks.contains(&Class::MultiComplete) {
+            // keys_multi_complete.sql
+            parts.push(
+                self.log_of(&s.completed)
+                    .group_by(self.key_names())
+                    .agg([len().alias("n")])
+                    .filter(col("n").gt(lit(1)))
+                    .select(self.key_names()),
+            );
+        }
+        if checks.contains(&Class::StaleProcessing) {
+            // keys_stale_processing.sql: the scan judges the lease.
+            parts.push(self.log_of(&s.processing).select(self.key_names()));
+        }
+        if checks.contains(&Class::MissingResult) {
+            // keys_missing_result.sql
+            parts.push(self.without(
+                self.log_of(&s.completed),
+                self.results_text(false).select(self.r_match()),
+            ));
+        }
+        parts
+    }
+}
+
+/// The status values stored in the log, by what they mean.
+#[derive(Debug, Default)]
+struct Spellings {
+    failed: Vec<String>,
+    completed: Vec<String>,
+    processing: Vec<String>,
+    /// Log rows whose status is none of the spec's spellings.
+    unknown: u64,
+    /// Every log row.
+    rows: u64,
+}
+
+pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
+    let checks = spec.scan.checks();
+    let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
+    let window = spec.scan.window;
+
+    // 1.
+    progress.phase("counting rows and keys, reading the log's status values");
+    let statuses = t
+        .log_text(false)
+        .group_by([col(l(t.l_status))])
+        .agg([len().cast(DataType::UInt64).alias("n")]);
+    let row_count = t
+        .results
+        .clone()
+        .select([len().cast(DataType::UInt64).alias("n")]);
+    let by_key: Vec<Expr> = t
+        .r_key()
+        .into_iter()
+        .enumerate()
+        .map(|(j, e)| e.alias(k(j)))
+        .collect();
+    let mut plans = vec![statuses.logical_plan, row_count.logical_plan];
+    if duplicates {
+        // keys_duplicated.sql, and the groups of NULL keys, whose rows are the
+        // NULL-key total.
+        plans.push(
+            t.results_text(false)
+                .group_by(by_key)
+                .agg([len().cast(DataType::UInt64).alias("n")])
+                .filter(col("n").gt(lit(1u64)).or(t.k_null()))
+                .logical_plan,
+        );
+    } else {
+        // The number of keys and of NULL-key rows (totals.sql).
+        plans.push(
+            t.results_text(false)
+                .filter(t.r_key_not_null())
+                .group_by(by_key)
+                .agg([])
+                .select([len().cast(DataType::UInt64).alias("n")])
+                .logical_plan,
+        );
+        plans.push(
+            t.results_text(false)
+                .select([t.r_key_null().cast(DataType::UInt64).sum().alias("n")])
+                .logical_plan,
+        );
+    }
+    let mut first = LazyFrame::collect_all_with_engine(
+        plans,
+        Engine::Streaming,
+        t.results.get_current_optimizations(),
+    )
+    .map_err(|e| t.results_error(e))?
+    .into_iter();
+    let mut next = || {
+        first
+            .next()
+            .ok_or_else(|| Error::Runtime("polars returned fewer frames than queries".into()))
+    };
+    let (statuses, row_count, keyed) = (next()?, next()?, next()?);
+    let spellings = spellings(t, spec, &statuses)?;
+    let result_rows = u64s(&row_count, "n").map_err(|e| t.results_error(e))?[0];
+    let (duplicated, mut null_key_rows, mut keys) = if duplicates {
+        let n = u64s(&keyed, "n").map_err(|e| t.results_error(e))?;
+        let null: Vec<bool> = keyed
+            .clone()
+            .lazy()
+            .select([t.k_null().alias("null")])
+            .collect()
+            .and_then(|df| {
+                Ok(df
+                    .column("null")?
+                    .bool()?
+                    .iter()
+                    .map(|v| v.unwrap_or(false))
+                    .collect())
+            })
+            .map_err(|e| t.results_error(e))?;
+        let (mut null_rows, mut surplus) = (0, 0);
+        for (n, null) in n.into_iter().zip(null) {
+            if null {
+                null_rows += n;
+            } else {
+                surplus += n - 1;
+            }
+        }
+        let duplicated = keyed.lazy().filter(t.k_null().not()).select(t.key_names());
+        // Every keyed row is either the only row of its key or one of the rows of a
+        // duplicated key, of which all but one are surplus.
+        (
+            Some(duplicated),
+            null_rows,
+            result_rows - null_rows - surplus,
+        )
+    } else {
+        let keys = u64s(&keyed, "n").map_err(|e| t.results_error(e))?[0];
+        let nulls = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
+        (None, nulls, keys)
+    };
+    let mut counts = Counts {
+        result_rows,
+        log_rows: spellings.rows,
+        keys: 0,
+        null_key_rows: 0,
+        unknown_statuses: spellings.unknown,
+        non_json_payloads: None,
+    };
+
+    // 2.
+    let touched = match window {
+        Some(w) => {
+            progress.phase("reading the keys touched in the window");
+            let touched = touched(t, w, progress)?;
+            counts.result_rows = touched.result_rows;
+            counts.log_rows = touched.log_rows;
+            null_key_rows = touched.null_key_rows;
+            keys = touched.keys.len() as u64;
+            Some(
+                key_frame(t.r_key, &touched.keys.into_iter().collect::<Vec<_>>())
+                    .map_err(|e| t.results_error(e))?,
+            )
+        }
+        None => None,
+    };
+    counts.keys = keys;
+    counts.null_key_rows = null_key_rows;
+
+    // 3.
+    progress.phase("reading the keys that can carry a finding");
+    let mut parts = t.class_keys(&checks, &spellings);
+    parts.extend(duplicated);
+    let (mut results, mut log) = if parts.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        // One class at a time: each of the joins of the log checks holds a whole
+        // table's keys while it runs, and run together they would hold them all.
+        let mut found = Vec::with_capacity(parts.len());
+        for part in parts {
+            let keys = streaming(part.unique(None, UniqueKeepStrategy::Any))
+                .map_err(|e| t.results_error(e))?;
+            found.push(keys.lazy());
+        }
+        let mut interesting = concat(found, UnionArgs::default())
+            .map_err(|e| t.results_error(e))?
+            .unique(None, UniqueKeepStrategy::Any);
+        if let Some(touched) = &touched {
+            interesting = interesting.join(
+                touched.clone().lazy(),
+                t.key_names(),
+                t.key_names(),
+                JoinArgs::new(JoinType::Inner),
+            );
+        }
+        let interesting = streaming(interesting).map_err(|e| t.results_error(e))?;
+        progress.phase(&format!(
+            "reading the rows of {} keys",
+            interesting.height()
+        ));
+        rows_of_keys(t, &interesting)?
+    };
+
+    // 4.
+    if checks.contains(&Class::NullKey) {
+        progress.phase("reading rows whose key is NULL");
+        let frame = t.results_text(true).filter(t.r_key_null());
+        for row in result_rows_of(t, frame)? {
+            let inside = match window {
+                Some(w) => row.written_at.is_some_and(|at| w.contains(at)),
+                None => true,
+            };
+            if inside {
+                results.push(row);
+            }
+        }
+    }
+
+    // 5.
+    if checks.contains(&Class::CrossKey) {
+        if counts.result_rows >= CROSS_KEY_NOTICE_ROWS {
+            tracing::warn!(
+                "cross-key detection reads and hashes every one of the {} payloads: \
+                 on files this size it takes longer than all the other checks together; \
+                 `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it",
+                counts.result_rows
+            );
+        }
+        let json_columns: Vec<bool> = t
+            .payload_columns
+            .iter()
+            .map(|c| spec.results.json.contains(c))
+            .collect();
+        let canon = Canonicalizer::new(json_columns, &spec.results.ignore_fields);
+        let (copies, non_json) = cross_key_rows(t, &canon, window, result_rows, progress)?;
+        counts.non_json_payloads = Some(non_json);
+        let known_rows: HashSet<Vec<String>> = results.iter().map(|r| r.pk.clone()).collect();
+        let known_keys: HashSet<Key> = log.iter().filter_map(|e| e.key.clone()).collect();
+        let mut new_keys: Vec<Key> = Vec::new();
+        let mut seen_keys: HashSet<Key> = HashSet::new();
+        for row in copies {
+            if known_rows.contains(&row.pk) {
+                continue;
+            }
+            if let Some(key) = &row.key {
+                if !known_keys.contains(key) && seen_keys.insert(key.clone()) {
+                    new_keys.push(key.clone());
+                }
+            }
+            results.push(row);
+        }
+        if !new_keys.is_empty() {
+            let keys = key_frame(t.r_key, &new_keys).map_err(|e| t.results_error(e))?;
+            log.extend(log_entries_of(t, log_rows_for(t, &keys))?);
+        }
+    }
+
+    let json_columns = t
+        .payload_columns
+        .iter()
+        .map(|c| spec.results.json.contains(c))
+        .collect();
+    Ok(Dataset {
+        payload_columns: t.payload_columns.clone(),
+        json_columns,
+        results,
+        log,
+        counts: Some(counts),
+    })
+}
+
+impl Tables {
+    /// Some key column of a frame of `k0`.. is NULL.
+    fn k_null(&self) -> Expr {
+        any_of(self.key_names().into_iter().map(|e| e.is_null()))
+    }
+}
+
+/// The u64 column `name` of a small frame.
+fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
+    let c = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+/// The status values of the log mapped onto the spec's spellings (`statuses.sql`).
+fn spellings(t: &Tables, spec: &AuditSpec, statuses: &DataFrame) -> Result<Spellings, Error> {
+    let values = statuses
+        .column(&l(t.l_status))
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| t.log_error(e))?;
+    let counts = u64s(statuses, "n").map_err(|e| t.log_error(e))?;
+    let mut out = Spellings::default();
+    for (raw, n) in values.iter().zip(counts) {
+        out.rows += n;
+        let status = spec.log.statuses.classify(raw.unwrap_or_default());
+        let list = match status {
+            Status::Failed => &mut out.failed,
+            Status::Completed => &mut out.completed,
+            Status::Processing => &mut out.processing,
+            Status::Unknown => {
+                out.unknown += n;
+                continue;
+            }
+        };
+        // A NULL status matches no spelling in SQL either.
+        if let Some(raw) = raw {
+            list.push(raw.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// A frame of keys of `arity` columns, `k0`...
+pub(super) fn key_frame(arity: usize, keys: &[Key]) -> PolarsResult<DataFrame> {
+    let columns = (0..arity)
+        .map(|j| {
+            Column::new(
+                k(j).into(),
+                keys.iter().map(|key| key[j].as_str()).collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    DataFrame::new(keys.len(), columns)
+}
+
+/// Every result row and log row of `keys` (a frame of `k0`..), in file order.
+pub(super) fn rows_of_keys(
+    t: &Tables,
+    keys: &DataFrame,
+) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
+    if keys.height() == 0 || keys.width() == 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let results = picked(t.results_text(true), t.r_key(), keys).join(
+        keys.clone().lazy(),
+        t.r_key(),
+        t.key_names(),
+        JoinArgs::new(JoinType::Inner),
+    );
+    let results = result_rows_of(t, results)?;
+    let log = log_entries_of(t, log_rows_for(t, keys))?;
+    Ok((results, log))
+}
+
+fn log_rows_for(t: &Tables, keys: &DataFrame) -> LazyFrame {
+    picked(t.log_text(true), t.l_key(), keys).join(
+        keys.clone().lazy(),
+        t.l_key(),
+        t.key_names(),
+        JoinArgs::new(JoinType::Inner),
+    )
+}
+
+/// The rows of `frame` whose key column `columns[j]` holds a value of `k{j}` in
+/// `keys`, for each j: the join that follows keeps the exact keys. Said as a filter,
+/// polars pushes it into the scan, which then reads the other columns (the
+/// payload) of the matching rows only.
+fn picked(frame: LazyFrame, columns: Vec<Expr>, keys: &DataFrame) -> LazyFrame {
+    let tests = columns.into_iter().enumerate().map(|(j, c)| {
+        let values = keys
+            .column(&k(j))
+            .map(|v| v.as_materialized_series().clone())
+            .unwrap_or_else(|_| Series::new_empty(k(j).into(), &DataType::String));
+        c.is_in(lit(values).implode(false), false)
+    });
+    frame.filter(all_of(tests))
+}
+
+/// Collects a small frame of numbered text cells, in file order.
+fn ordered_cells(
+    path: &Path,
+    frame: LazyFrame,
+    names: &[String],
+    types: &[DataType],
+) -> Result<Vec<Vec<Option<String>>>, Error> {
+    let df = streaming(as_text(frame, names, types)).map_err(|e| polars_error(path, e))?;
+    let rows: Vec<u32> = df
+        .column(ROW)
+        .and_then(|c| c.cast(&DataType::UInt32))
+        .and_then(|c| Ok(c.u32()?.into_no_null_iter().collect()))
+        .map_err(|e| polars_error(path, e))?;
+    let columns = text_columns(path, &df, names)?;
+    let mut order: Vec<usize> = (0..df.height()).collect();
+    order.sort_by_key(|&i| rows[i]);
+    Ok(order
+        .into_iter()
+        .map(|i| columns.iter().map(|c| c.get(i).map(String::from)).collect())
+        .collect())
+}
+
+/// The text columns `names` of a collected frame.
+fn text_columns(
+    path: &Path,
+    df: &DataFrame,
+    names: &[String],
+) -> Result<Vec<StringChunked>, Error> {
+    names
+        .iter()
+        .map(|name| {
+            let column = df.column(name).map_err(|e| polars_error(path, e))?;
+            column
+                .str()
+                .map(|s| s.rechunk().into_owned())
+                .map_err(|e| Error::File {
+                    file: path.to_path_buf(),
+                    message: format!("column `{name}` cannot be read as text: {e}"),
+                })
+        })
+        .collect()
+}
+
+fn result_rows_of(t: &Tables, frame: LazyFrame) -> Result<Vec<ResultRow>, Error> {
+    let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
+    ordered_cells(&t.results_path, frame, &names, &t.results_types())?
+        .into_iter()
+        .map(|cells| t.rp.row(cells))
+        .collect()
+}
+
+fn log_entries_of(t: &Tables, frame: LazyFrame) -> Result<Vec<LogEntry>, Error> {
+    let names: Vec<String> = (0..t.lp.columns.len()).map(l).collect();
+    ordered_cells(&t.log_path, frame, &names, &t.log_types())?
+        .into_iter()
+        .map(|cells| t.lp.entry(cells))
+        .collect()
+}
+
+/// Runs `frame` in the streaming engine and hands each batch to `each`, in file
+/// order; the first error stops the run and is returned.
+fn batches(
+    path: &Path,
+    frame: LazyFrame,
+    each: impl FnMut(&DataFrame) -> Result<(), Error> + Send + 'static,
+) -> Result<(), Error> {
+    let state = Arc::new(Mutex::new((each, None::<Error>)));
+    let inner = Arc::clone(&state);
+    let sink = frame
+        .sink_batches(
+            PlanCallback::new(move |df: DataFrame| {
+                let mut guard = inner.lock().expect("the batch state is never poisoned");
+                let (each, failed) = &mut *guard;
+                if failed.is_some() {
+                    return Ok(true);
+                }
+                match each(&df) {
+                    Ok(()) => Ok(false),
+                    Err(e) => {
+                        *failed = Some(e);
+                        Ok(true)
+                    }
+                }
+            }),
+            true,
+            None,
+        )
+        .map_err(|e| polars_error(path, e))?;
+    sink.collect_with_engine(Engine::Streaming)
+        .map_err(|e| polars_error(path, e))?;
+    let failed = state
+        .lock()
+        .expect("the batch state is never poisoned")
+        .1
+        .take();
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// What a window touches: its keys and its totals (`touched.sql`, `totals_window.sql`).
+#[derive(Default)]
+struct Touched {
+    keys: HashSet<Key>,
+    result_rows: u64,
+    null_key_rows: u64,
+    log_rows: u64,
+}
+
+/// Reads every row's key and times in batches; the payload is left unread.
+fn touched(t: &Tables, w: TimeWindow, progress: &Progress) -> Result<Touched, Error> {
+    let found = Arc::new(Mutex::new(Touched::default()));
+    let inside =
+        move |at: Option<chrono::DateTime<chrono::Utc>>| at.is_some_and(|at| w.contains(at));
+
+    let head = t.rp.columns.len() - t.payload_columns.len();
+    let names: Vec<String> = (0..head).map(r).collect();
+    let frame = as_text(t.results_text(true), &names, &t.results_types());
+    let (rp, into, path, shown) = (
+        t.rp.clone(),
+        Arc::clone(&found),
+        t.results_path.clone(),
+        progress.clone(),
+    );
+    batches(&t.results_path, frame, move |df| {
+        shown.rows(df.height() as u64);
+        let columns = text_columns(&path, df, &names)?;
+        let mut found = into.lock().expect("never poisoned");
+        for i in 0..df.height() {
+            let row = rp.row(columns.iter().map(|c| c.get(i).map(String::from)).collect())?;
+            if inside(row.written_at) {
+                found.result_rows += 1;
+                match row.key {
+                    Some(key) => {
+                        found.keys.insert(key);
+                    }
+                    None => found.null_key_rows += 1,
+                }
+            }
+        }
+        Ok(())
+    })?;
+
+    let names: Vec<String> = (0..t.lp.columns.len()).map(l).collect();
+    let (lp, into, path, shown) = (
+        t.lp.clone(),
+        Arc::clone(&found),
+        t.log_path.clone(),
+        progress.clone(),
+    );
+    let frame = as_text(t.log_text(true), &names, &t.log_types());
+    batches(&t.log_path, frame, move |df| {
+        shown.rows(df.height() as u64);
+        let columns = text_columns(&path, df, &names)?;
+        let mut found = into.lock().expect("never poisoned");
+        for i in 0..df.height() {
+            let e = lp.entry(columns.iter().map(|c| c.get(i).map(String::from)).collect())?;
+            if inside(e.created_at) {
+                found.log_rows += 1;
+            }
+            if inside(e.created_at) || inside(e.updated_at) {
+                if let Some(key) = e.key {
+                    found.keys.insert(key);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let touched = std::mem::take(&mut *found.lock().expect("never poisoned"));
+    Ok(touched)
+}
+
+/// One keyed row of pass 1: its payload hash and key hash, cut to 64 bits, and its
+/// position in the file.
+type Hashed = (u64, u64, u32);
+
+/// The non-JSON payloads among the rows hashed, and the primary keys of the first.
+type NonJson = (u64, Vec<Vec<String>>);
+
+/// Pass 1 hashes every keyed payload (over a window, those written in it) in
+/// batches, split over the cores, and keeps 24 bytes a row; sorted, the rows of one
+/// payload are adjacent, and a payload is shared when they name two keys. Pass 2
+/// reads the rows of shared payloads by position. The hashes are cut to 64 bits: a
+/// payload collision can only add a row, which the scan then groups by the full
+/// hash, so nothing is missed and nothing false is reported. Also counts the non-JSON
+/// payloads and lists the first of them, since every payload is parsed anyway.
+fn cross_key_rows(
+    t: &Tables,
+    canon: &Canonicalizer,
+    window: Option<TimeWindow>,
+    rows: u64,
+    progress: &Progress,
+) -> Result<(Vec<ResultRow>, NonJson), Error> {
+    progress.phase("cross-key pass 1 of 2: hashing every payload");
+    #[derive(Default)]
+    struct Pass {
+        hashed: Vec<Hashed>,
+        non_json: u64,
+        listed: Vec<Vec<String>>,
+    }
+    let pass = Arc::new(Mutex::new(Pass {
+        hashed: Vec::with_capacity(rows as usize),
+        ..Pass::default()
+    }));
+    let head = t.rp.columns.len() - t.payload_columns.len();
+    let (pk, arity, ts) = (t.r_pk, t.r_key, t.r_ts);
+    let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
+    let frame = as_text(
+        t.results_text(true).filter(t.r_key_not_null()),
+        &names,
+        &t.results_types(),
+    );
+    let (into, path, shown, canon) = (
+        Arc::clone(&pass),
+        t.results_path.clone(),
+        progress.clone(),
+        canon.clone(),
+    );
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    batches(&t.results_path, frame, move |df| {
+        shown.rows(df.height() as u64);
+        let positions: Vec<u32> = df
+            .column(ROW)
+            .and_then(|c| c.cast(&DataType::UInt32))
+            .and_then(|c| Ok(c.u32()?.into_no_null_iter().collect()))
+            .map_err(|e| polars_error(&path, e))?;
+        let columns = text_columns(&path, df, &names)?;
+        let height = df.height();
+        let chunk = height.div_ceil(threads).max(1);
+        let parts: Vec<Pass> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..height)
+                .step_by(chunk)
+                .map(|start| {
+                    let (columns, positions, canon) = (&columns, &positions, &canon);
+                    scope.spawn(move || {
+                        let mut out = Pass::default();
+                        let mut payload: Vec<Option<String>> = Vec::new();
+                        let end = (start + chunk).min(height);
+                        for (i, &position) in positions.iter().enumerate().take(end).skip(start) {
+                            if let (Some(w), Some(ts)) = (window, ts) {
+                                let at = columns[ts].get(i).and_then(parse_timestamp);
+                                if !at.is_some_and(|at| w.contains(at)) {
+                                    continue;
+                                }
+                            }
+                            payload.clear();
+                            payload
+                                .extend(columns[head..].iter().map(|c| c.get(i).map(String::from)));
+                            let c = canon.canonicalize(&payload);
+                            if c.non_json {
+                                out.non_json += 1;
+                                if out.listed.len() < NON_JSON_LISTED {
+                                    out.listed.push(
+                                        columns[..pk]
+                                            .iter()
+                                            .map(|c| c.get(i).unwrap_or("NULL").to_string())
+                                            .collect(),
+                                    );
+                                }
+                            }
+                            let key = hash_key(
+                                columns[pk..pk + arity]
+                                    .iter()
+                                    .map(|c| c.get(i).unwrap_or_default()),
+                            );
+                            out.hashed.push((payload_prefix(&c.hash), key, position));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("a hashing thread never panics"))
+                .collect()
+        });
+        let mut pass = into.lock().expect("never poisoned");
+        for part in parts {
+            pass.hashed.extend(part.hashed);
+            pass.non_json += part.non_json;
+            let room = NON_JSON_LISTED - pass.listed.len();
+            pass.listed.extend(part.listed.into_iter().take(room));
+        }
+        Ok(())
+    })?;
+    let Pass {
+        mut hashed,
+        non_json,
+        listed,
+    } = std::mem::take(&mut *pass.lock().expect("never poisoned"));
+    hashed.sort_unstable();
+    let mut shared: Vec<u32> = hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|same| same[0].1 != same[same.len() - 1].1)
+        .flat_map(|same| same.iter().map(|h| h.2))
+        .collect();
+    drop(hashed);
+    if shared.is_empty() {
+        return Ok((Vec::new(), (non_json, listed)));
+    }
+    progress.phase(&format!(
+        "cross-key pass 2 of 2: reading {} rows of shared payloads",
+        shared.len()
+    ));
+    shared.sort_unstable();
+    let wanted = DataFrame::new(
+        shared.len(),
+        vec![Column::new(ROW.into(), shared)
+            .cast(&IDX_DTYPE)
+            .map_err(|e| t.results_error(e))?],
+    )
+    .map_err(|e| t.results_error(e))?;
+    let positions = wanted
+        .column(ROW)
+        .map_err(|e| t.results_error(e))?
+        .as_materialized_series()
+        .clone();
+    // The filter is pushed into the scan, so only these rows' payloads are read.
+    let frame = t
+        .results_text(true)
+        .filter(col(ROW).is_in(lit(positions).implode(false), false))
+        .join(
+            wanted.lazy(),
+            [col(ROW)],
+            [col(ROW)],
+            JoinArgs::new(JoinType::Inner),
+        );
+    Ok((result_rows_of(t, frame)?, (non_json, listed)))
+}
+
+/// The first 64 bits of a payload hash.
+fn payload_prefix(hash: &PayloadHash) -> u64 {
+    u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
+}
+
+/// 64 bits of blake3 over the key's parts, each prefixed with its length.
+fn hash_key<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
+    let mut h = blake3::Hasher::new();
+    for part in parts {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+#[cfg(test)]
+mod properties {
+    use chrono::{Duration, TimeZone, Utc};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::Dataset;
+    use crate::scan::scan;
+    use crate::source::FileSource;
+
+    /// One result row: key parts (NULL when `None`), attempt, payload, minute.
+    type Row = (Option<u8>, Option<u8>, Option<u8>, u8, u16);
+    /// One log row: key, attempt (NULL when `None`), status, minute.
+    type Log = (u8, Option<u8>, u8, u16);
+
+    fn field(v: Option<String>) -> String {
+        v.map(|v| format!("\"{}\"", v.replace('"', "\"\"")))
+            .unwrap_or_default()
+    }
+
+    fn time(minute: u16) -> String {
+        (Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap() + Duration::minutes(minute.into()))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
+    /// Writes both files as CSV, with a key of two columns.
+    fn write(dir: &Path, rows: &[Row], log: &[Log]) -> FileSource {
+        let mut results = String::from("id,op,k,attempt,payload,at\n");
+        for (i, (op, key, attempt, payload, minute)) in rows.iter().enumerate() {
+            let payload = match payload {
+                0 => "not json".to_string(),
+                p => format!(r#"{{"v":{},"latency_ms":{i}}}"#, p % 3),
+            };
+            results.push_str(&format!(
+                "{i},{},{},{},{},{}\n",
+                field(op.map(|o| format!("op{o}"))),
+                field(key.map(|k| format!("k{k}"))),
+                field(attempt.map(|a| format!("a{a}"))),
+                field(Some(payload)),
+                time(*minute)
+            ));
+        }
+        let statuses = [
+            "COMPLETED",
+            "FAILED",
+            "PROCESSING",
+            "completed ",
+            "LOST",
+            "",
+        ];
+        let mut text = String::from("op,k,attempt,status,created,updated\n");
+        for (key, attempt, status, minute) in log {
+            text.push_str(&format!(
+                "op{},k{},{},{},{},{}\n",
+                key % 2,
+                key,
+                field(attempt.map(|a| format!("a{a}"))),
+                statuses[*status as usize % statuses.len()],
+                time(*minute),
+                time(minute + 5)
+            ));
+        }
+        let (r, l) = (dir.join("results.csv"), dir.join("log.csv"));
+        std::fs::write(&r, results).unwrap();
+        std::fs::write(&l, text).unwrap();
+        FileSource::new(r, l).unwrap()
+    }
+
+    fn spec(classes: &[Class], window: Option<(u16, u16)>) -> AuditSpec {
+        let mut spec = AuditSpec::parse(
+            r#"
+            [results]
+            primary_key = ["id"]
+            key = ["op", "k"]
+            attempt = "attempt"
+            timestamp = "at"
+            ignore_fields = ["latency_ms"]
+            [log]
+            key = ["op", "k"]
+            attempt = "attempt"
+            created_at = "created"
+            updated_at = "updated"
+            [log.statuses]
+            completed = ["COMPLETED"]
+            "#,
+            Path::new("test.toml"),
+        )
+        .unwrap();
+        spec.scan.classes = classes.to_vec();
+        spec.scan.window = window.map(|(a, b)| TimeWindow {
+            since: Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
+                + Duration::minutes(a.into()),
+            until: Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap()
+                + Duration::minutes(i64::from(a) + i64::from(b)),
+        });
+        spec
+    }
+
+    /// Every row of both files, as the scan read them before the push-down.
+    fn whole(files: &FileSource, spec: &AuditSpec) -> Dataset {
+        let t = Tables::open(files, spec).unwrap();
+        let results = result_rows_of(&t, t.results_text(true)).unwrap();
+        let log = log_entries_of(&t, t.log_text(true)).unwrap();
+        Dataset::complete(spec, t.payload_columns.clone(), results, log)
+    }
+
+    fn rows() -> impl Strategy<Value = Vec<Row>> {
+        let row = (
+            proptest::option::weighted(0.95, 0u8..2),
+            proptest::option::weighted(0.9, 0u8..8),
+            proptest::option::weighted(0.9, 0u8..3),
+            0u8..4,
+            0u16..300,
+        );
+        prop::collection::vec(row, 0..30)
+    }
+
+    fn log() -> impl Strategy<Value = Vec<Log>> {
+        let entry = (
+            0u8..8,
+            proptest::option::weighted(0.9, 0u8..3),
+            0u8..6,
+            0u16..300,
+        );
+        prop::collection::vec(entry, 0..30)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The rows read by the push-down give the findings and totals of a scan of
+        /// every row, for every class, with or without a window.
+        #[test]
+        fn the_push_down_finds_what_a_scan_of_every_row_finds(
+            rows in rows(),
+            log in log(),
+            window in proptest::option::of((0u16..300, 1u16..200)),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), &rows, &log);
+            let spec = spec(&[], window);
+            let as_of = Utc.with_ymd_and_hms(2026, 10, 1, 4, 0, 0).unwrap();
+            let want = scan(&whole(&files, &spec), &spec, as_of);
+            let got = scan(&files.load(&spec, &Progress::hidden()).unwrap(), &spec, as_of);
+            prop_assert_eq!(&got.findings, &want.findings);
+            prop_assert_eq!(&got.summary, &want.summary);
+            prop_assert_eq!(&got.totals, &want.totals);
+            prop_assert_eq!(&got.window, &want.window);
+        }
+
+        /// With fewer classes, the same findings of those classes.
+        #[test]
+        fn fewer_classes_find_the_same_groups(rows in rows(), log in log()) {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), &rows, &log);
+            let as_of = Utc.with_ymd_and_hms(2026, 10, 1, 4, 0, 0).unwrap();
+            for classes in [
+                vec![Class::Exact, Class::Conflict],
+                vec![Class::LateWrite, Class::OrphanResult],
+                vec![Class::MissingResult, Class::MultiComplete, Class::StaleProcessing],
+                vec![Class::CrossKey],
+            ] {
+                let spec = spec(&classes, None);
+                let want = scan(&whole(&files, &spec), &spec, as_of);
+                let got = scan(&files.load(&spec, &Progress::hidden()).unwrap(), &spec, as_of);
+                prop_assert_eq!(&got.findings, &want.findings, "{:?}", classes);
+                prop_assert_eq!(&got.summary, &want.summary);
+                prop_assert_eq!(got.totals.keys, want.totals.keys);
+                prop_assert_eq!(got.totals.result_rows, want.totals.result_rows);
+                prop_assert_eq!(got.totals.null_key_rows, want.totals.null_key_rows);
+                prop_assert_eq!(got.totals.log_rows, want.totals.log_rows);
+                prop_assert_eq!(got.totals.unknown_statuses, want.totals.unknown_statuses);
+            }
+        }
+    }
+}
