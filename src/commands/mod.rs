@@ -32,6 +32,20 @@ pub fn write_with(
     match path {
         // Written beside the target and renamed over it, so that a reader (a
         // textfile collector, a dashboard) never sees half a report.
+        // A device, a FIFO or a socket (`-o /dev/null`, `-o /dev/stdout`, a named pipe)
+        // is written in place: renaming a file over it would replace it.
+        Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let fail = |source| Error::Write {
+                path: p.to_path_buf(),
+                source,
+            };
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .map_err(fail)?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out).and_then(|_| out.flush()).map_err(fail)
+        }
         Some(p) => {
             let fail = |source| Error::Write {
                 path: p.to_path_buf(),

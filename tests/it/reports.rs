@@ -204,3 +204,40 @@ fn verbose_logs_the_phases_on_stderr_and_quiet_silences_them() {
     let plain = Workdir::run_in_repo(&["scan", "--format", "json", "--fail-on", "none"]);
     assert_eq!(plain.stderr(), "");
 }
+
+#[test]
+fn a_report_to_a_named_pipe_goes_through_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = Workdir::new();
+    let fifo = dir.path("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("reading the pipe"))
+    };
+    let fifo_arg = fifo.to_str().unwrap();
+    Workdir::run_in_repo(&[
+        "scan",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF,
+        "--fail-on",
+        "none",
+        "-o",
+        fifo_arg,
+    ])
+    .expect_code(0);
+    // Written in place: a file renamed over the pipe would have replaced it (and the
+    // reader would wait forever).
+    let kind = std::fs::metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the named pipe is still a named pipe");
+    let text = reader.join().unwrap();
+    let report: dupaudit::report::Report = serde_json::from_str(&text).unwrap();
+    assert!(!report.findings.findings.is_empty());
+    assert!(!dir.path("report.fifo.tmp").exists());
+}
