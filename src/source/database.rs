@@ -718,10 +718,12 @@ impl DatabaseSource {
         Ok(out)
     }
 
-    /// Whether the results table's row ids (ctid) each name one row (`row_ids.sql`).
+    /// Whether to read a duplicated key's rows by row id (ctid): each names one row
+    /// and no index serves the key (`row_ids.sql`).
     async fn has_row_ids(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<bool, Error> {
         sqlx::query_scalar::<_, bool>(q::postgres::ROW_IDS)
             .bind(sql::quote_ident(self.dialect, &spec.results.table))
+            .bind(serde_json::to_string(&spec.results.key).expect("names serialize"))
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| self.error(e))
