@@ -64,7 +64,7 @@ impl Source {
         let files = |r: PathBuf, l: PathBuf| -> Result<Source, Error> {
             if opts.partitions > 1 {
                 return Err(Error::Usage(
-                    "--partitions splits a scan over several server connections; files are read whole".into(),
+                    "--partitions splits a scan over several server connections; files are read in one process".into(),
                 ));
             }
             Ok(Source::Files(FileSource::new(r, l)?))

@@ -283,7 +283,7 @@ fn partitions_are_refused_where_there_is_one_connection() {
         path_str(&l),
     ])
     .expect_code(2)
-    .stderr_has(&["files are read whole"]);
+    .stderr_has(&["files are read in one process"]);
 }
 
 #[test]
