@@ -5,7 +5,7 @@ use dupaudit::findings::Findings;
 use dupaudit::spec::AuditSpec;
 use dupaudit::sql::{quote_ident, Dialect};
 
-use crate::harness::{path_str, repo, sample, Workdir, AS_OF};
+use crate::harness::{assert_same, path_str, repo, sample, Workdir, AS_OF};
 use crate::servers::{query_i64, run_sql, Server, TestDb};
 
 /// Loads the sample incident with `dupaudit load`.
@@ -20,20 +20,6 @@ fn scan(url: &str, extra: &[&str]) -> Findings {
     let mut args = vec!["--database-url", url];
     args.extend_from_slice(extra);
     Workdir::scan_json_in_repo(&args).findings
-}
-
-fn assert_same(a: &Findings, b: &Findings, what: &str) {
-    assert_eq!(a.summary, b.summary, "{what}: summary");
-    assert_eq!(a.totals, b.totals, "{what}: totals");
-    assert_eq!(a.window, b.window, "{what}: window");
-    assert_eq!(
-        a.findings.len(),
-        b.findings.len(),
-        "{what}: number of findings"
-    );
-    for (x, y) in a.findings.iter().zip(&b.findings) {
-        assert_eq!(x, y, "{what}: first differing finding");
-    }
 }
 
 /// Runs statements in the given database, as its owner.

@@ -4,7 +4,7 @@
 
 use dupaudit::findings::{Class, Findings};
 
-use crate::harness::{path_str, repo, Workdir};
+use crate::harness::{assert_same, path_str, repo, Workdir};
 
 /// A generated incident (every class present) in every form, under `data/`.
 fn generated() -> Workdir {
@@ -20,20 +20,6 @@ fn scan(w: &Workdir, source: &[&str], extra: &[&str]) -> Findings {
     args.extend_from_slice(source);
     args.extend_from_slice(extra);
     w.scan_json(&args).findings
-}
-
-fn assert_same(a: &Findings, b: &Findings, what: &str) {
-    assert_eq!(a.summary, b.summary, "{what}: summary");
-    assert_eq!(a.totals, b.totals, "{what}: totals");
-    assert_eq!(a.window, b.window, "{what}: window");
-    assert_eq!(
-        a.findings.len(),
-        b.findings.len(),
-        "{what}: number of findings"
-    );
-    for (x, y) in a.findings.iter().zip(&b.findings) {
-        assert_eq!(x, y, "{what}: first differing finding");
-    }
 }
 
 #[test]

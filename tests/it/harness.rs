@@ -164,3 +164,18 @@ impl Run {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
+
+/// Two scans found the same: summary, totals, window and every finding, in order.
+pub fn assert_same(a: &dupaudit::findings::Findings, b: &dupaudit::findings::Findings, what: &str) {
+    assert_eq!(a.summary, b.summary, "{what}: summary");
+    assert_eq!(a.totals, b.totals, "{what}: totals");
+    assert_eq!(a.window, b.window, "{what}: window");
+    assert_eq!(
+        a.findings.len(),
+        b.findings.len(),
+        "{what}: number of findings"
+    );
+    for (x, y) in a.findings.iter().zip(&b.findings) {
+        assert_eq!(x, y, "{what}: first differing finding");
+    }
+}
