@@ -15,6 +15,9 @@
 #   - dupaudit restore of each run (timed too: the way back);
 #   - the bare DELETE FROM results WHERE id = ANY($1) of the same ids in one
 #     transaction, the rows put back afterwards (untimed).
+# Each timed command starts from a vacuumed table (the restores and re-inserts of the
+# previous one leave dead rows that the key and primary-key probes would otherwise
+# wade through, by how far autovacuum has got).
 # Prints the best time of each, dupaudit's peak memory, and the ratio apply / DELETE.
 # --reuse skips the load when the tables are already there.
 set -euo pipefail
@@ -73,6 +76,7 @@ best() { # NAME SECONDS KB: keeps the fastest time and the highest memory of NAM
 declare -A secs mem
 for _ in $(seq "$runs"); do
     for size in 0 "$batch"; do
+        psql "$url" -qc "VACUUM results"
         /usr/bin/time -f "%e %M" -o "$work/t" "$bin" apply "$plan" --database-url "$url" \
             --yes --batch-size "$size" --format json --quiet > "$work/outcome.json"
         read -r s kb < "$work/t"; best "apply$size" "$s" "$kb"
@@ -81,7 +85,7 @@ for _ in $(seq "$runs"); do
         read -r s kb < "$work/t"; best restore "$s" "$kb"
     done
 
-    psql "$url" -qf "$work/save.sql"
+    psql "$url" -qf "$work/save.sql" -qc "VACUUM results"
     /usr/bin/time -f "%e %M" -o "$work/t" psql "$url" -qf "$work/delete.sql"
     read -r s kb < "$work/t"; best delete "$s" 0
     psql "$url" -qc "INSERT INTO results SELECT * FROM bench_saved" -qc "DROP TABLE bench_saved"

@@ -25,8 +25,13 @@ use crate::spec::{AuditSpec, Status};
 use crate::sql::Dialect;
 
 /// The plan format this dupaudit writes and reads. Version 2 added
-/// `fingerprint_scheme` (PostgreSQL rows fingerprinted by the server).
-pub const PLAN_FORMAT_VERSION: u32 = 2;
+/// `fingerprint_scheme` (PostgreSQL rows fingerprinted by the server); version 3
+/// checksums the file's own bytes rather than a re-serialisation of its content.
+pub const PLAN_FORMAT_VERSION: u32 = 3;
+
+/// What the file holds between its content and its checksum: the checksum is the
+/// top object's last field, and covers every byte before this.
+const CHECKSUM_FIELD: &str = ",\n  \"checksum\": \"";
 
 /// How the fingerprint of a row is computed. A plan names its scheme, and `apply`
 /// refuses a plan whose scheme is not the one it computes on that database.
@@ -273,19 +278,16 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The checksum of everything but the checksum itself: the plan serialised
-    /// with its checksum left out.
+    /// The checksum of everything but the checksum itself: blake3 of the plan as
+    /// written to disk up to where its checksum field begins.
     pub fn compute_checksum(&mut self) -> String {
         let sealed = std::mem::take(&mut self.checksum);
-        // Streamed into the hasher: a plan of 100,000 groups is tens of megabytes.
-        let mut hasher = blake3::Hasher::new();
-        {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut hasher);
-            serde_json::to_writer(&mut out, &*self).expect("a plan serialises");
-            std::io::Write::flush(&mut out).expect("hashing does not fail");
-        }
+        let text = self.to_json();
         self.checksum = sealed;
-        hasher.finalize().to_hex().to_string()
+        let body = text
+            .strip_suffix("\n}\n")
+            .expect("a plan ends with its top object");
+        blake3::hash(body.as_bytes()).to_hex().to_string()
     }
 
     /// Sets the checksum; the plan is then ready to be written.
@@ -331,7 +333,7 @@ impl Plan {
                 "plan format version {v} is not one this dupaudit reads (version {PLAN_FORMAT_VERSION}); make the plan again with this version"
             )
         };
-        let mut plan: Plan = match serde_json::from_str(text) {
+        let plan: Plan = match serde_json::from_str(text) {
             Ok(plan) => plan,
             Err(e) => {
                 let header: Header = serde_json::from_str(text)
@@ -348,7 +350,11 @@ impl Plan {
         if plan.format_version != PLAN_FORMAT_VERSION {
             return Err(version_error(plan.format_version as u64));
         }
-        if plan.checksum.is_empty() || plan.compute_checksum() != plan.checksum {
+        // The bytes are checked, not a re-serialisation: what was read is what was
+        // written, whitespace included.
+        let body = text.rfind(CHECKSUM_FIELD).map(|at| &text[..at]);
+        let sum = body.map(|b| blake3::hash(b.as_bytes()).to_hex().to_string());
+        if plan.checksum.is_empty() || sum.as_deref() != Some(plan.checksum.as_str()) {
             return Err("checksum does not match: the plan was changed after it was written; make a new plan instead of editing one".into());
         }
         Ok(plan)
@@ -1140,7 +1146,7 @@ mod tests {
         assert_eq!(Plan::parse(&text).unwrap(), plan);
         let edited = text.replace("\"database\": \"/x\"", "\"database\": \"/y\"");
         assert!(Plan::parse(&edited).unwrap_err().contains("checksum"));
-        let future = text.replace("\"format_version\": 2", "\"format_version\": 9");
+        let future = text.replace("\"format_version\": 3", "\"format_version\": 9");
         assert!(Plan::parse(&future).unwrap_err().contains("version 9"));
         assert!(Plan::parse("{}")
             .unwrap_err()
@@ -1148,23 +1154,33 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_of_the_previous_format_is_refused_by_its_version() {
+    fn a_plan_of_an_earlier_format_is_refused_by_its_version() {
         let text = super::tests_support::empty_plan().seal().to_json();
-        let previous = text
-            .replace("\"format_version\": 2", "\"format_version\": 1")
+        let first = text
+            .replace("\"format_version\": 3", "\"format_version\": 1")
             .replace("  \"fingerprint_scheme\": \"blake3-columns\",\n", "");
-        assert!(!previous.contains("fingerprint_scheme"), "{previous}");
-        let why = Plan::parse(&previous).unwrap_err();
+        assert!(!first.contains("fingerprint_scheme"), "{first}");
+        let why = Plan::parse(&first).unwrap_err();
         assert!(
-            why.contains("plan format version 1 is not one this dupaudit reads (version 2)")
+            why.contains("plan format version 1 is not one this dupaudit reads (version 3)")
                 && why.contains("make the plan again"),
             "{why}"
         );
-        // A plan that names version 1 and yet has the version 2 shape is refused too.
-        let renumbered = text.replace("\"format_version\": 2", "\"format_version\": 1");
-        assert!(Plan::parse(&renumbered)
+        // Version 2 has this shape, but its checksum covered a re-serialisation.
+        let second = text.replace("\"format_version\": 3", "\"format_version\": 2");
+        assert!(Plan::parse(&second)
             .unwrap_err()
-            .contains("plan format version 1"));
+            .contains("plan format version 2 is not one"));
+    }
+
+    #[test]
+    fn the_checksum_covers_the_files_bytes_whitespace_included() {
+        let text = super::tests_support::empty_plan().seal().to_json();
+        assert!(Plan::parse(&text).is_ok());
+        let respaced = text.replacen("\"format_version\": 3", "\"format_version\":  3", 1);
+        assert!(Plan::parse(&respaced).unwrap_err().contains("checksum"));
+        let compact = serde_json::to_string(&Plan::parse(&text).unwrap()).unwrap();
+        assert!(Plan::parse(&compact).unwrap_err().contains("checksum"));
     }
 
     #[test]
@@ -1200,7 +1216,7 @@ mod tests {
             .filter(|l| l.starts_with("    {\"class\""))
             .collect();
         assert_eq!(group_lines.len(), 3, "{text}");
-        assert!(text.starts_with("{\n  \"format_version\": 2,\n"), "{text}");
+        assert!(text.starts_with("{\n  \"format_version\": 3,\n"), "{text}");
         assert!(text.contains("\"remove\":[{\"pk\":[\"2\"]"), "{text}");
         assert!(text.ends_with("\"\n}\n"), "{text}");
     }

@@ -14,12 +14,16 @@
 //! 4. With several batches, compare every group with the database first, so that a
 //!    refused apply changes nothing.
 //! 5. Per batch, one transaction: lock the rows of the batch's keys and read back
-//!    each one's primary key and fingerprint (on PostgreSQL computed by the server;
-//!    elsewhere from the columns read as text), judge each group against the plan
-//!    ([`judge`]), move the rows to remove into quarantine (on PostgreSQL one
+//!    each one's primary key and fingerprint (elsewhere than PostgreSQL computed from
+//!    the columns read as text), judge each group against the plan ([`judge`]).
+//!    PostgreSQL computes the fingerprints itself and sends only each row's group
+//!    and fingerprint; the groups whose fingerprints are not the plan's are then
+//!    read back in full to be judged. Then move the rows to remove into quarantine (on PostgreSQL one
 //!    `DELETE … RETURNING` feeding the INSERT), journal the groups, count them in
-//!    the run; commit (roll back for a dry run).
-//! 6. Close the run.
+//!    the run; commit (roll back for a dry run). The last batch closes the run in
+//!    its transaction, and so journals nothing: once it commits there is nothing
+//!    to resume.
+//! 6. A plan of no groups closes its run on its own.
 
 mod restore;
 mod store;
@@ -36,6 +40,7 @@ use crate::model::Key;
 use crate::plan::{group_label, FingerprintScheme, Layout, Plan, PlanGroup};
 use crate::progress::Progress;
 use crate::source::DatabaseSource;
+use crate::sql::Dialect;
 
 pub use restore::{restore, runs, RestoreOutcome};
 pub use store::{RunRecord, Store, Timeouts};
@@ -112,6 +117,13 @@ pub enum Verdict {
     Drift(Vec<String>),
 }
 
+impl Verdict {
+    /// The group is as the plan left it: its rows to remove go.
+    fn as_planned(group: &PlanGroup) -> Verdict {
+        Verdict::Remove(group.remove.iter().map(|r| r.pk.clone()).collect())
+    }
+}
+
 /// A group against the rows its key has now. The keeper must be there unchanged,
 /// every row to remove must be there unchanged, and no row the plan does not know
 /// may have appeared under the key. Any difference is drift, named.
@@ -145,7 +157,7 @@ pub fn judge(group: &PlanGroup, live: &[&LiveRow]) -> Verdict {
         }
     }
     if reasons.is_empty() {
-        Verdict::Remove(group.remove.iter().map(|r| r.pk.clone()).collect())
+        Verdict::as_planned(group)
     } else {
         Verdict::Drift(reasons)
     }
@@ -299,7 +311,11 @@ async fn apply_on(
     } else {
         "removing rows"
     });
-    for batch in &batches {
+    for (i, batch) in batches.iter().enumerate() {
+        // The last batch closes the run in its own transaction: once it commits the
+        // run is applied, and there is nothing left to resume, so its groups need
+        // no journal.
+        let last = i + 1 == batches.len();
         store.begin(conn).await?;
         let verdicts =
             judge_batch(&store, conn, plan, &run_id, batch, true, outcome.resumed).await?;
@@ -346,13 +362,21 @@ async fn apply_on(
                 .quarantine_and_delete(conn, &run_id, &now(), &keys, &pks)
                 .await?;
             let groups: Vec<usize> = chunk.iter().map(|(g, _)| *g).collect();
-            store.journal_add(conn, &run_id, &groups).await?;
+            if !last {
+                store.journal_add(conn, &run_id, &groups).await?;
+            }
             applied.extend(groups);
         }
         if !opts.dry_run {
             store
                 .run_progress(conn, &run_id, applied.len() as u64, rows)
                 .await?;
+            if last {
+                let skipped = outcome.skipped.len() + drifted.len();
+                store
+                    .run_finish(conn, &run_id, "applied", &now(), skipped as u64)
+                    .await?;
+            }
         }
         if opts.dry_run {
             store.rollback(conn).await?;
@@ -366,8 +390,8 @@ async fn apply_on(
         outcome.skipped.extend(drifted);
     }
 
-    // 6.
-    if !opts.dry_run {
+    // 6. (A plan of no groups has no batch to close the run in.)
+    if !opts.dry_run && batches.is_empty() {
         store
             .run_finish(
                 conn,
@@ -417,8 +441,25 @@ async fn judge_batch(
 ) -> Result<Vec<(usize, Verdict)>, Error> {
     let mut verdicts = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(store.keys_per_statement()) {
-        let keys: Vec<Key> = chunk.iter().map(|&g| plan.groups[g].key.clone()).collect();
-        let rows = store.live_rows_of_keys(conn, &keys, lock).await?;
+        // PostgreSQL compares the rows with the plan itself and names the groups
+        // that differ; only their rows are read back, to say why.
+        let flagged = match store.dialect() {
+            Dialect::Postgres => {
+                let groups: Vec<(usize, &PlanGroup)> =
+                    chunk.iter().map(|&g| (g, &plan.groups[g])).collect();
+                Some(store.drifted_groups(conn, &groups, lock).await?)
+            }
+            _ => None,
+        };
+        let read: Vec<usize> = match &flagged {
+            Some(f) => chunk.iter().copied().filter(|g| f.contains(g)).collect(),
+            None => chunk.to_vec(),
+        };
+        let keys: Vec<Key> = read.iter().map(|&g| plan.groups[g].key.clone()).collect();
+        let rows = match keys.is_empty() {
+            true => Vec::new(),
+            false => store.live_rows_of_keys(conn, &keys, lock).await?,
+        };
         let done = match resumed {
             true => store.journal_done(conn, run_id, chunk).await?,
             false => HashSet::new(),
@@ -430,16 +471,18 @@ async fn judge_batch(
             }
         }
         for &g in chunk {
+            let group = &plan.groups[g];
             if done.contains(&g) {
                 verdicts.push((g, Verdict::DoneBefore));
-                continue;
+            } else if flagged.as_ref().is_some_and(|f| !f.contains(&g)) {
+                verdicts.push((g, Verdict::as_planned(group)));
+            } else {
+                let live = by_key
+                    .get(&group.key)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                verdicts.push((g, judge(group, live)));
             }
-            let group = &plan.groups[g];
-            let live = by_key
-                .get(&group.key)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            verdicts.push((g, judge(group, live)));
         }
     }
     Ok(verdicts)

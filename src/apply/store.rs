@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::error::Error;
 use crate::model::Key;
-use crate::plan::{FullRow, Layout, SourceIdentity};
+use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity};
 
 use super::LiveRow;
 use crate::source::DatabaseSource;
@@ -40,6 +40,7 @@ mod q {
 
     pub mod postgres {
         pub const ROWS: &str = include_str!("../../queries/postgres/cleanup_rows.sql");
+        pub const DRIFT: &str = include_str!("../../queries/postgres/cleanup_drift.sql");
         pub const REMOVE: &str = include_str!("../../queries/postgres/cleanup_remove.sql");
         pub const JOURNAL_ADD: &str =
             include_str!("../../queries/postgres/cleanup_journal_add.sql");
@@ -89,7 +90,7 @@ pub const QUARANTINE_META: [&str; 3] = [
 /// batch's one transaction. PostgreSQL binds one array per column instead, so its
 /// chunks are larger: a batch of up to this many groups is one statement.
 const KEYS_PER_STATEMENT: usize = 200;
-const KEYS_PER_ARRAY_STATEMENT: usize = 50_000;
+const KEYS_PER_ARRAY_STATEMENT: usize = 200_000;
 
 /// The timeouts of a writing session.
 #[derive(Debug, Clone, Copy)]
@@ -214,6 +215,10 @@ impl<'a> Store<'a> {
             primary_key: primary_key.to_vec(),
             pk_types: Vec::new(),
         }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.d
     }
 
     /// How many keys one statement names.
@@ -605,6 +610,67 @@ impl<'a> Store<'a> {
                     .collect()
             }
         }
+    }
+
+    /// PostgreSQL: the plan positions among `groups` whose key's rows are not the
+    /// rows the plan names (keeper and rows to remove) with the fingerprints it holds
+    /// (cleanup_drift.sql): reads, and with `lock` locks, every row of those keys, but
+    /// only a group number and 32 bytes of fingerprint per row leave the server. The
+    /// fingerprint covers the whole row, primary key included, so the same rows
+    /// unchanged are the same fingerprints.
+    pub async fn drifted_groups(
+        &self,
+        conn: &mut AnyConnection,
+        groups: &[(usize, &PlanGroup)],
+        lock: bool,
+    ) -> Result<HashSet<usize>, Error> {
+        let keys: Vec<Vec<String>> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (_, group))| {
+                std::iter::once(i.to_string())
+                    .chain(group.key.iter().cloned())
+                    .collect()
+            })
+            .collect();
+        let mut types = vec!["bigint".to_string()];
+        types.extend(vec![
+            "text".to_string();
+            groups.first().map_or(0, |(_, g)| g.key.len())
+        ]);
+        let (template, arrays) = with_arrays(q::postgres::DRIFT, "key_arrays", &keys, &types);
+        let lock = if lock { "FOR UPDATE OF r" } else { "" };
+        let rows = self
+            .fetch(
+                conn,
+                self.render(&template, &[("lock", lock)], &named(&arrays), &[]),
+            )
+            .await?;
+        let mut live: Vec<Vec<String>> = vec![Vec::new(); groups.len()];
+        for r in &rows {
+            let i = r.try_get::<i64, _>(0).map_err(|e| self.db.error(e))?;
+            let fingerprint = r.try_get::<Vec<u8>, _>(1).map_err(|e| self.db.error(e))?;
+            let slot = usize::try_from(i).ok().and_then(|i| live.get_mut(i));
+            let slot = slot.ok_or_else(|| {
+                Error::Runtime(format!(
+                    "the server named group {i}, which the batch does not have"
+                ))
+            })?;
+            slot.push(hex(&fingerprint));
+        }
+        Ok(groups
+            .iter()
+            .zip(live)
+            .filter_map(|((g, group), mut live)| {
+                let mut planned: Vec<&str> = std::iter::once(&group.keeper)
+                    .chain(&group.remove)
+                    .map(|r| r.fingerprint.as_str())
+                    .collect();
+                planned.sort_unstable();
+                live.sort_unstable();
+                (planned != live).then_some(*g)
+            })
+            .collect())
     }
 
     /// The statement reading the rows of `keys`: every column (`whole`), or on
@@ -1010,9 +1076,9 @@ impl<'a> Store<'a> {
     }
 }
 
-/// Replaces `{marker}` in `template` by one `CAST({aN} AS type[])` per column and
-/// returns the template with the arrays to bind as `aN`: column N of every tuple, as
-/// a PostgreSQL array literal.
+/// Replaces `{marker}` in `template` by one `CAST({marker_N} AS type[])` per column
+/// and returns the template with the arrays to bind as `marker_N`: column N of every
+/// tuple, as a PostgreSQL array literal.
 fn with_arrays(
     template: &str,
     marker: &str,
@@ -1022,18 +1088,32 @@ fn with_arrays(
     let casts: Vec<String> = types
         .iter()
         .enumerate()
-        .map(|(i, ty)| format!("CAST({{a{i}}} AS {ty}[])"))
+        .map(|(i, ty)| format!("CAST({{{marker}_{i}}} AS {ty}[])"))
         .collect();
     let arrays = (0..types.len())
         .map(|i| {
             let items: Vec<String> = tuples.iter().map(|t| array_item(&t[i])).collect();
-            (format!("a{i}"), [format!("{{{}}}", items.join(","))])
+            (
+                format!("{marker}_{i}"),
+                [format!("{{{}}}", items.join(","))],
+            )
         })
         .collect();
     (
         template.replace(&format!("{{{marker}}}"), &casts.join(", ")),
         arrays,
     )
+}
+
+/// Lower-case hex, as `encode(…, 'hex')` writes it.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// One element of an array literal: quoted, with `\` and `"` escaped.
@@ -1059,9 +1139,16 @@ mod tests {
         let (sql, arrays) = with_arrays("IN (SELECT * FROM unnest({x}))", "x", &tuples, &types);
         assert_eq!(
             sql,
-            "IN (SELECT * FROM unnest(CAST({a0} AS text[]), CAST({a1} AS bigint[])))"
+            "IN (SELECT * FROM unnest(CAST({x_0} AS text[]), CAST({x_1} AS bigint[])))"
         );
         assert_eq!(arrays[0].1[0], r#"{"a\"b","c\\d,e"}"#);
         assert_eq!(arrays[1].1[0], r#"{"1","2"}"#);
+    }
+
+    #[test]
+    fn fingerprint_bytes_read_as_the_plan_writes_them() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        let digest = blake3::hash(b"row");
+        assert_eq!(hex(digest.as_bytes()), digest.to_hex().to_string());
     }
 }

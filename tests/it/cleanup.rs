@@ -441,7 +441,7 @@ fn a_plan_of_the_previous_format_version_is_refused_with_what_to_do() {
     let before = t.rows();
     let text = std::fs::read_to_string(t.plan_path()).unwrap();
     let previous: String = text
-        .replace("\"format_version\": 2", "\"format_version\": 1")
+        .replace("\"format_version\": 3", "\"format_version\": 1")
         .lines()
         .filter(|l| !l.contains("\"fingerprint_scheme\""))
         .map(|l| format!("{l}\n"))
@@ -449,7 +449,7 @@ fn a_plan_of_the_previous_format_version_is_refused_with_what_to_do() {
     assert_ne!(previous, text);
     t.dir.write("plan.json", &previous);
     t.apply(&["--yes"]).expect_code(2).stderr_has(&[
-        "plan format version 1 is not one this dupaudit reads (version 2)",
+        "plan format version 1 is not one this dupaudit reads (version 3)",
         "make the plan again",
     ]);
     assert_eq!(t.rows(), before);
