@@ -23,17 +23,26 @@ pub struct PayloadHash(pub [u8; 16]);
 impl PayloadHash {
     /// Short hex form for reports.
     pub fn short(&self) -> String {
-        self.0[..6].iter().map(|b| format!("{b:02x}")).collect()
+        to_hex(&self.0[..6])
     }
 }
 
 impl std::fmt::Display for PayloadHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&to_hex(&self.0))
     }
+}
+
+/// Lower-case hex, two digits a byte (as PostgreSQL's `encode(…, 'hex')` writes it),
+/// without a formatting call per byte: reports write one per row.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// Canonicalises payloads according to the spec.

@@ -10,6 +10,7 @@ use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::canonical::to_hex;
 use crate::error::Error;
 use crate::model::Key;
 use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity};
@@ -656,7 +657,7 @@ impl<'a> Store<'a> {
                     "the server named group {i}, which the batch does not have"
                 ))
             })?;
-            slot.push(hex(&fingerprint));
+            slot.push(to_hex(&fingerprint));
         }
         Ok(groups
             .iter()
@@ -1105,17 +1106,6 @@ fn with_arrays(
     )
 }
 
-/// Lower-case hex, as `encode(…, 'hex')` writes it.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 * bytes.len());
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
-}
-
 /// One element of an array literal: quoted, with `\` and `"` escaped.
 fn array_item(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
@@ -1147,8 +1137,8 @@ mod tests {
 
     #[test]
     fn fingerprint_bytes_read_as_the_plan_writes_them() {
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(to_hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
         let digest = blake3::hash(b"row");
-        assert_eq!(hex(digest.as_bytes()), digest.to_hex().to_string());
+        assert_eq!(to_hex(digest.as_bytes()), digest.to_hex().to_string());
     }
 }

@@ -78,6 +78,7 @@ mod q {
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
         pub const SESSION: &str = include_str!("../../queries/postgres/session.sql");
         pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
+        pub const SERIAL: &str = include_str!("../../queries/postgres/serial.sql");
         pub const EXPORT_SNAPSHOT: &str =
             include_str!("../../queries/postgres/export_snapshot.sql");
         pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
@@ -523,6 +524,12 @@ impl DatabaseSource {
             }
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, snapshot.as_deref()).await?;
+            if d == Dialect::Postgres {
+                sqlx::query(q::postgres::SERIAL)
+                    .execute(&mut c)
+                    .await
+                    .map_err(|e| self.error(e))?;
+            }
             let statuses = match early {
                 Some(_) => Ok(None),
                 None => self.statuses(&mut c, spec, &shape).await.map(Some),
