@@ -16,7 +16,8 @@ fn main() -> ExitCode {
     // Memory is committed as it is used and handed back as soon as it is freed:
     // polars' threads free large buffers all through a file scan, and by default
     // mimalloc keeps them, which doubled a Parquet scan's peak memory.
-    // SAFETY: mi_option_set only stores the value; no allocation depends on it yet.
+    // SAFETY: mi_option_set stores an option's value, which mimalloc reads when it
+    // next reserves, commits or purges memory; it touches no Rust object.
     unsafe {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
