@@ -33,6 +33,38 @@ impl std::fmt::Display for PayloadHash {
     }
 }
 
+impl std::str::FromStr for PayloadHash {
+    type Err = String;
+
+    /// The 32 hex digits [`Display`](std::fmt::Display) writes.
+    fn from_str(s: &str) -> Result<PayloadHash, String> {
+        let bad = || format!("`{s}` is not a payload hash (32 hex digits)");
+        if s.len() != 32 {
+            return Err(bad());
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
+                .map_err(|_| bad())?;
+        }
+        Ok(PayloadHash(out))
+    }
+}
+
+/// In reports, as hex: held as 16 bytes, a finding's rows cost less than as text.
+impl serde::Serialize for PayloadHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_hex(&self.0))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PayloadHash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PayloadHash, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Lower-case hex, two digits a byte (as PostgreSQL's `encode(…, 'hex')` writes it),
 /// without a formatting call per byte: reports write one per row.
 pub fn to_hex(bytes: &[u8]) -> String {
@@ -226,6 +258,25 @@ fn diff_into(path: String, left: Option<&Value>, right: Option<&Value>, out: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payload_hash_reads_back_what_it_writes_and_refuses_other_text() {
+        let h = Canonicalizer::new(vec![true], &[])
+            .canonicalize(&[Some(r#"{"a":1}"#.into())])
+            .hash;
+        let json = serde_json::to_string(&h).unwrap();
+        assert_eq!(json, format!("\"{h}\""));
+        assert_eq!(serde_json::from_str::<PayloadHash>(&json).unwrap(), h);
+        for bad in [
+            "",
+            "h",
+            &h.to_string()[1..],
+            &format!("{}zz", &h.to_string()[2..]),
+        ] {
+            let err = bad.parse::<PayloadHash>().unwrap_err();
+            assert!(err.contains("32 hex digits"), "{err}");
+        }
+    }
 
     fn json_only(ignore: &[&str]) -> Canonicalizer {
         Canonicalizer::new(

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::DiffEntry;
+use crate::canonical::{DiffEntry, PayloadHash};
 use crate::model::Key;
 use crate::spec::Status;
 
@@ -118,8 +118,8 @@ pub struct RowRef {
     pub key: Option<Key>,
     pub attempt: Option<String>,
     pub written_at: Option<DateTime<Utc>>,
-    /// Hex blake3 of the canonical payload.
-    pub payload_hash: String,
+    /// blake3 of the canonical payload (hex in reports).
+    pub payload_hash: PayloadHash,
     /// Status of the row's attempt in the log; `None` when the log has no such attempt.
     pub attempt_status: Option<Status>,
 }
@@ -141,7 +141,7 @@ pub struct Finding {
     pub key: Option<Key>,
     /// The shared payload hash for exact and cross-key groups.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub payload_hash: Option<String>,
+    pub payload_hash: Option<PayloadHash>,
     /// Rows that are redundant copies (see the README for the rule per class).
     pub surplus_rows: u64,
     /// Result rows involved, oldest first.

@@ -22,6 +22,14 @@ fn main() -> ExitCode {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
     }
+    // No transparent huge pages: with memory handed back as soon as it is freed, each
+    // 2 MiB page was zeroed again on its next use, a quarter of a database scan's CPU.
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only the process's
+    // page policy.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let cli = dupaudit::cli::Cli::parse();
     match dupaudit::run(cli) {
         Ok(code) => ExitCode::from(code),

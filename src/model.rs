@@ -4,7 +4,7 @@
 //! server and a Parquet file look alike). Out: [`ResultRow`] and [`LogEntry`] values
 //! with keys, statuses and timestamps interpreted according to the spec.
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -277,6 +277,9 @@ impl LogProjection {
 /// since the Unix epoch.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let t = text.trim();
+    if let Some(d) = iso_timestamp(t.as_bytes()) {
+        return Some(d);
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some(d.with_timezone(&Utc));
     }
@@ -301,9 +304,93 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// `YYYY-MM-DD HH:MM:SS[.f…]` (`T` or a space) with no zone, `Z`, `±HH` or `±HH:MM`,
+/// read digit by digit: the forms databases print, which a scan reads for every row.
+/// `None` for anything else, which [`parse_timestamp`] then tries its other ways.
+fn iso_timestamp(b: &[u8]) -> Option<DateTime<Utc>> {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(r)?;
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let fixed = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if b.len() < 19 || fixed.iter().any(|&(i, c)| b[i] != c) || !matches!(b[10], b' ' | b'T') {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        nanos *= 10u32.pow(9u32.saturating_sub((i - start) as u32));
+    }
+    let time = NaiveTime::from_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
+    let offset_secs = match &b[i..] {
+        [] | [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [_, _] => (num(i + 1..i + 3)?, 0),
+                [_, _, b':', _, _] => (num(i + 1..i + 3)?, num(i + 4..i + 6)?),
+                _ => return None,
+            };
+            let secs = (h * 3600 + m * 60) as i64;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let utc = NaiveDateTime::new(date, time) - chrono::Duration::seconds(offset_secs);
+    Some(Utc.from_utc_datetime(&utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_digit_by_digit_reading_agrees_with_chrono() {
+        for text in [
+            "2026-10-14 14:02:10.123456+00",
+            "2026-10-14T14:02:10.5Z",
+            "2026-10-14 16:02:10-03:30",
+            "2024-02-29 23:59:59+05",
+            "2026-10-14T14:02:10",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(text)
+                .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%#z"))
+                .map(|d| d.with_timezone(&Utc))
+                .ok()
+                .or_else(|| {
+                    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                        .ok()
+                        .map(|d| Utc.from_utc_datetime(&d))
+                });
+            assert!(chrono.is_some(), "{text}");
+            assert_eq!(iso_timestamp(text.as_bytes()), chrono, "{text}");
+        }
+        for text in [
+            "2026-02-30 10:00:00",
+            "2026-10-14 25:00:00",
+            "2026-10-14 14:02:10+0",
+            "2026-10-14 14:02:10.",
+        ] {
+            assert_eq!(iso_timestamp(text.as_bytes()), None, "{text}");
+        }
+    }
 
     #[test]
     fn timestamps_in_common_database_renderings_are_read_as_utc() {

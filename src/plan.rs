@@ -667,7 +667,7 @@ fn group(
     for r in &f.rows {
         let full = live.iter().find(|l| l.pk == r.pk)?;
         let hash = canon.canonicalize(&input.layout.payload(full)).hash;
-        if hash.to_string() != r.payload_hash {
+        if hash != r.payload_hash {
             return None;
         }
         rows.push((r, full));
@@ -679,7 +679,7 @@ fn group(
         attempt: r.attempt.clone(),
         attempt_status: r.attempt_status,
         written_at: r.written_at,
-        payload_hash: r.payload_hash.clone(),
+        payload_hash: r.payload_hash.to_string(),
     };
     Some(PlanGroup {
         class: f.class,
@@ -952,7 +952,7 @@ mod tests {
             key: Some(vec!["k".into()]),
             attempt: Some(format!("a{pk}")),
             written_at: t(min),
-            payload_hash: "h".into(),
+            payload_hash: crate::canonical::PayloadHash([7; 16]),
             attempt_status: status,
         }
     }

@@ -583,7 +583,7 @@ fn classify(
         key: r.key.clone(),
         attempt: r.attempt.clone(),
         written_at: r.written_at,
-        payload_hash: canon.canonicalize(&r.payload).hash.to_string(),
+        payload_hash: canon.canonicalize(&r.payload).hash,
         attempt_status: status,
     };
 

@@ -13,7 +13,9 @@
 //! 5. Log checks: `multi-complete`, `stale-processing`, `missing-result`.
 //! 6. Totals, per-class summary and the time window where duplicates concentrate.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -104,7 +106,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             key: r.key.clone(),
             attempt: r.attempt.clone(),
             written_at: r.written_at,
-            payload_hash: hashes[i].to_string(),
+            payload_hash: hashes[i],
             attempt_status: log.attempt_of(r).map(|e| e.status),
         }
     };
@@ -115,7 +117,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     let checks = spec.scan.checks();
 
     // 2. Duplicate keys.
-    let mut by_key: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
+    let mut by_key: HashMap<&Key, Vec<usize>> = HashMap::new();
     for (i, r) in data.results.iter().enumerate() {
         if let Some(k) = &r.key {
             by_key.entry(k).or_default().push(i);
@@ -156,7 +158,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             findings.push(Finding {
                 class: Class::Exact,
                 key: Some((*key).clone()),
-                payload_hash: Some(variants[0].to_string()),
+                payload_hash: Some(variants[0]),
                 surplus_rows: rows.len() as u64 - 1,
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
                 attempts: log.attempts_of(key),
@@ -221,7 +223,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             findings.push(Finding {
                 class: Class::CrossKey,
                 key: None,
-                payload_hash: Some(hash.to_string()),
+                payload_hash: Some(hash),
                 surplus_rows: surplus as u64,
                 note: format!("the same payload under {} keys", keys.len()),
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
@@ -527,14 +529,14 @@ fn order(a: &ResultRow, b: &ResultRow) -> std::cmp::Ordering {
 /// The log, indexed by key and by (key, attempt). When the log holds several rows
 /// for one attempt, the most recently updated one wins.
 struct LogIndex<'a> {
-    by_key: BTreeMap<&'a Key, Vec<&'a LogEntry>>,
+    by_key: HashMap<&'a Key, Vec<&'a LogEntry>>,
     by_attempt: HashMap<(&'a Key, Option<&'a str>), &'a LogEntry>,
     with_attempt: bool,
 }
 
 impl<'a> LogIndex<'a> {
     fn new(log: &'a [LogEntry], with_attempt: bool) -> LogIndex<'a> {
-        let mut by_key: BTreeMap<&Key, Vec<&LogEntry>> = BTreeMap::new();
+        let mut by_key: HashMap<&Key, Vec<&LogEntry>> = HashMap::new();
         let mut by_attempt: HashMap<(&Key, Option<&str>), &LogEntry> = HashMap::new();
         for e in log {
             let Some(key) = &e.key else { continue };
@@ -1039,7 +1041,7 @@ mod properties {
         fn exact_groups_share_one_payload_and_conflicts_do_not(data in dataset()) {
             let f = scan(&data, &AuditSpec { results: crate::spec::ResultsSpec { ignore_fields: vec!["latency_ms".into()], ..Default::default() }, ..Default::default() }, Utc::now());
             for g in &f.findings {
-                let hashes: HashSet<&String> = g.rows.iter().map(|r| &r.payload_hash).collect();
+                let hashes: HashSet<&PayloadHash> = g.rows.iter().map(|r| &r.payload_hash).collect();
                 match g.class {
                     Class::Exact | Class::CrossKey => prop_assert_eq!(hashes.len(), 1),
                     Class::Conflict => prop_assert!(hashes.len() >= 2),

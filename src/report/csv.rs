@@ -37,7 +37,7 @@ pub fn render(r: &Report) -> String {
                         .map(|s| s.to_string())
                         .unwrap_or_default(),
                     &row.written_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                    &row.payload_hash,
+                    &row.payload_hash.to_string(),
                     &surplus,
                     &f.note,
                 ])
