@@ -267,9 +267,151 @@ pub fn row_values(dialect: Dialect, keys: usize, arity: usize) -> String {
         .join(", ")
 }
 
+/// Replaces `{marker}` in `template` by one `CAST({marker_N} AS type[])` per column
+/// and returns the template with the arrays to bind as `marker_N`: column N of every
+/// tuple, as a PostgreSQL array literal. The types come from the catalog (`format_type`),
+/// never from the spec.
+pub fn with_arrays(
+    template: &str,
+    marker: &str,
+    tuples: &[impl AsRef<[String]>],
+    types: &[String],
+) -> (String, Vec<(String, [String; 1])>) {
+    let casts: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| format!("CAST({{{marker}_{i}}} AS {ty}[])"))
+        .collect();
+    let arrays = (0..types.len())
+        .map(|i| {
+            let items: Vec<String> = tuples.iter().map(|t| array_item(&t.as_ref()[i])).collect();
+            (
+                format!("{marker}_{i}"),
+                [format!("{{{}}}", items.join(","))],
+            )
+        })
+        .collect();
+    (
+        template.replace(&format!("{{{marker}}}"), &casts.join(", ")),
+        arrays,
+    )
+}
+
+/// One element of an array literal: quoted, with `\` and `"` escaped.
+fn array_item(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The arrays of [`with_arrays`] as the named lists [`render`] binds.
+pub fn named(arrays: &[(String, [String; 1])]) -> Vec<(&str, &[String])> {
+    arrays.iter().map(|(n, v)| (n.as_str(), &v[..])).collect()
+}
+
+/// Joins the items of a one-column list bound as a single text value.
+const LIST_SEPARATOR: char = '\u{1f}';
+
+/// PostgreSQL: the predicate "`expr` (one column, or a parenthesised list of several)
+/// is one of `tuples`", with `{marker_N}` placeholders, and the values to bind under
+/// those names ([`named`]).
+///
+/// One column of a type read by an immutable input function, with no item holding the
+/// separator: `expr = ANY(CAST(string_to_array(…) AS type[]))`. The server folds the
+/// bound text into a constant array and hashes it: one pass over a table, or one index
+/// probe per item. A bound array literal cast to `type[]` is not folded (`array_in` is
+/// only stable), so the server would rebuild the array for every row it compares.
+/// Otherwise: a semi-join on `unnest` of one array per column ([`with_arrays`]).
+pub fn in_list(
+    expr: &str,
+    marker: &str,
+    tuples: &[impl AsRef<[String]>],
+    types: &[String],
+) -> (String, Vec<(String, [String; 1])>) {
+    let folds = |ty: &str| {
+        let base = ty.split('(').next().unwrap_or(ty).trim();
+        [
+            "text",
+            "character varying",
+            "uuid",
+            "bigint",
+            "integer",
+            "smallint",
+            "numeric",
+        ]
+        .contains(&base)
+    };
+    let separable = tuples
+        .iter()
+        .all(|t| !t.as_ref()[0].contains(LIST_SEPARATOR));
+    if types.len() == 1 && folds(&types[0]) && separable {
+        let items: Vec<&str> = tuples.iter().map(|t| t.as_ref()[0].as_str()).collect();
+        let list = items.join(&LIST_SEPARATOR.to_string());
+        let predicate = format!(
+            "{expr} = ANY(CAST(string_to_array({{{marker}_0}}, E'\\x1f') AS {}[]))",
+            types[0]
+        );
+        return (predicate, vec![(format!("{marker}_0"), [list])]);
+    }
+    with_arrays(
+        &format!("({expr}) IN (SELECT * FROM unnest({{{marker}}}))"),
+        marker,
+        tuples,
+        types,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn array_literals_quote_and_escape_every_item() {
+        let tuples = vec![
+            vec!["a\"b".to_string(), "1".to_string()],
+            vec!["c\\d,e".to_string(), "2".to_string()],
+        ];
+        let types = ["text".to_string(), "bigint".to_string()];
+        let (sql, arrays) = with_arrays("IN (SELECT * FROM unnest({x}))", "x", &tuples, &types);
+        assert_eq!(
+            sql,
+            "IN (SELECT * FROM unnest(CAST({x_0} AS text[]), CAST({x_1} AS bigint[])))"
+        );
+        assert_eq!(arrays[0].1[0], r#"{"a\"b","c\\d,e"}"#);
+        assert_eq!(arrays[1].1[0], r#"{"1","2"}"#);
+    }
+
+    #[test]
+    fn one_column_lists_are_bound_as_one_text_the_server_can_fold() {
+        let keys = vec![vec!["a,b".to_string()], vec!["c\"d".to_string()]];
+        let (sql, binds) = in_list("r.k", "x", &keys, &["character varying(64)".into()]);
+        assert_eq!(
+            sql,
+            "r.k = ANY(CAST(string_to_array({x_0}, E'\\x1f') AS character varying(64)[]))"
+        );
+        assert_eq!(
+            binds,
+            vec![("x_0".to_string(), ["a,b\u{1f}c\"d".to_string()])]
+        );
+        // A type whose input is not immutable, an item holding the separator, or
+        // several columns: arrays, joined through unnest.
+        let timestamps = vec![vec!["2026-01-01".to_string()]];
+        let (sql, _) = in_list(
+            "r.k",
+            "x",
+            &timestamps,
+            &["timestamp with time zone".into()],
+        );
+        assert_eq!(
+            sql,
+            "(r.k) IN (SELECT * FROM unnest(CAST({x_0} AS timestamp with time zone[])))"
+        );
+        let odd = vec![vec!["a\u{1f}b".to_string()]];
+        let (sql, binds) = in_list("r.k", "x", &odd, &["text".into()]);
+        assert_eq!(
+            sql,
+            "(r.k) IN (SELECT * FROM unnest(CAST({x_0} AS text[])))"
+        );
+        assert_eq!(binds[0].1[0], "{\"a\u{1f}b\"}");
+    }
 
     #[test]
     fn quote_ident_doubles_embedded_quotes() {

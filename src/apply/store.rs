@@ -18,7 +18,7 @@ use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity};
 use super::LiveRow;
 use crate::source::DatabaseSource;
 use crate::spec::CleanupSpec;
-use crate::sql::{self, Dialect};
+use crate::sql::{self, named, with_arrays, Dialect};
 
 mod q {
     pub const ROWS: &str = include_str!("../../queries/ansi/cleanup_rows.sql");
@@ -46,7 +46,6 @@ mod q {
         pub const JOURNAL_ADD: &str =
             include_str!("../../queries/postgres/cleanup_journal_add.sql");
         pub const PLAN_SESSION: &str = include_str!("../../queries/postgres/plan_session.sql");
-        pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
         pub const QUARANTINE_CREATE: &str =
@@ -231,41 +230,20 @@ impl<'a> Store<'a> {
     }
 
     /// PostgreSQL: reads the primary key's column types, which the arrays of primary
-    /// keys are cast to. They come from `format_type`, which quotes what needs it; a
-    /// name with anything else in it is refused rather than put into SQL.
+    /// keys are cast to.
     pub async fn prepare(&mut self, conn: &mut AnyConnection) -> Result<(), Error> {
         if self.d != Dialect::Postgres {
             return Ok(());
         }
-        let rows = sqlx::query(q::postgres::COLUMN_TYPES)
-            .bind(sql::quote_ident(self.d, &self.results))
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| self.db.error(e))?;
-        let mut types = Vec::new();
-        for column in &self.primary_key {
-            let found = rows.iter().find_map(|r| {
-                let name = self.db.text(r, 0).ok()??;
-                (name == *column).then(|| self.db.text(r, 1).ok().flatten())?
-            });
-            let ty = found.ok_or_else(|| Error::MissingColumn {
-                table: self.results.clone(),
-                column: column.clone(),
-                field: "results.primary_key".into(),
-                available: Vec::new(),
-            })?;
-            let plain = ty
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " _.\"(),[]".contains(c));
-            if !plain {
-                return Err(Error::Runtime(format!(
-                    "cannot use the type `{ty}` of {}.{column} in a cast",
-                    self.results
-                )));
-            }
-            types.push(ty);
-        }
-        self.pk_types = types;
+        self.pk_types = self
+            .db
+            .column_types(
+                conn,
+                &self.results,
+                &self.primary_key,
+                "results.primary_key",
+            )
+            .await?;
         Ok(())
     }
 
@@ -734,18 +712,8 @@ impl<'a> Store<'a> {
         ];
         let (copied, deleted) = match self.d {
             Dialect::Postgres => {
-                let pk_in = match self.pk_types.len() {
-                    // One column: `= ANY(array)`, a single index scan over the array,
-                    // measured faster than the semi-join with unnest.
-                    1 => "{r_pk} = ANY({pk_arrays})",
-                    _ => "({r_pk}) IN (SELECT * FROM unnest({pk_arrays}))",
-                };
-                let (template, arrays) = with_arrays(
-                    &q::postgres::REMOVE.replace("{pk_in}", pk_in),
-                    "pk_arrays",
-                    pks,
-                    &self.pk_types,
-                );
+                let (pk_in, arrays) = sql::in_list("{r_pk}", "pk_arrays", pks, &self.pk_types);
+                let template = q::postgres::REMOVE.replace("{pk_in}", &pk_in);
                 let mut lists = meta.to_vec();
                 lists.extend(named(&arrays));
                 let moved = self
@@ -1077,63 +1045,9 @@ impl<'a> Store<'a> {
     }
 }
 
-/// Replaces `{marker}` in `template` by one `CAST({marker_N} AS type[])` per column
-/// and returns the template with the arrays to bind as `marker_N`: column N of every
-/// tuple, as a PostgreSQL array literal.
-fn with_arrays(
-    template: &str,
-    marker: &str,
-    tuples: &[Vec<String>],
-    types: &[String],
-) -> (String, Vec<(String, [String; 1])>) {
-    let casts: Vec<String> = types
-        .iter()
-        .enumerate()
-        .map(|(i, ty)| format!("CAST({{{marker}_{i}}} AS {ty}[])"))
-        .collect();
-    let arrays = (0..types.len())
-        .map(|i| {
-            let items: Vec<String> = tuples.iter().map(|t| array_item(&t[i])).collect();
-            (
-                format!("{marker}_{i}"),
-                [format!("{{{}}}", items.join(","))],
-            )
-        })
-        .collect();
-    (
-        template.replace(&format!("{{{marker}}}"), &casts.join(", ")),
-        arrays,
-    )
-}
-
-/// One element of an array literal: quoted, with `\` and `"` escaped.
-fn array_item(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-fn named(arrays: &[(String, [String; 1])]) -> Vec<(&str, &[String])> {
-    arrays.iter().map(|(n, v)| (n.as_str(), &v[..])).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn array_literals_quote_and_escape_every_item() {
-        let tuples = vec![
-            vec!["a\"b".to_string(), "1".to_string()],
-            vec!["c\\d,e".to_string(), "2".to_string()],
-        ];
-        let types = ["text".to_string(), "bigint".to_string()];
-        let (sql, arrays) = with_arrays("IN (SELECT * FROM unnest({x}))", "x", &tuples, &types);
-        assert_eq!(
-            sql,
-            "IN (SELECT * FROM unnest(CAST({x_0} AS text[]), CAST({x_1} AS bigint[])))"
-        );
-        assert_eq!(arrays[0].1[0], r#"{"a\"b","c\\d,e"}"#);
-        assert_eq!(arrays[1].1[0], r#"{"1","2"}"#);
-    }
 
     #[test]
     fn fingerprint_bytes_read_as_the_plan_writes_them() {

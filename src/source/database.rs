@@ -89,6 +89,7 @@ mod q {
         pub const LOG_ROWS_FOR_KEYS: &str =
             include_str!("../../queries/postgres/log_rows_for_keys.sql");
         pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
     }
     pub mod mysql {
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
@@ -363,6 +364,47 @@ impl DatabaseSource {
         Ok(columns)
     }
 
+    /// PostgreSQL: the SQL types of `columns` of `table`, which bound arrays of their
+    /// values are cast to ([`sql::with_arrays`]). They come from `format_type`, which
+    /// quotes what needs it; a type with anything else in it is refused rather than put
+    /// into SQL. `field` names the spec setting the columns come from.
+    pub(crate) async fn column_types(
+        &self,
+        conn: &mut AnyConnection,
+        table: &str,
+        columns: &[String],
+        field: &str,
+    ) -> Result<Vec<String>, Error> {
+        let rows = sqlx::query(q::postgres::COLUMN_TYPES)
+            .bind(sql::quote_ident(self.dialect, table))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut types = Vec::new();
+        for column in columns {
+            let found = rows.iter().find_map(|r| {
+                let name = self.text(r, 0).ok()??;
+                (name == *column).then(|| self.text(r, 1).ok().flatten())?
+            });
+            let ty = found.ok_or_else(|| Error::MissingColumn {
+                table: table.to_string(),
+                column: column.clone(),
+                field: field.into(),
+                available: Vec::new(),
+            })?;
+            let plain = ty
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " _.\"(),[]".contains(c));
+            if !plain {
+                return Err(Error::Runtime(format!(
+                    "cannot use the type `{ty}` of {table}.{column} in a cast"
+                )));
+            }
+            types.push(ty);
+        }
+        Ok(types)
+    }
+
     pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
         // 1.
         let mut conn = self.connect().await?;
@@ -448,6 +490,15 @@ impl DatabaseSource {
         // 2.
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
         let row_ids = d == Dialect::Postgres && self.has_row_ids(conn, spec).await?;
+        let (r_types, l_types) = match d {
+            Dialect::Postgres => (
+                self.column_types(conn, &spec.results.table, &spec.results.key, "results.key")
+                    .await?,
+                self.column_types(conn, &spec.log.table, &spec.log.key, "log.key")
+                    .await?,
+            ),
+            _ => (Vec::new(), Vec::new()),
+        };
         let shape = Shape::new(d, spec, &rp, &lp, row_ids);
         let json_columns: Vec<bool> = payload_columns
             .iter()
@@ -561,6 +612,7 @@ impl DatabaseSource {
                     rp: &rp,
                     lp: &lp,
                     snapshot: snapshot.as_deref(),
+                    key_types: (&r_types, &l_types),
                 };
                 self.interesting(&mut *conn, &template, &scope, &lists, 0, progress)
                     .await
@@ -569,6 +621,7 @@ impl DatabaseSource {
                 let slices = (0..n).map(|slice| {
                     let (template, shape, rp, lp, lists, snapshot) =
                         (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
+                    let key_types = (&r_types[..], &l_types[..]);
                     let progress = progress.clone();
                     async move {
                         let mut c = self.connect().await?;
@@ -578,6 +631,7 @@ impl DatabaseSource {
                             rp,
                             lp,
                             snapshot,
+                            key_types,
                         };
                         let found = self
                             .interesting(&mut c, template, &scope, lists, slice, &progress)
@@ -794,20 +848,8 @@ impl DatabaseSource {
             .sum();
 
         // 2. Their rows: by id where the two ids are all the key's rows, else by key,
-        // the keys bound as JSON named by each table's key columns.
+        // the keys bound as arrays of each table's key column types.
         progress.phase(&format!("reading the rows of {} keys", found.len()));
-        let as_json = |columns: &[String], keys: &mut dyn Iterator<Item = &Key>| -> String {
-            let keys: Vec<serde_json::Map<String, serde_json::Value>> = keys
-                .map(|key| {
-                    columns
-                        .iter()
-                        .cloned()
-                        .zip(key.iter().cloned().map(serde_json::Value::String))
-                        .collect()
-                })
-                .collect();
-            serde_json::to_string(&keys).expect("a list of string maps serializes")
-        };
         // Array literal elements, quoted: a row id `(page,item)` holds a comma.
         let mut row_ids: Vec<String> = Vec::new();
         let mut by_key: Vec<&Key> = Vec::new();
@@ -821,8 +863,12 @@ impl DatabaseSource {
             }
         }
         let row_ids = [format!("{{{}}}", row_ids.join(","))];
-        let r_keys = [as_json(&shape.results_key, &mut by_key.into_iter())];
-        let l_keys = [as_json(&shape.log_key, &mut found.keys())];
+        let (r_types, l_types) = scope.key_types;
+        let (r_in, r_keys) = sql::in_list("{r_key}", "r_keys", &by_key, r_types);
+        let r_template = q::postgres::RESULT_ROWS_FOR_KEYS.replace("{r_key_in}", &r_in);
+        let all: Vec<&Key> = found.keys().collect();
+        let (l_in, l_keys) = sql::in_list("{l_key}", "l_keys", &all, l_types);
+        let l_template = q::postgres::LOG_ROWS_FOR_KEYS.replace("{l_key_in}", &l_in);
         let fragments = shape.fragments();
         let results = async {
             let mut results = Vec::new();
@@ -835,24 +881,16 @@ impl DatabaseSource {
                 );
                 results = self.rows_of(conn, &sql, binds, rp, lp, progress).await?.0;
             }
-            if r_keys[0].len() > 2 {
-                let (sql, binds) = sql::render(
-                    self.dialect,
-                    q::postgres::RESULT_ROWS_FOR_KEYS,
-                    &fragments,
-                    &[("r_keys", &r_keys)],
-                );
+            if !by_key.is_empty() {
+                let (sql, binds) =
+                    sql::render(self.dialect, &r_template, &fragments, &sql::named(&r_keys));
                 results.extend(self.rows_of(conn, &sql, binds, rp, lp, progress).await?.0);
             }
             Ok::<_, Error>(results)
         };
         let log = async {
-            let (sql, binds) = sql::render(
-                self.dialect,
-                q::postgres::LOG_ROWS_FOR_KEYS,
-                &fragments,
-                &[("l_keys", &l_keys)],
-            );
+            let (sql, binds) =
+                sql::render(self.dialect, &l_template, &fragments, &sql::named(&l_keys));
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, scope.snapshot).await?;
             let log = self.rows_of(&mut c, &sql, binds, rp, lp, progress).await;
@@ -1030,6 +1068,8 @@ struct Scope<'a> {
     rp: &'a ResultProjection,
     lp: &'a LogProjection,
     snapshot: Option<&'a str>,
+    /// PostgreSQL: the types of the key columns of the results and of the log.
+    key_types: (&'a [String], &'a [String]),
 }
 
 /// A key keys.sql returned: for a duplicated key, its row count and the ids of its
@@ -1280,8 +1320,6 @@ impl Shape {
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                ("x_r_key", sql::column_list(d, "x", &r.key)),
-                ("x_l_key", sql::column_list(d, "x", &l.key)),
                 ("r_first_row", first_row.to_string()),
                 ("r_last_row", last_row.to_string()),
             ],

@@ -413,3 +413,68 @@ fn postgres_partitioned_results_give_the_findings_of_sqlite() {
         "duplicates in a partitioned results table",
     );
 }
+
+#[test]
+fn postgres_reads_back_keys_holding_quotes_commas_braces_and_separators() {
+    // Keyed by idempotency_key alone, the key list is bound as one text the server
+    // splits; with a unit separator in a key, as an array literal. Both must read back
+    // every row of keys holding the characters those forms quote or split on.
+    let mut spec = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
+    spec.source = Default::default();
+    spec.results.key = vec!["idempotency_key".into()];
+    spec.log.key = vec!["idempotency_key".into()];
+    let w = Workdir::new();
+    let spec_path = w.write("one-column.toml", &toml::to_string(&spec).unwrap());
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let one_column = ["--spec", path_str(&spec_path)];
+    let plain = scan(db.url(), &one_column);
+    assert!(plain.findings.iter().any(|f| f.class.name() == "exact"));
+
+    let prefix = r#",a "b" {c} \d"#;
+    let rename = |table: &str, with: &str| {
+        format!(
+            "UPDATE {table} SET idempotency_key = {} || idempotency_key{with}",
+            "'".to_string() + &prefix.replace('\'', "''") + "'"
+        )
+    };
+    // Then one key also gets a unit separator: the list falls back to arrays.
+    let odd_key = plain.findings[0].key.as_ref().unwrap()[0].clone();
+    let separated = |table: &str| {
+        format!(
+            "UPDATE {table} SET idempotency_key = idempotency_key || chr(31) \
+             WHERE idempotency_key = '{prefix}{odd_key}'"
+        )
+    };
+    for (step, statements) in [
+        (
+            "quoted characters",
+            vec![rename("results", ""), rename("idempotency_log", "")],
+        ),
+        (
+            "a unit separator",
+            vec![separated("results"), separated("idempotency_log")],
+        ),
+    ] {
+        execute(db.url(), &statements);
+        let mut found = scan(db.url(), &one_column);
+        let strip = |key: &mut Option<Vec<String>>| {
+            if let Some(k) = key {
+                let original = k[0]
+                    .strip_prefix(prefix)
+                    .unwrap_or_else(|| panic!("{step}: key {:?} kept its prefix", k[0]))
+                    .trim_end_matches('\u{1f}')
+                    .to_string();
+                k[0] = original;
+            }
+        };
+        for f in &mut found.findings {
+            strip(&mut f.key);
+            for r in &mut f.rows {
+                strip(&mut r.key);
+            }
+        }
+        dupaudit::scan::sort_findings(&mut found.findings);
+        assert_same(&found, &plain, step);
+    }
+}
