@@ -314,17 +314,20 @@ const LIST_SEPARATOR: char = '\u{1f}';
 /// is one of `tuples`", with `{marker_N}` placeholders, and the values to bind under
 /// those names ([`named`]).
 ///
-/// One column of a type read by an immutable input function, with no item holding the
-/// separator: `expr = ANY(CAST(string_to_array(…) AS type[]))`. The server folds the
-/// bound text into a constant array and hashes it: one pass over a table, or one index
-/// probe per item. A bound array literal cast to `type[]` is not folded (`array_in` is
-/// only stable), so the server would rebuild the array for every row it compares.
-/// Otherwise: a semi-join on `unnest` of one array per column ([`with_arrays`]).
+/// No index on the columns, one column of a type read by an immutable input function,
+/// no item holding the separator: `expr = ANY(CAST(string_to_array(…) AS type[]))`. The
+/// server folds the bound text into a constant array and hashes it, in one pass over
+/// the table. (A bound array literal cast to `type[]` is not folded, `array_in` being
+/// only stable, and the server would rebuild the array for every row it compares.)
+/// Otherwise a semi-join on `unnest` of one array per column ([`with_arrays`]): with
+/// an index, the server looks each key up in it, where given a constant array it was
+/// measured choosing a slower pass over the whole table.
 pub fn in_list(
     expr: &str,
     marker: &str,
     tuples: &[impl AsRef<[String]>],
     types: &[String],
+    indexed: bool,
 ) -> (String, Vec<(String, [String; 1])>) {
     let folds = |ty: &str| {
         let base = ty.split('(').next().unwrap_or(ty).trim();
@@ -342,7 +345,7 @@ pub fn in_list(
     let separable = tuples
         .iter()
         .all(|t| !t.as_ref()[0].contains(LIST_SEPARATOR));
-    if types.len() == 1 && folds(&types[0]) && separable {
+    if !indexed && types.len() == 1 && folds(&types[0]) && separable {
         let items: Vec<&str> = tuples.iter().map(|t| t.as_ref()[0].as_str()).collect();
         let list = items.join(&LIST_SEPARATOR.to_string());
         let predicate = format!(
@@ -382,7 +385,7 @@ mod tests {
     #[test]
     fn one_column_lists_are_bound_as_one_text_the_server_can_fold() {
         let keys = vec![vec!["a,b".to_string()], vec!["c\"d".to_string()]];
-        let (sql, binds) = in_list("r.k", "x", &keys, &["character varying(64)".into()]);
+        let (sql, binds) = in_list("r.k", "x", &keys, &["character varying(64)".into()], false);
         assert_eq!(
             sql,
             "r.k = ANY(CAST(string_to_array({x_0}, E'\\x1f') AS character varying(64)[]))"
@@ -391,21 +394,22 @@ mod tests {
             binds,
             vec![("x_0".to_string(), ["a,b\u{1f}c\"d".to_string()])]
         );
-        // A type whose input is not immutable, an item holding the separator, or
-        // several columns: arrays, joined through unnest.
-        let timestamps = vec![vec!["2026-01-01".to_string()]];
-        let (sql, _) = in_list(
-            "r.k",
-            "x",
-            &timestamps,
-            &["timestamp with time zone".into()],
+        // An index, a type whose input is not immutable, an item holding the
+        // separator, or several columns: arrays, joined through unnest.
+        let (sql, _) = in_list("r.k", "x", &keys, &["text".into()], true);
+        assert_eq!(
+            sql,
+            "(r.k) IN (SELECT * FROM unnest(CAST({x_0} AS text[])))"
         );
+        let timestamps = vec![vec!["2026-01-01".to_string()]];
+        let timestamptz = ["timestamp with time zone".to_string()];
+        let (sql, _) = in_list("r.k", "x", &timestamps, &timestamptz, false);
         assert_eq!(
             sql,
             "(r.k) IN (SELECT * FROM unnest(CAST({x_0} AS timestamp with time zone[])))"
         );
         let odd = vec![vec!["a\u{1f}b".to_string()]];
-        let (sql, binds) = in_list("r.k", "x", &odd, &["text".into()]);
+        let (sql, binds) = in_list("r.k", "x", &odd, &["text".into()], false);
         assert_eq!(
             sql,
             "(r.k) IN (SELECT * FROM unnest(CAST({x_0} AS text[])))"

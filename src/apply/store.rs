@@ -712,8 +712,18 @@ impl<'a> Store<'a> {
         ];
         let (copied, deleted) = match self.d {
             Dialect::Postgres => {
-                let (pk_in, arrays) = sql::in_list("{r_pk}", "pk_arrays", pks, &self.pk_types);
-                let template = q::postgres::REMOVE.replace("{pk_in}", &pk_in);
+                let pk_in = match self.pk_types.len() {
+                    // One column: `= ANY(array)`, a single index scan over the array,
+                    // measured faster than the semi-join with unnest.
+                    1 => "{r_pk} = ANY({pk_arrays})",
+                    _ => "({r_pk}) IN (SELECT * FROM unnest({pk_arrays}))",
+                };
+                let (template, arrays) = with_arrays(
+                    &q::postgres::REMOVE.replace("{pk_in}", pk_in),
+                    "pk_arrays",
+                    pks,
+                    &self.pk_types,
+                );
                 let mut lists = meta.to_vec();
                 lists.extend(named(&arrays));
                 let moved = self

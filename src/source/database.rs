@@ -82,7 +82,8 @@ mod q {
         pub const EXPORT_SNAPSHOT: &str =
             include_str!("../../queries/postgres/export_snapshot.sql");
         pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
-        pub const ROW_IDS: &str = include_str!("../../queries/postgres/row_ids.sql");
+        pub const PLAIN_TABLE: &str = include_str!("../../queries/postgres/plain_table.sql");
+        pub const KEY_INDEXED: &str = include_str!("../../queries/postgres/key_indexed.sql");
         pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
         pub const RESULT_ROWS_FOR_KEYS: &str =
             include_str!("../../queries/postgres/result_rows_for_keys.sql");
@@ -489,16 +490,26 @@ impl DatabaseSource {
         let d = self.dialect;
         // 2.
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
-        let row_ids = d == Dialect::Postgres && self.has_row_ids(conn, spec).await?;
-        let (r_types, l_types) = match d {
+        let (r_lookup, l_lookup) = match d {
             Dialect::Postgres => (
-                self.column_types(conn, &spec.results.table, &spec.results.key, "results.key")
+                self.key_access(conn, &spec.results.table, &spec.results.key, "results.key")
                     .await?,
-                self.column_types(conn, &spec.log.table, &spec.log.key, "log.key")
+                self.key_access(conn, &spec.log.table, &spec.log.key, "log.key")
                     .await?,
             ),
-            _ => (Vec::new(), Vec::new()),
+            _ => Default::default(),
         };
+        // A duplicated key's rows are read by row id (ctid) when each names one row
+        // and no index serves the key. With such an index the grouping reads the index
+        // alone, in key order, and the rows are best looked up through it: asking the
+        // grouping for row ids would make it visit the table row by row in index order.
+        let row_ids = d == Dialect::Postgres
+            && !r_lookup.indexed
+            && sqlx::query_scalar::<_, bool>(q::postgres::PLAIN_TABLE)
+                .bind(sql::quote_ident(d, &spec.results.table))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
         let shape = Shape::new(d, spec, &rp, &lp, row_ids);
         let json_columns: Vec<bool> = payload_columns
             .iter()
@@ -612,7 +623,7 @@ impl DatabaseSource {
                     rp: &rp,
                     lp: &lp,
                     snapshot: snapshot.as_deref(),
-                    key_types: (&r_types, &l_types),
+                    keys: (&r_lookup, &l_lookup),
                 };
                 self.interesting(&mut *conn, &template, &scope, &lists, 0, progress)
                     .await
@@ -621,7 +632,7 @@ impl DatabaseSource {
                 let slices = (0..n).map(|slice| {
                     let (template, shape, rp, lp, lists, snapshot) =
                         (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
-                    let key_types = (&r_types[..], &l_types[..]);
+                    let keys = (&r_lookup, &l_lookup);
                     let progress = progress.clone();
                     async move {
                         let mut c = self.connect().await?;
@@ -631,7 +642,7 @@ impl DatabaseSource {
                             rp,
                             lp,
                             snapshot,
-                            key_types,
+                            keys,
                         };
                         let found = self
                             .interesting(&mut c, template, &scope, lists, slice, &progress)
@@ -779,15 +790,23 @@ impl DatabaseSource {
         Ok(out)
     }
 
-    /// Whether to read a duplicated key's rows by row id (ctid): each names one row
-    /// and no index serves the key (`row_ids.sql`).
-    async fn has_row_ids(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<bool, Error> {
-        sqlx::query_scalar::<_, bool>(q::postgres::ROW_IDS)
-            .bind(sql::quote_ident(self.dialect, &spec.results.table))
-            .bind(serde_json::to_string(&spec.results.key).expect("names serialize"))
+    /// PostgreSQL: how to look a list of keys up in `table`: the key columns' types and
+    /// whether an index starts with them (`key_indexed.sql`).
+    async fn key_access(
+        &self,
+        conn: &mut AnyConnection,
+        table: &str,
+        key: &[String],
+        field: &str,
+    ) -> Result<KeyAccess, Error> {
+        let types = self.column_types(conn, table, key, field).await?;
+        let indexed = sqlx::query_scalar::<_, bool>(q::postgres::KEY_INDEXED)
+            .bind(sql::quote_ident(self.dialect, table))
+            .bind(serde_json::to_string(key).expect("names serialize"))
             .fetch_one(&mut *conn)
             .await
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?;
+        Ok(KeyAccess { types, indexed })
     }
 
     /// Every result row and log row of the keys that can carry a finding, in one slice
@@ -863,11 +882,18 @@ impl DatabaseSource {
             }
         }
         let row_ids = [format!("{{{}}}", row_ids.join(","))];
-        let (r_types, l_types) = scope.key_types;
-        let (r_in, r_keys) = sql::in_list("{r_key}", "r_keys", &by_key, r_types);
+        let (r_lookup, l_lookup) = scope.keys;
+        let (r_in, r_keys) = sql::in_list(
+            "{r_key}",
+            "r_keys",
+            &by_key,
+            &r_lookup.types,
+            r_lookup.indexed,
+        );
         let r_template = q::postgres::RESULT_ROWS_FOR_KEYS.replace("{r_key_in}", &r_in);
         let all: Vec<&Key> = found.keys().collect();
-        let (l_in, l_keys) = sql::in_list("{l_key}", "l_keys", &all, l_types);
+        let (l_in, l_keys) =
+            sql::in_list("{l_key}", "l_keys", &all, &l_lookup.types, l_lookup.indexed);
         let l_template = q::postgres::LOG_ROWS_FOR_KEYS.replace("{l_key_in}", &l_in);
         let fragments = shape.fragments();
         let results = async {
@@ -1068,8 +1094,15 @@ struct Scope<'a> {
     rp: &'a ResultProjection,
     lp: &'a LogProjection,
     snapshot: Option<&'a str>,
-    /// PostgreSQL: the types of the key columns of the results and of the log.
-    key_types: (&'a [String], &'a [String]),
+    /// PostgreSQL: how to look keys up in the results and in the log.
+    keys: (&'a KeyAccess, &'a KeyAccess),
+}
+
+/// PostgreSQL: the types of a table's key columns, and whether an index serves them.
+#[derive(Default)]
+struct KeyAccess {
+    types: Vec<String>,
+    indexed: bool,
 }
 
 /// A key keys.sql returned: for a duplicated key, its row count and the ids of its
