@@ -77,6 +77,8 @@ mod q {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
         pub const SESSION: &str = include_str!("../../queries/postgres/session.sql");
+        pub const DISCONNECT_CHECK: &str =
+            include_str!("../../queries/postgres/disconnect_check.sql");
         pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
         pub const SERIAL: &str = include_str!("../../queries/postgres/serial.sql");
         pub const EXPORT_SNAPSHOT: &str =
@@ -215,7 +217,15 @@ impl DatabaseSource {
             )
             .await;
             let err = match attempt {
-                Ok(Ok(conn)) => return Ok(conn),
+                Ok(Ok(mut conn)) => {
+                    if self.dialect == Dialect::Postgres {
+                        sqlx::query(q::postgres::DISCONNECT_CHECK)
+                            .execute(&mut conn)
+                            .await
+                            .map_err(|e| self.error(e))?;
+                    }
+                    return Ok(conn);
+                }
                 Ok(Err(e)) => e,
                 Err(_) => {
                     return Err(Error::Connect {

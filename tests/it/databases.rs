@@ -478,3 +478,53 @@ fn postgres_reads_back_keys_holding_quotes_commas_braces_and_separators() {
         assert_same(&found, &plain, step);
     }
 }
+
+#[test]
+fn a_scan_killed_mid_query_leaves_nothing_running_on_postgres() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    // Every query on `results` now takes a minute: the scan is still in its first
+    // pass over the table when it is killed.
+    execute(
+        db.url(),
+        &[
+            "ALTER TABLE results RENAME TO results_data".to_string(),
+            "CREATE VIEW results AS SELECT r.* FROM results_data r, (SELECT pg_sleep(60)) s"
+                .to_string(),
+        ],
+    );
+    let busy = || {
+        query_i64(
+            db.url(),
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND state = 'active' AND pid <> pg_backend_pid()",
+        )
+        .unwrap()
+    };
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dupaudit"))
+        .current_dir(repo())
+        .env_remove("DATABASE_URL")
+        .args(["scan", "--database-url", db.url(), "--format", "json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starting the scan");
+    let started = std::time::Instant::now();
+    while busy() == 0 {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the scan never reached the server"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaping the scan");
+    let killed = std::time::Instant::now();
+    while busy() > 0 {
+        assert!(
+            killed.elapsed().as_secs() < 10,
+            "the server was still running the killed scan's queries after 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
