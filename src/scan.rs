@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet};
+use rayon::prelude::*;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -35,7 +36,7 @@ pub const NON_JSON_LISTED: usize = 50;
 
 /// The order in which findings are reported: by class, key, first row, first attempt.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         (
             a.class,
             &a.key,
@@ -92,10 +93,13 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     let log = LogIndex::new(&data.log, with_attempt);
     let canonical: Vec<_> = data
         .results
-        .iter()
+        .par_iter()
         .map(|r| canon.canonicalize(&r.payload))
         .collect();
     let hashes: Vec<PayloadHash> = canonical.iter().map(|c| c.hash).collect();
+    // Each row's attempt in the log, looked up once: every check below asks.
+    let attempts: Vec<Option<&LogEntry>> =
+        data.results.par_iter().map(|r| log.attempt_of(r)).collect();
     let non_json: Vec<usize> = (0..canonical.len())
         .filter(|&i| canonical[i].non_json)
         .collect();
@@ -107,7 +111,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             attempt: r.attempt.clone(),
             written_at: r.written_at,
             payload_hash: hashes[i],
-            attempt_status: log.attempt_of(r).map(|e| e.status),
+            attempt_status: attempts[i].map(|e| e.status),
         }
     };
 
@@ -126,15 +130,18 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     for rows in by_key.values_mut() {
         rows.sort_by(|&a, &b| order(&data.results[a], &data.results[b]));
     }
-    let mut surplus_times: Vec<(DateTime<Utc>, usize)> = Vec::new();
-    for (key, rows) in &by_key {
-        if rows.len() < 2 {
-            continue;
-        }
-        rows[1..]
-            .iter()
-            .filter_map(|&i| data.results[i].written_at.map(|t| (t, i)))
-            .for_each(|x| surplus_times.push(x));
+    let duplicated: Vec<(&Key, &Vec<usize>)> = by_key
+        .iter()
+        .filter(|(_, rows)| rows.len() > 1)
+        .map(|(&key, rows)| (key, rows))
+        .collect();
+    let mut surplus_times: Vec<(DateTime<Utc>, usize)> = duplicated
+        .iter()
+        .flat_map(|(_, rows)| rows[1..].iter())
+        .filter_map(|&i| data.results[i].written_at.map(|t| (t, i)))
+        .collect();
+    // Each duplicated key's finding on its own, on every core.
+    let duplicate = |key: &Key, rows: &[usize]| -> Option<Finding> {
         let mut variants: Vec<PayloadHash> = Vec::new();
         for &i in rows {
             if !variants.contains(&hashes[i]) {
@@ -144,7 +151,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         let late = rows
             .iter()
             .filter(|&&i| {
-                log.attempt_of(&data.results[i]).map(|e| e.status) == Some(Status::Failed)
+                attempts[i].map(|e| e.status) == Some(Status::Failed)
             })
             .count();
         let late_note = match late {
@@ -153,21 +160,21 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         };
         if variants.len() == 1 {
             if !checks.contains(&Class::Exact) {
-                continue;
+                return None;
             }
-            findings.push(Finding {
+            Some(Finding {
                 class: Class::Exact,
-                key: Some((*key).clone()),
+                key: Some(key.clone()),
                 payload_hash: Some(variants[0]),
                 surplus_rows: rows.len() as u64 - 1,
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
                 attempts: log.attempts_of(key),
                 payload_diff: Vec::new(),
                 note: format!("{} identical rows{late_note}", rows.len()),
-            });
+            })
         } else {
             if !checks.contains(&Class::Conflict) {
-                continue;
+                return None;
             }
             let first = rows[0];
             let other = *rows
@@ -176,9 +183,9 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
                 .expect("two variants");
             let show =
                 |i: usize| canon.display_value(&data.payload_columns, &data.results[i].payload);
-            findings.push(Finding {
+            Some(Finding {
                 class: Class::Conflict,
-                key: Some((*key).clone()),
+                key: Some(key.clone()),
                 payload_hash: None,
                 surplus_rows: rows.len() as u64 - 1,
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
@@ -189,9 +196,14 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
                     rows.len(),
                     variants.len()
                 ),
-            });
+            })
         }
-    }
+    };
+    findings.par_extend(
+        duplicated
+            .par_iter()
+            .filter_map(|&(key, rows)| duplicate(key, rows)),
+    );
 
     // 3. The same payload under different keys.
     if checks.contains(&Class::CrossKey) {
@@ -252,7 +264,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
             });
             continue;
         };
-        match log.attempt_of(r) {
+        match attempts[i] {
             None if !checks.contains(&Class::OrphanResult) => {}
             None => findings.push(Finding {
                 class: Class::OrphanResult,
@@ -281,7 +293,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         let all = by_key.get(key).map_or(0, Vec::len);
         let notes: Vec<String> = late
             .iter()
-            .map(|&i| late_note(&data.results[i], log.attempt_of(&data.results[i])))
+            .map(|&i| late_note(&data.results[i], attempts[i]))
             .collect();
         findings.push(Finding {
             class: Class::LateWrite,
@@ -296,11 +308,15 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     }
 
     // 5. Log checks.
-    let result_attempts: HashSet<(&Key, Option<&str>)> = data
-        .results
-        .iter()
-        .filter_map(|r| Some((r.key.as_ref()?, attempt_match(with_attempt, &r.attempt)?)))
-        .collect();
+    let result_attempts: HashSet<(&Key, Option<&str>)> = if checks.contains(&Class::MissingResult)
+    {
+        data.results
+            .iter()
+            .filter_map(|r| Some((r.key.as_ref()?, attempt_match(with_attempt, &r.attempt)?)))
+            .collect()
+    } else {
+        HashSet::default()
+    };
     for (key, entries) in &log.by_key {
         let completed: Vec<&LogEntry> = entries
             .iter()
@@ -419,7 +435,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     }
     let window = concentration(&mut surplus_times, |i| {
         let r = &data.results[i];
-        let late = log.attempt_of(r).map(|e| e.status) == Some(Status::Failed);
+        let late = attempts[i].map(|e| e.status) == Some(Status::Failed);
         let scope = if spec.results.key.len() > 1 {
             r.key.as_ref().map(|k| k[0].clone())
         } else {

@@ -9,7 +9,7 @@ use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::Class;
 use crate::redis_audit::{self, ResultsSide};
-use crate::report::{Format, RenderOptions, Report, FORMAT_VERSION};
+use crate::report::{Format, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
 use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
@@ -97,7 +97,7 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
             (source.info(&spec), crate::scan::scan(&data, &spec, as_of))
         }
     };
-    let report = Report {
+    let mut report = Report {
         format_version: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: Utc::now(),
@@ -109,10 +109,7 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     };
     match args.format {
         // The machine contract can be large (every group of a big table): streamed.
-        Format::Json => super::write_with(args.output.as_deref(), |w| {
-            serde_json::to_writer_pretty(&mut *w, &report)?;
-            w.write_all(b"\n")
-        })?,
+        Format::Json => super::write_with(args.output.as_deref(), |w| report.write_json(w, JSON_CHUNK))?,
         format => {
             let text = report.render(format, RenderOptions { limit: args.limit });
             super::write_output(args.output.as_deref(), &text)?

@@ -12,6 +12,7 @@ mod table;
 pub mod timeline;
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{Class, Finding, Findings, Window};
@@ -20,6 +21,9 @@ use crate::scan::{fmt_time, human};
 
 /// Version of the JSON report layout. Bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// Findings per parallel task of [`Report::write_json`].
+pub const JSON_CHUNK: usize = 1024;
 
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -79,6 +83,58 @@ impl Report {
             Format::Html => html::render(self, opts),
             Format::Prometheus => prometheus::render(self),
         }
+    }
+
+    /// Writes the JSON report, the same text as [`Report::render`] gives in
+    /// [`Format::Json`]. The findings, nearly all of a large report, are rendered on
+    /// every core, `chunk` findings a task ([`JSON_CHUNK`] fits a scan), and written
+    /// in order.
+    pub fn write_json(&mut self, w: &mut dyn std::io::Write, chunk: usize) -> std::io::Result<()> {
+        // The header: the report without its findings, whose empty list is the last
+        // `"findings": []` of the text (only `redis` may follow it). A string holding
+        // those characters would show its quotes escaped, so it cannot match.
+        let findings = std::mem::take(&mut self.findings.findings);
+        let header = serde_json::to_string_pretty(self);
+        self.findings.findings = findings;
+        let header = header.map_err(std::io::Error::other)?;
+        const EMPTY: &str = "\n  \"findings\": []";
+        let at = match header.rfind(EMPTY) {
+            Some(at) if !self.findings.findings.is_empty() => at + EMPTY.len() - 1,
+            _ => {
+                w.write_all(header.as_bytes())?;
+                return w.write_all(b"\n");
+            }
+        };
+        w.write_all(header[..at].as_bytes())?;
+        let chunks: Vec<Vec<u8>> = self
+            .findings
+            .findings
+            .par_chunks(chunk.max(1))
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len() * 2048);
+                let mut one = Vec::with_capacity(4096);
+                for f in chunk {
+                    // Each finding at the list's depth: four spaces on every line.
+                    out.extend_from_slice(b",\n    ");
+                    one.clear();
+                    serde_json::to_writer_pretty(&mut one, f).expect("a finding always serialises");
+                    for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                        if i > 0 {
+                            out.extend_from_slice(b"\n    ");
+                        }
+                        out.extend_from_slice(line);
+                    }
+                }
+                out
+            })
+            .collect();
+        for (i, chunk) in chunks.iter().enumerate() {
+            // The list's first item follows `[` without a comma.
+            w.write_all(if i == 0 { &chunk[1..] } else { chunk })?;
+        }
+        w.write_all(b"\n  ]")?;
+        w.write_all(header[at + 1..].as_bytes())?;
+        w.write_all(b"\n")
     }
 
     /// Total findings of the given class.

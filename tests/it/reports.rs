@@ -21,6 +21,23 @@ fn json_report_round_trips_through_serde() {
     let again: dupaudit::report::Report =
         serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
     assert_eq!(again, report);
+    // The findings are rendered in parallel chunks: the text is the derived JSON's,
+    // whatever the chunk size, with or without the Redis section after them.
+    let pretty = |r: &dupaudit::report::Report| serde_json::to_string_pretty(r).unwrap() + "\n";
+    assert_eq!(run.stdout(), pretty(&report));
+    let mut chunked = report.clone();
+    assert!(chunked.findings.findings.len() > 3);
+    chunked.findings.redis = Some(Default::default());
+    for chunk in [1, 2, 1024] {
+        let mut out = Vec::new();
+        chunked.write_json(&mut out, chunk).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), pretty(&chunked), "chunk {chunk}");
+    }
+    let mut empty = report.clone();
+    empty.findings.findings.clear();
+    let mut out = Vec::new();
+    empty.write_json(&mut out, 2).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), pretty(&empty));
     let raw: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
     for field in [
         "format_version",
