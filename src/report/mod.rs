@@ -106,31 +106,35 @@ impl Report {
             }
         };
         w.write_all(header[..at].as_bytes())?;
-        let chunks: Vec<Vec<u8>> = self
-            .findings
-            .findings
-            .par_chunks(chunk.max(1))
-            .map(|chunk| {
-                let mut out = Vec::with_capacity(chunk.len() * 2048);
-                let mut one = Vec::with_capacity(4096);
-                for f in chunk {
-                    // Each finding at the list's depth: four spaces on every line.
-                    out.extend_from_slice(b",\n    ");
-                    one.clear();
-                    serde_json::to_writer_pretty(&mut one, f).expect("a finding always serialises");
-                    for (i, line) in one.split(|&b| b == b'\n').enumerate() {
-                        if i > 0 {
-                            out.extend_from_slice(b"\n    ");
+        // A few chunks per task at a time: rendered, written, and their buffers
+        // dropped, so the rendered text never holds more than those.
+        let window = chunk.max(1) * rayon::current_num_threads() * 4;
+        for (n, findings) in self.findings.findings.chunks(window).enumerate() {
+            let rendered: Vec<Vec<u8>> = findings
+                .par_chunks(chunk.max(1))
+                .map(|chunk| {
+                    let mut out = Vec::with_capacity(chunk.len() * 2048);
+                    let mut one = Vec::with_capacity(4096);
+                    for f in chunk {
+                        // Each finding at the list's depth: four spaces on every line.
+                        out.extend_from_slice(b",\n    ");
+                        one.clear();
+                        serde_json::to_writer_pretty(&mut one, f)
+                            .expect("a finding always serialises");
+                        for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                            if i > 0 {
+                                out.extend_from_slice(b"\n    ");
+                            }
+                            out.extend_from_slice(line);
                         }
-                        out.extend_from_slice(line);
                     }
-                }
-                out
-            })
-            .collect();
-        for (i, chunk) in chunks.iter().enumerate() {
-            // The list's first item follows `[` without a comma.
-            w.write_all(if i == 0 { &chunk[1..] } else { chunk })?;
+                    out
+                })
+                .collect();
+            for (i, text) in rendered.iter().enumerate() {
+                // The list's first item follows `[` without a comma.
+                w.write_all(if n == 0 && i == 0 { &text[1..] } else { text })?;
+            }
         }
         w.write_all(b"\n  ]")?;
         w.write_all(header[at + 1..].as_bytes())?;
