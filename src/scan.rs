@@ -150,9 +150,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         }
         let late = rows
             .iter()
-            .filter(|&&i| {
-                attempts[i].map(|e| e.status) == Some(Status::Failed)
-            })
+            .filter(|&&i| attempts[i].map(|e| e.status) == Some(Status::Failed))
             .count();
         let late_note = match late {
             0 => String::new(),
@@ -308,8 +306,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     }
 
     // 5. Log checks.
-    let result_attempts: HashSet<(&Key, Option<&str>)> = if checks.contains(&Class::MissingResult)
-    {
+    let result_attempts: HashSet<(&Key, Option<&str>)> = if checks.contains(&Class::MissingResult) {
         data.results
             .iter()
             .filter_map(|r| Some((r.key.as_ref()?, attempt_match(with_attempt, &r.attempt)?)))

@@ -109,7 +109,9 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     };
     match args.format {
         // The machine contract can be large (every group of a big table): streamed.
-        Format::Json => super::write_with(args.output.as_deref(), |w| report.write_json(w, JSON_CHUNK))?,
+        Format::Json => {
+            super::write_with(args.output.as_deref(), |w| report.write_json(w, JSON_CHUNK))?
+        }
         format => {
             let text = report.render(format, RenderOptions { limit: args.limit });
             super::write_output(args.output.as_deref(), &text)?

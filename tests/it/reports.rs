@@ -31,7 +31,11 @@ fn json_report_round_trips_through_serde() {
     for chunk in [1, 2, 1024] {
         let mut out = Vec::new();
         chunked.write_json(&mut out, chunk).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), pretty(&chunked), "chunk {chunk}");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            pretty(&chunked),
+            "chunk {chunk}"
+        );
     }
     let mut empty = report.clone();
     empty.findings.findings.clear();
