@@ -105,7 +105,7 @@ impl Report {
                 return w.write_all(b"\n");
             }
         };
-        w.write_all(header[..at].as_bytes())?;
+        w.write_all(&header.as_bytes()[..at])?;
         // A few chunks per task at a time: rendered, written, and their buffers
         // dropped, so the rendered text never holds more than those.
         let window = chunk.max(1) * rayon::current_num_threads() * 4;
@@ -137,7 +137,7 @@ impl Report {
             }
         }
         w.write_all(b"\n  ]")?;
-        w.write_all(header[at + 1..].as_bytes())?;
+        w.write_all(&header.as_bytes()[at + 1..])?;
         w.write_all(b"\n")
     }
 
