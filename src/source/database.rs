@@ -92,6 +92,8 @@ mod q {
         pub const LOG_ROWS_FOR_KEYS: &str =
             include_str!("../../queries/postgres/log_rows_for_keys.sql");
         pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
+        pub const KEYS_DUPLICATED_COUNTED: &str =
+            include_str!("../../queries/postgres/keys_duplicated_counted.sql");
         pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
     }
     pub mod mysql {
@@ -570,6 +572,8 @@ impl DatabaseSource {
         let key_count_from_duplicates = d == Dialect::Postgres
             && window.is_none()
             && (checks.contains(&Class::Exact) || checks.contains(&Class::Conflict));
+        // Over one connection, the grouping of the duplicated keys counts the table too.
+        let counted = key_count_from_duplicates && self.opts.partitions <= 1;
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
             None if key_count_from_duplicates => q::postgres::ROW_COUNTS.to_string(),
@@ -591,7 +595,9 @@ impl DatabaseSource {
         // The totals are a full pass over both tables, like the interesting rows: on a
         // server they run at the same time, on a connection of their own.
         let totals_beside = async {
-            if d == Dialect::Sqlite {
+            // Nothing to read beside: SQLite reads on one connection, and a counting
+            // grouping with the statuses already read leaves nothing else.
+            if d == Dialect::Sqlite || (counted && early.is_some()) {
                 return Ok((None, None));
             }
             let mut c = self.connect().await?;
@@ -606,13 +612,21 @@ impl DatabaseSource {
                 Some(_) => Ok(None),
                 None => self.statuses(&mut c, spec, &shape).await.map(Some),
             };
-            let row = bound(&totals_sql, totals_binds.clone())
-                .fetch_one(&mut c)
-                .await
-                .map_err(|e| self.error(e));
+            let row = match counted {
+                true => Ok(None),
+                false => bound(&totals_sql, totals_binds.clone())
+                    .fetch_one(&mut c)
+                    .await
+                    .map(Some)
+                    .map_err(|e| self.error(e)),
+            };
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;
-            Ok((self.totals_of(&row?).map(Some)?, statuses?))
+            let totals = match row? {
+                Some(row) => Some(self.totals_of(&row)?),
+                None => None,
+            };
+            Ok((totals, statuses?))
         };
 
         let mut lists = vec![
@@ -621,12 +635,12 @@ impl DatabaseSource {
             ("processing", processing.as_slice()),
         ];
         lists.extend(times.iter().copied());
-        let template = windowed(d, &interesting_template(d, &checks), spec);
+        let template = windowed(d, &interesting_template(d, &checks, counted), spec);
         progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
         let rows = async {
             if template.is_empty() {
-                Ok((Vec::new(), Vec::new(), 0))
+                Ok(Interesting::default())
             } else if n <= 1 {
                 let scope = Scope {
                     shape: &shape,
@@ -662,25 +676,29 @@ impl DatabaseSource {
                         found
                     }
                 });
-                let mut results = Vec::new();
-                let mut log = Vec::new();
-                let mut surplus = 0;
-                for (r, l, s) in futures_util::future::try_join_all(slices).await? {
-                    results.extend(r);
-                    log.extend(l);
-                    surplus += s;
+                let mut all = Interesting::default();
+                for slice in futures_util::future::try_join_all(slices).await? {
+                    all.results.extend(slice.results);
+                    all.log.extend(slice.log);
+                    all.surplus += slice.surplus;
                 }
-                Ok((results, log, surplus))
+                Ok(all)
             }
         };
-        let ((totals, beside), (mut results, mut log, surplus)) =
-            futures_util::try_join!(totals_beside, rows)?;
+        let ((totals, beside), found) = futures_util::try_join!(totals_beside, rows)?;
+        let Interesting {
+            mut results,
+            mut log,
+            surplus,
+            table,
+        } = found;
         let statuses = early
             .or(beside)
             .expect("the statuses are read on one connection");
-        let [result_rows, null_key_rows, mut keys, mut log_rows] = match totals {
-            Some(t) => t,
-            None => {
+        let [result_rows, null_key_rows, mut keys, mut log_rows] = match (table, totals) {
+            (Some([rows, null_key_rows]), _) => [rows, null_key_rows, 0, 0],
+            (None, Some(t)) => t,
+            (None, None) => {
                 let row = bound(&totals_sql, totals_binds)
                     .fetch_one(&mut *conn)
                     .await
@@ -836,7 +854,7 @@ impl DatabaseSource {
         lists: &[(&str, &[String])],
         slice: u32,
         progress: &Progress,
-    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>, u64), Error> {
+    ) -> Result<Interesting, Error> {
         let Scope { shape, rp, lp, .. } = *scope;
         let (r_part, l_part) = shape.partition(self.opts.partitions, slice);
         let mut fragments = shape.fragments();
@@ -845,22 +863,40 @@ impl DatabaseSource {
         let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
         if self.dialect != Dialect::Postgres {
             let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
-            return Ok((results, log, 0));
+            return Ok(Interesting {
+                results,
+                log,
+                ..Default::default()
+            });
         }
 
         // 1. The keys, each once, with the row counts and first and last row ids of
         // the duplicated ones.
         let mut found: HashMap<Key, Duplicated> = HashMap::new();
+        // keys_duplicated_counted.sql's counts of the table: rows, NULL-key rows.
+        let mut table: Option<[u64; 2]> = None;
         {
             let arity = shape.results_key.len();
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
+                let first = self.text(&row, arity + 1)?;
+                let count = n.unwrap_or(0).max(0) as u64;
+                match first.as_deref() {
+                    Some("all") => {
+                        table.get_or_insert([0, 0])[0] = count;
+                        continue;
+                    }
+                    Some("null") => {
+                        table.get_or_insert([0, 0])[1] += count;
+                        continue;
+                    }
+                    _ => {}
+                }
                 let key: Option<Key> = self.cells(&row, 0, arity)?.into_iter().collect();
                 let key = key.ok_or_else(|| {
                     Error::Runtime("the key query returned a NULL key".to_string())
                 })?;
-                let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
-                let first = self.text(&row, arity + 1)?;
                 let last = self.text(&row, arity + 2)?;
                 let seen = found.entry(key).or_default();
                 if n.is_some() {
@@ -869,7 +905,10 @@ impl DatabaseSource {
             }
         }
         if found.is_empty() {
-            return Ok((Vec::new(), Vec::new(), 0));
+            return Ok(Interesting {
+                table,
+                ..Default::default()
+            });
         }
         let surplus = found
             .values()
@@ -935,7 +974,12 @@ impl DatabaseSource {
             Ok::<_, Error>(log?.1)
         };
         let (results, log) = futures_util::try_join!(results, log)?;
-        Ok((results, log, surplus))
+        Ok(Interesting {
+            results,
+            log,
+            surplus,
+            table,
+        })
     }
 
     /// Result rows and log rows of a query whose first column says which (`r` / `l`).
@@ -1115,6 +1159,17 @@ struct KeyAccess {
     indexed: bool,
 }
 
+/// What [`DatabaseSource::interesting`] read: the rows and log rows of the keys that
+/// can carry a finding, the surplus rows of the duplicated ones, and, when its query
+/// counted the table (keys_duplicated_counted.sql), the table's rows and NULL-key rows.
+#[derive(Default)]
+struct Interesting {
+    results: Vec<ResultRow>,
+    log: Vec<LogEntry>,
+    surplus: u64,
+    table: Option<[u64; 2]>,
+}
+
 /// A key keys.sql returned: for a duplicated key, its row count and the ids of its
 /// first and last row (when the table has row ids); all `None` for a key only the
 /// other classes name.
@@ -1145,9 +1200,15 @@ impl Statuses {
 /// The query for the interesting keys of the checked classes: the UNION of their
 /// `keys_*.sql`, inside `interesting.sql` (the keys' rows), or on PostgreSQL inside
 /// `keys.sql` (the keys alone). Empty when no checked class needs it.
-fn interesting_template(d: Dialect, checks: &BTreeSet<Class>) -> String {
+/// The query of the keys that can carry a finding; `counted`: its duplicated keys'
+/// part also counts the table (PostgreSQL, keys_duplicated_counted.sql).
+fn interesting_template(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> String {
+    let duplicated = match counted {
+        true => q::postgres::KEYS_DUPLICATED_COUNTED,
+        false => q::KEYS_DUPLICATED,
+    };
     let parts: Vec<&str> = [
-        (Class::Exact, q::KEYS_DUPLICATED),
+        (Class::Exact, duplicated),
         (Class::LateWrite, q::KEYS_LATE_WRITE),
         (Class::OrphanResult, q::KEYS_ORPHAN_RESULT),
         (Class::MultiComplete, q::KEYS_MULTI_COMPLETE),
