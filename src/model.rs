@@ -54,6 +54,17 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The dataset's columns and counts, without its rows.
+    pub fn clone_shape(&self) -> Dataset {
+        Dataset {
+            payload_columns: self.payload_columns.clone(),
+            json_columns: self.json_columns.clone(),
+            results: Vec::new(),
+            log: Vec::new(),
+            counts: self.counts.clone(),
+        }
+    }
+
     /// Every row of a source, read whole: the scan counts the totals itself.
     pub fn complete(
         spec: &crate::spec::AuditSpec,

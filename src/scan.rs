@@ -76,16 +76,150 @@ pub fn summarize(checks: &BTreeSet<Class>, findings: &[Finding]) -> BTreeMap<Cla
 
 /// Runs every check over `data`.
 pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings {
-    // 0. A complete dataset scanned over a window is cut down here, as a database
-    // cuts it down in SQL, so that both give the same findings.
     let cut;
-    let data = match (spec.scan.window, &data.counts) {
-        (Some(w), None) => {
-            cut = restrict_to_window(data, w);
+    let data = match cut_to_window(data, spec) {
+        Some(c) => {
+            cut = c;
             &cut
         }
-        _ => data,
+        None => data,
     };
+    let examined = examine(data, spec, as_of);
+    let mut tally = Tally::new(spec);
+    tally.add(data, &examined, |i| i);
+    let mut findings = tally.finish(spec, as_of, data);
+    findings.findings = examined.findings;
+    findings
+}
+
+/// Runs every check over `data` one part at a time, each part the rows and log rows
+/// of about `keys_per_part` keys (the NULL-key rows are a part of their own), and
+/// hands each part's findings to `each`, in report order: a class's findings come
+/// in key order across the parts, so appending each part's findings of a class to
+/// what came before keeps that class in report order. A part's rows are dropped as
+/// soon as it is scanned. Returns the findings without their list, which `each`
+/// received; totals, summary and window are those [`scan`] gives.
+///
+/// Cross-key groups span keys, so a scan that checks them is not split: `data` is
+/// then scanned as one part.
+pub fn scan_parts<E>(
+    data: Dataset,
+    spec: &AuditSpec,
+    as_of: DateTime<Utc>,
+    keys_per_part: usize,
+    mut each: impl FnMut(Vec<Finding>) -> Result<(), E>,
+) -> Result<Findings, E> {
+    let data = match cut_to_window(&data, spec) {
+        Some(cut) => cut,
+        None => data,
+    };
+    let mut tally = Tally::new(spec);
+    let (shape, parts) = match spec.scan.checks().contains(&Class::CrossKey) {
+        true => {
+            let n = data.results.len();
+            (data.clone_shape(), vec![(data, (0..n).collect())])
+        }
+        false => split(data, keys_per_part.max(1)),
+    };
+    for (part, origin) in parts {
+        let examined = examine(&part, spec, as_of);
+        tally.add(&part, &examined, |i| origin[i]);
+        drop(part);
+        each(examined.findings)?;
+    }
+    Ok(tally.finish(spec, as_of, &shape))
+}
+
+/// A complete dataset scanned over a window, cut down here as a database cuts it
+/// down in SQL, so that both give the same findings; `None` when there is nothing
+/// to cut.
+fn cut_to_window(data: &Dataset, spec: &AuditSpec) -> Option<Dataset> {
+    match (spec.scan.window, &data.counts) {
+        (Some(w), None) => Some(restrict_to_window(data, w)),
+        _ => None,
+    }
+}
+
+/// `data` in parts of about `keys_per_part` keys each, in key order, after a part of
+/// the NULL-key rows and log rows; each part with the positions its result rows had
+/// in `data`. Returns also `data` without its rows, which holds what the parts share.
+fn split(data: Dataset, keys_per_part: usize) -> (Dataset, Vec<(Dataset, Vec<usize>)>) {
+    let mut keys: Vec<&Key> = data
+        .results
+        .iter()
+        .filter_map(|r| r.key.as_ref())
+        .chain(data.log.iter().filter_map(|e| e.key.as_ref()))
+        .collect();
+    keys.par_sort_unstable();
+    keys.dedup();
+    // The first key of each part but the NULL one.
+    let bounds: Vec<Key> = keys
+        .iter()
+        .step_by(keys_per_part)
+        .map(|&k| k.clone())
+        .collect();
+    drop(keys);
+    let part_of = |key: &Option<Key>| match key {
+        None => 0,
+        Some(k) => bounds.partition_point(|b| b <= k),
+    };
+    let Dataset {
+        payload_columns,
+        json_columns,
+        results,
+        log,
+        counts,
+    } = data;
+    let shape = Dataset {
+        payload_columns,
+        json_columns,
+        results: Vec::new(),
+        log: Vec::new(),
+        counts,
+    };
+    let mut parts: Vec<(Dataset, Vec<usize>)> = (0..=bounds.len())
+        .map(|_| {
+            let part = Dataset {
+                counts: None,
+                ..shape.clone_shape()
+            };
+            (part, Vec::new())
+        })
+        .collect();
+    for (i, row) in results.into_iter().enumerate() {
+        let (part, origin) = &mut parts[part_of(&row.key)];
+        part.results.push(row);
+        origin.push(i);
+    }
+    for entry in log {
+        parts[part_of(&entry.key)].0.log.push(entry);
+    }
+    (shape, parts)
+}
+
+/// What [`examine`] found in one dataset (or part of one).
+struct Examined {
+    /// In report order, checked classes only.
+    findings: Vec<Finding>,
+    /// The surplus rows of the duplicated keys that have a timestamp.
+    surplus: Vec<Surplus>,
+    /// Positions of the rows whose JSON payload does not parse.
+    non_json: Vec<usize>,
+    /// Distinct keys among the result rows.
+    keys: u64,
+}
+
+/// A surplus row of a duplicated key, as the window of concentration needs it.
+struct Surplus {
+    at: DateTime<Utc>,
+    late: bool,
+    /// The first key column's value, when the key has several.
+    scope: Option<String>,
+}
+
+/// Every check over `data`, which holds whole keys: every row and log row of a key
+/// it holds.
+fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
     let canon = Canonicalizer::new(data.json_columns.clone(), &spec.results.ignore_fields);
     let with_attempt = spec.results.attempt.is_some();
 
@@ -135,10 +269,22 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         .filter(|(_, rows)| rows.len() > 1)
         .map(|(&key, rows)| (key, rows))
         .collect();
-    let mut surplus_times: Vec<(DateTime<Utc>, usize)> = duplicated
+    let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
+    let surplus: Vec<Surplus> = duplicated
         .iter()
+        .filter(|_| duplicates)
         .flat_map(|(_, rows)| rows[1..].iter())
-        .filter_map(|&i| data.results[i].written_at.map(|t| (t, i)))
+        .filter_map(|&i| {
+            let r = &data.results[i];
+            Some(Surplus {
+                at: r.written_at?,
+                late: attempts[i].map(|e| e.status) == Some(Status::Failed),
+                scope: match spec.results.key.len() > 1 {
+                    true => r.key.as_ref().map(|k| k[0].clone()),
+                    false => None,
+                },
+            })
+        })
         .collect();
     // Each duplicated key's finding on its own, on every core.
     let duplicate = |key: &Key, rows: &[usize]| -> Option<Finding> {
@@ -378,86 +524,151 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     }
 
     sort_findings(&mut findings);
-
-    // 6. Totals, summary and window.
     // Classes not checked were computed on whatever the source handed over (a
     // database reads only what the checked classes need): drop them.
     findings.retain(|f| checks.contains(&f.class));
-    let summary = summarize(&checks, &findings);
-    let mut non_json_rows: Vec<Vec<String>> = non_json
-        .iter()
-        .take(NON_JSON_LISTED)
-        .map(|&i| data.results[i].pk.clone())
-        .collect();
-    let totals = match &data.counts {
-        None => Totals {
-            result_rows: data.results.len() as u64,
-            log_rows: data.log.len() as u64,
-            keys: by_key.len() as u64,
-            null_key_rows: data.results.iter().filter(|r| r.key.is_none()).count() as u64,
-            non_json_payloads: non_json.len() as u64,
-            unknown_statuses: data
-                .log
-                .iter()
-                .filter(|e| e.status == Status::Unknown)
-                .count() as u64,
-        },
-        // The source handed over only part of its rows and counted the whole.
-        Some(c) => Totals {
-            result_rows: c.result_rows,
-            log_rows: c.log_rows,
-            keys: c.keys,
-            null_key_rows: c.null_key_rows,
-            non_json_payloads: match &c.non_json_payloads {
-                // The source parsed every keyed payload; the NULL-key rows it
-                // handed over are counted here.
-                Some((n, rows)) => {
-                    let null_keyed: Vec<usize> = non_json
-                        .iter()
-                        .copied()
-                        .filter(|&i| data.results[i].key.is_none())
-                        .collect();
-                    non_json_rows = rows.clone();
-                    non_json_rows.extend(null_keyed.iter().map(|&i| data.results[i].pk.clone()));
-                    non_json_rows.truncate(NON_JSON_LISTED);
-                    *n + null_keyed.len() as u64
-                }
-                None => non_json.len() as u64,
-            },
-            unknown_statuses: c.unknown_statuses,
-        },
-    };
-    if !checks.contains(&Class::Exact) && !checks.contains(&Class::Conflict) {
-        surplus_times.clear();
-    }
-    let window = concentration(&mut surplus_times, |i| {
-        let r = &data.results[i];
-        let late = attempts[i].map(|e| e.status) == Some(Status::Failed);
-        let scope = if spec.results.key.len() > 1 {
-            r.key.as_ref().map(|k| k[0].clone())
-        } else {
-            None
-        };
-        (late, scope)
-    })
-    .map(|mut w| {
-        if let Some(s) = &mut w.scope {
-            s.column = spec.results.key[0].clone();
-        }
-        w
-    });
-    Findings {
-        as_of,
-        key_columns: spec.results.key.clone(),
-        primary_key: spec.results.primary_key.clone(),
-        payload_columns: data.payload_columns.clone(),
-        totals,
-        checked: checks.into_iter().collect(),
-        summary,
-        window,
-        non_json_rows,
+    Examined {
         findings,
-        redis: None,
+        surplus,
+        non_json,
+        keys: by_key.len() as u64,
+    }
+}
+
+/// What the parts of a scan add up to: step 6, totals, summary and window.
+struct Tally {
+    checks: BTreeSet<Class>,
+    summary: BTreeMap<Class, ClassSummary>,
+    surplus: Vec<Surplus>,
+    result_rows: u64,
+    log_rows: u64,
+    keys: u64,
+    null_key_rows: u64,
+    unknown_statuses: u64,
+    /// Non-JSON payloads: how many, and the first listed, by position in the
+    /// dataset; all of them, and those of NULL-key rows.
+    non_json: (u64, BTreeMap<usize, Vec<String>>),
+    null_non_json: (u64, BTreeMap<usize, Vec<String>>),
+}
+
+impl Tally {
+    fn new(spec: &AuditSpec) -> Tally {
+        let checks = spec.scan.checks();
+        Tally {
+            summary: summarize(&checks, &[]),
+            checks,
+            surplus: Vec::new(),
+            result_rows: 0,
+            log_rows: 0,
+            keys: 0,
+            null_key_rows: 0,
+            unknown_statuses: 0,
+            non_json: Default::default(),
+            null_non_json: Default::default(),
+        }
+    }
+
+    /// Adds what [`examine`] found in `data`, whose result row `i` was row
+    /// `origin(i)` of the whole dataset.
+    fn add(&mut self, data: &Dataset, e: &Examined, origin: impl Fn(usize) -> usize) {
+        for (class, s) in summarize(&self.checks, &e.findings) {
+            let sum = self.summary.entry(class).or_default();
+            sum.groups += s.groups;
+            sum.rows += s.rows;
+            sum.surplus_rows += s.surplus_rows;
+        }
+        self.surplus.extend(e.surplus.iter().map(|s| Surplus {
+            at: s.at,
+            late: s.late,
+            scope: s.scope.clone(),
+        }));
+        self.result_rows += data.results.len() as u64;
+        self.log_rows += data.log.len() as u64;
+        self.keys += e.keys;
+        self.null_key_rows += data.results.iter().filter(|r| r.key.is_none()).count() as u64;
+        self.unknown_statuses += data
+            .log
+            .iter()
+            .filter(|e| e.status == Status::Unknown)
+            .count() as u64;
+        for &i in &e.non_json {
+            let row = &data.results[i];
+            let lists = match row.key {
+                None => vec![&mut self.non_json, &mut self.null_non_json],
+                Some(_) => vec![&mut self.non_json],
+            };
+            for (n, listed) in lists {
+                *n += 1;
+                listed.insert(origin(i), row.pk.clone());
+                if listed.len() > NON_JSON_LISTED {
+                    listed.pop_last();
+                }
+            }
+        }
+    }
+
+    /// The findings of the whole scan, without their list. `data` says what the
+    /// source counted, when it handed over only part of its rows.
+    fn finish(mut self, spec: &AuditSpec, as_of: DateTime<Utc>, data: &Dataset) -> Findings {
+        let listed =
+            |l: BTreeMap<usize, Vec<String>>| -> Vec<Vec<String>> { l.into_values().collect() };
+        let (totals, non_json_rows) = match &data.counts {
+            None => (
+                Totals {
+                    result_rows: self.result_rows,
+                    log_rows: self.log_rows,
+                    keys: self.keys,
+                    null_key_rows: self.null_key_rows,
+                    non_json_payloads: self.non_json.0,
+                    unknown_statuses: self.unknown_statuses,
+                },
+                listed(self.non_json.1),
+            ),
+            // The source handed over only part of its rows and counted the whole.
+            Some(c) => {
+                let (non_json_payloads, non_json_rows) = match &c.non_json_payloads {
+                    // The source parsed every keyed payload; the NULL-key rows it
+                    // handed over are counted here.
+                    Some((n, rows)) => {
+                        let mut rows = rows.clone();
+                        rows.extend(listed(self.null_non_json.1));
+                        rows.truncate(NON_JSON_LISTED);
+                        (n + self.null_non_json.0, rows)
+                    }
+                    None => (self.non_json.0, listed(self.non_json.1)),
+                };
+                (
+                    Totals {
+                        result_rows: c.result_rows,
+                        log_rows: c.log_rows,
+                        keys: c.keys,
+                        null_key_rows: c.null_key_rows,
+                        non_json_payloads,
+                        unknown_statuses: c.unknown_statuses,
+                    },
+                    non_json_rows,
+                )
+            }
+        };
+        let window = concentration(&mut self.surplus).map(|mut w| {
+            if let Some(s) = &mut w.scope {
+                s.column = spec.results.key[0].clone();
+            }
+            w
+        });
+        Findings {
+            as_of,
+            key_columns: spec.results.key.clone(),
+            primary_key: spec.results.primary_key.clone(),
+            payload_columns: data.payload_columns.clone(),
+            totals,
+            checked: self.checks.into_iter().collect(),
+            summary: self.summary,
+            window,
+            non_json_rows,
+            findings: Vec::new(),
+            redis: None,
+        }
     }
 }
 
@@ -660,20 +871,16 @@ pub fn human(d: Duration) -> String {
 }
 
 /// Finds the burst holding the most surplus rows. Consecutive surplus rows less than
-/// [`BURST_GAP`] apart belong to one burst. `describe` tells, for a row index,
-/// whether it is a late write and its key scope.
-fn concentration(
-    times: &mut [(DateTime<Utc>, usize)],
-    describe: impl Fn(usize) -> (bool, Option<String>),
-) -> Option<Window> {
+/// [`BURST_GAP`] apart belong to one burst.
+fn concentration(times: &mut [Surplus]) -> Option<Window> {
     if times.is_empty() {
         return None;
     }
-    times.sort();
+    times.par_sort_unstable_by_key(|s| s.at);
     let mut best = (0usize, 0usize);
     let mut start = 0;
     for i in 1..=times.len() {
-        if i == times.len() || times[i].0 - times[i - 1].0 > BURST_GAP {
+        if i == times.len() || times[i].at - times[i - 1].at > BURST_GAP {
             if i - start > best.1 - best.0 {
                 best = (start, i);
             }
@@ -682,25 +889,24 @@ fn concentration(
     }
     let burst = &times[best.0..best.1];
     let mut late_writes = 0;
-    let mut scopes: BTreeMap<String, u64> = BTreeMap::new();
-    for &(_, i) in burst {
-        let (late, scope) = describe(i);
-        late_writes += late as u64;
-        if let Some(s) = scope {
-            *scopes.entry(s).or_default() += 1;
+    let mut scopes: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in burst {
+        late_writes += s.late as u64;
+        if let Some(scope) = &s.scope {
+            *scopes.entry(scope).or_default() += 1;
         }
     }
     let scope = scopes
         .into_iter()
-        .max_by_key(|(v, n)| (*n, std::cmp::Reverse(v.clone())))
+        .max_by_key(|(v, n)| (*n, std::cmp::Reverse(*v)))
         .map(|(value, rows)| Scope {
             column: String::new(),
-            value,
+            value: value.to_string(),
             rows,
         });
     Some(Window {
-        start: burst[0].0,
-        end: burst[burst.len() - 1].0,
+        start: burst[0].at,
+        end: burst[burst.len() - 1].at,
         surplus_rows: burst.len() as u64,
         surplus_rows_total: times.len() as u64,
         scope,
@@ -950,6 +1156,74 @@ mod tests {
             f.non_json_rows,
             [vec!["1".to_string()], vec!["2".to_string()]]
         );
+    }
+
+    #[test]
+    fn a_complete_dataset_scanned_in_parts_gives_the_whole_scan() {
+        // Keys k0..k19, each with 1 to 3 rows (some payloads not JSON, some
+        // written by FAILED attempts, some with no log row), NULL-key rows, log-only
+        // keys: every class but cross-key, and the totals the scan counts itself.
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        for k in 0..20 {
+            let key = format!("k{k:02}");
+            for n in 0..=(k % 3) {
+                let payload = match (k + n) % 4 {
+                    0 => "not json".to_string(),
+                    1 => format!(r#"{{"v": {k}, "latency_ms": {n}}}"#),
+                    _ => format!(r#"{{"v": {}}}"#, k * 10 + n),
+                };
+                let pk = format!("{}", results.len() + 1);
+                let attempt = format!("a{n}");
+                results.push(row(
+                    &pk,
+                    Some(&key),
+                    &attempt,
+                    (k * 7 + n * 3) as i64,
+                    &payload,
+                ));
+                if (k + n) % 5 != 4 {
+                    let status = [Status::Completed, Status::Failed, Status::Processing][n % 3];
+                    log.push(entry(&key, &attempt, status, (k * 7) as i64));
+                }
+            }
+            if k % 6 == 0 {
+                results.push(row(&format!("n{k}"), None, "a0", k as i64, "also not json"));
+                log.push(entry(
+                    &format!("log-only-{k}"),
+                    "a0",
+                    Status::Completed,
+                    k as i64,
+                ));
+            }
+        }
+        let mut spec = AuditSpec::default();
+        spec.results.ignore_fields = vec!["latency_ms".into()];
+        spec.scan.cross_key = false;
+        let data = Dataset {
+            payload_columns: vec!["payload".into()],
+            json_columns: vec![true],
+            results,
+            log,
+            counts: None,
+        };
+        let as_of = t(600).unwrap();
+        let whole = scan(&data, &spec, as_of);
+        let found: BTreeSet<Class> = whole.findings.iter().map(|f| f.class).collect();
+        assert!(found.len() >= 6, "{found:?}");
+        assert!(whole.totals.non_json_payloads > 3 && whole.totals.null_key_rows > 1);
+        for keys_per_part in [1, 3, 1000] {
+            let mut by_class: BTreeMap<Class, Vec<Finding>> = BTreeMap::new();
+            let mut parts = scan_parts(data.clone(), &spec, as_of, keys_per_part, |part| {
+                for f in part {
+                    by_class.entry(f.class).or_default().push(f);
+                }
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+            parts.findings = by_class.into_values().flatten().collect();
+            assert_eq!(parts, whole, "{keys_per_part} keys a part");
+        }
     }
 
     #[test]

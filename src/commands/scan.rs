@@ -9,10 +9,14 @@ use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::Class;
 use crate::redis_audit::{self, ResultsSide};
-use crate::report::{Format, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
+use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
 use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
+
+/// Keys per part of a scan whose JSON report is rendered part by part: enough for
+/// every core to have work, few enough that a part's rows and findings stay small.
+const KEYS_PER_PART: usize = 8192;
 
 pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let mut spec = load_spec(&cli.spec, &args.connect)?;
@@ -74,6 +78,9 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let started = Instant::now();
     let progress = crate::progress::Progress::new(cli.quiet);
     let as_of = args.as_of.unwrap_or_else(Utc::now);
+    // A JSON report of a source other than a Redis log is scanned part by part,
+    // its findings rendered as each part is scanned (see `JsonSpool`).
+    let mut spool = None;
     let (info, findings) = match redis_url {
         Some(url) => {
             if spec.scan.window.is_some() || args.partitions > 1 {
@@ -94,7 +101,22 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
             let data = source.load(&spec, &progress).await;
             progress.finish();
             let data = data?;
-            (source.info(&spec), crate::scan::scan(&data, &spec, as_of))
+            let findings = match args.format {
+                Format::Json => {
+                    let taken = spool.insert(JsonSpool::new(JSON_CHUNK));
+                    crate::scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, |part| {
+                        taken.add(&part)
+                    })
+                    .map_err(|e| {
+                        Error::Runtime(format!(
+                            "cannot write the report's findings to a temporary file in {}: {e}",
+                            std::env::temp_dir().display()
+                        ))
+                    })?
+                }
+                _ => crate::scan::scan(&data, &spec, as_of),
+            };
+            (source.info(&spec), findings)
         }
     };
     let mut report = Report {
@@ -108,6 +130,10 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         findings,
     };
     match args.format {
+        Format::Json if spool.is_some() => {
+            let spool = spool.take().expect("a spool");
+            super::write_with(args.output.as_deref(), |w| spool.write(&report, w))?
+        }
         // The machine contract can be large (every group of a big table): streamed.
         Format::Json => {
             super::write_with(args.output.as_deref(), |w| report.write_json(w, JSON_CHUNK))?

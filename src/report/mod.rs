@@ -11,6 +11,10 @@ mod prometheus;
 mod table;
 pub mod timeline;
 
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
+use std::io::{self, Seek, Write};
+
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -89,61 +93,144 @@ impl Report {
     /// [`Format::Json`]. The findings, nearly all of a large report, are rendered on
     /// every core, `chunk` findings a task ([`JSON_CHUNK`] fits a scan), and written
     /// in order.
-    pub fn write_json(&mut self, w: &mut dyn std::io::Write, chunk: usize) -> std::io::Result<()> {
-        // The header: the report without its findings, whose empty list is the last
-        // `"findings": []` of the text (only `redis` may follow it). A string holding
-        // those characters would show its quotes escaped, so it cannot match.
+    pub fn write_json(&mut self, w: &mut dyn Write, chunk: usize) -> io::Result<()> {
         let findings = std::mem::take(&mut self.findings.findings);
-        let header = serde_json::to_string_pretty(self);
+        let header = self.json_header();
         self.findings.findings = findings;
-        let header = header.map_err(std::io::Error::other)?;
-        const EMPTY: &str = "\n  \"findings\": []";
-        let at = match header.rfind(EMPTY) {
-            Some(at) if !self.findings.findings.is_empty() => at + EMPTY.len() - 1,
-            _ => {
-                w.write_all(header.as_bytes())?;
-                return w.write_all(b"\n");
+        let list = &self.findings.findings;
+        write_around(&header?, w, !list.is_empty(), |w| {
+            // A few chunks per task at a time: rendered, written, and their buffers
+            // dropped, so the rendered text never holds more than those.
+            let mut first = true;
+            for findings in list.chunks(window(chunk)) {
+                for text in render_items(findings, chunk) {
+                    w.write_all(if first { &text[1..] } else { &text })?;
+                    first = false;
+                }
             }
-        };
-        w.write_all(&header.as_bytes()[..at])?;
-        // A few chunks per task at a time: rendered, written, and their buffers
-        // dropped, so the rendered text never holds more than those.
-        let window = chunk.max(1) * rayon::current_num_threads() * 4;
-        for (n, findings) in self.findings.findings.chunks(window).enumerate() {
-            let rendered: Vec<Vec<u8>> = findings
-                .par_chunks(chunk.max(1))
-                .map(|chunk| {
-                    let mut out = Vec::with_capacity(chunk.len() * 2048);
-                    let mut one = Vec::with_capacity(4096);
-                    for f in chunk {
-                        // Each finding at the list's depth: four spaces on every line.
-                        out.extend_from_slice(b",\n    ");
-                        one.clear();
-                        serde_json::to_writer_pretty(&mut one, f)
-                            .expect("a finding always serialises");
-                        for (i, line) in one.split(|&b| b == b'\n').enumerate() {
-                            if i > 0 {
-                                out.extend_from_slice(b"\n    ");
-                            }
-                            out.extend_from_slice(line);
-                        }
-                    }
-                    out
-                })
-                .collect();
-            for (i, text) in rendered.iter().enumerate() {
-                // The list's first item follows `[` without a comma.
-                w.write_all(if n == 0 && i == 0 { &text[1..] } else { text })?;
-            }
-        }
-        w.write_all(b"\n  ]")?;
-        w.write_all(&header.as_bytes()[at + 1..])?;
-        w.write_all(b"\n")
+            Ok(())
+        })
+    }
+
+    /// The report's JSON text with an empty list of findings, which must be empty.
+    fn json_header(&self) -> io::Result<String> {
+        serde_json::to_string_pretty(self).map_err(io::Error::other)
     }
 
     /// Total findings of the given class.
     pub fn groups(&self, class: Class) -> u64 {
         self.findings.summary_of(class).groups
+    }
+}
+
+/// Writes `header`, a report's JSON text with an empty list of findings, with the
+/// list's items written by `items` (when `any`) in place of that empty list. The
+/// first item `items` writes starts without the comma [`render_items`] puts first.
+fn write_around(
+    header: &str,
+    w: &mut dyn Write,
+    any: bool,
+    items: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    // The empty list is the last `"findings": []` of the text (only `redis` may
+    // follow it). A string holding those characters would show its quotes escaped,
+    // so it cannot match.
+    const EMPTY: &str = "\n  \"findings\": []";
+    let at = match header.rfind(EMPTY) {
+        Some(at) if any => at + EMPTY.len() - 1,
+        _ => {
+            w.write_all(header.as_bytes())?;
+            return w.write_all(b"\n");
+        }
+    };
+    w.write_all(&header.as_bytes()[..at])?;
+    items(w)?;
+    w.write_all(b"\n  ]")?;
+    w.write_all(&header.as_bytes()[at + 1..])?;
+    w.write_all(b"\n")
+}
+
+/// Findings rendered per window of [`render_items`]: a few chunks per thread.
+fn window(chunk: usize) -> usize {
+    chunk.max(1) * rayon::current_num_threads() * 4
+}
+
+/// `findings` as items of the report's list, `chunk` findings a task on every core,
+/// in order: each item is `,` then the finding as serde's pretty writer puts it at
+/// the list's depth (four more spaces on every line).
+fn render_items(findings: &[Finding], chunk: usize) -> Vec<Vec<u8>> {
+    findings
+        .par_chunks(chunk.max(1))
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 2048);
+            let mut one = Vec::with_capacity(4096);
+            for f in chunk {
+                out.extend_from_slice(b",\n    ");
+                one.clear();
+                serde_json::to_writer_pretty(&mut one, f).expect("a finding always serialises");
+                for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b"\n    ");
+                    }
+                    out.extend_from_slice(line);
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// A JSON report's findings, taken part by part ([`crate::scan::scan_parts`])
+/// before the header, which counts them all, is known: each class's findings are
+/// rendered into an unnamed temporary file of their own (the system removes it when
+/// it is closed), then copied after the header in class order. Memory holds one
+/// part's findings and one window of their text, whatever the number of findings.
+pub struct JsonSpool {
+    chunk: usize,
+    classes: BTreeMap<Class, io::BufWriter<std::fs::File>>,
+}
+
+impl JsonSpool {
+    /// `chunk` findings a task, as in [`Report::write_json`].
+    pub fn new(chunk: usize) -> JsonSpool {
+        JsonSpool {
+            chunk,
+            classes: BTreeMap::new(),
+        }
+    }
+
+    /// Renders `findings`, in report order, after those already taken of their
+    /// classes.
+    pub fn add(&mut self, findings: &[Finding]) -> io::Result<()> {
+        for same in findings.chunk_by(|a, b| a.class == b.class) {
+            let file = match self.classes.entry(same[0].class) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(io::BufWriter::new(tempfile::tempfile()?)),
+            };
+            for findings in same.chunks(window(self.chunk)) {
+                for text in render_items(findings, self.chunk) {
+                    file.write_all(&text)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `report`, whose list of findings is empty, with the findings taken.
+    pub fn write(self, report: &Report, w: &mut dyn Write) -> io::Result<()> {
+        debug_assert!(report.findings.findings.is_empty());
+        let header = report.json_header()?;
+        write_around(&header, w, !self.classes.is_empty(), |w| {
+            let mut first = true;
+            for file in self.classes.into_values() {
+                let mut file = file.into_inner().map_err(|e| e.into_error())?;
+                // The list's first item follows `[` without a comma.
+                file.seek(io::SeekFrom::Start(first as u64))?;
+                first = false;
+                io::copy(&mut file, w)?;
+            }
+            Ok(())
+        })
     }
 }
 

@@ -262,3 +262,79 @@ fn a_report_to_a_named_pipe_goes_through_the_pipe() {
     assert!(!report.findings.findings.is_empty());
     assert!(!dir.path("report.fifo.tmp").exists());
 }
+
+/// The JSON report of a source other than a Redis log is scanned in parts of a few
+/// thousand keys, its findings rendered class by class into temporary files: in
+/// parts of any size, that gives the whole scan's findings and the same text.
+#[test]
+fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
+    use dupaudit::findings::{Class, Finding};
+    use dupaudit::report::{JsonSpool, Report, FORMAT_VERSION};
+    use std::collections::BTreeMap;
+
+    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+    let base =
+        dupaudit::spec::AuditSpec::load(&crate::harness::repo().join("dupaudit.toml")).unwrap();
+    let files = dupaudit::source::FileSource::new(
+        crate::harness::sample("results.csv"),
+        crate::harness::sample("idempotency_log.csv"),
+    )
+    .unwrap();
+    let without_cross_key: Vec<Class> = Class::ALL
+        .into_iter()
+        .filter(|c| *c != Class::CrossKey && !Class::REDIS_ONLY.contains(c))
+        .collect();
+    for classes in [
+        Vec::new(),
+        without_cross_key,
+        vec![Class::Exact, Class::Conflict],
+    ] {
+        let mut spec = base.clone();
+        if !classes.is_empty() {
+            spec.scan.cross_key = false;
+            spec.scan.classes = classes.clone();
+        }
+        let data = files
+            .load(&spec, &dupaudit::progress::Progress::hidden())
+            .unwrap();
+        let whole = dupaudit::scan::scan(&data, &spec, as_of);
+        assert!(whole.findings.len() > 10, "{classes:?}");
+        let report = |findings| Report {
+            format_version: FORMAT_VERSION,
+            tool_version: "test".into(),
+            generated_at: as_of,
+            source: files.info(),
+            spec: "dupaudit.toml".into(),
+            scan_seconds: 0.0,
+            audited_window: None,
+            findings,
+        };
+        let expected = serde_json::to_string_pretty(&report(whole.clone())).unwrap() + "\n";
+        for keys_per_part in [1, 2, 7, 1_000_000] {
+            let mut spool = JsonSpool::new(3);
+            let mut parts = 0;
+            let mut by_class: BTreeMap<Class, Vec<Finding>> = BTreeMap::new();
+            let mut found =
+                dupaudit::scan::scan_parts(data.clone(), &spec, as_of, keys_per_part, |part| {
+                    parts += 1;
+                    spool.add(&part)?;
+                    for f in part {
+                        by_class.entry(f.class).or_default().push(f);
+                    }
+                    Ok::<_, std::io::Error>(())
+                })
+                .unwrap();
+            let what = format!("classes {classes:?}, {keys_per_part} keys a part");
+            if keys_per_part == 1 && classes.is_empty() {
+                assert_eq!(parts, 1, "cross-key is checked: one part; {what}");
+            } else if keys_per_part == 1 {
+                assert!(parts > 100, "{parts} parts; {what}");
+            }
+            let mut out = Vec::new();
+            spool.write(&report(found.clone()), &mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{what}");
+            found.findings = by_class.into_values().flatten().collect();
+            assert_eq!(found, whole, "{what}");
+        }
+    }
+}
