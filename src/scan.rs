@@ -26,6 +26,7 @@ use crate::findings::{
 };
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::spec::{AuditSpec, Status, TimeWindow};
+use crate::spill::Parting;
 
 /// Gaps longer than this between consecutive duplicates split them into separate
 /// bursts when looking for the window where they concentrate.
@@ -107,13 +108,12 @@ pub fn scan_parts<E>(
     spec: &AuditSpec,
     as_of: DateTime<Utc>,
     keys_per_part: usize,
-    mut each: impl FnMut(Vec<Finding>) -> Result<(), E>,
+    each: impl FnMut(Vec<Finding>) -> Result<(), E>,
 ) -> Result<Findings, E> {
     let data = match cut_to_window(&data, spec) {
         Some(cut) => cut,
         None => data,
     };
-    let mut tally = Tally::new(spec);
     let (shape, parts) = match spec.scan.checks().contains(&Class::CrossKey) {
         true => {
             let n = data.results.len();
@@ -121,13 +121,29 @@ pub fn scan_parts<E>(
         }
         false => split(data, keys_per_part.max(1)),
     };
-    for (part, origin) in parts {
+    scan_each(&shape, parts.into_iter().map(Ok), spec, as_of, each)
+}
+
+/// Runs every check over `parts`, which hold whole keys, in key order, after the
+/// NULL-key rows: each with the positions its result rows have in the order of the
+/// source's rows. Hands each part's findings to `each`, as [`scan_parts`] does.
+/// `shape` holds what the source counted, when it handed over only part of its rows.
+pub fn scan_each<E>(
+    shape: &Dataset,
+    parts: impl IntoIterator<Item = Result<(Dataset, Vec<usize>), E>>,
+    spec: &AuditSpec,
+    as_of: DateTime<Utc>,
+    mut each: impl FnMut(Vec<Finding>) -> Result<(), E>,
+) -> Result<Findings, E> {
+    let mut tally = Tally::new(spec);
+    for part in parts {
+        let (part, origin) = part?;
         let examined = examine(&part, spec, as_of);
         tally.add(&part, &examined, |i| origin[i]);
         drop(part);
         each(examined.findings)?;
     }
-    Ok(tally.finish(spec, as_of, &shape))
+    Ok(tally.finish(spec, as_of, shape))
 }
 
 /// A complete dataset scanned over a window, cut down here as a database cuts it
@@ -144,25 +160,13 @@ fn cut_to_window(data: &Dataset, spec: &AuditSpec) -> Option<Dataset> {
 /// the NULL-key rows and log rows; each part with the positions its result rows had
 /// in `data`. Returns also `data` without its rows, which holds what the parts share.
 fn split(data: Dataset, keys_per_part: usize) -> (Dataset, Vec<(Dataset, Vec<usize>)>) {
-    let mut keys: Vec<&Key> = data
-        .results
-        .iter()
-        .filter_map(|r| r.key.as_ref())
-        .chain(data.log.iter().filter_map(|e| e.key.as_ref()))
-        .collect();
-    keys.par_sort_unstable();
-    keys.dedup();
-    // The first key of each part but the NULL one.
-    let bounds: Vec<Key> = keys
-        .iter()
-        .step_by(keys_per_part)
-        .map(|&k| k.clone())
-        .collect();
-    drop(keys);
-    let part_of = |key: &Option<Key>| match key {
-        None => 0,
-        Some(k) => bounds.partition_point(|b| b <= k),
-    };
+    let parting = Parting::new(
+        data.results
+            .iter()
+            .filter_map(|r| r.key.as_ref())
+            .chain(data.log.iter().filter_map(|e| e.key.as_ref())),
+        keys_per_part,
+    );
     let Dataset {
         payload_columns,
         json_columns,
@@ -177,7 +181,7 @@ fn split(data: Dataset, keys_per_part: usize) -> (Dataset, Vec<(Dataset, Vec<usi
         log: Vec::new(),
         counts,
     };
-    let mut parts: Vec<(Dataset, Vec<usize>)> = (0..=bounds.len())
+    let mut parts: Vec<(Dataset, Vec<usize>)> = (0..parting.count())
         .map(|_| {
             let part = Dataset {
                 counts: None,
@@ -187,12 +191,12 @@ fn split(data: Dataset, keys_per_part: usize) -> (Dataset, Vec<(Dataset, Vec<usi
         })
         .collect();
     for (i, row) in results.into_iter().enumerate() {
-        let (part, origin) = &mut parts[part_of(&row.key)];
+        let (part, origin) = &mut parts[parting.part_of(&row.key)];
         part.results.push(row);
         origin.push(i);
     }
     for entry in log {
-        parts[part_of(&entry.key)].0.log.push(entry);
+        parts[parting.part_of(&entry.key)].0.log.push(entry);
     }
     (shape, parts)
 }

@@ -7,12 +7,14 @@ use chrono::Utc;
 
 use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
 use crate::error::{exit, Error};
-use crate::findings::Class;
+use crate::findings::{Class, Finding};
 use crate::redis_audit::{self, ResultsSide};
 use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
+use crate::scan;
 use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
+use crate::spill::Parts;
 
 /// Keys per part of a scan whose JSON report is rendered part by part: enough for
 /// every core to have work, few enough that a part's rows and findings stay small.
@@ -98,23 +100,32 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         }
         None => {
             let source = Source::resolve(&options, &spec, spec_dir)?;
-            let data = source.load(&spec, &progress).await;
-            progress.finish();
-            let data = data?;
             let findings = match args.format {
                 Format::Json => {
+                    let parts = source.load_parts(&spec, &progress, KEYS_PER_PART).await;
+                    progress.finish();
                     let taken = spool.insert(JsonSpool::new(JSON_CHUNK));
-                    crate::scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, |part| {
-                        taken.add(&part)
-                    })
+                    let each = |part: Vec<Finding>| taken.add(&part);
+                    match parts? {
+                        Parts::Whole(data) => {
+                            scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
+                        }
+                        Parts::Spilled { shape, rows } => {
+                            scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each)
+                        }
+                    }
                     .map_err(|e| {
                         Error::Runtime(format!(
-                            "cannot write the report's findings to a temporary file in {}: {e}",
+                            "cannot use a temporary file in {}: {e}",
                             std::env::temp_dir().display()
                         ))
                     })?
                 }
-                _ => crate::scan::scan(&data, &spec, as_of),
+                _ => {
+                    let data = source.load(&spec, &progress).await;
+                    progress.finish();
+                    scan::scan(&data?, &spec, as_of)
+                }
             };
             (source.info(&spec), findings)
         }

@@ -20,6 +20,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
@@ -34,6 +35,7 @@ use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjecti
 use crate::progress::Progress;
 use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, Status};
+use crate::spill::{Kept, Parting, Parts};
 use crate::sql::{self, Dialect};
 
 mod lookup;
@@ -419,10 +421,27 @@ impl DatabaseSource {
     }
 
     pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
+        match self.load_parts(spec, progress, None).await? {
+            Parts::Whole(data) => Ok(data),
+            Parts::Spilled { .. } => Err(Error::Runtime(
+                "the rows were kept on disk where they were asked for in memory".into(),
+            )),
+        }
+    }
+
+    /// Like [`Self::load`]; with `keys_per_part`, PostgreSQL keeps the rows it reads
+    /// on disk, in parts of about that many keys (not when cross-key is checked or
+    /// the scan is split over several connections, whose rows are needed whole).
+    pub async fn load_parts(
+        &self,
+        spec: &AuditSpec,
+        progress: &Progress,
+        keys_per_part: Option<usize>,
+    ) -> Result<Parts, Error> {
         // 1.
         let mut conn = self.connect().await?;
         self.begin_read_only(&mut conn, None).await?;
-        let result = self.read(&mut conn, spec, progress).await;
+        let result = self.read(&mut conn, spec, progress, keys_per_part).await;
         // 7. Rolling back and closing explicitly ends the snapshot at once rather than
         // when the server notices the dropped connection.
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
@@ -498,7 +517,8 @@ impl DatabaseSource {
         conn: &mut AnyConnection,
         spec: &AuditSpec,
         progress: &Progress,
-    ) -> Result<Dataset, Error> {
+        keys_per_part: Option<usize>,
+    ) -> Result<Parts, Error> {
         let d = self.dialect;
         // 2.
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
@@ -638,9 +658,15 @@ impl DatabaseSource {
         let template = windowed(d, &interesting_template(d, &checks, counted), spec);
         progress.phase("reading the keys that can carry a finding");
         let n = self.opts.partitions;
+        let spill = keys_per_part
+            .filter(|_| d == Dialect::Postgres && n <= 1 && !checks.contains(&Class::CrossKey));
         let rows = async {
             if template.is_empty() {
-                Ok(Interesting::default())
+                Ok(Interesting {
+                    kept: Kept::memory(),
+                    surplus: 0,
+                    table: None,
+                })
             } else if n <= 1 {
                 let scope = Scope {
                     shape: &shape,
@@ -648,6 +674,7 @@ impl DatabaseSource {
                     lp: &lp,
                     snapshot: snapshot.as_deref(),
                     keys: (&r_lookup, &l_lookup),
+                    spill,
                 };
                 self.interesting(&mut *conn, &template, &scope, &lists, 0, progress)
                     .await
@@ -667,6 +694,7 @@ impl DatabaseSource {
                             lp,
                             snapshot,
                             keys,
+                            spill: None,
                         };
                         let found = self
                             .interesting(&mut c, template, &scope, lists, slice, &progress)
@@ -676,10 +704,13 @@ impl DatabaseSource {
                         found
                     }
                 });
-                let mut all = Interesting::default();
+                let mut all = Interesting {
+                    kept: Kept::memory(),
+                    surplus: 0,
+                    table: None,
+                };
                 for slice in futures_util::future::try_join_all(slices).await? {
-                    all.results.extend(slice.results);
-                    all.log.extend(slice.log);
+                    all.kept.extend(slice.kept).map_err(spill_error)?;
                     all.surplus += slice.surplus;
                 }
                 Ok(all)
@@ -687,8 +718,7 @@ impl DatabaseSource {
         };
         let ((totals, beside), found) = futures_util::try_join!(totals_beside, rows)?;
         let Interesting {
-            mut results,
-            mut log,
+            mut kept,
             surplus,
             table,
         } = found;
@@ -733,9 +763,23 @@ impl DatabaseSource {
             );
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                results.push(rp.row(self.cells(&row, 0, rp.columns.len())?)?);
+                kept.result(rp.row(self.cells(&row, 0, rp.columns.len())?)?)
+                    .map_err(spill_error)?;
             }
         }
+        let (mut results, mut log) = match kept {
+            Kept::Memory { results, log } => (results, log),
+            Kept::Disk { rows, .. } => {
+                let shape = Dataset {
+                    payload_columns,
+                    json_columns,
+                    results: Vec::new(),
+                    log: Vec::new(),
+                    counts: Some(counts),
+                };
+                return Ok(Parts::Spilled { shape, rows });
+            }
+        };
 
         // 6.
         if checks.contains(&Class::CrossKey) {
@@ -781,13 +825,13 @@ impl DatabaseSource {
             }
         }
 
-        Ok(Dataset {
+        Ok(Parts::Whole(Dataset {
             payload_columns,
             json_columns,
             results,
             log,
             counts: Some(counts),
-        })
+        }))
     }
 
     /// The distinct status values of the log, mapped onto the spec's spellings.
@@ -862,11 +906,13 @@ impl DatabaseSource {
         fragments.push(("l_part", &l_part));
         let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
         if self.dialect != Dialect::Postgres {
-            let (results, log) = self.rows_of(conn, &sql, binds, rp, lp, progress).await?;
+            let mut kept = Kept::memory();
+            self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
+                .await?;
             return Ok(Interesting {
-                results,
-                log,
-                ..Default::default()
+                kept,
+                surplus: 0,
+                table: None,
             });
         }
 
@@ -906,8 +952,9 @@ impl DatabaseSource {
         }
         if found.is_empty() {
             return Ok(Interesting {
+                kept: Kept::memory(),
+                surplus: 0,
                 table,
-                ..Default::default()
             });
         }
         let surplus = found
@@ -945,8 +992,17 @@ impl DatabaseSource {
             sql::in_list("{l_key}", "l_keys", &all, &l_lookup.types, l_lookup.indexed);
         let l_template = q::postgres::LOG_ROWS_FOR_KEYS.replace("{l_key_in}", &l_in);
         let fragments = shape.fragments();
+        // Kept in parts of a key range on disk, when asked, which the keys found
+        // delimit before any of their rows is read.
+        let parting = scope
+            .spill
+            .map(|keys_per_part| Arc::new(Parting::new(found.keys(), keys_per_part)));
+        let kept = || match &parting {
+            Some(p) => Kept::disk(p.clone()),
+            None => Kept::memory(),
+        };
         let results = async {
-            let mut results = Vec::new();
+            let mut kept = kept();
             if row_ids[0].len() > 2 {
                 let (sql, binds) = sql::render(
                     self.dialect,
@@ -954,36 +1010,42 @@ impl DatabaseSource {
                     &fragments,
                     &[("row_ids", &row_ids)],
                 );
-                results = self.rows_of(conn, &sql, binds, rp, lp, progress).await?.0;
+                self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
+                    .await?;
             }
             if !by_key.is_empty() {
                 let (sql, binds) =
                     sql::render(self.dialect, &r_template, &fragments, &sql::named(&r_keys));
-                results.extend(self.rows_of(conn, &sql, binds, rp, lp, progress).await?.0);
+                self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
+                    .await?;
             }
-            Ok::<_, Error>(results)
+            Ok::<_, Error>(kept)
         };
         let log = async {
             let (sql, binds) =
                 sql::render(self.dialect, &l_template, &fragments, &sql::named(&l_keys));
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, scope.snapshot).await?;
-            let log = self.rows_of(&mut c, &sql, binds, rp, lp, progress).await;
+            let mut kept = kept();
+            let read = self
+                .rows_into(&mut c, &sql, binds, rp, lp, progress, &mut kept)
+                .await;
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;
-            Ok::<_, Error>(log?.1)
+            read.map(|()| kept)
         };
         let (results, log) = futures_util::try_join!(results, log)?;
         Ok(Interesting {
-            results,
-            log,
+            kept: results.with_log_of(log).map_err(spill_error)?,
             surplus,
             table,
         })
     }
 
-    /// Result rows and log rows of a query whose first column says which (`r` / `l`).
-    async fn rows_of(
+    /// Result rows and log rows of a query whose first column says which (`r` / `l`),
+    /// into `kept`.
+    #[allow(clippy::too_many_arguments)]
+    async fn rows_into(
         &self,
         conn: &mut AnyConnection,
         sql: &str,
@@ -991,20 +1053,20 @@ impl DatabaseSource {
         rp: &ResultProjection,
         lp: &LogProjection,
         progress: &Progress,
-    ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
-        let mut results = Vec::new();
-        let mut log = Vec::new();
+        kept: &mut Kept,
+    ) -> Result<(), Error> {
         let mut rows = bound(sql, binds).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
             progress.rows(1);
             let side = self.text(&row, 0)?;
             if side.as_deref() == Some("r") {
-                results.push(rp.row(self.cells(&row, 1, rp.columns.len())?)?);
+                kept.result(rp.row(self.cells(&row, 1, rp.columns.len())?)?)
             } else {
-                log.push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?);
+                kept.log(lp.entry(self.cells(&row, 1, lp.columns.len())?)?)
             }
+            .map_err(spill_error)?;
         }
-        Ok((results, log))
+        Ok(())
     }
 
     /// Pass 1 hashes every keyed payload and keeps one (payload, key) pair of hashes
@@ -1150,6 +1212,8 @@ struct Scope<'a> {
     snapshot: Option<&'a str>,
     /// PostgreSQL: how to look keys up in the results and in the log.
     keys: (&'a KeyAccess, &'a KeyAccess),
+    /// PostgreSQL: keep the rows on disk, in parts of about this many keys.
+    spill: Option<usize>,
 }
 
 /// PostgreSQL: the types of a table's key columns, and whether an index serves them.
@@ -1162,12 +1226,18 @@ struct KeyAccess {
 /// What [`DatabaseSource::interesting`] read: the rows and log rows of the keys that
 /// can carry a finding, the surplus rows of the duplicated ones, and, when its query
 /// counted the table (keys_duplicated_counted.sql), the table's rows and NULL-key rows.
-#[derive(Default)]
 struct Interesting {
-    results: Vec<ResultRow>,
-    log: Vec<LogEntry>,
+    kept: Kept,
     surplus: u64,
     table: Option<[u64; 2]>,
+}
+
+/// A failure to keep rows on disk, where the temporary files are.
+fn spill_error(e: std::io::Error) -> Error {
+    Error::Runtime(format!(
+        "cannot keep rows in a temporary file in {}: {e}",
+        std::env::temp_dir().display()
+    ))
 }
 
 /// A key keys.sql returned: for a duplicated key, its row count and the ids of its

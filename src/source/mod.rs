@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::model::{Dataset, Key, SourceInfo};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
+use crate::spill::Parts;
 
 pub use database::{DatabaseOptions, DatabaseSource, KeyLookup};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
@@ -130,6 +131,21 @@ impl Source {
                     .await
                     .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))?
             }
+        }
+    }
+
+    /// What a scan reads, as [`Source::load`] reads it; a database keeps the rows
+    /// on disk in parts of about `keys_per_part` keys where it can
+    /// ([`DatabaseSource::load_parts`]).
+    pub async fn load_parts(
+        &self,
+        spec: &AuditSpec,
+        progress: &Progress,
+        keys_per_part: usize,
+    ) -> Result<Parts, Error> {
+        match self {
+            Source::Database(s) => s.load_parts(spec, progress, Some(keys_per_part)).await,
+            Source::Files(_) => self.load(spec, progress).await.map(Parts::Whole),
         }
     }
 }

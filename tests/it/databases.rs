@@ -373,6 +373,62 @@ fn postgres_finds_the_same_with_and_without_an_index_on_the_key() {
     );
 }
 
+/// A PostgreSQL scan reported as JSON keeps the rows it reads on disk, in parts of a
+/// key range: in parts of any size, that gives the findings of the rows kept in memory.
+#[test]
+fn postgres_rows_kept_on_disk_in_parts_give_the_findings_of_rows_in_memory() {
+    use dupaudit::findings::Class;
+    use dupaudit::progress::Progress;
+    use dupaudit::source::{DatabaseOptions, DatabaseSource};
+    use dupaudit::spill::Parts;
+
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let source = DatabaseSource::new(
+        db.url(),
+        None,
+        DatabaseOptions {
+            connect_timeout: std::time::Duration::from_secs(10),
+            statement_timeout: None,
+            partitions: 1,
+        },
+    )
+    .unwrap();
+    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let base = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
+    let sql_classes: Vec<Class> = Class::ALL
+        .into_iter()
+        .filter(|c| *c != Class::CrossKey && !Class::REDIS_ONLY.contains(c))
+        .collect();
+    for classes in [sql_classes, vec![Class::Exact, Class::Conflict]] {
+        let mut spec = base.clone();
+        spec.scan.cross_key = false;
+        spec.scan.classes = classes.clone();
+        let whole = runtime
+            .block_on(source.load(&spec, &Progress::hidden()))
+            .unwrap();
+        let expected = dupaudit::scan::scan(&whole, &spec, as_of);
+        assert!(expected.findings.len() > 10);
+        for keys_per_part in [1, 5, 1_000_000] {
+            let parts = runtime
+                .block_on(source.load_parts(&spec, &Progress::hidden(), Some(keys_per_part)))
+                .unwrap();
+            let Parts::Spilled { shape, rows } = parts else {
+                panic!("PostgreSQL keeps the rows of a scan without cross-key on disk");
+            };
+            let (parts, found) = crate::harness::scan_in_parts(
+                |each| dupaudit::scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each),
+                |_| Ok(()),
+            )
+            .unwrap();
+            let what = format!("classes {classes:?}, {keys_per_part} keys a part");
+            assert!(keys_per_part > 1 || parts > 100, "{parts} parts; {what}");
+            assert_eq!(found, expected, "{what}");
+        }
+    }
+}
+
 #[test]
 fn postgres_partitioned_results_give_the_findings_of_sqlite() {
     // The rows of a partitioned table share row ids across partitions: the scan must

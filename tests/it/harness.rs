@@ -179,3 +179,27 @@ pub fn assert_same(a: &dupaudit::findings::Findings, b: &dupaudit::findings::Fin
         assert_eq!(x, y, "{what}: first differing finding");
     }
 }
+
+/// The findings of a scan in parts ([`dupaudit::scan::scan_each`]): `each` is
+/// handed every part's findings, and the findings come back with their list put
+/// together as a report lists them, class by class.
+pub fn scan_in_parts<E>(
+    scan: impl FnOnce(
+        &mut dyn FnMut(Vec<dupaudit::findings::Finding>) -> Result<(), E>,
+    ) -> Result<dupaudit::findings::Findings, E>,
+    mut each: impl FnMut(&[dupaudit::findings::Finding]) -> Result<(), E>,
+) -> Result<(usize, dupaudit::findings::Findings), E> {
+    use dupaudit::findings::{Class, Finding};
+    let mut parts = 0;
+    let mut by_class: std::collections::BTreeMap<Class, Vec<Finding>> = Default::default();
+    let mut found = scan(&mut |part| {
+        parts += 1;
+        each(&part)?;
+        for f in part {
+            by_class.entry(f.class).or_default().push(f);
+        }
+        Ok(())
+    })?;
+    found.findings = by_class.into_values().flatten().collect();
+    Ok((parts, found))
+}
