@@ -965,19 +965,27 @@ impl DatabaseSource {
         // 2. Their rows: by id where the two ids are all the key's rows, else by key,
         // the keys bound as arrays of each table's key column types.
         progress.phase(&format!("reading the rows of {} keys", found.len()));
-        // Array literal elements, quoted: a row id `(page,item)` holds a comma.
-        let mut row_ids: Vec<String> = Vec::new();
+        // One array literal of row ids, each quoted: a row id `(page,item)` holds a
+        // comma.
+        let mut row_ids = String::from("{");
         let mut by_key: Vec<&Key> = Vec::new();
         for (key, d) in &found {
             match (d.n, &d.first, &d.last) {
                 (Some(2), Some(first), Some(last)) if first != last => {
-                    row_ids.push(format!("\"{first}\""));
-                    row_ids.push(format!("\"{last}\""));
+                    if row_ids.len() > 1 {
+                        row_ids.push(',');
+                    }
+                    for (i, id) in [first, last].into_iter().enumerate() {
+                        row_ids.push_str(if i == 0 { "\"" } else { ",\"" });
+                        row_ids.push_str(id);
+                        row_ids.push('"');
+                    }
                 }
                 _ => by_key.push(key),
             }
         }
-        let row_ids = [format!("{{{}}}", row_ids.join(","))];
+        row_ids.push('}');
+        let row_ids = [row_ids];
         let (r_lookup, l_lookup) = scope.keys;
         let (r_in, r_keys) = sql::in_list(
             "{r_key}",
@@ -1001,6 +1009,11 @@ impl DatabaseSource {
             Some(p) => Kept::disk(p.clone()),
             None => Kept::memory(),
         };
+        // The keys are in the lists bound above: from here on memory holds those
+        // lists, not the keys themselves.
+        let any_by_key = !by_key.is_empty();
+        drop((by_key, all));
+        drop(found);
         let results = async {
             let mut kept = kept();
             if row_ids[0].len() > 2 {
@@ -1013,7 +1026,7 @@ impl DatabaseSource {
                 self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
                     .await?;
             }
-            if !by_key.is_empty() {
+            if any_by_key {
                 let (sql, binds) =
                     sql::render(self.dialect, &r_template, &fragments, &sql::named(&r_keys));
                 self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
