@@ -135,15 +135,43 @@ pub fn scan_each<E>(
     as_of: DateTime<Utc>,
     mut each: impl FnMut(Vec<Finding>) -> Result<(), E>,
 ) -> Result<Findings, E> {
-    let mut tally = Tally::new(spec);
+    let mut scan = PartScan::new(spec, as_of);
     for part in parts {
         let (part, origin) = part?;
-        let examined = examine(&part, spec, as_of);
-        tally.add(&part, &examined, |i| origin[i]);
-        drop(part);
-        each(examined.findings)?;
+        each(scan.part(part, &origin))?;
     }
-    Ok(tally.finish(spec, as_of, shape))
+    Ok(scan.finish(shape))
+}
+
+/// A scan taking its parts as they come (see [`scan_each`]).
+pub struct PartScan<'a> {
+    spec: &'a AuditSpec,
+    as_of: DateTime<Utc>,
+    tally: Tally,
+}
+
+impl<'a> PartScan<'a> {
+    pub fn new(spec: &'a AuditSpec, as_of: DateTime<Utc>) -> PartScan<'a> {
+        PartScan {
+            spec,
+            as_of,
+            tally: Tally::new(spec),
+        }
+    }
+
+    /// The findings of one part, whole keys whose result row `i` was row `origin[i]`
+    /// of the source, in report order; the part is dropped.
+    pub fn part(&mut self, part: Dataset, origin: &[usize]) -> Vec<Finding> {
+        let examined = examine(&part, self.spec, self.as_of);
+        self.tally.add(&part, &examined, |i| origin[i]);
+        examined.findings
+    }
+
+    /// The findings of every part, without their list. `shape` holds what the
+    /// source counted, when it handed over only part of its rows.
+    pub fn finish(self, shape: &Dataset) -> Findings {
+        self.tally.finish(self.spec, self.as_of, shape)
+    }
 }
 
 /// A complete dataset scanned over a window, cut down here as a database cuts it

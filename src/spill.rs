@@ -200,6 +200,8 @@ pub enum Parts {
     Whole(Dataset),
     /// On disk by part; `shape` holds the columns and what the source counted.
     Spilled { shape: Dataset, rows: Spilled },
+    /// Handed over part by part as they were read; `shape` as above.
+    Streamed { shape: Dataset },
 }
 
 /// Where a source puts the rows it reads: in memory, or on disk by part.

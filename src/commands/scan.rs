@@ -8,9 +8,10 @@ use chrono::Utc;
 use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::{Class, Finding};
+use crate::model::Dataset;
 use crate::redis_audit::{self, ResultsSide};
 use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
-use crate::scan;
+use crate::scan::{self, PartScan};
 use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
@@ -102,24 +103,35 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
             let source = Source::resolve(&options, &spec, spec_dir)?;
             let findings = match args.format {
                 Format::Json => {
-                    let parts = source.load_parts(&spec, &progress, KEYS_PER_PART).await;
-                    progress.finish();
-                    let taken = spool.insert(JsonSpool::new(JSON_CHUNK));
-                    let each = |part: Vec<Finding>| taken.add(&part);
-                    match parts? {
-                        Parts::Whole(data) => {
-                            scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
-                        }
-                        Parts::Spilled { shape, rows } => {
-                            scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each)
-                        }
-                    }
-                    .map_err(|e| {
+                    let temporary = |e: std::io::Error| {
                         Error::Runtime(format!(
                             "cannot use a temporary file in {}: {e}",
                             std::env::temp_dir().display()
                         ))
-                    })?
+                    };
+                    let taken = spool.insert(JsonSpool::new(JSON_CHUNK));
+                    // Parts a database hands over as it reads them are scanned and
+                    // rendered at once.
+                    let mut streamed = PartScan::new(&spec, as_of);
+                    let mut on_part = |part: Dataset, origin: Vec<usize>| {
+                        taken.add(&streamed.part(part, &origin)).map_err(temporary)
+                    };
+                    let parts = source
+                        .load_parts(&spec, &progress, KEYS_PER_PART, &mut on_part)
+                        .await;
+                    progress.finish();
+                    let each = |part: Vec<Finding>| taken.add(&part);
+                    match parts? {
+                        Parts::Whole(data) => {
+                            scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
+                                .map_err(temporary)?
+                        }
+                        Parts::Spilled { shape, rows } => {
+                            scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each)
+                                .map_err(temporary)?
+                        }
+                        Parts::Streamed { shape } => streamed.finish(&shape),
+                    }
                 }
                 _ => {
                     let data = source.load(&spec, &progress).await;

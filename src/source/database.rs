@@ -421,27 +421,33 @@ impl DatabaseSource {
     }
 
     pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
-        match self.load_parts(spec, progress, None).await? {
+        match self.load_parts(spec, progress, None, None).await? {
             Parts::Whole(data) => Ok(data),
-            Parts::Spilled { .. } => Err(Error::Runtime(
-                "the rows were kept on disk where they were asked for in memory".into(),
+            Parts::Spilled { .. } | Parts::Streamed { .. } => Err(Error::Runtime(
+                "the rows were read in parts where they were asked for whole".into(),
             )),
         }
     }
 
-    /// Like [`Self::load`]; with `keys_per_part`, PostgreSQL keeps the rows it reads
-    /// on disk, in parts of about that many keys (not when cross-key is checked or
-    /// the scan is split over several connections, whose rows are needed whole).
+    /// Like [`Self::load`]; with `keys_per_part`, PostgreSQL reads the rows in parts
+    /// of about that many keys (not when cross-key is checked or the scan is split
+    /// over several connections, whose rows are needed whole). With an index on the
+    /// key in both tables and `on_part`, each part goes to `on_part` as soon as it is
+    /// read ([`Parts::Streamed`]); else the parts are kept on disk
+    /// ([`Parts::Spilled`]).
     pub async fn load_parts(
         &self,
         spec: &AuditSpec,
         progress: &Progress,
         keys_per_part: Option<usize>,
+        on_part: Option<&mut OnPart<'_>>,
     ) -> Result<Parts, Error> {
         // 1.
         let mut conn = self.connect().await?;
         self.begin_read_only(&mut conn, None).await?;
-        let result = self.read(&mut conn, spec, progress, keys_per_part).await;
+        let result = self
+            .read(&mut conn, spec, progress, keys_per_part, on_part)
+            .await;
         // 7. Rolling back and closing explicitly ends the snapshot at once rather than
         // when the server notices the dropped connection.
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
@@ -518,6 +524,7 @@ impl DatabaseSource {
         spec: &AuditSpec,
         progress: &Progress,
         keys_per_part: Option<usize>,
+        mut on_part: Option<&mut OnPart<'_>>,
     ) -> Result<Parts, Error> {
         let d = self.dialect;
         // 2.
@@ -660,12 +667,18 @@ impl DatabaseSource {
         let n = self.opts.partitions;
         let spill = keys_per_part
             .filter(|_| d == Dialect::Postgres && n <= 1 && !checks.contains(&Class::CrossKey));
+        let columns = Dataset {
+            payload_columns: payload_columns.clone(),
+            json_columns: json_columns.clone(),
+            ..Default::default()
+        };
         let rows = async {
             if template.is_empty() {
                 Ok(Interesting {
                     kept: Kept::memory(),
                     surplus: 0,
                     table: None,
+                    streamed: None,
                 })
             } else if n <= 1 {
                 let scope = Scope {
@@ -675,14 +688,24 @@ impl DatabaseSource {
                     snapshot: snapshot.as_deref(),
                     keys: (&r_lookup, &l_lookup),
                     spill,
+                    columns: &columns,
+                    slice: 0,
                 };
-                self.interesting(&mut *conn, &template, &scope, &lists, 0, progress)
+                let on_part = on_part.as_deref_mut();
+                self.interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
                     .await
             } else {
                 // Each slice on its own connection.
                 let slices = (0..n).map(|slice| {
-                    let (template, shape, rp, lp, lists, snapshot) =
-                        (&template, &shape, &rp, &lp, &lists, snapshot.as_deref());
+                    let (template, shape, rp, lp, lists, snapshot, columns) = (
+                        &template,
+                        &shape,
+                        &rp,
+                        &lp,
+                        &lists,
+                        snapshot.as_deref(),
+                        &columns,
+                    );
                     let keys = (&r_lookup, &l_lookup);
                     let progress = progress.clone();
                     async move {
@@ -695,9 +718,11 @@ impl DatabaseSource {
                             snapshot,
                             keys,
                             spill: None,
+                            columns,
+                            slice,
                         };
                         let found = self
-                            .interesting(&mut c, template, &scope, lists, slice, &progress)
+                            .interesting(&mut c, template, &scope, lists, &progress, None)
                             .await;
                         let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
                         let _ = c.close().await;
@@ -708,6 +733,7 @@ impl DatabaseSource {
                     kept: Kept::memory(),
                     surplus: 0,
                     table: None,
+                    streamed: None,
                 };
                 for slice in futures_util::future::try_join_all(slices).await? {
                     all.kept.extend(slice.kept).map_err(spill_error)?;
@@ -721,6 +747,7 @@ impl DatabaseSource {
             mut kept,
             surplus,
             table,
+            streamed,
         } = found;
         let statuses = early
             .or(beside)
@@ -767,18 +794,35 @@ impl DatabaseSource {
                     .map_err(spill_error)?;
             }
         }
-        let (mut results, mut log) = match kept {
-            Kept::Memory { results, log } => (results, log),
-            Kept::Disk { rows, .. } => {
-                let shape = Dataset {
-                    payload_columns,
-                    json_columns,
-                    results: Vec::new(),
-                    log: Vec::new(),
-                    counts: Some(counts),
+        let shape_of = |counts| Dataset {
+            counts: Some(counts),
+            ..columns.clone_shape()
+        };
+        let (mut results, mut log) = match (kept, streamed, on_part) {
+            // The NULL-key rows are the last part.
+            (kept, Some(mut origin), Some(on_part)) => {
+                let scope = Scope {
+                    shape: &shape,
+                    rp: &rp,
+                    lp: &lp,
+                    snapshot: None,
+                    keys: (&r_lookup, &l_lookup),
+                    spill,
+                    columns: &columns,
+                    slice: 0,
                 };
-                return Ok(Parts::Spilled { shape, rows });
+                self.hand_over(kept, &scope, &mut origin, on_part)?;
+                return Ok(Parts::Streamed {
+                    shape: shape_of(counts),
+                });
             }
+            (Kept::Disk { rows, .. }, _, _) => {
+                return Ok(Parts::Spilled {
+                    shape: shape_of(counts),
+                    rows,
+                })
+            }
+            (Kept::Memory { results, log }, _, _) => (results, log),
         };
 
         // 6.
@@ -896,11 +940,11 @@ impl DatabaseSource {
         template: &str,
         scope: &Scope<'_>,
         lists: &[(&str, &[String])],
-        slice: u32,
         progress: &Progress,
+        on_part: Option<&mut OnPart<'_>>,
     ) -> Result<Interesting, Error> {
         let Scope { shape, rp, lp, .. } = *scope;
-        let (r_part, l_part) = shape.partition(self.opts.partitions, slice);
+        let (r_part, l_part) = shape.partition(self.opts.partitions, scope.slice);
         let mut fragments = shape.fragments();
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
@@ -913,18 +957,50 @@ impl DatabaseSource {
                 kept,
                 surplus: 0,
                 table: None,
+                streamed: None,
             });
         }
 
         // 1. The keys, each once, with the row counts and first and last row ids of
-        // the duplicated ones.
+        // the duplicated ones. With an index on the key in both tables and a
+        // callback for parts, in key order, a part's worth at a time: each part's
+        // rows are read through the indexes as soon as its keys are known, and
+        // handed over, so that memory holds one part whatever the table's size.
+        let (r_lookup, l_lookup) = scope.keys;
+        let streamed = match (on_part, scope.spill) {
+            (Some(on_part), Some(keys_per_part)) if r_lookup.indexed && l_lookup.indexed => {
+                Some((on_part, keys_per_part))
+            }
+            _ => None,
+        };
+        let mut sql = sql;
+        if streamed.is_some() {
+            // Byte order, the order the scan sorts keys in: a key's entries (one per
+            // class that names it) are then adjacent, and a part is a key range.
+            let order: Vec<String> = (0..shape.results_key.len())
+                .map(|i| {
+                    format!(
+                        "{} COLLATE \"C\"",
+                        sql::as_text(self.dialect, &format!("k{i}"))
+                    )
+                })
+                .collect();
+            sql = format!("{sql}\nORDER BY {}", order.join(", "));
+        }
         let mut found: HashMap<Key, Duplicated> = HashMap::new();
         // keys_duplicated_counted.sql's counts of the table: rows, NULL-key rows.
         let mut table: Option<[u64; 2]> = None;
+        let mut surplus = 0;
+        let mut last: Option<Key> = None;
+        let mut readers = None;
+        let mut streamed = streamed;
+        let mut origin = 0;
         {
             let arity = shape.results_key.len();
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            loop {
+                let row = rows.try_next().await.map_err(|e| self.error(e))?;
+                let Some(row) = row else { break };
                 let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
                 let first = self.text(&row, arity + 1)?;
                 let count = n.unwrap_or(0).max(0) as u64;
@@ -943,28 +1019,130 @@ impl DatabaseSource {
                 let key = key.ok_or_else(|| {
                     Error::Runtime("the key query returned a NULL key".to_string())
                 })?;
-                let last = self.text(&row, arity + 2)?;
+                let last_row = self.text(&row, arity + 2)?;
+                if let Some((on_part, keys_per_part)) = &mut streamed {
+                    let new = last.as_ref() != Some(&key);
+                    if new && found.len() >= *keys_per_part {
+                        let part = std::mem::take(&mut found);
+                        surplus += surplus_of(&part);
+                        let readers = match &mut readers {
+                            Some(r) => r,
+                            none => none.insert(self.readers(scope.snapshot).await?),
+                        };
+                        let (results, log) = readers;
+                        let kept = self
+                            .rows_of_found(results, Some(log), part, scope, None, progress)
+                            .await?;
+                        self.hand_over(kept, scope, &mut origin, &mut **on_part)?;
+                    }
+                    if new {
+                        last = Some(key.clone());
+                    }
+                }
                 let seen = found.entry(key).or_default();
                 if n.is_some() {
-                    *seen = Duplicated { n, first, last };
+                    *seen = Duplicated {
+                        n,
+                        first,
+                        last: last_row,
+                    };
                 }
             }
         }
-        if found.is_empty() {
-            return Ok(Interesting {
-                kept: Kept::memory(),
-                surplus: 0,
-                table,
-            });
-        }
-        let surplus = found
-            .values()
-            .map(|d| d.n.map_or(0, |n| n.max(1) as u64 - 1))
-            .sum();
+        surplus += surplus_of(&found);
+        let kept = match (&mut streamed, readers) {
+            (Some((on_part, _)), readers) => {
+                if !found.is_empty() {
+                    let (mut results, mut log) = match readers {
+                        Some(r) => r,
+                        None => self.readers(scope.snapshot).await?,
+                    };
+                    let kept = self
+                        .rows_of_found(&mut results, Some(&mut log), found, scope, None, progress)
+                        .await?;
+                    self.hand_over(kept, scope, &mut origin, &mut **on_part)?;
+                    for mut c in [results, log] {
+                        let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+                        let _ = c.close().await;
+                    }
+                }
+                // Every part went to `on_part`.
+                Kept::memory()
+            }
+            (None, _) if found.is_empty() => Kept::memory(),
+            (None, _) => {
+                progress.phase(&format!("reading the rows of {} keys", found.len()));
+                // Kept in parts of a key range on disk, when asked, which the keys
+                // found delimit before any of their rows is read.
+                let parting = scope
+                    .spill
+                    .map(|keys_per_part| Arc::new(Parting::new(found.keys(), keys_per_part)));
+                self.rows_of_found(conn, None, found, scope, parting, progress)
+                    .await?
+            }
+        };
+        Ok(Interesting {
+            kept,
+            surplus,
+            table,
+            streamed: streamed.is_some().then_some(origin),
+        })
+    }
 
+    /// Two more connections to the scan's snapshot: for result rows and log rows.
+    async fn readers(
+        &self,
+        snapshot: Option<&str>,
+    ) -> Result<(AnyConnection, AnyConnection), Error> {
+        let mut results = self.connect().await?;
+        self.begin_read_only(&mut results, snapshot).await?;
+        let mut log = self.connect().await?;
+        self.begin_read_only(&mut log, snapshot).await?;
+        Ok((results, log))
+    }
+
+    /// Hands the rows of one part, read into memory, to `on_part`, numbering its
+    /// result rows after those of the parts before (`origin`).
+    fn hand_over(
+        &self,
+        kept: Kept,
+        scope: &Scope<'_>,
+        origin: &mut usize,
+        on_part: &mut OnPart<'_>,
+    ) -> Result<(), Error> {
+        let Kept::Memory { results, log } = kept else {
+            return Err(Error::Runtime(
+                "a part's rows were kept on disk where they were asked for in memory".into(),
+            ));
+        };
+        let numbers = (*origin..*origin + results.len()).collect();
+        *origin += results.len();
+        on_part(
+            Dataset {
+                results,
+                log,
+                counts: None,
+                ..scope.columns.clone_shape()
+            },
+            numbers,
+        )
+    }
+
+    /// Every result row and log row of the keys `found`: the result rows on `conn`
+    /// and, at the same time, the log rows on `log_conn` (or on a connection of
+    /// their own), into memory or, with `parting`, to disk by part.
+    async fn rows_of_found(
+        &self,
+        conn: &mut AnyConnection,
+        log_conn: Option<&mut AnyConnection>,
+        found: HashMap<Key, Duplicated>,
+        scope: &Scope<'_>,
+        parting: Option<Arc<Parting>>,
+        progress: &Progress,
+    ) -> Result<Kept, Error> {
+        let Scope { shape, rp, lp, .. } = *scope;
         // 2. Their rows: by id where the two ids are all the key's rows, else by key,
         // the keys bound as arrays of each table's key column types.
-        progress.phase(&format!("reading the rows of {} keys", found.len()));
         // One array literal of row ids, each quoted: a row id `(page,item)` holds a
         // comma.
         let mut row_ids = String::from("{");
@@ -1000,11 +1178,6 @@ impl DatabaseSource {
             sql::in_list("{l_key}", "l_keys", &all, &l_lookup.types, l_lookup.indexed);
         let l_template = q::postgres::LOG_ROWS_FOR_KEYS.replace("{l_key_in}", &l_in);
         let fragments = shape.fragments();
-        // Kept in parts of a key range on disk, when asked, which the keys found
-        // delimit before any of their rows is read.
-        let parting = scope
-            .spill
-            .map(|keys_per_part| Arc::new(Parting::new(found.keys(), keys_per_part)));
         let kept = || match &parting {
             Some(p) => Kept::disk(p.clone()),
             None => Kept::memory(),
@@ -1037,9 +1210,15 @@ impl DatabaseSource {
         let log = async {
             let (sql, binds) =
                 sql::render(self.dialect, &l_template, &fragments, &sql::named(&l_keys));
+            let mut kept = kept();
+            if let Some(c) = log_conn {
+                return self
+                    .rows_into(c, &sql, binds, rp, lp, progress, &mut kept)
+                    .await
+                    .map(|()| kept);
+            }
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, scope.snapshot).await?;
-            let mut kept = kept();
             let read = self
                 .rows_into(&mut c, &sql, binds, rp, lp, progress, &mut kept)
                 .await;
@@ -1048,11 +1227,7 @@ impl DatabaseSource {
             read.map(|()| kept)
         };
         let (results, log) = futures_util::try_join!(results, log)?;
-        Ok(Interesting {
-            kept: results.with_log_of(log).map_err(spill_error)?,
-            surplus,
-            table,
-        })
+        results.with_log_of(log).map_err(spill_error)
     }
 
     /// Result rows and log rows of a query whose first column says which (`r` / `l`),
@@ -1227,6 +1402,10 @@ struct Scope<'a> {
     keys: (&'a KeyAccess, &'a KeyAccess),
     /// PostgreSQL: keep the rows on disk, in parts of about this many keys.
     spill: Option<usize>,
+    /// The payload columns, for the parts handed over.
+    columns: &'a Dataset,
+    /// Which slice of the key space (`--partitions`) this connection reads.
+    slice: u32,
 }
 
 /// PostgreSQL: the types of a table's key columns, and whether an index serves them.
@@ -1243,6 +1422,22 @@ struct Interesting {
     kept: Kept,
     surplus: u64,
     table: Option<[u64; 2]>,
+    /// When the rows went part by part to the caller's callback (`kept` then
+    /// holds none), how many result rows were handed over.
+    streamed: Option<usize>,
+}
+
+/// What takes the parts of a scan as a source reads them: a part's rows and log
+/// rows (whole keys, in key order), with the positions of its result rows in the
+/// order the source read them.
+pub type OnPart<'a> = dyn FnMut(Dataset, Vec<usize>) -> Result<(), Error> + 'a;
+
+/// The surplus rows of duplicated keys: all but one of each key's rows.
+fn surplus_of(found: &HashMap<Key, Duplicated>) -> u64 {
+    found
+        .values()
+        .map(|d| d.n.map_or(0, |n| n.max(1) as u64 - 1))
+        .sum()
 }
 
 /// A failure to keep rows on disk, where the temporary files are.

@@ -19,7 +19,7 @@ use crate::progress::Progress;
 use crate::spec::AuditSpec;
 use crate::spill::Parts;
 
-pub use database::{DatabaseOptions, DatabaseSource, KeyLookup};
+pub use database::{DatabaseOptions, DatabaseSource, KeyLookup, OnPart};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
 
 /// Where to read from, as given on the command line (each overrides the spec).
@@ -134,17 +134,22 @@ impl Source {
         }
     }
 
-    /// What a scan reads, as [`Source::load`] reads it; a database keeps the rows
-    /// on disk in parts of about `keys_per_part` keys where it can
+    /// What a scan reads, as [`Source::load`] reads it; a database reads the rows
+    /// in parts of about `keys_per_part` keys where it can, handing them to
+    /// `on_part` as it reads them or keeping them on disk
     /// ([`DatabaseSource::load_parts`]).
     pub async fn load_parts(
         &self,
         spec: &AuditSpec,
         progress: &Progress,
         keys_per_part: usize,
+        on_part: &mut OnPart<'_>,
     ) -> Result<Parts, Error> {
         match self {
-            Source::Database(s) => s.load_parts(spec, progress, Some(keys_per_part)).await,
+            Source::Database(s) => {
+                s.load_parts(spec, progress, Some(keys_per_part), Some(on_part))
+                    .await
+            }
             Source::Files(_) => self.load(spec, progress).await.map(Parts::Whole),
         }
     }

@@ -373,12 +373,16 @@ fn postgres_finds_the_same_with_and_without_an_index_on_the_key() {
     );
 }
 
-/// A PostgreSQL scan reported as JSON keeps the rows it reads on disk, in parts of a
-/// key range: in parts of any size, that gives the findings of the rows kept in memory.
+/// A PostgreSQL scan reported as JSON reads the rows in parts of a key range: with
+/// an index on the key in both tables, each part is scanned as soon as it is read;
+/// without, the parts are kept on disk until every row is read. In parts of any
+/// size, either gives the findings of the rows read whole.
 #[test]
-fn postgres_rows_kept_on_disk_in_parts_give_the_findings_of_rows_in_memory() {
+fn postgres_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
     use dupaudit::findings::Class;
+    use dupaudit::model::Dataset;
     use dupaudit::progress::Progress;
+    use dupaudit::scan::{scan_each, PartScan};
     use dupaudit::source::{DatabaseOptions, DatabaseSource};
     use dupaudit::spill::Parts;
 
@@ -401,30 +405,60 @@ fn postgres_rows_kept_on_disk_in_parts_give_the_findings_of_rows_in_memory() {
         .into_iter()
         .filter(|c| *c != Class::CrossKey && !Class::REDIS_ONLY.contains(c))
         .collect();
-    for classes in [sql_classes, vec![Class::Exact, Class::Conflict]] {
-        let mut spec = base.clone();
-        spec.scan.cross_key = false;
-        spec.scan.classes = classes.clone();
-        let whole = runtime
-            .block_on(source.load(&spec, &Progress::hidden()))
-            .unwrap();
-        let expected = dupaudit::scan::scan(&whole, &spec, as_of);
-        assert!(expected.findings.len() > 10);
-        for keys_per_part in [1, 5, 1_000_000] {
-            let parts = runtime
-                .block_on(source.load_parts(&spec, &Progress::hidden(), Some(keys_per_part)))
+    // `dupaudit load` indexes the spec's key in both tables: the parts are streamed.
+    // Without the indexes they are kept on disk.
+    for indexed in [true, false] {
+        if !indexed {
+            execute(
+                db.url(),
+                &[
+                    "DROP INDEX results_operation_name_idempotency_key_idx".to_string(),
+                    "ALTER TABLE idempotency_log DROP CONSTRAINT idempotency_log_pkey".to_string(),
+                ],
+            );
+        }
+        for classes in [sql_classes.clone(), vec![Class::Exact, Class::Conflict]] {
+            let mut spec = base.clone();
+            spec.scan.cross_key = false;
+            spec.scan.classes = classes.clone();
+            let whole = runtime
+                .block_on(source.load(&spec, &Progress::hidden()))
                 .unwrap();
-            let Parts::Spilled { shape, rows } = parts else {
-                panic!("PostgreSQL keeps the rows of a scan without cross-key on disk");
-            };
-            let (parts, found) = crate::harness::scan_in_parts(
-                |each| dupaudit::scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each),
-                |_| Ok(()),
-            )
-            .unwrap();
-            let what = format!("classes {classes:?}, {keys_per_part} keys a part");
-            assert!(keys_per_part > 1 || parts > 100, "{parts} parts; {what}");
-            assert_eq!(found, expected, "{what}");
+            let expected = dupaudit::scan::scan(&whole, &spec, as_of);
+            assert!(expected.findings.len() > 10);
+            for keys_per_part in [1, 5, 1_000_000] {
+                let what =
+                    format!("indexed {indexed}, classes {classes:?}, {keys_per_part} keys a part");
+                let (parts, found) = crate::harness::scan_in_parts(
+                    |each| {
+                        let mut streamed = PartScan::new(&spec, as_of);
+                        let mut on_part = |part: Dataset, origin: Vec<usize>| {
+                            each(streamed.part(part, &origin))
+                                .map_err(|()| dupaudit::Error::Runtime("a part was refused".into()))
+                        };
+                        let parts = runtime
+                            .block_on(source.load_parts(
+                                &spec,
+                                &Progress::hidden(),
+                                Some(keys_per_part),
+                                Some(&mut on_part),
+                            ))
+                            .unwrap();
+                        match parts {
+                            Parts::Streamed { shape } if indexed => Ok(streamed.finish(&shape)),
+                            Parts::Spilled { shape, rows } if !indexed => {
+                                let parts = rows.parts(&shape).map(|p| p.map_err(|_| ()));
+                                scan_each(&shape, parts, &spec, as_of, each)
+                            }
+                            _ => panic!("{what}: the parts were not read as expected"),
+                        }
+                    },
+                    |_| Ok::<_, ()>(()),
+                )
+                .unwrap();
+                assert!(keys_per_part > 1 || parts > 100, "{parts} parts; {what}");
+                assert_eq!(found, expected, "{what}");
+            }
         }
     }
 }
