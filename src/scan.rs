@@ -571,7 +571,11 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
 struct Tally {
     checks: BTreeSet<Class>,
     summary: BTreeMap<Class, ClassSummary>,
-    surplus: Vec<Surplus>,
+    /// Every surplus row with a timestamp: 16 bytes each.
+    surplus: Vec<Mark>,
+    /// The scopes of those rows, each once; a mark names one by position.
+    scopes: Vec<String>,
+    scope_ids: HashMap<String, u32>,
     result_rows: u64,
     log_rows: u64,
     keys: u64,
@@ -590,6 +594,8 @@ impl Tally {
             summary: summarize(&checks, &[]),
             checks,
             surplus: Vec::new(),
+            scopes: Vec::new(),
+            scope_ids: HashMap::new(),
             result_rows: 0,
             log_rows: 0,
             keys: 0,
@@ -609,11 +615,25 @@ impl Tally {
             sum.rows += s.rows;
             sum.surplus_rows += s.surplus_rows;
         }
-        self.surplus.extend(e.surplus.iter().map(|s| Surplus {
-            at: s.at,
-            late: s.late,
-            scope: s.scope.clone(),
-        }));
+        for s in &e.surplus {
+            let scope = match &s.scope {
+                None => 0,
+                Some(v) => match self.scope_ids.get(v) {
+                    Some(&id) => id,
+                    None => {
+                        self.scopes.push(v.clone());
+                        let id = self.scopes.len() as u32;
+                        self.scope_ids.insert(v.clone(), id);
+                        id
+                    }
+                },
+            };
+            self.surplus.push(Mark {
+                secs: s.at.timestamp(),
+                nanos: s.at.timestamp_subsec_nanos(),
+                tag: scope | (s.late as u32) << 31,
+            });
+        }
         self.result_rows += data.results.len() as u64;
         self.log_rows += data.log.len() as u64;
         self.keys += e.keys;
@@ -682,7 +702,7 @@ impl Tally {
                 )
             }
         };
-        let window = concentration(&mut self.surplus).map(|mut w| {
+        let window = concentration(&mut self.surplus, &self.scopes).map(|mut w| {
             if let Some(s) = &mut w.scope {
                 s.column = spec.results.key[0].clone();
             }
@@ -902,17 +922,38 @@ pub fn human(d: Duration) -> String {
     }
 }
 
+/// A surplus row as the window of concentration needs it: when it was written, and
+/// in `tag` whether it is a late write (the high bit) and its scope (the rest: a
+/// position in the scan's list of scopes plus one, or 0 for none).
+struct Mark {
+    secs: i64,
+    nanos: u32,
+    tag: u32,
+}
+
+impl Mark {
+    fn at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.secs, self.nanos).unwrap_or_default()
+    }
+
+    /// Nanoseconds since the epoch.
+    fn ns(&self) -> i128 {
+        self.secs as i128 * 1_000_000_000 + self.nanos as i128
+    }
+}
+
 /// Finds the burst holding the most surplus rows. Consecutive surplus rows less than
-/// [`BURST_GAP`] apart belong to one burst.
-fn concentration(times: &mut [Surplus]) -> Option<Window> {
+/// [`BURST_GAP`] apart belong to one burst; `scopes` are those the marks name.
+fn concentration(times: &mut [Mark], scopes: &[String]) -> Option<Window> {
     if times.is_empty() {
         return None;
     }
-    times.par_sort_unstable_by_key(|s| s.at);
+    times.par_sort_unstable_by_key(|m| (m.secs, m.nanos));
+    let gap = BURST_GAP.num_nanoseconds().unwrap_or(i64::MAX) as i128;
     let mut best = (0usize, 0usize);
     let mut start = 0;
     for i in 1..=times.len() {
-        if i == times.len() || times[i].at - times[i - 1].at > BURST_GAP {
+        if i == times.len() || times[i].ns() - times[i - 1].ns() > gap {
             if i - start > best.1 - best.0 {
                 best = (start, i);
             }
@@ -921,14 +962,15 @@ fn concentration(times: &mut [Surplus]) -> Option<Window> {
     }
     let burst = &times[best.0..best.1];
     let mut late_writes = 0;
-    let mut scopes: BTreeMap<&str, u64> = BTreeMap::new();
-    for s in burst {
-        late_writes += s.late as u64;
-        if let Some(scope) = &s.scope {
-            *scopes.entry(scope).or_default() += 1;
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for m in burst {
+        late_writes += (m.tag >> 31) as u64;
+        let scope = (m.tag & !(1 << 31)) as usize;
+        if scope > 0 {
+            *counts.entry(&scopes[scope - 1]).or_default() += 1;
         }
     }
-    let scope = scopes
+    let scope = counts
         .into_iter()
         .max_by_key(|(v, n)| (*n, std::cmp::Reverse(*v)))
         .map(|(value, rows)| Scope {
@@ -937,8 +979,8 @@ fn concentration(times: &mut [Surplus]) -> Option<Window> {
             rows,
         });
     Some(Window {
-        start: burst[0].at,
-        end: burst[burst.len() - 1].at,
+        start: burst[0].at(),
+        end: burst[burst.len() - 1].at(),
         surplus_rows: burst.len() as u64,
         surplus_rows_total: times.len() as u64,
         scope,
