@@ -195,20 +195,8 @@ fn split(data: Dataset, keys_per_part: usize) -> (Dataset, Vec<(Dataset, Vec<usi
             .chain(data.log.iter().filter_map(|e| e.key.as_ref())),
         keys_per_part,
     );
-    let Dataset {
-        payload_columns,
-        json_columns,
-        results,
-        log,
-        counts,
-    } = data;
-    let shape = Dataset {
-        payload_columns,
-        json_columns,
-        results: Vec::new(),
-        log: Vec::new(),
-        counts,
-    };
+    let shape = data.clone_shape();
+    let Dataset { results, log, .. } = data;
     let mut parts: Vec<(Dataset, Vec<usize>)> = (0..parting.count())
         .map(|_| {
             let part = Dataset {
@@ -1018,17 +1006,21 @@ mod tests {
         }
     }
 
-    fn run(results: Vec<ResultRow>, log: Vec<LogEntry>) -> Findings {
-        let mut spec = AuditSpec::default();
-        spec.results.ignore_fields = vec!["latency_ms".into()];
-        let data = Dataset {
+    /// A complete dataset of one JSON payload column.
+    fn dataset(results: Vec<ResultRow>, log: Vec<LogEntry>) -> Dataset {
+        Dataset {
             payload_columns: vec!["payload".into()],
             json_columns: vec![true],
             results,
             log,
             counts: None,
-        };
-        scan(&data, &spec, t(600).unwrap())
+        }
+    }
+
+    fn run(results: Vec<ResultRow>, log: Vec<LogEntry>) -> Findings {
+        let mut spec = AuditSpec::default();
+        spec.results.ignore_fields = vec!["latency_ms".into()];
+        scan(&dataset(results, log), &spec, t(600).unwrap())
     }
 
     fn classes(f: &Findings) -> Vec<Class> {
@@ -1274,13 +1266,7 @@ mod tests {
         let mut spec = AuditSpec::default();
         spec.results.ignore_fields = vec!["latency_ms".into()];
         spec.scan.cross_key = false;
-        let data = Dataset {
-            payload_columns: vec!["payload".into()],
-            json_columns: vec![true],
-            results,
-            log,
-            counts: None,
-        };
+        let data = dataset(results, log);
         let as_of = t(600).unwrap();
         let whole = scan(&data, &spec, as_of);
         let found: BTreeSet<Class> = whole.findings.iter().map(|f| f.class).collect();
@@ -1322,13 +1308,7 @@ mod tests {
         }
         let mut spec = AuditSpec::default();
         spec.scan.cross_key = false;
-        let data = Dataset {
-            payload_columns: vec!["payload".into()],
-            json_columns: vec![true],
-            results,
-            log,
-            counts: None,
-        };
+        let data = dataset(results, log);
         let w = scan(&data, &spec, t(5000).unwrap()).window.unwrap();
         assert_eq!(
             (w.surplus_rows, w.surplus_rows_total, w.late_writes),

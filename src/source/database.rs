@@ -599,8 +599,12 @@ impl DatabaseSource {
         let key_count_from_duplicates = d == Dialect::Postgres
             && window.is_none()
             && (checks.contains(&Class::Exact) || checks.contains(&Class::Conflict));
-        // Over one connection, the grouping of the duplicated keys counts the table too.
-        let counted = key_count_from_duplicates && self.opts.partitions <= 1;
+        // Over one connection, with an index on the key, the grouping of the
+        // duplicated keys counts the table too: it reads the index in key order
+        // anyway. Without one, GROUPING SETS would turn the grouping's hash into a
+        // sort of the whole table on disk (11.5 s against 7.1 s at 10 million rows,
+        // in EXPLAIN ANALYZE), slower than counting on another connection beside it.
+        let counted = key_count_from_duplicates && self.opts.partitions <= 1 && r_lookup.indexed;
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
             None if key_count_from_duplicates => q::postgres::ROW_COUNTS.to_string(),
