@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
 use crate::error::{exit, Error};
-use crate::findings::{Class, Finding};
+use crate::findings::{Class, Finding, Findings};
 use crate::model::Dataset;
 use crate::redis_audit::{self, ResultsSide};
 use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
@@ -20,6 +20,46 @@ use crate::spill::Parts;
 /// Keys per part of a scan whose JSON report is rendered part by part: enough for
 /// every core to have work, few enough that a part's rows and findings stay small.
 const KEYS_PER_PART: usize = 8192;
+
+/// What the thread of [`scan_thread`] is sent.
+enum ToScan {
+    /// A part as a source hands it over, with the numbers of its result rows.
+    Part(Dataset, Vec<usize>),
+    /// What the source counted, once every part was sent.
+    Done(Dataset),
+}
+
+/// A thread that scans the parts a database hands over and renders their findings
+/// into a spool, while the database reads the next parts. It gives back the spool
+/// and, once sent [`ToScan::Done`], the findings; it stops at the first failure to
+/// write, which makes the next send fail.
+#[allow(clippy::type_complexity)]
+fn scan_thread(
+    spec: AuditSpec,
+    as_of: chrono::DateTime<Utc>,
+) -> (
+    std::sync::mpsc::SyncSender<ToScan>,
+    std::thread::JoinHandle<(JsonSpool, std::io::Result<Option<Findings>>)>,
+) {
+    // One part waiting while one is scanned: memory holds a few parts at most.
+    let (to_scan, parts) = std::sync::mpsc::sync_channel(1);
+    let thread = std::thread::spawn(move || {
+        let mut spool = JsonSpool::new(JSON_CHUNK);
+        let mut scan = PartScan::new(&spec, as_of);
+        for message in parts {
+            match message {
+                ToScan::Part(part, origin) => {
+                    if let Err(e) = spool.add(&scan.part(part, &origin)) {
+                        return (spool, Err(e));
+                    }
+                }
+                ToScan::Done(shape) => return (spool, Ok(Some(scan.finish(&shape)))),
+            }
+        }
+        (spool, Ok(None))
+    });
+    (to_scan, thread)
+}
 
 pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let mut spec = load_spec(&cli.spec, &args.connect)?;
@@ -109,28 +149,45 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
                             std::env::temp_dir().display()
                         ))
                     };
-                    let taken = spool.insert(JsonSpool::new(JSON_CHUNK));
                     // Parts a database hands over as it reads them are scanned and
-                    // rendered at once.
-                    let mut streamed = PartScan::new(&spec, as_of);
+                    // rendered on a thread of their own while it reads the next.
+                    let (to_scan, scanning) = scan_thread(spec.clone(), as_of);
                     let mut on_part = |part: Dataset, origin: Vec<usize>| {
-                        taken.add(&streamed.part(part, &origin)).map_err(temporary)
+                        to_scan
+                            .send(ToScan::Part(part, origin))
+                            .map_err(|_| Error::Runtime("the scan of the parts stopped".into()))
                     };
                     let parts = source
                         .load_parts(&spec, &progress, KEYS_PER_PART, &mut on_part)
                         .await;
                     progress.finish();
+                    let parts = parts.map(|parts| match parts {
+                        Parts::Streamed { shape } => {
+                            // A failed send leaves the thread's own error to report.
+                            let _ = to_scan.send(ToScan::Done(shape));
+                            None
+                        }
+                        parts => Some(parts),
+                    });
+                    drop(to_scan);
+                    let (taken, scanned) = scanning
+                        .join()
+                        .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
+                    let taken = spool.insert(taken);
+                    let scanned = scanned.map_err(temporary)?;
                     let each = |part: Vec<Finding>| taken.add(&part);
                     match parts? {
-                        Parts::Whole(data) => {
+                        Some(Parts::Whole(data)) => {
                             scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
                                 .map_err(temporary)?
                         }
-                        Parts::Spilled { shape, rows } => {
+                        Some(Parts::Spilled { shape, rows }) => {
                             scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each)
                                 .map_err(temporary)?
                         }
-                        Parts::Streamed { shape } => streamed.finish(&shape),
+                        Some(Parts::Streamed { .. }) | None => scanned.ok_or_else(|| {
+                            Error::Runtime("the scan of the parts ended before the last".into())
+                        })?,
                     }
                 }
                 _ => {

@@ -88,6 +88,8 @@ mod q {
         pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
         pub const PLAIN_TABLE: &str = include_str!("../../queries/postgres/plain_table.sql");
         pub const KEY_INDEXED: &str = include_str!("../../queries/postgres/key_indexed.sql");
+        pub const KEY_BYTE_ORDERED: &str =
+            include_str!("../../queries/postgres/key_byte_ordered.sql");
         pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
         pub const RESULT_ROWS_FOR_KEYS: &str =
             include_str!("../../queries/postgres/result_rows_for_keys.sql");
@@ -926,7 +928,17 @@ impl DatabaseSource {
             .fetch_one(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
-        Ok(KeyAccess { types, indexed })
+        let byte_ordered = sqlx::query_scalar::<_, bool>(q::postgres::KEY_BYTE_ORDERED)
+            .bind(sql::quote_ident(self.dialect, table))
+            .bind(serde_json::to_string(key).expect("names serialize"))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(KeyAccess {
+            types,
+            indexed,
+            byte_ordered,
+        })
     }
 
     /// Every result row and log row of the keys that can carry a finding, in one slice
@@ -980,31 +992,38 @@ impl DatabaseSource {
         let mut sql = sql;
         if streamed.is_some() {
             // Byte order, the order the scan sorts keys in: a key's entries (one per
-            // class that names it) are then adjacent, and a part is a key range.
+            // class that names it) are then adjacent, and a part is a key range. When
+            // the key columns compare in byte order already, the order of their
+            // index, in which the grouping reads them: the keys then come as they
+            // are grouped, where a sort would hold them all back until the last.
             let order: Vec<String> = (0..shape.results_key.len())
-                .map(|i| {
-                    format!(
+                .map(|i| match r_lookup.byte_ordered {
+                    true => format!("k{i}"),
+                    false => format!(
                         "{} COLLATE \"C\"",
                         sql::as_text(self.dialect, &format!("k{i}"))
-                    )
+                    ),
                 })
                 .collect();
             sql = format!("{sql}\nORDER BY {}", order.join(", "));
         }
-        let mut found: HashMap<Key, Duplicated> = HashMap::new();
-        // keys_duplicated_counted.sql's counts of the table: rows, NULL-key rows.
-        let mut table: Option<[u64; 2]> = None;
-        let mut surplus = 0;
-        let mut last: Option<Key> = None;
-        let mut readers = None;
-        let mut streamed = streamed;
-        let mut origin = 0;
-        {
+        // In parts, the keys go on being read while the rows of the parts before are
+        // read and handed over: a part goes down `parts` as soon as its last key is
+        // known (two parts waiting at most), and the key query's grouping overlaps
+        // the rest of the work.
+        let (part_tx, mut part_rx) = tokio::sync::mpsc::channel::<HashMap<Key, Duplicated>>(2);
+        let keys_per_part = streamed.as_ref().map(|(_, n)| *n);
+        let part_tx = keys_per_part.map(|n| (part_tx, n));
+        let key_conn = &mut *conn;
+        let keys = async move {
+            let mut found: HashMap<Key, Duplicated> = HashMap::new();
+            // keys_duplicated_counted.sql's counts of the table: rows, NULL-key rows.
+            let mut table: Option<[u64; 2]> = None;
+            let mut surplus = 0;
+            let mut last: Option<Key> = None;
             let arity = shape.results_key.len();
-            let mut rows = bound(&sql, binds).fetch(&mut *conn);
-            loop {
-                let row = rows.try_next().await.map_err(|e| self.error(e))?;
-                let Some(row) = row else { break };
+            let mut rows = bound(&sql, binds).fetch(key_conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
                 let first = self.text(&row, arity + 1)?;
                 let count = n.unwrap_or(0).max(0) as u64;
@@ -1024,20 +1043,24 @@ impl DatabaseSource {
                     Error::Runtime("the key query returned a NULL key".to_string())
                 })?;
                 let last_row = self.text(&row, arity + 2)?;
-                if let Some((on_part, keys_per_part)) = &mut streamed {
+                if let Some((parts, keys_per_part)) = &part_tx {
+                    if let Some(last) = last.as_ref().filter(|last| **last > key) {
+                        // Parts are key ranges in byte order: a key out of that order
+                        // would put findings in the wrong part.
+                        return Err(Error::Runtime(format!(
+                            "the results table's keys came out of byte order ({key:?} after \
+                             {last:?}): the collation of its key columns does not order them \
+                             by byte"
+                        )));
+                    }
                     let new = last.as_ref() != Some(&key);
                     if new && found.len() >= *keys_per_part {
                         let part = std::mem::take(&mut found);
                         surplus += surplus_of(&part);
-                        let readers = match &mut readers {
-                            Some(r) => r,
-                            none => none.insert(self.readers(scope.snapshot).await?),
-                        };
-                        let (results, log) = readers;
-                        let kept = self
-                            .rows_of_found(results, Some(log), part, scope, None, progress)
-                            .await?;
-                        self.hand_over(kept, scope, &mut origin, &mut **on_part)?;
+                        if parts.send(part).await.is_err() {
+                            // The reader of the parts stopped, with its error.
+                            break;
+                        }
                     }
                     if new {
                         last = Some(key.clone());
@@ -1052,29 +1075,45 @@ impl DatabaseSource {
                     };
                 }
             }
-        }
-        surplus += surplus_of(&found);
-        let kept = match (&mut streamed, readers) {
-            (Some((on_part, _)), readers) => {
+            surplus += surplus_of(&found);
+            if let Some((parts, _)) = part_tx {
                 if !found.is_empty() {
-                    let (mut results, mut log) = match readers {
-                        Some(r) => r,
-                        None => self.readers(scope.snapshot).await?,
-                    };
-                    let kept = self
-                        .rows_of_found(&mut results, Some(&mut log), found, scope, None, progress)
-                        .await?;
-                    self.hand_over(kept, scope, &mut origin, &mut **on_part)?;
-                    for mut c in [results, log] {
-                        let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
-                        let _ = c.close().await;
-                    }
+                    // A send fails only when the reader of the parts stopped.
+                    let _ = parts.send(std::mem::take(&mut found)).await;
                 }
-                // Every part went to `on_part`.
-                Kept::memory()
             }
-            (None, _) if found.is_empty() => Kept::memory(),
-            (None, _) => {
+            Ok::<_, Error>((found, table, surplus))
+        };
+        let parts = async {
+            let Some((on_part, _)) = streamed else {
+                return Ok(None);
+            };
+            let mut readers = None;
+            let mut origin = 0;
+            while let Some(part) = part_rx.recv().await {
+                let (results, log) = match &mut readers {
+                    Some(r) => r,
+                    none => none.insert(self.readers(scope.snapshot).await?),
+                };
+                let kept = self
+                    .rows_of_found(results, Some(log), part, scope, None, progress)
+                    .await?;
+                self.hand_over(kept, scope, &mut origin, &mut *on_part)?;
+            }
+            if let Some((results, log)) = readers {
+                for mut c in [results, log] {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+                    let _ = c.close().await;
+                }
+            }
+            Ok::<_, Error>(Some(origin))
+        };
+        let ((found, table, surplus), streamed) = futures_util::try_join!(keys, parts)?;
+        let kept = match streamed {
+            // Every part went to `on_part`.
+            Some(_) => Kept::memory(),
+            None if found.is_empty() => Kept::memory(),
+            None => {
                 progress.phase(&format!("reading the rows of {} keys", found.len()));
                 // Kept in parts of a key range on disk, when asked, which the keys
                 // found delimit before any of their rows is read.
@@ -1089,7 +1128,7 @@ impl DatabaseSource {
             kept,
             surplus,
             table,
-            streamed: streamed.is_some().then_some(origin),
+            streamed,
         })
     }
 
@@ -1417,6 +1456,8 @@ struct Scope<'a> {
 struct KeyAccess {
     types: Vec<String>,
     indexed: bool,
+    /// Every key column compares in byte order (`key_byte_ordered.sql`).
+    byte_ordered: bool,
 }
 
 /// What [`DatabaseSource::interesting`] read: the rows and log rows of the keys that

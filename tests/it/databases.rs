@@ -405,9 +405,35 @@ fn postgres_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
         .into_iter()
         .filter(|c| *c != Class::CrossKey && !Class::REDIS_ONLY.contains(c))
         .collect();
-    // `dupaudit load` indexes the spec's key in both tables: the parts are streamed.
-    // Without the indexes they are kept on disk.
-    for indexed in [true, false] {
+    // `dupaudit load` indexes the spec's key in both tables: the parts are streamed,
+    // in the order of the index where the key columns compare in byte order (the
+    // test databases' C.UTF-8), else sorted by byte by the server; the ICU root
+    // collation puts `_` before `-`, digits and letters, and `Zeta` after `alpha`,
+    // where bytes put them in the opposite order. Without the indexes the parts are
+    // kept on disk.
+    for (indexed, collation) in [(true, None), (true, Some("und-x-icu")), (false, None)] {
+        if let Some(collation) = collation {
+            let mut statements = Vec::new();
+            for table in ["results", "idempotency_log"] {
+                statements.push(format!(
+                    "ALTER TABLE {table} ALTER COLUMN idempotency_key TYPE text COLLATE \"{collation}\""
+                ));
+            }
+            for (i, key) in ["_x", "Zeta", "alpha", "-y", "9"].into_iter().enumerate() {
+                for copy in 0..2 {
+                    statements.push(format!(
+                        "INSERT INTO results VALUES ({id}, 'charge', '{key}', 'a{copy}', \
+                         '{{\"amount\": {i}}}', '2024-05-01T10:00:00Z')",
+                        id = 900_000 + 2 * i + copy
+                    ));
+                }
+                statements.push(format!(
+                    "INSERT INTO idempotency_log VALUES ('{key}', 'a0', 'charge', 'COMPLETED', \
+                     '2024-05-01T09:59:00Z', '2024-05-01T10:00:00Z')"
+                ));
+            }
+            execute(db.url(), &statements);
+        }
         if !indexed {
             execute(
                 db.url(),
@@ -426,9 +452,21 @@ fn postgres_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
                 .unwrap();
             let expected = dupaudit::scan::scan(&whole, &spec, as_of);
             assert!(expected.findings.len() > 10);
+            if collation.is_some() {
+                let exact: Vec<&str> = expected
+                    .findings
+                    .iter()
+                    .filter(|f| f.class == Class::Exact)
+                    .filter_map(|f| f.key.as_ref().map(|k| k[1].as_str()))
+                    .filter(|k| ["_x", "Zeta", "alpha", "-y", "9"].contains(k))
+                    .collect();
+                assert_eq!(exact, ["-y", "9", "Zeta", "_x", "alpha"], "in byte order");
+            }
             for keys_per_part in [1, 5, 1_000_000] {
-                let what =
-                    format!("indexed {indexed}, classes {classes:?}, {keys_per_part} keys a part");
+                let what = format!(
+                    "indexed {indexed}, collation {collation:?}, classes {classes:?}, \
+                     {keys_per_part} keys a part"
+                );
                 let (parts, found) = crate::harness::scan_in_parts(
                     |each| {
                         let mut streamed = PartScan::new(&spec, as_of);
