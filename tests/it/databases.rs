@@ -656,3 +656,29 @@ fn a_scan_killed_mid_query_leaves_nothing_running_on_postgres() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// The findings of a scan in parts are rendered into temporary files while the next
+/// parts are read: where none can be made, the scan stops with an error that names
+/// the directory, and writes no report.
+#[test]
+fn postgres_scan_in_parts_without_a_temporary_directory_fails_naming_it() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let work = Workdir::new();
+    let report = work.path("report.json");
+    let output = assert_cmd::Command::cargo_bin("dupaudit")
+        .unwrap()
+        .current_dir(repo())
+        .env("TMPDIR", "/nonexistent/dupaudit-tmp")
+        .args(["scan", "--database-url", db.url(), "--format", "json", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("cannot use a temporary file in /nonexistent/dupaudit-tmp"),
+        "{stderr}"
+    );
+    assert!(!report.exists());
+}
