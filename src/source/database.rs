@@ -912,8 +912,9 @@ impl DatabaseSource {
         Ok(out)
     }
 
-    /// PostgreSQL: how to look a list of keys up in `table`: the key columns' types and
-    /// whether an index starts with them (`key_indexed.sql`).
+    /// PostgreSQL: how to look a list of keys up in `table`: the key columns' types,
+    /// whether an index starts with them (`key_indexed.sql`) and whether they compare
+    /// in byte order (`key_byte_ordered.sql`).
     async fn key_access(
         &self,
         conn: &mut AnyConnection,
@@ -922,18 +923,17 @@ impl DatabaseSource {
         field: &str,
     ) -> Result<KeyAccess, Error> {
         let types = self.column_types(conn, table, key, field).await?;
-        let indexed = sqlx::query_scalar::<_, bool>(q::postgres::KEY_INDEXED)
-            .bind(sql::quote_ident(self.dialect, table))
-            .bind(serde_json::to_string(key).expect("names serialize"))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        let byte_ordered = sqlx::query_scalar::<_, bool>(q::postgres::KEY_BYTE_ORDERED)
-            .bind(sql::quote_ident(self.dialect, table))
-            .bind(serde_json::to_string(key).expect("names serialize"))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))?;
+        let mut answers = [false; 2];
+        let questions = [q::postgres::KEY_INDEXED, q::postgres::KEY_BYTE_ORDERED];
+        for (answer, question) in answers.iter_mut().zip(questions) {
+            *answer = sqlx::query_scalar::<_, bool>(question)
+                .bind(sql::quote_ident(self.dialect, table))
+                .bind(serde_json::to_string(key).expect("names serialize"))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+        }
+        let [indexed, byte_ordered] = answers;
         Ok(KeyAccess {
             types,
             indexed,
