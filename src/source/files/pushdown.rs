@@ -364,19 +364,10 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
         .enumerate()
         .map(|(j, e)| e.alias(k(j)))
         .collect();
-    let mut plans = vec![statuses.logical_plan, row_count.logical_plan];
-    if duplicates {
-        // keys_duplicated.sql, and the groups of NULL keys, whose rows are the
-        // NULL-key total.
-        plans.push(
-            t.results_text(false)
-                .group_by(by_key)
-                .agg([len().cast(DataType::UInt64).alias("n")])
-                .filter(col("n").gt(lit(1u64)).or(t.k_null()))
-                .logical_plan,
-        );
-    } else {
-        // The number of keys and of NULL-key rows (totals.sql).
+    let mut plans = vec![statuses.logical_plan];
+    if !duplicates {
+        // The rows, the number of keys and of NULL-key rows (totals.sql).
+        plans.push(row_count.logical_plan);
         plans.push(
             t.results_text(false)
                 .filter(t.r_key_not_null())
@@ -391,57 +382,44 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
                 .logical_plan,
         );
     }
-    let mut first = LazyFrame::collect_all_with_engine(
-        plans,
-        Engine::Streaming,
-        t.results.get_current_optimizations(),
-    )
-    .map_err(|e| t.results_error(e))?
-    .into_iter();
+    // The duplicated keys are found (keys_duplicated.sql) while the other counts
+    // are made.
+    let (first, found) = std::thread::scope(|scope| {
+        let found = duplicates.then(|| scope.spawn(|| duplicated_keys(t, progress, u64::MAX)));
+        let first = LazyFrame::collect_all_with_engine(
+            plans,
+            Engine::Streaming,
+            t.results.get_current_optimizations(),
+        );
+        let found = found.map(|pass| {
+            pass.join()
+                .unwrap_or_else(|_| Err(Error::Runtime("the pass over the keys panicked".into())))
+        });
+        (first, found)
+    });
+    let mut first = first.map_err(|e| t.results_error(e))?.into_iter();
     let mut next = || {
         first
             .next()
             .ok_or_else(|| Error::Runtime("polars returned fewer frames than queries".into()))
     };
-    let (statuses, row_count, keyed) = (next()?, next()?, next()?);
+    let statuses = next()?;
     let spellings = spellings(t, spec, &statuses)?;
-    let result_rows = u64s(&row_count, "n").map_err(|e| t.results_error(e))?[0];
-    let (duplicated, mut null_key_rows, mut keys) = if duplicates {
-        let n = u64s(&keyed, "n").map_err(|e| t.results_error(e))?;
-        let null: Vec<bool> = keyed
-            .clone()
-            .lazy()
-            .select([t.k_null().alias("null")])
-            .collect()
-            .and_then(|df| {
-                Ok(df
-                    .column("null")?
-                    .bool()?
-                    .iter()
-                    .map(|v| v.unwrap_or(false))
-                    .collect())
-            })
-            .map_err(|e| t.results_error(e))?;
-        let (mut null_rows, mut surplus) = (0, 0);
-        for (n, null) in n.into_iter().zip(null) {
-            if null {
-                null_rows += n;
-            } else {
-                surplus += n - 1;
-            }
-        }
-        let duplicated = keyed.lazy().filter(t.k_null().not()).select(t.key_names());
+    let (result_rows, duplicated, mut null_key_rows, mut keys) = if let Some(found) = found {
+        let found = found?;
         // Every keyed row is either the only row of its key or one of the rows of a
         // duplicated key, of which all but one are surplus.
         (
-            Some(duplicated),
-            null_rows,
-            result_rows - null_rows - surplus,
+            found.rows,
+            Some(found.keys.lazy()),
+            found.null_rows,
+            found.rows - found.null_rows - found.surplus,
         )
     } else {
-        let keys = u64s(&keyed, "n").map_err(|e| t.results_error(e))?[0];
+        let rows = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
+        let keys = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
         let nulls = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
-        (None, nulls, keys)
+        (rows, None, nulls, keys)
     };
     let mut counts = Counts {
         result_rows,
@@ -573,11 +551,138 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     })
 }
 
-impl Tables {
-    /// Some key column of a frame of `k0`.. is NULL.
-    fn k_null(&self) -> Expr {
-        any_of(self.key_names().into_iter().map(|e| e.is_null()))
+/// The keys of several result rows, as [`duplicated_keys`] finds them.
+struct DuplicatedKeys {
+    /// Every result row.
+    rows: u64,
+    /// Result rows with a NULL key column.
+    null_rows: u64,
+    /// The rows of the duplicated keys but one of each.
+    surplus: u64,
+    /// The duplicated keys, a frame of `k0`...
+    keys: DataFrame,
+}
+
+/// The keys of several result rows (keys_duplicated.sql), found without holding
+/// every key: each row's key is hashed to 64 bits beside its position in the file
+/// (16 bytes a row), the hashes are sorted, the rows of every hash seen more than
+/// once are read back for their keys, and those keys are counted, so that two keys
+/// that share a hash are told apart. Only the bits of `mask` are kept of each hash
+/// (all of them but in tests, which make keys share hashes).
+fn duplicated_keys(t: &Tables, progress: &Progress, mask: u64) -> Result<DuplicatedKeys, Error> {
+    use std::hash::{BuildHasher, Hash, Hasher};
+
+    #[derive(Default)]
+    struct Pass {
+        /// Each keyed row's hash and position.
+        hashed: Vec<(u64, u32)>,
+        rows: u64,
+        null_rows: u64,
     }
+    let names: Vec<String> = (t.r_pk..t.r_pk + t.r_key).map(r).collect();
+    let selected = |frame: LazyFrame| {
+        frame.select(
+            std::iter::once(col(ROW))
+                .chain(t.r_key())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let pass = Arc::new(Mutex::new(Pass::default()));
+    let (into, path, shown, columns_of) = (
+        Arc::clone(&pass),
+        t.results_path.clone(),
+        progress.clone(),
+        names.clone(),
+    );
+    let state = foldhash::quality::FixedState::with_seed(0x6475_7061_7564_6974);
+    batches(&t.results_path, selected(t.results_text(true)), move |df| {
+        shown.rows(df.height() as u64);
+        let positions = row_positions(&path, df)?;
+        let columns = text_columns(&path, df, &columns_of)?;
+        let mut batch = Pass {
+            hashed: Vec::with_capacity(positions.len()),
+            rows: positions.len() as u64,
+            null_rows: 0,
+        };
+        for (i, &position) in positions.iter().enumerate() {
+            let mut h = state.build_hasher();
+            let mut null = false;
+            for c in &columns {
+                let cell = c.get(i);
+                null |= cell.is_none();
+                cell.hash(&mut h);
+            }
+            match null {
+                true => batch.null_rows += 1,
+                false => batch.hashed.push((h.finish() & mask, position)),
+            }
+        }
+        let mut pass = into.lock().expect("never poisoned");
+        pass.hashed.extend_from_slice(&batch.hashed);
+        pass.rows += batch.rows;
+        pass.null_rows += batch.null_rows;
+        Ok(())
+    })?;
+    let Pass {
+        mut hashed,
+        rows,
+        null_rows,
+    } = std::mem::take(&mut *pass.lock().expect("never poisoned"));
+    {
+        use rayon::slice::ParallelSliceMut;
+        hashed.par_sort_unstable_by_key(|h| h.0);
+    }
+    let mut shared: Vec<u32> = hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|same| same.len() > 1)
+        .flat_map(|same| same.iter().map(|h| h.1))
+        .collect();
+    drop(hashed);
+    let mut surplus = 0;
+    let mut keys: Vec<Key> = Vec::new();
+    if !shared.is_empty() {
+        shared.sort_unstable();
+        let wanted = Column::new(ROW.into(), shared)
+            .cast(&IDX_DTYPE)
+            .map_err(|e| t.results_error(e))?
+            .as_materialized_series()
+            .clone();
+        // The filter is pushed into the scan, so only these rows' keys are read again.
+        let frame = selected(
+            t.results_text(true)
+                .filter(col(ROW).is_in(lit(wanted).implode(false), false)),
+        );
+        let df = streaming(frame).map_err(|e| t.results_error(e))?;
+        let columns = text_columns(&t.results_path, &df, &names)?;
+        let mut counts: foldhash::HashMap<Key, u64> = foldhash::HashMap::default();
+        for i in 0..df.height() {
+            let key = columns
+                .iter()
+                .map(|c| c.get(i).unwrap_or_default().to_string())
+                .collect();
+            *counts.entry(key).or_default() += 1;
+        }
+        for (key, n) in counts {
+            if n > 1 {
+                surplus += n - 1;
+                keys.push(key);
+            }
+        }
+    }
+    Ok(DuplicatedKeys {
+        rows,
+        null_rows,
+        surplus,
+        keys: key_frame(t.r_key, &keys).map_err(|e| t.results_error(e))?,
+    })
+}
+
+/// The positions in the file (`row`) of a batch's rows.
+fn row_positions(path: &Path, df: &DataFrame) -> Result<Vec<u32>, Error> {
+    df.column(ROW)
+        .and_then(|c| c.cast(&DataType::UInt32))
+        .and_then(|c| Ok(c.u32()?.into_no_null_iter().collect()))
+        .map_err(|e| polars_error(path, e))
 }
 
 /// The u64 column `name` of a small frame.
@@ -892,11 +997,7 @@ fn cross_key_rows(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     batches(&t.results_path, frame, move |df| {
         shown.rows(df.height() as u64);
-        let positions: Vec<u32> = df
-            .column(ROW)
-            .and_then(|c| c.cast(&DataType::UInt32))
-            .and_then(|c| Ok(c.u32()?.into_no_null_iter().collect()))
-            .map_err(|e| polars_error(&path, e))?;
+        let positions = row_positions(&path, df)?;
         let columns = text_columns(&path, df, &names)?;
         let height = df.height();
         let chunk = height.div_ceil(threads).max(1);
@@ -1165,6 +1266,30 @@ mod properties {
             prop_assert_eq!(&got.summary, &want.summary);
             prop_assert_eq!(&got.totals, &want.totals);
             prop_assert_eq!(&got.window, &want.window);
+        }
+
+        /// The duplicated keys found through 64-bit hashes are those found when
+        /// every key shares one hash, or one of two, with the others.
+        #[test]
+        fn keys_that_share_a_hash_are_told_apart(rows in rows(), log in log()) {
+            let dir = tempfile::tempdir().unwrap();
+            let files = write(dir.path(), &rows, &log);
+            let spec = spec(&[Class::Exact], None);
+            let t = Tables::open(&files, &spec).unwrap();
+            let found = |mask| {
+                let d = duplicated_keys(&t, &Progress::hidden(), mask).unwrap();
+                let columns = text_columns(&t.results_path, &d.keys, &[k(0), k(1)]).unwrap();
+                let mut keys: Vec<Key> = (0..d.keys.height())
+                    .map(|i| columns.iter().map(|c| c.get(i).unwrap().to_string()).collect())
+                    .collect();
+                keys.sort();
+                (d.rows, d.null_rows, d.surplus, keys)
+            };
+            // Every key under one hash, or under one of two, finds what 64 bits do.
+            let whole = found(u64::MAX);
+            prop_assert_eq!(&found(0), &whole);
+            prop_assert_eq!(&found(1), &whole);
+            prop_assert_eq!(whole.0, rows.len() as u64);
         }
 
         /// With fewer classes, the same findings of those classes.
