@@ -15,6 +15,7 @@
 //!    carry a different model output: conflicts.
 //! 3. A handful of every other class, scattered over the month.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -29,8 +30,90 @@ pub struct GenRow {
     pub operation_name: String,
     pub idempotency_key: Option<String>,
     pub attempt_id: String,
-    pub payload: String,
+    pub payload: GenPayload,
     pub created_at: DateTime<Utc>,
+}
+
+/// A generated payload: the model's output, kept as what it is made from and written
+/// out when a row is written, so that a table of tens of millions of rows is not held
+/// as text; or a text of its own (a payload that is not the model's output).
+#[derive(Debug, Clone)]
+pub enum GenPayload {
+    Made(Recipe),
+    Text(String),
+}
+
+/// What a model's output is made from (see [`GenPayload::text`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Recipe {
+    key_no: u64,
+    op: &'static str,
+    /// 0 for the output; any other value gives a different output.
+    variant: u32,
+    latency: u32,
+    style: Style,
+}
+
+impl GenPayload {
+    /// The payload as it is stored.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            GenPayload::Text(text) => Cow::Borrowed(text),
+            GenPayload::Made(r) => Cow::Owned(r.render()),
+        }
+    }
+}
+
+/// Two payloads are equal when their texts are.
+impl PartialEq for GenPayload {
+    fn eq(&self, other: &GenPayload) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl From<&str> for GenPayload {
+    fn from(text: &str) -> GenPayload {
+        GenPayload::Text(text.to_string())
+    }
+}
+
+impl From<String> for GenPayload {
+    fn from(text: String) -> GenPayload {
+        GenPayload::Text(text)
+    }
+}
+
+impl Recipe {
+    fn render(&self) -> String {
+        let Recipe {
+            key_no,
+            op,
+            variant,
+            latency,
+            style,
+        } = *self;
+        let model = MODELS[(key_no % 3) as usize];
+        let a = WORDS[(key_no % 16) as usize];
+        let b = WORDS[((key_no / 16) % 16) as usize];
+        let tokens = 40 + (key_no * 7919) % 900;
+        let summary = match variant {
+            0 => format!("{op} of document {key_no}: {a} and {b} reviewed, no action needed"),
+            v => format!(
+                "{op} of document {key_no}: {a} flagged for review after {b} check (variant {v})"
+            ),
+        };
+        match style {
+            Style::Compact => format!(
+                r#"{{"model":"{model}","output":{{"summary":"{summary}","labels":["{a}","{b}"]}},"tokens":{tokens},"latency_ms":{latency}}}"#
+            ),
+            Style::Reordered => format!(
+                r#"{{"latency_ms":{latency},"tokens":{tokens},"output":{{"labels":["{a}","{b}"],"summary":"{summary}"}},"model":"{model}"}}"#
+            ),
+            Style::Pretty => format!(
+                "{{\n  \"model\": \"{model}\",\n  \"output\": {{\n    \"summary\": \"{summary}\",\n    \"labels\": [\"{a}\", \"{b}\"]\n  }},\n  \"tokens\": {tokens},\n  \"latency_ms\": {latency}\n}}"
+            ),
+        }
+    }
 }
 
 /// One idempotency-log row as the generator writes it.
@@ -100,7 +183,7 @@ const WORDS: [&str; 16] = [
 ];
 
 /// JSON layouts a writer may produce for the same content.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Style {
     Compact,
     Reordered,
@@ -112,7 +195,7 @@ struct Pending {
     op: String,
     key: Option<String>,
     attempt: String,
-    payload: String,
+    payload: GenPayload,
     at: DateTime<Utc>,
     /// Truth labels this row belongs to, resolved to ids at the end.
     tags: Vec<Tag>,
@@ -180,34 +263,20 @@ impl Builder {
 
     /// The model's output for a key; `variant` > 0 gives a different output.
     fn payload(
-        &mut self,
+        &self,
         key_no: u64,
-        op: &str,
+        op: &'static str,
         variant: u32,
         latency: u32,
         style: Style,
-    ) -> String {
-        let model = MODELS[(key_no % 3) as usize];
-        let a = WORDS[(key_no % 16) as usize];
-        let b = WORDS[((key_no / 16) % 16) as usize];
-        let tokens = 40 + (key_no * 7919) % 900;
-        let summary = match variant {
-            0 => format!("{op} of document {key_no}: {a} and {b} reviewed, no action needed"),
-            v => format!(
-                "{op} of document {key_no}: {a} flagged for review after {b} check (variant {v})"
-            ),
-        };
-        match style {
-            Style::Compact => format!(
-                r#"{{"model":"{model}","output":{{"summary":"{summary}","labels":["{a}","{b}"]}},"tokens":{tokens},"latency_ms":{latency}}}"#
-            ),
-            Style::Reordered => format!(
-                r#"{{"latency_ms":{latency},"tokens":{tokens},"output":{{"labels":["{a}","{b}"],"summary":"{summary}"}},"model":"{model}"}}"#
-            ),
-            Style::Pretty => format!(
-                "{{\n  \"model\": \"{model}\",\n  \"output\": {{\n    \"summary\": \"{summary}\",\n    \"labels\": [\"{a}\", \"{b}\"]\n  }},\n  \"tokens\": {tokens},\n  \"latency_ms\": {latency}\n}}"
-            ),
-        }
+    ) -> GenPayload {
+        GenPayload::Made(Recipe {
+            key_no,
+            op,
+            variant,
+            latency,
+            style,
+        })
     }
 
     fn log(
@@ -234,7 +303,7 @@ impl Builder {
         op: &str,
         key: Option<&str>,
         attempt: &str,
-        payload: String,
+        payload: GenPayload,
         at: DateTime<Utc>,
         tags: Vec<Tag>,
     ) {
@@ -281,7 +350,7 @@ impl Builder {
 
     /// The incident's signature: attempt 1 times out and is marked FAILED, attempt 2
     /// completes and writes, attempt 1 writes late. `conflict` makes the late copy differ.
-    fn late_write(&mut self, op: &str, t0: DateTime<Utc>, conflict: bool, in_window: bool) {
+    fn late_write(&mut self, op: &'static str, t0: DateTime<Utc>, conflict: bool, in_window: bool) {
         let key = self.key();
         let key_no = self.next_key;
         let a1 = self.attempt();
@@ -335,7 +404,7 @@ impl Builder {
         let (p1, p2) = match payload {
             Some(p) => {
                 tags.push(Tag::NonJson);
-                (p.clone(), p)
+                (GenPayload::Text(p.clone()), GenPayload::Text(p))
             }
             None => {
                 let (l1, l2) = (self.latency(), self.latency());

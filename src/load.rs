@@ -341,7 +341,7 @@ fn csv_result(buf: &mut Vec<u8>, r: &GenRow) {
     buf.push(b',');
     csv_text(buf, &r.attempt_id);
     buf.push(b',');
-    csv_text(buf, &r.payload);
+    csv_text(buf, &r.payload.text());
     buf.push(b',');
     csv_time(buf, r.created_at);
     buf.push(b'\n');
@@ -448,14 +448,14 @@ async fn fill_mysql(
         sql,
         q::mysql::INSERT_RESULT,
         rows.results,
-        |r| r.operation_name.len() + r.attempt_id.len() + r.payload.len() + 64,
+        |r| r.operation_name.len() + r.attempt_id.len() + r.payload.text().len() + 64,
         |query, r| {
             query
                 .bind(r.id)
                 .bind(&r.operation_name)
                 .bind(&r.idempotency_key)
                 .bind(&r.attempt_id)
-                .bind(&r.payload)
+                .bind(r.payload.text().into_owned())
                 .bind(r.created_at.naive_utc())
         },
     )
@@ -586,7 +586,7 @@ async fn load_sqlite(
             .bind(&r.operation_name)
             .bind(&r.idempotency_key)
             .bind(&r.attempt_id)
-            .bind(&r.payload)
+            .bind(r.payload.text().into_owned())
             .bind(text_time(r.created_at))
     })
     .await

@@ -94,7 +94,7 @@ fn write_csv(path: &Path, incident: &Incident) -> Result<PathBuf, Error> {
             &r.operation_name,
             r.idempotency_key.as_deref().unwrap_or(""),
             &r.attempt_id,
-            &r.payload,
+            &r.payload.text(),
             &text_time(r.created_at),
         ])
         .map_err(|e| write_error(path, e))?;
@@ -164,7 +164,9 @@ fn write_parquet(dir: &Path, incident: &Incident) -> Result<Vec<PathBuf>, Error>
             ),
             Column::new(
                 "payload".into(),
-                rs.iter().map(|r| r.payload.as_str()).collect::<Vec<_>>(),
+                rs.iter()
+                    .map(|r| r.payload.text().into_owned())
+                    .collect::<Vec<_>>(),
             ),
             datetime("created_at", millis(&mut rs.iter().map(|r| r.created_at)))?,
         ])
@@ -232,7 +234,7 @@ fn write_ndjson(dir: &Path, incident: &Incident) -> Result<Vec<PathBuf>, Error> 
             "operation_name": r.operation_name,
             "idempotency_key": r.idempotency_key,
             "attempt_id": r.attempt_id,
-            "payload": r.payload,
+            "payload": r.payload.text(),
             "created_at": text_time(r.created_at),
         });
         writeln!(w, "{line}").map_err(io(&results))?;

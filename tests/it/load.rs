@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use dupaudit::generate::{generate, GenLog, GenRow, Incident};
+use dupaudit::generate::{generate, GenLog, GenPayload, GenRow, Incident};
 use dupaudit::load::{load_incident, LoadStats, Tables};
 use dupaudit::source::redact_url;
 use dupaudit::sql::{quote_ident, Dialect};
@@ -116,7 +116,7 @@ impl Client {
                         operation_name: r.get(1),
                         idempotency_key: r.get(2),
                         attempt_id: r.get(3),
-                        payload: r.get(4),
+                        payload: GenPayload::Text(r.get(4)),
                         created_at: $time(r, 5),
                     })
                     .collect()
