@@ -190,17 +190,6 @@ enum Style {
     Pretty,
 }
 
-/// A row in the making: ids are given once every row exists, in time order.
-struct Pending {
-    op: String,
-    key: Option<String>,
-    attempt: String,
-    payload: GenPayload,
-    at: DateTime<Utc>,
-    /// Truth labels this row belongs to, resolved to ids at the end.
-    tags: Vec<Tag>,
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Tag {
     Exact(usize),
@@ -215,7 +204,10 @@ enum Tag {
 
 struct Builder {
     rng: ChaCha8Rng,
-    rows: Vec<Pending>,
+    /// The rows in the making: ids are given once every row exists, in time order.
+    rows: Vec<GenRow>,
+    /// The truth labels of the rows that have any, by position in `rows`.
+    tags: Vec<(u32, Tag)>,
     log: Vec<GenLog>,
     next_key: u64,
     next_attempt: u64,
@@ -307,13 +299,16 @@ impl Builder {
         at: DateTime<Utc>,
         tags: Vec<Tag>,
     ) {
-        self.rows.push(Pending {
-            op: op.to_string(),
-            key: key.map(String::from),
-            attempt: attempt.to_string(),
+        for tag in tags {
+            self.tags.push((self.rows.len() as u32, tag));
+        }
+        self.rows.push(GenRow {
+            id: 0,
+            operation_name: op.to_string(),
+            idempotency_key: key.map(String::from),
+            attempt_id: attempt.to_string(),
             payload,
-            at,
-            tags,
+            created_at: at,
         });
     }
 
@@ -492,6 +487,7 @@ pub fn generate(seed: u64, rows: u64) -> Incident {
     let mut b = Builder {
         rng: ChaCha8Rng::seed_from_u64(seed),
         rows: Vec::new(),
+        tags: Vec::new(),
         log: Vec::new(),
         next_key: 0,
         next_attempt: 0,
@@ -609,36 +605,61 @@ pub fn generate(seed: u64, rows: u64) -> Incident {
 /// Orders rows by time, gives them ids as an autoincrement table would, and turns
 /// the tags into the ground truth.
 fn finish(mut b: Builder) -> Incident {
-    b.rows
-        .sort_by(|x, y| (x.at, &x.attempt).cmp(&(y.at, &y.attempt)));
+    // The rows are put in time order in place, through the order of their
+    // positions, so that memory never holds them twice.
+    let mut order: Vec<u32> = (0..b.rows.len() as u32).collect();
+    {
+        let rows = &b.rows;
+        let at = |i: &u32| {
+            let r = &rows[*i as usize];
+            (r.created_at, &r.attempt_id)
+        };
+        order.sort_by(|x, y| at(x).cmp(&at(y)));
+    }
+    let mut placed = vec![false; order.len()];
+    for start in 0..order.len() {
+        let mut i = start;
+        while !placed[i] {
+            placed[i] = true;
+            let from = order[i] as usize;
+            if from == start {
+                break;
+            }
+            b.rows.swap(i, from);
+            i = from;
+        }
+    }
+    drop(placed);
+    let mut position = vec![0u32; order.len()];
+    for (i, &from) in order.iter().enumerate() {
+        position[from as usize] = i as u32;
+    }
+    drop(order);
     b.log
         .sort_by(|x, y| (x.created_at, &x.attempt_id).cmp(&(y.created_at, &y.attempt_id)));
+    for (i, row) in b.rows.iter_mut().enumerate() {
+        row.id = i as i64 + 1;
+    }
     let mut groups: BTreeMap<Tag, Vec<i64>> = BTreeMap::new();
-    let mut results = Vec::with_capacity(b.rows.len());
     let mut window: Vec<DateTime<Utc>> = Vec::new();
     let t = &mut b.truth;
-    for (i, p) in b.rows.into_iter().enumerate() {
-        let id = i as i64 + 1;
-        for tag in &p.tags {
-            match tag {
-                Tag::Exact(_) | Tag::Conflict(_) | Tag::CrossKey(_) => {
-                    groups.entry(*tag).or_default().push(id)
-                }
-                Tag::LateWrite => t.late_write.push(id),
-                Tag::Orphan => t.orphan_result.push(id),
-                Tag::NullKey => t.null_key.push(id),
-                Tag::NonJson => t.non_json.push(id),
-                Tag::WindowSurplus => window.push(p.at),
+    let mut tags = std::mem::take(&mut b.tags);
+    for (at, _) in &mut tags {
+        *at = position[*at as usize];
+    }
+    tags.sort();
+    for (at, tag) in tags {
+        let row = &b.rows[at as usize];
+        match tag {
+            Tag::Exact(_) | Tag::Conflict(_) | Tag::CrossKey(_) => {
+                groups.entry(tag).or_default().push(row.id)
             }
+            Tag::LateWrite => t.late_write.push(row.id),
+            Tag::Orphan => t.orphan_result.push(row.id),
+            Tag::NullKey => t.null_key.push(row.id),
+            Tag::NonJson => t.non_json.push(row.id),
+            Tag::WindowSurplus => window.push(row.created_at),
         }
-        results.push(GenRow {
-            id,
-            operation_name: p.op,
-            idempotency_key: p.key,
-            attempt_id: p.attempt,
-            payload: p.payload,
-            created_at: p.at,
-        });
     }
     for (tag, ids) in groups {
         match tag {
@@ -658,7 +679,7 @@ fn finish(mut b: Builder) -> Incident {
     t.window_end = window.iter().max().copied().unwrap_or_default();
     t.window_surplus_rows = window.len() as u64;
     Incident {
-        results,
+        results: b.rows,
         log: b.log,
         truth: b.truth,
     }
