@@ -23,7 +23,6 @@ pub mod report;
 pub mod scan;
 pub mod source;
 pub mod spec;
-pub mod spill;
 pub mod sql;
 
 pub use error::Error;

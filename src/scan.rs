@@ -26,7 +26,6 @@ use crate::findings::{
 };
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::spec::{AuditSpec, Status, TimeWindow};
-use crate::spill::Parting;
 
 /// Gaps longer than this between consecutive duplicates split them into separate
 /// bursts when looking for the window where they concentrate.
@@ -181,6 +180,40 @@ fn cut_to_window(data: &Dataset, spec: &AuditSpec) -> Option<Dataset> {
     match (spec.scan.window, &data.counts) {
         (Some(w), None) => Some(restrict_to_window(data, w)),
         _ => None,
+    }
+}
+
+/// Where each key's rows go: the first key of each part after the NULL-key one.
+struct Parting {
+    bounds: Vec<Key>,
+}
+
+impl Parting {
+    /// Parts of about `keys_per_part` of `keys` each, in key order.
+    fn new<'a>(keys: impl Iterator<Item = &'a Key>, keys_per_part: usize) -> Parting {
+        let mut keys: Vec<&Key> = keys.collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Parting {
+            bounds: keys
+                .iter()
+                .step_by(keys_per_part.max(1))
+                .map(|&k| k.clone())
+                .collect(),
+        }
+    }
+
+    /// How many parts there are, the NULL-key one included.
+    fn count(&self) -> usize {
+        self.bounds.len() + 1
+    }
+
+    /// The part of a row with this key.
+    fn part_of(&self, key: &Option<Key>) -> usize {
+        match key {
+            None => 0,
+            Some(k) => self.bounds.partition_point(|b| b <= k),
+        }
     }
 }
 

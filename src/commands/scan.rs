@@ -13,9 +13,8 @@ use crate::redis_audit::{self, ResultsSide};
 use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
 use crate::scan::{self, PartScan};
 use crate::source::redis::RedisLog;
-use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
+use crate::source::{DatabaseOptions, DatabaseSource, Parts, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
-use crate::spill::Parts;
 
 /// Keys per part of a scan whose JSON report is rendered part by part: enough for
 /// every core to have work, few enough that a part's rows and findings stay small.
@@ -179,10 +178,6 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
                     match parts? {
                         Some(Parts::Whole(data)) => {
                             scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
-                                .map_err(temporary)?
-                        }
-                        Some(Parts::Spilled { shape, rows }) => {
-                            scan::scan_each(&shape, rows.parts(&shape), &spec, as_of, each)
                                 .map_err(temporary)?
                         }
                         Some(Parts::Streamed { .. }) | None => scanned.ok_or_else(|| {

@@ -20,7 +20,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
@@ -33,9 +32,8 @@ use crate::error::Error;
 use crate::findings::Class;
 use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjection, ResultRow};
 use crate::progress::Progress;
-use crate::source::{redact_secrets, redact_url};
+use crate::source::{redact_secrets, redact_url, Parts};
 use crate::spec::{AuditSpec, Status};
-use crate::spill::{Kept, Parting, Parts};
 use crate::sql::{self, Dialect};
 
 mod lookup;
@@ -91,6 +89,10 @@ mod q {
         pub const KEY_BYTE_ORDERED: &str =
             include_str!("../../queries/postgres/key_byte_ordered.sql");
         pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
+        pub const INTERESTING_SORTED: &str =
+            include_str!("../../queries/postgres/interesting_sorted.sql");
+        pub const ROWS_BY_ID_SORTED: &str =
+            include_str!("../../queries/postgres/rows_by_id_sorted.sql");
         pub const RESULT_ROWS_FOR_KEYS: &str =
             include_str!("../../queries/postgres/result_rows_for_keys.sql");
         pub const LOG_ROWS_FOR_KEYS: &str =
@@ -423,27 +425,26 @@ impl DatabaseSource {
     }
 
     pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
-        match self.load_parts(spec, progress, None, None).await? {
+        match self.load_parts(spec, progress, None).await? {
             Parts::Whole(data) => Ok(data),
-            Parts::Spilled { .. } | Parts::Streamed { .. } => Err(Error::Runtime(
+            Parts::Streamed { .. } => Err(Error::Runtime(
                 "the rows were read in parts where they were asked for whole".into(),
             )),
         }
     }
 
-    /// Like [`Self::load`]; with `keys_per_part`, PostgreSQL reads the rows in parts
-    /// of about that many keys (not when cross-key is checked or the scan is split
-    /// over several connections, whose rows are needed whole). With an index on the
-    /// key in both tables and `on_part`, each part goes to `on_part` as soon as it is
-    /// read ([`Parts::Streamed`]); else the parts are kept on disk
-    /// ([`Parts::Spilled`]).
+    /// Like [`Self::load`]; with `parts` (`keys_per_part`, `on_part`), PostgreSQL
+    /// reads the rows in parts of about that many keys, in key order, and hands each
+    /// to `on_part` as soon as it is read ([`Parts::Streamed`]); not when cross-key is
+    /// checked or the scan is split over several connections, whose rows are needed
+    /// whole.
     pub async fn load_parts(
         &self,
         spec: &AuditSpec,
         progress: &Progress,
-        keys_per_part: Option<usize>,
-        on_part: Option<&mut OnPart<'_>>,
+        parts: Option<(usize, &mut OnPart<'_>)>,
     ) -> Result<Parts, Error> {
+        let (keys_per_part, on_part) = parts.unzip();
         // 1.
         let mut conn = self.connect().await?;
         self.begin_read_only(&mut conn, None).await?;
@@ -606,7 +607,14 @@ impl DatabaseSource {
         // anyway. Without one, GROUPING SETS would turn the grouping's hash into a
         // sort of the whole table on disk (11.5 s against 7.1 s at 10 million rows,
         // in EXPLAIN ANALYZE), slower than counting on another connection beside it.
-        let counted = key_count_from_duplicates && self.opts.partitions <= 1 && r_lookup.indexed;
+        let n = self.opts.partitions;
+        let in_parts = keys_per_part
+            .filter(|_| d == Dialect::Postgres && n <= 1 && !checks.contains(&Class::CrossKey));
+        // In parts, without an index on the key in both tables, the rows of the
+        // interesting keys come sorted by key from one query (interesting_sorted.sql).
+        let sorted =
+            in_parts.is_some() && on_part.is_some() && !(r_lookup.indexed && l_lookup.indexed);
+        let counted = key_count_from_duplicates && n <= 1 && r_lookup.indexed && !sorted;
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
             None if key_count_from_duplicates => q::postgres::ROW_COUNTS.to_string(),
@@ -668,11 +676,13 @@ impl DatabaseSource {
             ("processing", processing.as_slice()),
         ];
         lists.extend(times.iter().copied());
-        let template = windowed(d, &interesting_template(d, &checks, counted), spec);
+        let wrapper = match (d, sorted) {
+            (Dialect::Postgres, true) => Wrapper::Sorted { row_ids },
+            (Dialect::Postgres, false) => Wrapper::Keys,
+            (Dialect::Sqlite | Dialect::Mysql, _) => Wrapper::Rows,
+        };
+        let template = windowed(d, &interesting_template(wrapper, &checks, counted), spec);
         progress.phase("reading the keys that can carry a finding");
-        let n = self.opts.partitions;
-        let spill = keys_per_part
-            .filter(|_| d == Dialect::Postgres && n <= 1 && !checks.contains(&Class::CrossKey));
         let columns = Dataset {
             payload_columns: payload_columns.clone(),
             json_columns: json_columns.clone(),
@@ -681,7 +691,7 @@ impl DatabaseSource {
         let rows = async {
             if template.is_empty() {
                 Ok(Interesting {
-                    kept: Kept::memory(),
+                    kept: Kept::default(),
                     surplus: 0,
                     table: None,
                     streamed: None,
@@ -693,7 +703,8 @@ impl DatabaseSource {
                     lp: &lp,
                     snapshot: snapshot.as_deref(),
                     keys: (&r_lookup, &l_lookup),
-                    spill,
+                    in_parts,
+                    sorted,
                     columns: &columns,
                     slice: 0,
                 };
@@ -723,7 +734,8 @@ impl DatabaseSource {
                             lp,
                             snapshot,
                             keys,
-                            spill: None,
+                            in_parts: None,
+                            sorted: false,
                             columns,
                             slice,
                         };
@@ -736,13 +748,14 @@ impl DatabaseSource {
                     }
                 });
                 let mut all = Interesting {
-                    kept: Kept::memory(),
+                    kept: Kept::default(),
                     surplus: 0,
                     table: None,
                     streamed: None,
                 };
                 for slice in futures_util::future::try_join_all(slices).await? {
-                    all.kept.extend(slice.kept).map_err(spill_error)?;
+                    all.kept.results.extend(slice.kept.results);
+                    all.kept.log.extend(slice.kept.log);
                     all.surplus += slice.surplus;
                 }
                 Ok(all)
@@ -796,8 +809,8 @@ impl DatabaseSource {
             );
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                kept.result(rp.row(self.cells(&row, 0, rp.columns.len())?)?)
-                    .map_err(spill_error)?;
+                kept.results
+                    .push(rp.row(self.cells(&row, 0, rp.columns.len())?)?);
             }
         }
         let shape_of = |counts| Dataset {
@@ -813,7 +826,8 @@ impl DatabaseSource {
                     lp: &lp,
                     snapshot: None,
                     keys: (&r_lookup, &l_lookup),
-                    spill,
+                    in_parts,
+                    sorted,
                     columns: &columns,
                     slice: 0,
                 };
@@ -822,13 +836,7 @@ impl DatabaseSource {
                     shape: shape_of(counts),
                 });
             }
-            (Kept::Disk { rows, .. }, _, _) => {
-                return Ok(Parts::Spilled {
-                    shape: shape_of(counts),
-                    rows,
-                })
-            }
-            (Kept::Memory { results, log }, _, _) => (results, log),
+            (Kept { results, log }, _, _) => (results, log),
         };
 
         // 6.
@@ -966,7 +974,7 @@ impl DatabaseSource {
         fragments.push(("l_part", &l_part));
         let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
         if self.dialect != Dialect::Postgres {
-            let mut kept = Kept::memory();
+            let mut kept = Kept::default();
             self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
                 .await?;
             return Ok(Interesting {
@@ -983,7 +991,12 @@ impl DatabaseSource {
         // rows are read through the indexes as soon as its keys are known, and
         // handed over, so that memory holds one part whatever the table's size.
         let (r_lookup, l_lookup) = scope.keys;
-        let streamed = match (on_part, scope.spill) {
+        let streamed = match (on_part, scope.in_parts) {
+            (Some(on_part), Some(keys_per_part)) if scope.sorted => {
+                return self
+                    .parts_in_key_order(conn, &sql, binds, scope, keys_per_part, on_part, progress)
+                    .await;
+            }
             (Some(on_part), Some(keys_per_part)) if r_lookup.indexed && l_lookup.indexed => {
                 Some((on_part, keys_per_part))
             }
@@ -1096,7 +1109,7 @@ impl DatabaseSource {
                     none => none.insert(self.readers(scope.snapshot).await?),
                 };
                 let kept = self
-                    .rows_of_found(results, Some(log), part, scope, None, progress)
+                    .rows_of_found(results, Some(log), part, scope, progress)
                     .await?;
                 self.hand_over(kept, scope, &mut origin, &mut *on_part)?;
             }
@@ -1111,16 +1124,11 @@ impl DatabaseSource {
         let ((found, table, surplus), streamed) = futures_util::try_join!(keys, parts)?;
         let kept = match streamed {
             // Every part went to `on_part`.
-            Some(_) => Kept::memory(),
-            None if found.is_empty() => Kept::memory(),
+            Some(_) => Kept::default(),
+            None if found.is_empty() => Kept::default(),
             None => {
                 progress.phase(&format!("reading the rows of {} keys", found.len()));
-                // Kept in parts of a key range on disk, when asked, which the keys
-                // found delimit before any of their rows is read.
-                let parting = scope
-                    .spill
-                    .map(|keys_per_part| Arc::new(Parting::new(found.keys(), keys_per_part)));
-                self.rows_of_found(conn, None, found, scope, parting, progress)
+                self.rows_of_found(conn, None, found, scope, progress)
                     .await?
             }
         };
@@ -1129,6 +1137,86 @@ impl DatabaseSource {
             surplus,
             table,
             streamed,
+        })
+    }
+
+    /// The rows of interesting_sorted.sql, cut into parts of whole keys, about
+    /// `keys_per_part` keys each, handed to `on_part` as they arrive. Also counts
+    /// the surplus rows of the duplicated keys: all but one of a key's result rows.
+    #[allow(clippy::too_many_arguments)]
+    async fn parts_in_key_order(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+        binds: Vec<String>,
+        scope: &Scope<'_>,
+        keys_per_part: usize,
+        on_part: &mut OnPart<'_>,
+        progress: &Progress,
+    ) -> Result<Interesting, Error> {
+        let Scope { rp, lp, .. } = *scope;
+        let mut part = Kept::default();
+        let mut keys = 0;
+        let mut origin = 0;
+        let mut surplus = 0;
+        // The key of the rows before and how many result rows it had.
+        let mut last: Option<(Key, u64)> = None;
+        let mut rows = bound(sql, binds).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            progress.rows(1);
+            let (result, entry) = match self.text(&row, 0)?.as_deref() {
+                Some("r") => (Some(rp.row(self.cells(&row, 1, rp.columns.len())?)?), None),
+                _ => (
+                    None,
+                    Some(lp.entry(self.cells(&row, 1, lp.columns.len())?)?),
+                ),
+            };
+            let key = match (&result, &entry) {
+                (Some(r), _) => r.key.as_ref(),
+                (_, Some(e)) => e.key.as_ref(),
+                _ => None,
+            };
+            let key = key.ok_or_else(|| {
+                Error::Runtime("the rows of the interesting keys included a NULL key".into())
+            })?;
+            match &mut last {
+                Some((k, n)) if k == key => *n += result.is_some() as u64,
+                _ => {
+                    if let Some((k, n)) = last.take() {
+                        if k > *key {
+                            return Err(Error::Runtime(format!(
+                                "the rows of the interesting keys came out of byte order \
+                                 ({key:?} after {k:?})"
+                            )));
+                        }
+                        surplus += n.saturating_sub(1);
+                    }
+                    if keys >= keys_per_part {
+                        let full = std::mem::take(&mut part);
+                        self.hand_over(full, scope, &mut origin, &mut *on_part)?;
+                        keys = 0;
+                    }
+                    keys += 1;
+                    last = Some((key.clone(), result.is_some() as u64));
+                }
+            }
+            match (result, entry) {
+                (Some(r), _) => part.results.push(r),
+                (_, Some(e)) => part.log.push(e),
+                _ => {}
+            }
+        }
+        if let Some((_, n)) = last {
+            surplus += n.saturating_sub(1);
+        }
+        if keys > 0 {
+            self.hand_over(part, scope, &mut origin, on_part)?;
+        }
+        Ok(Interesting {
+            kept: Kept::default(),
+            surplus,
+            table: None,
+            streamed: Some(origin),
         })
     }
 
@@ -1153,11 +1241,7 @@ impl DatabaseSource {
         origin: &mut usize,
         on_part: &mut OnPart<'_>,
     ) -> Result<(), Error> {
-        let Kept::Memory { results, log } = kept else {
-            return Err(Error::Runtime(
-                "a part's rows were kept on disk where they were asked for in memory".into(),
-            ));
-        };
+        let Kept { results, log } = kept;
         let numbers = (*origin..*origin + results.len()).collect();
         *origin += results.len();
         on_part(
@@ -1173,14 +1257,13 @@ impl DatabaseSource {
 
     /// Every result row and log row of the keys `found`: the result rows on `conn`
     /// and, at the same time, the log rows on `log_conn` (or on a connection of
-    /// their own), into memory or, with `parting`, to disk by part.
+    /// their own).
     async fn rows_of_found(
         &self,
         conn: &mut AnyConnection,
         log_conn: Option<&mut AnyConnection>,
         found: HashMap<Key, Duplicated>,
         scope: &Scope<'_>,
-        parting: Option<Arc<Parting>>,
         progress: &Progress,
     ) -> Result<Kept, Error> {
         let Scope { shape, rp, lp, .. } = *scope;
@@ -1221,17 +1304,13 @@ impl DatabaseSource {
             sql::in_list("{l_key}", "l_keys", &all, &l_lookup.types, l_lookup.indexed);
         let l_template = q::postgres::LOG_ROWS_FOR_KEYS.replace("{l_key_in}", &l_in);
         let fragments = shape.fragments();
-        let kept = || match &parting {
-            Some(p) => Kept::disk(p.clone()),
-            None => Kept::memory(),
-        };
         // The keys are in the lists bound above: from here on memory holds those
         // lists, not the keys themselves.
         let any_by_key = !by_key.is_empty();
         drop((by_key, all));
         drop(found);
         let results = async {
-            let mut kept = kept();
+            let mut kept = Kept::default();
             if row_ids[0].len() > 2 {
                 let (sql, binds) = sql::render(
                     self.dialect,
@@ -1253,7 +1332,7 @@ impl DatabaseSource {
         let log = async {
             let (sql, binds) =
                 sql::render(self.dialect, &l_template, &fragments, &sql::named(&l_keys));
-            let mut kept = kept();
+            let mut kept = Kept::default();
             if let Some(c) = log_conn {
                 return self
                     .rows_into(c, &sql, binds, rp, lp, progress, &mut kept)
@@ -1270,7 +1349,10 @@ impl DatabaseSource {
             read.map(|()| kept)
         };
         let (results, log) = futures_util::try_join!(results, log)?;
-        results.with_log_of(log).map_err(spill_error)
+        Ok(Kept {
+            log: log.log,
+            ..results
+        })
     }
 
     /// Result rows and log rows of a query whose first column says which (`r` / `l`),
@@ -1291,11 +1373,12 @@ impl DatabaseSource {
             progress.rows(1);
             let side = self.text(&row, 0)?;
             if side.as_deref() == Some("r") {
-                kept.result(rp.row(self.cells(&row, 1, rp.columns.len())?)?)
+                kept.results
+                    .push(rp.row(self.cells(&row, 1, rp.columns.len())?)?)
             } else {
-                kept.log(lp.entry(self.cells(&row, 1, lp.columns.len())?)?)
+                kept.log
+                    .push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?)
             }
-            .map_err(spill_error)?;
         }
         Ok(())
     }
@@ -1443,8 +1526,10 @@ struct Scope<'a> {
     snapshot: Option<&'a str>,
     /// PostgreSQL: how to look keys up in the results and in the log.
     keys: (&'a KeyAccess, &'a KeyAccess),
-    /// PostgreSQL: keep the rows on disk, in parts of about this many keys.
-    spill: Option<usize>,
+    /// PostgreSQL: read the rows in parts of about this many keys, in key order.
+    in_parts: Option<usize>,
+    /// PostgreSQL: the query is interesting_sorted.sql, its rows sorted by key.
+    sorted: bool,
     /// The payload columns, for the parts handed over.
     columns: &'a Dataset,
     /// Which slice of the key space (`--partitions`) this connection reads.
@@ -1485,12 +1570,11 @@ fn surplus_of(found: &HashMap<Key, Duplicated>) -> u64 {
         .sum()
 }
 
-/// A failure to keep rows on disk, where the temporary files are.
-fn spill_error(e: std::io::Error) -> Error {
-    Error::Runtime(format!(
-        "cannot keep rows in a temporary file in {}: {e}",
-        std::env::temp_dir().display()
-    ))
+/// The result rows and log rows a query read.
+#[derive(Default)]
+struct Kept {
+    results: Vec<ResultRow>,
+    log: Vec<LogEntry>,
 }
 
 /// A key keys.sql returned: for a duplicated key, its row count and the ids of its
@@ -1520,12 +1604,23 @@ impl Statuses {
     }
 }
 
+/// What the query of the interesting keys returns around their UNION.
+#[derive(Clone, Copy)]
+enum Wrapper {
+    /// The keys alone (PostgreSQL, `keys.sql`).
+    Keys,
+    /// Their rows (`interesting.sql`).
+    Rows,
+    /// Their rows sorted by key (PostgreSQL, `interesting_sorted.sql`); `row_ids`:
+    /// the results table's row ids name one row each.
+    Sorted { row_ids: bool },
+}
+
 /// The query for the interesting keys of the checked classes: the UNION of their
-/// `keys_*.sql`, inside `interesting.sql` (the keys' rows), or on PostgreSQL inside
-/// `keys.sql` (the keys alone). Empty when no checked class needs it.
-/// The query of the keys that can carry a finding; `counted`: its duplicated keys'
-/// part also counts the table (PostgreSQL, keys_duplicated_counted.sql).
-fn interesting_template(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> String {
+/// `keys_*.sql`, inside `wrapper`. Empty when no checked class needs it. `counted`:
+/// its duplicated keys' part also counts the table (PostgreSQL,
+/// keys_duplicated_counted.sql).
+fn interesting_template(wrapper: Wrapper, checks: &BTreeSet<Class>, counted: bool) -> String {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => q::KEYS_DUPLICATED,
@@ -1547,11 +1642,32 @@ fn interesting_template(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> 
     if parts.is_empty() {
         return String::new();
     }
-    let wrapper = match d {
-        Dialect::Postgres => q::postgres::KEYS,
-        Dialect::Sqlite | Dialect::Mysql => q::INTERESTING,
+    let wrapper = match wrapper {
+        Wrapper::Keys => q::postgres::KEYS.to_string(),
+        Wrapper::Rows => q::INTERESTING.to_string(),
+        Wrapper::Sorted { row_ids } => q::postgres::INTERESTING_SORTED.replace(
+            "{r_by_id}",
+            if row_ids {
+                q::postgres::ROWS_BY_ID_SORTED.trim_end()
+            } else {
+                ""
+            },
+        ),
     };
     wrapper.replace("{keys}", &parts.join("\nUNION\n"))
+}
+
+/// The key columns as text under the "C" collation, the byte order of the scan's
+/// parts, named `o0`, `o1`, ...: the sort columns of interesting_sorted.sql.
+fn key_order(d: Dialect, alias: &str, key: &[String]) -> String {
+    key.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let text = sql::as_text(d, &sql::qualified(d, alias, c));
+            format!("{text} COLLATE \"C\" AS o{i}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A query with its binds, in order.
@@ -1744,6 +1860,36 @@ impl Shape {
                     "k_text",
                     (0..r.key.len())
                         .map(|i| format!("{} AS k{i}", sql::as_text(d, &format!("k{i}"))))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                ("r_order", key_order(d, "r", &r.key)),
+                ("l_order", key_order(d, "l", &l.key)),
+                // PostgreSQL: a result row's position in the table, where row ids
+                // name one row, so that a key's rows come in table order.
+                (
+                    "r_pos",
+                    match row_ids {
+                        true => "r.ctid AS p",
+                        false => "CAST(NULL AS tid) AS p",
+                    }
+                    .to_string(),
+                ),
+                ("l_pos", "CAST(NULL AS tid) AS p".to_string()),
+                // By key, then a key's result rows in table order where row ids
+                // name one row.
+                (
+                    "order",
+                    (0..r.key.len())
+                        .map(|i| format!("o{i}"))
+                        .chain(["p".to_string(), "side".to_string()])
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                (
+                    "sorted_columns",
+                    (0..width)
+                        .map(|i| format!("c{i}"))
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),

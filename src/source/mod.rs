@@ -17,7 +17,6 @@ use crate::error::Error;
 use crate::model::{Dataset, Key, SourceInfo};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
-use crate::spill::Parts;
 
 pub use database::{DatabaseOptions, DatabaseSource, KeyLookup, OnPart};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
@@ -136,8 +135,7 @@ impl Source {
 
     /// What a scan reads, as [`Source::load`] reads it; a database reads the rows
     /// in parts of about `keys_per_part` keys where it can, handing them to
-    /// `on_part` as it reads them or keeping them on disk
-    /// ([`DatabaseSource::load_parts`]).
+    /// `on_part` as it reads them ([`DatabaseSource::load_parts`]).
     pub async fn load_parts(
         &self,
         spec: &AuditSpec,
@@ -147,12 +145,21 @@ impl Source {
     ) -> Result<Parts, Error> {
         match self {
             Source::Database(s) => {
-                s.load_parts(spec, progress, Some(keys_per_part), Some(on_part))
+                s.load_parts(spec, progress, Some((keys_per_part, on_part)))
                     .await
             }
             Source::Files(_) => self.load(spec, progress).await.map(Parts::Whole),
         }
     }
+}
+
+/// What a source read for a scan.
+pub enum Parts {
+    /// In memory: the scan splits them itself.
+    Whole(Dataset),
+    /// Handed over part by part as they were read; `shape` holds the columns and
+    /// what the source counted.
+    Streamed { shape: Dataset },
 }
 
 /// Every column the spec asks for must exist; the error names the spec field and
