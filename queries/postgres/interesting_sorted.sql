@@ -23,5 +23,5 @@ WHERE ({r_key}) IN (SELECT {k_list} FROM interesting EXCEPT SELECT {k_list} FROM
 UNION ALL
 SELECT 'l' AS side, {l_columns}, {l_order}, {l_pos} FROM {log} l
 WHERE ({l_key}) IN (SELECT {k_list} FROM interesting)
-) sorted
+) interesting_rows
 ORDER BY {order}

@@ -50,6 +50,7 @@ const NON_JSON_LISTED: usize = crate::scan::NON_JSON_LISTED;
 
 mod q {
     pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
+    pub const INTERESTING_SORTED: &str = include_str!("../../queries/ansi/interesting_sorted.sql");
     pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicated.sql");
     pub const KEYS_LATE_WRITE: &str = include_str!("../../queries/ansi/keys_late_write.sql");
     pub const KEYS_ORPHAN_RESULT: &str = include_str!("../../queries/ansi/keys_orphan_result.sql");
@@ -608,10 +609,10 @@ impl DatabaseSource {
         // sort of the whole table on disk (11.5 s against 7.1 s at 10 million rows,
         // in EXPLAIN ANALYZE), slower than counting on another connection beside it.
         let n = self.opts.partitions;
-        let in_parts = keys_per_part
-            .filter(|_| d == Dialect::Postgres && n <= 1 && !checks.contains(&Class::CrossKey));
-        // In parts, without an index on the key in both tables, the rows of the
-        // interesting keys come sorted by key from one query (interesting_sorted.sql).
+        let in_parts = keys_per_part.filter(|_| n <= 1 && !checks.contains(&Class::CrossKey));
+        // In parts, except on PostgreSQL with an index on the key in both tables, the
+        // rows of the interesting keys come sorted by key from one query
+        // (interesting_sorted.sql).
         let sorted =
             in_parts.is_some() && on_part.is_some() && !(r_lookup.indexed && l_lookup.indexed);
         let counted = key_count_from_duplicates && n <= 1 && r_lookup.indexed && !sorted;
@@ -677,11 +678,11 @@ impl DatabaseSource {
         ];
         lists.extend(times.iter().copied());
         let wrapper = match (d, sorted) {
-            (Dialect::Postgres, true) => Wrapper::Sorted { row_ids },
+            (_, true) => Wrapper::Sorted { row_ids },
             (Dialect::Postgres, false) => Wrapper::Keys,
-            (Dialect::Sqlite | Dialect::Mysql, _) => Wrapper::Rows,
+            (Dialect::Sqlite | Dialect::Mysql, false) => Wrapper::Rows,
         };
-        let template = windowed(d, &interesting_template(wrapper, &checks, counted), spec);
+        let template = windowed(d, &interesting_template(d, wrapper, &checks, counted), spec);
         progress.phase("reading the keys that can carry a finding");
         let columns = Dataset {
             payload_columns: payload_columns.clone(),
@@ -973,6 +974,14 @@ impl DatabaseSource {
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
         let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
+        let on_part = match (scope.sorted, scope.in_parts, on_part) {
+            (true, Some(keys_per_part), Some(on_part)) => {
+                return self
+                    .parts_in_key_order(conn, &sql, binds, scope, keys_per_part, on_part, progress)
+                    .await;
+            }
+            (_, _, on_part) => on_part,
+        };
         if self.dialect != Dialect::Postgres {
             let mut kept = Kept::default();
             self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
@@ -992,11 +1001,6 @@ impl DatabaseSource {
         // handed over, so that memory holds one part whatever the table's size.
         let (r_lookup, l_lookup) = scope.keys;
         let streamed = match (on_part, scope.in_parts) {
-            (Some(on_part), Some(keys_per_part)) if scope.sorted => {
-                return self
-                    .parts_in_key_order(conn, &sql, binds, scope, keys_per_part, on_part, progress)
-                    .await;
-            }
             (Some(on_part), Some(keys_per_part)) if r_lookup.indexed && l_lookup.indexed => {
                 Some((on_part, keys_per_part))
             }
@@ -1526,9 +1530,9 @@ struct Scope<'a> {
     snapshot: Option<&'a str>,
     /// PostgreSQL: how to look keys up in the results and in the log.
     keys: (&'a KeyAccess, &'a KeyAccess),
-    /// PostgreSQL: read the rows in parts of about this many keys, in key order.
+    /// Read the rows in parts of about this many keys, in key order.
     in_parts: Option<usize>,
-    /// PostgreSQL: the query is interesting_sorted.sql, its rows sorted by key.
+    /// The query is interesting_sorted.sql, its rows sorted by key.
     sorted: bool,
     /// The payload columns, for the parts handed over.
     columns: &'a Dataset,
@@ -1611,8 +1615,8 @@ enum Wrapper {
     Keys,
     /// Their rows (`interesting.sql`).
     Rows,
-    /// Their rows sorted by key (PostgreSQL, `interesting_sorted.sql`); `row_ids`:
-    /// the results table's row ids name one row each.
+    /// Their rows sorted by key (`interesting_sorted.sql`); `row_ids`: the results
+    /// table is a PostgreSQL table whose row ids name one row each.
     Sorted { row_ids: bool },
 }
 
@@ -1620,7 +1624,12 @@ enum Wrapper {
 /// `keys_*.sql`, inside `wrapper`. Empty when no checked class needs it. `counted`:
 /// its duplicated keys' part also counts the table (PostgreSQL,
 /// keys_duplicated_counted.sql).
-fn interesting_template(wrapper: Wrapper, checks: &BTreeSet<Class>, counted: bool) -> String {
+fn interesting_template(
+    d: Dialect,
+    wrapper: Wrapper,
+    checks: &BTreeSet<Class>,
+    counted: bool,
+) -> String {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => q::KEYS_DUPLICATED,
@@ -1645,6 +1654,7 @@ fn interesting_template(wrapper: Wrapper, checks: &BTreeSet<Class>, counted: boo
     let wrapper = match wrapper {
         Wrapper::Keys => q::postgres::KEYS.to_string(),
         Wrapper::Rows => q::INTERESTING.to_string(),
+        Wrapper::Sorted { .. } if d != Dialect::Postgres => q::INTERESTING_SORTED.to_string(),
         Wrapper::Sorted { row_ids } => q::postgres::INTERESTING_SORTED.replace(
             "{r_by_id}",
             if row_ids {
@@ -1657,14 +1667,19 @@ fn interesting_template(wrapper: Wrapper, checks: &BTreeSet<Class>, counted: boo
     wrapper.replace("{keys}", &parts.join("\nUNION\n"))
 }
 
-/// The key columns as text under the "C" collation, the byte order of the scan's
-/// parts, named `o0`, `o1`, ...: the sort columns of interesting_sorted.sql.
+/// The key columns as text compared byte for byte, the order of the scan's parts,
+/// named `o0`, `o1`, ...: the sort columns of interesting_sorted.sql.
 fn key_order(d: Dialect, alias: &str, key: &[String]) -> String {
     key.iter()
         .enumerate()
         .map(|(i, c)| {
             let text = sql::as_text(d, &sql::qualified(d, alias, c));
-            format!("{text} COLLATE \"C\" AS o{i}")
+            match d {
+                Dialect::Postgres => format!("{text} COLLATE \"C\" AS o{i}"),
+                Dialect::Mysql => format!("CAST({text} AS BINARY) AS o{i}"),
+                // Text compares byte for byte unless a collation says otherwise.
+                Dialect::Sqlite => format!("{text} AS o{i}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -1865,17 +1880,27 @@ impl Shape {
                 ),
                 ("r_order", key_order(d, "r", &r.key)),
                 ("l_order", key_order(d, "l", &l.key)),
-                // PostgreSQL: a result row's position in the table, where row ids
-                // name one row, so that a key's rows come in table order.
+                // A result row's place in the table, so that a key's rows always
+                // come in one order: on PostgreSQL its row id where row ids name
+                // one row, elsewhere its first primary key column.
                 (
                     "r_pos",
-                    match row_ids {
-                        true => "r.ctid AS p",
-                        false => "CAST(NULL AS tid) AS p",
+                    match (d, row_ids) {
+                        (Dialect::Postgres, true) => "r.ctid AS p".to_string(),
+                        (Dialect::Postgres, false) => "CAST(NULL AS tid) AS p".to_string(),
+                        (Dialect::Sqlite | Dialect::Mysql, _) => {
+                            format!("{} AS p", sql::qualified(d, "r", &r.primary_key[0]))
+                        }
+                    },
+                ),
+                (
+                    "l_pos",
+                    match d {
+                        Dialect::Postgres => "CAST(NULL AS tid) AS p",
+                        Dialect::Sqlite | Dialect::Mysql => "NULL AS p",
                     }
                     .to_string(),
                 ),
-                ("l_pos", "CAST(NULL AS tid) AS p".to_string()),
                 // By key, then a key's result rows in table order where row ids
                 // name one row.
                 (

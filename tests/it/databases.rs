@@ -373,6 +373,104 @@ fn postgres_finds_the_same_with_and_without_an_index_on_the_key() {
     );
 }
 
+/// A source of the database at `url` reading on one connection.
+fn database_source(url: &str) -> dupaudit::source::DatabaseSource {
+    dupaudit::source::DatabaseSource::new(
+        url,
+        None,
+        dupaudit::source::DatabaseOptions {
+            connect_timeout: std::time::Duration::from_secs(10),
+            statement_timeout: None,
+            partitions: 1,
+        },
+    )
+    .unwrap()
+}
+
+/// The classes a database checks, with and without a window, as each scan of
+/// [`assert_parts_give_whole`] takes them: every class SQL checks, the duplicate
+/// classes alone, and every class over the keys touched in a window of the incident
+/// (as in window.rs).
+fn scans_in_parts() -> Vec<AuditSpec> {
+    use dupaudit::findings::Class;
+    let base = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
+    let sql_classes: Vec<Class> = Class::ALL
+        .into_iter()
+        .filter(|c| *c != Class::CrossKey && !Class::REDIS_ONLY.contains(c))
+        .collect();
+    let window = dupaudit::spec::TimeWindow {
+        since: "2026-10-14T14:04:10Z".parse().unwrap(),
+        until: "2026-10-14T18:00:00Z".parse().unwrap(),
+    };
+    [
+        (sql_classes.clone(), None),
+        (vec![Class::Exact, Class::Conflict], None),
+        (sql_classes, Some(window)),
+    ]
+    .into_iter()
+    .map(|(classes, window)| {
+        let mut spec = base.clone();
+        spec.scan.cross_key = false;
+        spec.scan.classes = classes;
+        spec.scan.window = window;
+        spec
+    })
+    .collect()
+}
+
+/// Reads the rows of `source` in parts of 1, 5 and a million keys, each part
+/// scanned as it is handed over, and checks that every way gives the findings of
+/// the rows read whole, which it returns.
+fn assert_parts_give_whole(
+    source: &dupaudit::source::DatabaseSource,
+    spec: &AuditSpec,
+    what: &str,
+) -> Findings {
+    use dupaudit::model::Dataset;
+    use dupaudit::progress::Progress;
+    use dupaudit::scan::PartScan;
+    use dupaudit::source::Parts;
+
+    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let whole = runtime
+        .block_on(source.load(spec, &Progress::hidden()))
+        .unwrap();
+    let expected = dupaudit::scan::scan(&whole, spec, as_of);
+    assert!(expected.findings.len() > 10);
+    for keys_per_part in [1, 5, 1_000_000] {
+        let what = format!(
+            "{what}, classes {:?}, window {:?}, {keys_per_part} keys a part",
+            spec.scan.classes, spec.scan.window
+        );
+        let (parts, found) = crate::harness::scan_in_parts(
+            |each| {
+                let mut streamed = PartScan::new(spec, as_of);
+                let mut on_part = |part: Dataset, origin: Vec<usize>| {
+                    each(streamed.part(part, &origin))
+                        .map_err(|()| dupaudit::Error::Runtime("a part was refused".into()))
+                };
+                let parts = runtime
+                    .block_on(source.load_parts(
+                        spec,
+                        &Progress::hidden(),
+                        Some((keys_per_part, &mut on_part)),
+                    ))
+                    .unwrap();
+                match parts {
+                    Parts::Streamed { shape } => Ok(streamed.finish(&shape)),
+                    Parts::Whole(_) => panic!("{what}: the rows were read whole"),
+                }
+            },
+            |_| Ok::<_, ()>(()),
+        )
+        .unwrap();
+        assert!(keys_per_part > 1 || parts > 100, "{parts} parts; {what}");
+        assert_eq!(found, expected, "{what}");
+    }
+    expected
+}
+
 /// A PostgreSQL scan reported as JSON reads the rows in parts of a key range, each
 /// scanned as soon as it is read: with an index on the key in both tables, the rows
 /// of each part's keys looked up through it; without, every interesting row sorted
@@ -381,31 +479,10 @@ fn postgres_finds_the_same_with_and_without_an_index_on_the_key() {
 #[test]
 fn postgres_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
     use dupaudit::findings::Class;
-    use dupaudit::model::Dataset;
-    use dupaudit::progress::Progress;
-    use dupaudit::scan::PartScan;
-    use dupaudit::source::Parts;
-    use dupaudit::source::{DatabaseOptions, DatabaseSource};
 
     let db = TestDb::new(Server::Postgres);
     load(db.url(), &[]);
-    let source = DatabaseSource::new(
-        db.url(),
-        None,
-        DatabaseOptions {
-            connect_timeout: std::time::Duration::from_secs(10),
-            statement_timeout: None,
-            partitions: 1,
-        },
-    )
-    .unwrap();
-    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let base = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
-    let sql_classes: Vec<Class> = Class::ALL
-        .into_iter()
-        .filter(|c| *c != Class::CrossKey && !Class::REDIS_ONLY.contains(c))
-        .collect();
+    let source = database_source(db.url());
     // `dupaudit load` indexes the spec's key in both tables: the parts are streamed,
     // in the order of the index where the key columns compare in byte order (the
     // test databases' C.UTF-8), else sorted by byte by the server; the ICU root
@@ -446,27 +523,11 @@ fn postgres_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
                 ],
             );
         }
-        // The keys touched in a window of the incident, as in window.rs.
-        let window = dupaudit::spec::TimeWindow {
-            since: "2026-10-14T14:04:10Z".parse().unwrap(),
-            until: "2026-10-14T18:00:00Z".parse().unwrap(),
-        };
-        for (classes, window) in [
-            (sql_classes.clone(), None),
-            (vec![Class::Exact, Class::Conflict], None),
-            (sql_classes.clone(), Some(window)),
-        ] {
-            let mut spec = base.clone();
-            spec.scan.cross_key = false;
-            spec.scan.classes = classes.clone();
-            spec.scan.window = window;
-            let whole = runtime
-                .block_on(source.load(&spec, &Progress::hidden()))
-                .unwrap();
-            let expected = dupaudit::scan::scan(&whole, &spec, as_of);
-            assert!(expected.findings.len() > 10);
+        for spec in scans_in_parts() {
+            let what = format!("indexed {indexed}, collation {collation:?}");
+            let expected = assert_parts_give_whole(&source, &spec, &what);
             // The rows added under the collation lie outside the window.
-            if collation.is_some() && window.is_none() {
+            if collation.is_some() && spec.scan.window.is_none() {
                 let exact: Vec<&str> = expected
                     .findings
                     .iter()
@@ -476,36 +537,37 @@ fn postgres_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
                     .collect();
                 assert_eq!(exact, ["-y", "9", "Zeta", "_x", "alpha"], "in byte order");
             }
-            for keys_per_part in [1, 5, 1_000_000] {
-                let what = format!(
-                    "indexed {indexed}, collation {collation:?}, classes {classes:?}, \
-                     window {window:?}, {keys_per_part} keys a part"
-                );
-                let (parts, found) = crate::harness::scan_in_parts(
-                    |each| {
-                        let mut streamed = PartScan::new(&spec, as_of);
-                        let mut on_part = |part: Dataset, origin: Vec<usize>| {
-                            each(streamed.part(part, &origin))
-                                .map_err(|()| dupaudit::Error::Runtime("a part was refused".into()))
-                        };
-                        let parts = runtime
-                            .block_on(source.load_parts(
-                                &spec,
-                                &Progress::hidden(),
-                                Some((keys_per_part, &mut on_part)),
-                            ))
-                            .unwrap();
-                        match parts {
-                            Parts::Streamed { shape } => Ok(streamed.finish(&shape)),
-                            _ => panic!("{what}: the parts were not read as expected"),
-                        }
-                    },
-                    |_| Ok::<_, ()>(()),
-                )
-                .unwrap();
-                assert!(keys_per_part > 1 || parts > 100, "{parts} parts; {what}");
-                assert_eq!(found, expected, "{what}");
-            }
+        }
+    }
+}
+
+/// MariaDB and SQLite read the rows of a scan reported as JSON in parts too, sorted
+/// by key in byte order by one query: in parts of any size, the findings of the rows
+/// read whole. MariaDB's default collation (utf8mb4_general_ci) puts `_x` before `-y`
+/// and takes `ALPHA` for `alpha`, where bytes put `-y` first and tell the two apart.
+#[test]
+fn mariadb_and_sqlite_rows_read_in_parts_give_the_findings_of_rows_read_whole() {
+    let db = TestDb::new(Server::Mysql);
+    load(db.url(), &[]);
+    let mut statements = Vec::new();
+    for (i, key) in ["_x", "Zeta", "alpha", "-y", "ALPHA"]
+        .into_iter()
+        .enumerate()
+    {
+        for copy in 0..2 {
+            statements.push(format!(
+                "INSERT INTO results VALUES ({id}, 'charge', '{key}', 'a{copy}', \
+                 '{{\"amount\": {i}}}', '2024-05-01 10:00:00')",
+                id = 900_000 + 2 * i + copy
+            ));
+        }
+    }
+    execute(db.url(), &statements);
+    let sqlite = format!("sqlite://{}", sample("incident.sqlite").display());
+    for (name, url) in [("MariaDB", db.url()), ("SQLite", sqlite.as_str())] {
+        let source = database_source(url);
+        for spec in scans_in_parts() {
+            assert_parts_give_whole(&source, &spec, name);
         }
     }
 }
