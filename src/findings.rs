@@ -54,6 +54,17 @@ impl Class {
         Class::MalformedRecord,
     ];
 
+    /// Whether checking the class reads the log as a whole. A scan counts the log's
+    /// rows and unknown statuses only when it checks such a class: the duplicate
+    /// classes read the log rows of their keys alone, and a pass over the whole log
+    /// for its totals would cost them as much as the grouping of their keys.
+    pub fn reads_whole_log(self) -> bool {
+        !matches!(
+            self,
+            Class::Exact | Class::Conflict | Class::CrossKey | Class::NullKey
+        )
+    }
+
     /// The name used on the command line and in every report.
     pub fn name(self) -> &'static str {
         match self {
@@ -170,14 +181,17 @@ pub struct ClassSummary {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub result_rows: u64,
-    pub log_rows: u64,
+    /// Every log row; `None` when the scan checked no class that reads the log as a
+    /// whole ([`Class::reads_whole_log`]), which leaves the log uncounted.
+    pub log_rows: Option<u64>,
     /// Distinct non-NULL keys among result rows.
     pub keys: u64,
     pub null_key_rows: u64,
     /// Rows whose JSON payload column is not valid JSON (compared as text).
     pub non_json_payloads: u64,
-    /// Log rows whose status is none of the spec's spellings.
-    pub unknown_statuses: u64,
+    /// Log rows whose status is none of the spec's spellings; `None` when the log
+    /// was not counted, as for `log_rows`.
+    pub unknown_statuses: Option<u64>,
 }
 
 /// Where duplicates concentrate in time.

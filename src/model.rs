@@ -89,10 +89,12 @@ impl Dataset {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
     pub result_rows: u64,
-    pub log_rows: u64,
+    /// `None` when the source did not count the log (no class checked reads it as a
+    /// whole), as for `unknown_statuses`.
+    pub log_rows: Option<u64>,
     pub keys: u64,
     pub null_key_rows: u64,
-    pub unknown_statuses: u64,
+    pub unknown_statuses: Option<u64>,
     /// Non-JSON payloads over the whole table and the first rows that have one,
     /// when the source parsed every payload (the cross-key pass does).
     pub non_json_payloads: Option<(u64, Vec<Vec<String>>)>,

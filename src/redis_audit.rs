@@ -533,11 +533,11 @@ async fn walk(
     let [result_rows, null_key_rows, key_count] = lookup.totals().await?;
     let counts = Counts {
         result_rows,
-        log_rows: stats.records,
+        log_rows: Some(stats.records),
         keys: key_count,
         null_key_rows,
         // Records of an unknown status are malformed, never read into the log.
-        unknown_statuses: 0,
+        unknown_statuses: Some(0),
         non_json_payloads: non_json,
     };
     let mut records: Vec<Record> = kept.records.into_values().collect();

@@ -685,15 +685,18 @@ impl Tally {
     fn finish(mut self, spec: &AuditSpec, as_of: DateTime<Utc>, data: &Dataset) -> Findings {
         let listed =
             |l: BTreeMap<usize, Vec<String>>| -> Vec<Vec<String>> { l.into_values().collect() };
+        // The log is counted only when a class checked reads it as a whole, whatever
+        // the source happened to read.
+        let log_counted = self.checks.iter().any(|c| c.reads_whole_log());
         let (totals, non_json_rows) = match &data.counts {
             None => (
                 Totals {
                     result_rows: self.result_rows,
-                    log_rows: self.log_rows,
+                    log_rows: log_counted.then_some(self.log_rows),
                     keys: self.keys,
                     null_key_rows: self.null_key_rows,
                     non_json_payloads: self.non_json.0,
-                    unknown_statuses: self.unknown_statuses,
+                    unknown_statuses: log_counted.then_some(self.unknown_statuses),
                 },
                 listed(self.non_json.1),
             ),
@@ -713,11 +716,11 @@ impl Tally {
                 (
                     Totals {
                         result_rows: c.result_rows,
-                        log_rows: c.log_rows,
+                        log_rows: c.log_rows.filter(|_| log_counted),
                         keys: c.keys,
                         null_key_rows: c.null_key_rows,
                         non_json_payloads,
-                        unknown_statuses: c.unknown_statuses,
+                        unknown_statuses: c.unknown_statuses.filter(|_| log_counted),
                     },
                     non_json_rows,
                 )
@@ -783,14 +786,15 @@ fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
         .collect();
     let counts = Counts {
         result_rows: written.len() as u64,
-        log_rows: data.log.iter().filter(|e| inside(e.created_at)).count() as u64,
+        log_rows: Some(data.log.iter().filter(|e| inside(e.created_at)).count() as u64),
         keys: touched.len() as u64,
         null_key_rows: written.iter().filter(|r| r.key.is_none()).count() as u64,
-        unknown_statuses: data
-            .log
-            .iter()
-            .filter(|e| e.status == Status::Unknown)
-            .count() as u64,
+        unknown_statuses: Some(
+            data.log
+                .iter()
+                .filter(|e| e.status == Status::Unknown)
+                .count() as u64,
+        ),
         non_json_payloads: Some((
             non_json.len() as u64,
             non_json

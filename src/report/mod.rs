@@ -23,8 +23,9 @@ use crate::findings::{Class, Finding, Findings, Window};
 use crate::model::SourceInfo;
 use crate::scan::{fmt_time, human};
 
-/// Version of the JSON report layout. Bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the JSON report layout. Bumped on any incompatible change: 2 made
+/// `totals.log_rows` and `totals.unknown_statuses` null when the log is not counted.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Findings per parallel task of [`Report::write_json`].
 pub const JSON_CHUNK: usize = 1024;
@@ -353,10 +354,19 @@ pub fn header_lines(r: &Report) -> Vec<String> {
 /// The totals line.
 pub fn totals_line(f: &Findings) -> String {
     let t = &f.totals;
+    let count = |n: Option<u64>, what: &str| match n {
+        Some(n) => format!(" · {n} {what}"),
+        None => String::new(),
+    };
+    let log = match t.log_rows {
+        Some(n) => format!("{n} log rows"),
+        None => "log not counted (no class checked reads it whole)".to_string(),
+    };
     format!(
-        "{} result rows · {} log rows · {} keys · {} NULL-key rows · {} non-JSON payloads · {} unknown statuses",
-        t.result_rows, t.log_rows, t.keys, t.null_key_rows, t.non_json_payloads, t.unknown_statuses
-    ) + &redis_totals(f)
+        "{} result rows · {log} · {} keys · {} NULL-key rows · {} non-JSON payloads",
+        t.result_rows, t.keys, t.null_key_rows, t.non_json_payloads
+    ) + &count(t.unknown_statuses, "unknown statuses")
+        + &redis_totals(f)
 }
 
 /// What reading a log kept in Redis met, appended to the totals line; empty for

@@ -56,11 +56,14 @@ pub fn render(r: &Report) -> String {
         "Rows in the results table.",
         vec![(source.clone(), t.result_rows.to_string())],
     );
-    family(
-        "log_rows",
-        "Rows in the idempotency log.",
-        vec![(source.clone(), t.log_rows.to_string())],
-    );
+    // Absent when the scan checked no class that reads the log as a whole.
+    if let Some(n) = t.log_rows {
+        family(
+            "log_rows",
+            "Rows in the idempotency log.",
+            vec![(source.clone(), n.to_string())],
+        );
+    }
     family(
         "null_key_rows",
         "Result rows whose key is NULL.",

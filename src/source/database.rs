@@ -570,7 +570,10 @@ impl DatabaseSource {
         ]
         .iter()
         .any(|c| checks.contains(c));
-        let early = if binds_statuses || d == Dialect::Sqlite {
+        // The status values also count the log and its unknown statuses, which only
+        // a class that reads the log as a whole needs (`Class::reads_whole_log`).
+        let log_counted = checks.iter().any(|c| c.reads_whole_log());
+        let early = if binds_statuses || (d == Dialect::Sqlite && log_counted) {
             progress.phase("reading the log's status values");
             Some(self.statuses(conn, spec, &shape).await?)
         } else {
@@ -638,8 +641,10 @@ impl DatabaseSource {
         // server they run at the same time, on a connection of their own.
         let totals_beside = async {
             // Nothing to read beside: SQLite reads on one connection, and a counting
-            // grouping with the statuses already read leaves nothing else.
-            if d == Dialect::Sqlite || (counted && early.is_some()) {
+            // grouping with the statuses read already or not needed leaves nothing
+            // else.
+            let statuses_beside = early.is_none() && log_counted;
+            if d == Dialect::Sqlite || (counted && !statuses_beside) {
                 return Ok((None, None));
             }
             let mut c = self.connect().await?;
@@ -650,9 +655,9 @@ impl DatabaseSource {
                     .await
                     .map_err(|e| self.error(e))?;
             }
-            let statuses = match early {
-                Some(_) => Ok(None),
-                None => self.statuses(&mut c, spec, &shape).await.map(Some),
+            let statuses = match statuses_beside {
+                false => Ok(None),
+                true => self.statuses(&mut c, spec, &shape).await.map(Some),
             };
             let row = match counted {
                 true => Ok(None),
@@ -769,9 +774,8 @@ impl DatabaseSource {
             table,
             streamed,
         } = found;
-        let statuses = early
-            .or(beside)
-            .expect("the statuses are read on one connection");
+        // None: the log is not counted.
+        let statuses = early.or(beside);
         let [result_rows, null_key_rows, mut keys, mut log_rows] = match (table, totals) {
             (Some([rows, null_key_rows]), _) => [rows, null_key_rows, 0, 0],
             (None, Some(t)) => t,
@@ -788,14 +792,14 @@ impl DatabaseSource {
             // a duplicated key, of which all but one are surplus.
             keys = result_rows - null_key_rows - surplus;
             // row_counts.sql leaves the log alone: the statuses counted its rows.
-            log_rows = statuses.rows;
+            log_rows = statuses.as_ref().map_or(0, |s| s.rows);
         }
         let mut counts = Counts {
             result_rows,
             null_key_rows,
             keys,
-            log_rows,
-            unknown_statuses: statuses.unknown,
+            log_rows: log_counted.then_some(log_rows),
+            unknown_statuses: statuses.as_ref().map(|s| s.unknown),
             non_json_payloads: None,
         };
 

@@ -331,3 +331,50 @@ fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
         }
     }
 }
+
+#[test]
+fn a_scan_of_the_duplicate_classes_alone_leaves_the_log_uncounted_in_every_format() {
+    let full = Workdir::run_in_repo(&["scan", "--format", "json", "--as-of", AS_OF]).report();
+    let log_rows = full
+        .findings
+        .totals
+        .log_rows
+        .expect("a full scan counts the log");
+    assert!(log_rows > 0);
+    assert_eq!(full.findings.totals.unknown_statuses, Some(0));
+    let narrow = ["scan", "--classes", "exact,conflict", "--as-of", AS_OF];
+    let dups = Workdir::run_in_repo(&[&narrow[..], &["--format", "json"]].concat());
+    let raw: serde_json::Value = serde_json::from_str(&dups.stdout()).unwrap();
+    assert!(raw["totals"]["log_rows"].is_null(), "{}", raw["totals"]);
+    assert!(
+        raw["totals"]["unknown_statuses"].is_null(),
+        "{}",
+        raw["totals"]
+    );
+    // The rest is what the full scan found.
+    let dups = dups.report();
+    assert_eq!(
+        dups.findings.totals.result_rows,
+        full.findings.totals.result_rows
+    );
+    assert_eq!(dups.findings.totals.keys, full.findings.totals.keys);
+    assert_eq!(
+        dups.findings.summary_of(dupaudit::findings::Class::Exact),
+        full.findings.summary_of(dupaudit::findings::Class::Exact)
+    );
+    let table = Workdir::run_in_repo(&[&narrow[..], &["--fail-on", "none"]].concat()).stdout();
+    assert!(table.contains(" · log not counted "), "{table}");
+    assert!(!table.contains("unknown statuses"), "{table}");
+    let prom = |args: &[&str]| {
+        Workdir::run_in_repo(&[args, &["--format", "prometheus", "--fail-on", "none"]].concat())
+            .stdout()
+    };
+    let counted = prom(&["scan"]);
+    assert!(
+        counted
+            .lines()
+            .any(|l| l.starts_with("dupaudit_log_rows{") && l.ends_with(&format!(" {log_rows}"))),
+        "{counted}"
+    );
+    assert!(!prom(&narrow).contains("dupaudit_log_rows"));
+}

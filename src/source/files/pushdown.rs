@@ -346,10 +346,16 @@ struct Spellings {
 pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
     let checks = spec.scan.checks();
     let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
+    // The status values also count the log, which only a class that reads the log
+    // as a whole needs.
+    let log_counted = checks.iter().any(|c| c.reads_whole_log());
     let window = spec.scan.window;
 
     // 1.
-    progress.phase("counting rows and keys, reading the log's status values");
+    progress.phase(match log_counted {
+        true => "counting rows and keys, reading the log's status values",
+        false => "counting rows and keys",
+    });
     let statuses = t
         .log_text(false)
         .group_by([col(l(t.l_status))])
@@ -364,7 +370,10 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
         .enumerate()
         .map(|(j, e)| e.alias(k(j)))
         .collect();
-    let mut plans = vec![statuses.logical_plan];
+    let mut plans = Vec::new();
+    if log_counted {
+        plans.push(statuses.logical_plan);
+    }
     if !duplicates {
         // The rows, the number of keys and of NULL-key rows (totals.sql).
         plans.push(row_count.logical_plan);
@@ -386,11 +395,14 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     // are made.
     let (first, found) = std::thread::scope(|scope| {
         let found = duplicates.then(|| scope.spawn(|| duplicated_keys(t, progress, u64::MAX)));
-        let first = LazyFrame::collect_all_with_engine(
-            plans,
-            Engine::Streaming,
-            t.results.get_current_optimizations(),
-        );
+        let first = match plans.is_empty() {
+            true => Ok(Vec::new()),
+            false => LazyFrame::collect_all_with_engine(
+                plans,
+                Engine::Streaming,
+                t.results.get_current_optimizations(),
+            ),
+        };
         let found = found.map(|pass| {
             pass.join()
                 .unwrap_or_else(|_| Err(Error::Runtime("the pass over the keys panicked".into())))
@@ -403,8 +415,10 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             .next()
             .ok_or_else(|| Error::Runtime("polars returned fewer frames than queries".into()))
     };
-    let statuses = next()?;
-    let spellings = spellings(t, spec, &statuses)?;
+    let spellings = match log_counted {
+        true => Some(spellings(t, spec, &next()?)?),
+        false => None,
+    };
     let (result_rows, duplicated, mut null_key_rows, mut keys) = if let Some(found) = found {
         let found = found?;
         // Every keyed row is either the only row of its key or one of the rows of a
@@ -423,10 +437,10 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     };
     let mut counts = Counts {
         result_rows,
-        log_rows: spellings.rows,
+        log_rows: spellings.as_ref().map(|s| s.rows),
         keys: 0,
         null_key_rows: 0,
-        unknown_statuses: spellings.unknown,
+        unknown_statuses: spellings.as_ref().map(|s| s.unknown),
         non_json_payloads: None,
     };
 
@@ -436,7 +450,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             progress.phase("reading the keys touched in the window");
             let touched = touched(t, w, progress)?;
             counts.result_rows = touched.result_rows;
-            counts.log_rows = touched.log_rows;
+            counts.log_rows = Some(touched.log_rows);
             null_key_rows = touched.null_key_rows;
             keys = touched.keys.len() as u64;
             Some(
@@ -451,6 +465,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
 
     // 3.
     progress.phase("reading the keys that can carry a finding");
+    let spellings = spellings.unwrap_or_default();
     let mut parts = t.class_keys(&checks, &spellings);
     parts.extend(duplicated);
     let (mut results, mut log) = if parts.is_empty() {
