@@ -3,4 +3,4 @@
 SELECT
     (SELECT COUNT(*) FROM {results}) AS result_rows,
     (SELECT COUNT(*) FROM {results} r WHERE {r_key_null}) AS null_key_rows,
-    (SELECT COUNT(*) FROM (SELECT DISTINCT {r_key} FROM {results} r WHERE {r_key_not_null}) k) AS key_count
+    (SELECT COUNT(*) FROM (SELECT DISTINCT {r_key_distinct} FROM {results} r WHERE {r_key_not_null}) k) AS key_count

@@ -67,6 +67,7 @@ mod q {
     pub const TOTALS_WINDOW: &str = include_str!("../../queries/ansi/totals_window.sql");
     pub const TOUCHED: &str = include_str!("../../queries/ansi/touched.sql");
     pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
+    pub const ROW_COUNTS: &str = include_str!("../../queries/ansi/row_counts.sql");
     pub const KEY_ROWS: &str = include_str!("../../queries/ansi/key_rows.sql");
     pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
     pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
@@ -629,17 +630,6 @@ impl DatabaseSource {
             ],
             None => Vec::new(),
         };
-        // PostgreSQL reads the duplicated keys with their row counts (keys.sql): the
-        // number of keys then follows from the plain row counts, and the totals need
-        // no COUNT(DISTINCT) pass, which costs as much as the grouping itself.
-        let key_count_from_duplicates = d == Dialect::Postgres
-            && window.is_none()
-            && (checks.contains(&Class::Exact) || checks.contains(&Class::Conflict));
-        // Over one connection, with an index on the key, the grouping of the
-        // duplicated keys counts the table too: it reads the index in key order
-        // anyway. Without one, GROUPING SETS would turn the grouping's hash into a
-        // sort of the whole table on disk (11.5 s against 7.1 s at 10 million rows,
-        // in EXPLAIN ANALYZE), slower than counting on another connection beside it.
         let n = self.opts.partitions;
         let in_parts = keys_per_part.filter(|_| n <= 1 && !checks.contains(&Class::CrossKey));
         // In parts, except on PostgreSQL with an index on the key in both tables, the
@@ -647,10 +637,25 @@ impl DatabaseSource {
         // (interesting_sorted.sql).
         let sorted =
             in_parts.is_some() && on_part.is_some() && !(r_lookup.indexed && l_lookup.indexed);
+        // PostgreSQL reads the duplicated keys with their row counts (keys.sql), and
+        // every dialect counts the surplus rows of the rows it reads sorted: the
+        // number of keys then follows from the plain row counts, and the totals need
+        // no COUNT(DISTINCT) pass, which costs as much as the grouping itself.
+        let key_count_from_duplicates = (d == Dialect::Postgres || sorted)
+            && window.is_none()
+            && (checks.contains(&Class::Exact) || checks.contains(&Class::Conflict));
+        // Over one connection, with an index on the key, the grouping of the
+        // duplicated keys counts the table too: it reads the index in key order
+        // anyway. Without one, GROUPING SETS would turn the grouping's hash into a
+        // sort of the whole table on disk (11.5 s against 7.1 s at 10 million rows,
+        // in EXPLAIN ANALYZE), slower than counting on another connection beside it.
         let counted = key_count_from_duplicates && n <= 1 && r_lookup.indexed && !sorted;
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
-            None if key_count_from_duplicates => q::postgres::ROW_COUNTS.to_string(),
+            None if key_count_from_duplicates => match d {
+                Dialect::Postgres => q::postgres::ROW_COUNTS.to_string(),
+                Dialect::Mysql | Dialect::Sqlite => q::ROW_COUNTS.to_string(),
+            },
             None => q::TOTALS.to_string(),
         };
         let (totals_sql, totals_binds) =
@@ -1753,22 +1758,41 @@ fn interesting_template(
     wrapper.replace("{keys}", &parts.join("\nUNION\n"))
 }
 
-/// The key columns as text compared byte for byte, the order of the scan's parts,
-/// named `o0`, `o1`, ...: the sort columns of interesting_sorted.sql.
-fn key_order(d: Dialect, alias: &str, key: &[String]) -> String {
+/// The key columns as text compared byte for byte, as the scan compares keys.
+fn key_bytes(d: Dialect, alias: &str, key: &[String]) -> Vec<String> {
     key.iter()
-        .enumerate()
-        .map(|(i, c)| {
+        .map(|c| {
             let text = sql::as_text(d, &sql::qualified(d, alias, c));
             match d {
-                Dialect::Postgres => format!("{text} COLLATE \"C\" AS o{i}"),
-                Dialect::Mysql => format!("CAST({text} AS BINARY) AS o{i}"),
+                Dialect::Postgres => format!("{text} COLLATE \"C\""),
+                Dialect::Mysql => format!("CAST({text} AS BINARY)"),
                 // Text compares byte for byte unless a collation says otherwise.
-                Dialect::Sqlite => format!("{text} AS o{i}"),
+                Dialect::Sqlite => text,
             }
         })
+        .collect()
+}
+
+/// [`key_bytes`], the order of the scan's parts, named `o0`, `o1`, ...: the sort
+/// columns of interesting_sorted.sql.
+fn key_order(d: Dialect, alias: &str, key: &[String]) -> String {
+    key_bytes(d, alias, key)
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("{e} AS o{i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The key columns as the totals count distinct keys: as the scan compares them,
+/// byte for byte. A PostgreSQL column's own (deterministic) collation already
+/// does, and keeps the plans of its own type; a MySQL collation may not (`alpha`
+/// and `ALPHA`, `a` and `a ` are one value under utf8mb4_general_ci).
+fn key_distinct(d: Dialect, alias: &str, key: &[String]) -> String {
+    match d {
+        Dialect::Postgres => sql::column_list(d, alias, key),
+        Dialect::Mysql | Dialect::Sqlite => key_bytes(d, alias, key).join(", "),
+    }
 }
 
 /// A query with its binds, in order.
@@ -1965,6 +1989,7 @@ impl Shape {
                         .join(", "),
                 ),
                 ("r_order", key_order(d, "r", &r.key)),
+                ("r_key_distinct", key_distinct(d, "r", &r.key)),
                 ("l_order", key_order(d, "l", &l.key)),
                 // A result row's place in the table, so that a key's rows always
                 // come in one order: on PostgreSQL its row id where row ids name
