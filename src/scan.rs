@@ -142,6 +142,26 @@ pub fn scan_each<E>(
     Ok(scan.finish(shape))
 }
 
+/// Findings handed over part by part ([`scan_each`]) put back together as a report
+/// lists them: class by class, each class's findings in the order their parts came,
+/// which is key order.
+#[derive(Debug, Default)]
+pub struct ByClass(BTreeMap<Class, Vec<Finding>>);
+
+impl ByClass {
+    /// Takes one part's findings, in report order.
+    pub fn add(&mut self, part: Vec<Finding>) {
+        for f in part {
+            self.0.entry(f.class).or_default().push(f);
+        }
+    }
+
+    /// Every finding taken, in report order.
+    pub fn into_list(self) -> Vec<Finding> {
+        self.0.into_values().flatten().collect()
+    }
+}
+
 /// A scan taking its parts as they come (see [`scan_each`]).
 pub struct PartScan<'a> {
     spec: &'a AuditSpec,

@@ -11,14 +11,50 @@ use crate::findings::{Class, Finding, Findings};
 use crate::model::Dataset;
 use crate::redis_audit::{self, ResultsSide};
 use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
-use crate::scan::{self, PartScan};
+use crate::scan::{self, ByClass, PartScan};
 use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Parts, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
 
-/// Keys per part of a scan whose JSON report is rendered part by part: enough for
-/// every core to have work, few enough that a part's rows and findings stay small.
+/// Keys per part of a scan: enough for every core to have work, few enough that a
+/// part's rows and findings stay small.
 const KEYS_PER_PART: usize = 8192;
+
+/// What a scan keeps of each part's findings, by report format, once the part's rows
+/// are dropped.
+enum Kept {
+    /// JSON: rendered into a spool as they come.
+    Spool(JsonSpool),
+    /// Table, CSV, Markdown, HTML: the findings, put back in report order.
+    Findings(ByClass),
+    /// Prometheus: nothing; its metrics are the totals and the summary, which the
+    /// scan counts part by part.
+    Counts,
+}
+
+impl Kept {
+    fn for_format(format: Format) -> Kept {
+        match format {
+            Format::Json => Kept::Spool(JsonSpool::new(JSON_CHUNK)),
+            Format::Prometheus => Kept::Counts,
+            Format::Table | Format::Csv | Format::Markdown | Format::Html => {
+                Kept::Findings(ByClass::default())
+            }
+        }
+    }
+
+    /// Takes one part's findings, in report order.
+    fn add(&mut self, findings: Vec<Finding>) -> std::io::Result<()> {
+        match self {
+            Kept::Spool(spool) => spool.add(&findings),
+            Kept::Findings(by_class) => {
+                by_class.add(findings);
+                Ok(())
+            }
+            Kept::Counts => Ok(()),
+        }
+    }
+}
 
 /// What the thread of [`scan_thread`] is sent.
 enum ToScan {
@@ -28,34 +64,35 @@ enum ToScan {
     Done(Dataset),
 }
 
-/// A thread that scans the parts a database hands over and renders their findings
-/// into a spool, while the database reads the next parts. It gives back the spool
-/// and, once sent [`ToScan::Done`], the findings; it stops at the first failure to
-/// write, which makes the next send fail.
+/// A thread that scans the parts a database hands over and keeps what the report
+/// needs of their findings (`kept`), while the database reads the next parts. It
+/// gives back what it kept and, once sent [`ToScan::Done`], the findings without
+/// their list; it stops at the first failure to write, which makes the next send
+/// fail.
 #[allow(clippy::type_complexity)]
 fn scan_thread(
     spec: AuditSpec,
     as_of: chrono::DateTime<Utc>,
+    mut kept: Kept,
 ) -> (
     std::sync::mpsc::SyncSender<ToScan>,
-    std::thread::JoinHandle<(JsonSpool, std::io::Result<Option<Findings>>)>,
+    std::thread::JoinHandle<(Kept, std::io::Result<Option<Findings>>)>,
 ) {
     // One part waiting while one is scanned: memory holds a few parts at most.
     let (to_scan, parts) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::spawn(move || {
-        let mut spool = JsonSpool::new(JSON_CHUNK);
         let mut scan = PartScan::new(&spec, as_of);
         for message in parts {
             match message {
                 ToScan::Part(part, origin) => {
-                    if let Err(e) = spool.add(&scan.part(part, &origin)) {
-                        return (spool, Err(e));
+                    if let Err(e) = kept.add(scan.part(part, &origin)) {
+                        return (kept, Err(e));
                     }
                 }
-                ToScan::Done(shape) => return (spool, Ok(Some(scan.finish(&shape)))),
+                ToScan::Done(shape) => return (kept, Ok(Some(scan.finish(&shape)))),
             }
         }
-        (spool, Ok(None))
+        (kept, Ok(None))
     });
     (to_scan, thread)
 }
@@ -120,9 +157,9 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let started = Instant::now();
     let progress = crate::progress::Progress::new(cli.quiet);
     let as_of = args.as_of.unwrap_or_else(Utc::now);
-    // A JSON report of a source other than a Redis log is scanned part by part,
-    // its findings rendered as each part is scanned (see `JsonSpool`).
-    let mut spool = None;
+    // A source other than a Redis log is scanned part by part, and of each part's
+    // findings only what the report needs is kept (see `Kept`).
+    let mut kept = None;
     let (info, findings) = match redis_url {
         Some(url) => {
             if spec.scan.window.is_some() || args.partitions > 1 {
@@ -140,55 +177,49 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         }
         None => {
             let source = Source::resolve(&options, &spec, spec_dir)?;
-            let findings = match args.format {
-                Format::Json => {
-                    let temporary = |e: std::io::Error| {
-                        Error::Runtime(format!(
-                            "cannot use a temporary file in {}: {e}",
-                            std::env::temp_dir().display()
-                        ))
-                    };
-                    // Parts a database hands over as it reads them are scanned and
-                    // rendered on a thread of their own while it reads the next.
-                    let (to_scan, scanning) = scan_thread(spec.clone(), as_of);
-                    let mut on_part = |part: Dataset, origin: Vec<usize>| {
-                        to_scan
-                            .send(ToScan::Part(part, origin))
-                            .map_err(|_| Error::Runtime("the scan of the parts stopped".into()))
-                    };
-                    let parts = source
-                        .load_parts(&spec, &progress, KEYS_PER_PART, &mut on_part)
-                        .await;
-                    progress.finish();
-                    let parts = parts.map(|parts| match parts {
-                        Parts::Streamed { shape } => {
-                            // A failed send leaves the thread's own error to report.
-                            let _ = to_scan.send(ToScan::Done(shape));
-                            None
-                        }
-                        parts => Some(parts),
-                    });
-                    drop(to_scan);
-                    let (taken, scanned) = scanning
-                        .join()
-                        .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
-                    let taken = spool.insert(taken);
-                    let scanned = scanned.map_err(temporary)?;
-                    let each = |part: Vec<Finding>| taken.add(&part);
-                    match parts? {
-                        Some(Parts::Whole(data)) => {
-                            scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
-                                .map_err(temporary)?
-                        }
-                        Some(Parts::Streamed { .. }) | None => scanned.ok_or_else(|| {
-                            Error::Runtime("the scan of the parts ended before the last".into())
-                        })?,
+            let findings = {
+                let temporary = |e: std::io::Error| {
+                    Error::Runtime(format!(
+                        "cannot use a temporary file in {}: {e}",
+                        std::env::temp_dir().display()
+                    ))
+                };
+                // Parts a database hands over as it reads them are scanned on a
+                // thread of their own while it reads the next.
+                let (to_scan, scanning) =
+                    scan_thread(spec.clone(), as_of, Kept::for_format(args.format));
+                let mut on_part = |part: Dataset, origin: Vec<usize>| {
+                    to_scan
+                        .send(ToScan::Part(part, origin))
+                        .map_err(|_| Error::Runtime("the scan of the parts stopped".into()))
+                };
+                let parts = source
+                    .load_parts(&spec, &progress, KEYS_PER_PART, &mut on_part)
+                    .await;
+                progress.finish();
+                let parts = parts.map(|parts| match parts {
+                    Parts::Streamed { shape } => {
+                        // A failed send leaves the thread's own error to report.
+                        let _ = to_scan.send(ToScan::Done(shape));
+                        None
                     }
-                }
-                _ => {
-                    let data = source.load(&spec, &progress).await;
-                    progress.finish();
-                    scan::scan(&data?, &spec, as_of)
+                    parts => Some(parts),
+                });
+                drop(to_scan);
+                let (taken, scanned) = scanning
+                    .join()
+                    .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
+                let taken = kept.insert(taken);
+                let scanned = scanned.map_err(temporary)?;
+                let each = |part: Vec<Finding>| taken.add(part);
+                match parts? {
+                    Some(Parts::Whole(data)) => {
+                        scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
+                            .map_err(temporary)?
+                    }
+                    Some(Parts::Streamed { .. }) | None => scanned.ok_or_else(|| {
+                        Error::Runtime("the scan of the parts ended before the last".into())
+                    })?,
                 }
             };
             (source.info(&spec), findings)
@@ -204,16 +235,18 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         audited_window: spec.scan.window,
         findings,
     };
-    match args.format {
-        Format::Json if spool.is_some() => {
-            let spool = spool.take().expect("a spool");
+    match (args.format, kept) {
+        (_, Some(Kept::Spool(spool))) => {
             super::write_with(args.output.as_deref(), |w| spool.write(&report, w))?
         }
         // The machine contract can be large (every group of a big table): streamed.
-        Format::Json => {
+        (Format::Json, _) => {
             super::write_with(args.output.as_deref(), |w| report.write_json(w, JSON_CHUNK))?
         }
-        format => {
+        (format, kept) => {
+            if let Some(Kept::Findings(by_class)) = kept {
+                report.findings.findings = by_class.into_list();
+            }
             let text = report.render(format, RenderOptions { limit: args.limit });
             super::write_output(args.output.as_deref(), &text)?
         }

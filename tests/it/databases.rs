@@ -272,6 +272,73 @@ fn partitions_are_refused_where_there_is_one_connection() {
     .stderr_has(&["files are read in one process"]);
 }
 
+/// Every report format of a database scan is scanned part by part, keeping only what
+/// it shows (Prometheus keeps no findings at all): each says what the rendering of
+/// the findings of the rows read whole says, but for when it was made and how long
+/// it took.
+#[test]
+fn every_report_format_of_a_database_scan_says_what_the_whole_scan_does() {
+    use dupaudit::report::{Format, RenderOptions, Report, FORMAT_VERSION};
+
+    // The lines that give the report's time and the scan's duration.
+    let timeless = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                !(l.contains(" · generated ")
+                    || l.starts_with("dupaudit_scan_duration_seconds")
+                    || l.starts_with("dupaudit_last_success_timestamp_seconds"))
+            })
+            .map(String::from)
+            .collect()
+    };
+    let spec = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
+    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for server in [Server::Postgres, Server::Mysql] {
+        let db = TestDb::new(server);
+        load(db.url(), &[]);
+        let source = database_source(db.url());
+        let data = runtime
+            .block_on(source.load(&spec, &dupaudit::progress::Progress::hidden()))
+            .unwrap();
+        let whole = Report {
+            format_version: FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            generated_at: as_of,
+            source: dupaudit::source::Source::Database(source).info(&spec),
+            spec: "dupaudit.toml".into(),
+            scan_seconds: 0.0,
+            audited_window: None,
+            findings: dupaudit::scan::scan(&data, &spec, as_of),
+        };
+        assert!(whole.findings.findings.len() > 10);
+        for (format, name) in [
+            (Format::Table, "table"),
+            (Format::Csv, "csv"),
+            (Format::Markdown, "markdown"),
+            (Format::Html, "html"),
+            (Format::Prometheus, "prometheus"),
+        ] {
+            let run = Workdir::run_in_repo(&[
+                "scan",
+                "--database-url",
+                db.url(),
+                "--format",
+                name,
+                "--as-of",
+                AS_OF,
+                "--limit",
+                "0",
+            ]);
+            run.expect_code(1);
+            let expected = whole.render(format, RenderOptions { limit: 0 });
+            let (got, expected) = (timeless(&run.stdout()), timeless(&expected));
+            assert!(got.len() > 10, "{server:?} {name}: {} lines", got.len());
+            assert_eq!(got, expected, "{server:?} {name}");
+        }
+    }
+}
+
 #[test]
 fn checking_only_duplicates_in_a_database_finds_the_same_groups() {
     let db = TestDb::new(Server::Postgres);

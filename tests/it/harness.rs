@@ -189,17 +189,14 @@ pub fn scan_in_parts<E>(
     ) -> Result<dupaudit::findings::Findings, E>,
     mut each: impl FnMut(&[dupaudit::findings::Finding]) -> Result<(), E>,
 ) -> Result<(usize, dupaudit::findings::Findings), E> {
-    use dupaudit::findings::{Class, Finding};
     let mut parts = 0;
-    let mut by_class: std::collections::BTreeMap<Class, Vec<Finding>> = Default::default();
+    let mut by_class = dupaudit::scan::ByClass::default();
     let mut found = scan(&mut |part| {
         parts += 1;
         each(&part)?;
-        for f in part {
-            by_class.entry(f.class).or_default().push(f);
-        }
+        by_class.add(part);
         Ok(())
     })?;
-    found.findings = by_class.into_values().flatten().collect();
+    found.findings = by_class.into_list();
     Ok((parts, found))
 }
