@@ -430,6 +430,10 @@ impl DatabaseSource {
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
+        if rows.is_empty() {
+            // No columns: no such table, which `columns` says with the tables there are.
+            self.columns(conn, table).await?;
+        }
         let mut types = Vec::new();
         for column in columns {
             let found = rows.iter().find_map(|r| {
@@ -440,7 +444,10 @@ impl DatabaseSource {
                 table: table.to_string(),
                 column: column.clone(),
                 field: field.into(),
-                available: Vec::new(),
+                available: rows
+                    .iter()
+                    .filter_map(|r| self.text(r, 0).ok().flatten())
+                    .collect(),
             })?;
             let plain = ty
                 .chars()

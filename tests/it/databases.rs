@@ -68,6 +68,96 @@ fn sample_in_postgres_and_mariadb_gives_the_findings_of_sqlite_and_files() {
     assert_same(&files, &sqlite, "parquet");
 }
 
+/// Tables in another schema than `public` are found through the search path given in
+/// the URL's `options`: the scan (read in parts through the key index, on the
+/// connections that read the rows too) finds what it finds in SQLite, and a plan made
+/// there names that schema's table and applies there. Without the option the tables
+/// are not found, and the plan is refused.
+#[test]
+fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    execute(
+        db.url(),
+        &[
+            "CREATE SCHEMA \"Pipeline Data\"".to_string(),
+            "ALTER TABLE results SET SCHEMA \"Pipeline Data\"".to_string(),
+            "ALTER TABLE idempotency_log SET SCHEMA \"Pipeline Data\"".to_string(),
+        ],
+    );
+    let w = Workdir::new();
+    w.run(&["scan", "--database-url", db.url()])
+        .expect_code(3)
+        .stderr_has(&["does not exist"]);
+    // options=-c search_path="Pipeline\ Data", percent-encoded: PostgreSQL splits
+    // the options at spaces that no backslash escapes.
+    let url = format!(
+        "{}?options=-c%20search_path%3D%22Pipeline%5C%20Data%22",
+        db.url()
+    );
+    let sqlite = scan(
+        &format!("sqlite://{}", sample("incident.sqlite").display()),
+        &[],
+    );
+    assert_same(&scan(&url, &[]), &sqlite, "search_path");
+    let path = w.path("plan.json");
+    let plan_file = path_str(&path);
+    let spec = repo().join("dupaudit.toml");
+    let spec = path_str(&spec);
+    w.run(&[
+        "plan",
+        "--spec",
+        spec,
+        "--database-url",
+        &url,
+        "-o",
+        plan_file,
+    ])
+    .expect_code(0);
+    let plan = dupaudit::plan::Plan::read(&path).unwrap();
+    let oid = query_i64(
+        db.url(),
+        "SELECT '\"Pipeline Data\".results'::regclass::oid::bigint",
+    )
+    .unwrap();
+    assert_eq!(plan.source.table_id, oid.to_string());
+    let exact = sqlite.summary_of(dupaudit::findings::Class::Exact);
+    assert_eq!(plan.groups.len() as u64, exact.groups);
+    let apply = |url: &str| {
+        w.run(&[
+            "apply",
+            plan_file,
+            "--spec",
+            spec,
+            "--database-url",
+            url,
+            "--yes",
+        ])
+    };
+    apply(db.url())
+        .expect_code(3)
+        .stderr_has(&["table `results` does not exist", "tables there: (none)"]);
+    // Tables of the same names in `public` are other tables.
+    execute(
+        db.url(),
+        &[
+            "CREATE TABLE public.results (LIKE \"Pipeline Data\".results INCLUDING ALL)".into(),
+            "CREATE TABLE public.idempotency_log (LIKE \"Pipeline Data\".idempotency_log INCLUDING ALL)".into(),
+        ],
+    );
+    apply(db.url())
+        .expect_code(2)
+        .stderr_has(&["table identity", "nothing was changed"]);
+    assert_same(&scan(&url, &[]), &sqlite, "after the refused apply");
+    apply(&url).expect_code(0);
+    let after = scan(&url, &[]);
+    assert_eq!(after.summary_of(dupaudit::findings::Class::Exact).groups, 0);
+    assert_eq!(
+        after.totals.result_rows,
+        sqlite.totals.result_rows - exact.surplus_rows
+    );
+}
+
 #[test]
 fn postgres_scan_works_under_a_select_only_role() {
     let db = TestDb::new(Server::Postgres);
