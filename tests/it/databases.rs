@@ -71,8 +71,9 @@ fn sample_in_postgres_and_mariadb_gives_the_findings_of_sqlite_and_files() {
 /// Tables in another schema than `public` are found through the search path given in
 /// the URL's `options`: the scan (read in parts through the key index, on the
 /// connections that read the rows too) finds what it finds in SQLite, and a plan made
-/// there names that schema's table and applies there. Without the option the tables
-/// are not found, and the plan is refused.
+/// there names that schema's table, applies there (quarantine included) and is
+/// restored there. Without the option the tables are not found, and the plan is
+/// refused.
 #[test]
 fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() {
     let db = TestDb::new(Server::Postgres);
@@ -149,13 +150,44 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
         .expect_code(2)
         .stderr_has(&["table identity", "nothing was changed"]);
     assert_same(&scan(&url, &[]), &sqlite, "after the refused apply");
-    apply(&url).expect_code(0);
+    let applied = w.run(&[
+        "apply",
+        plan_file,
+        "--spec",
+        spec,
+        "--database-url",
+        &url,
+        "--yes",
+        "--format",
+        "json",
+    ]);
+    applied.expect_code(0);
     let after = scan(&url, &[]);
     assert_eq!(after.summary_of(dupaudit::findings::Class::Exact).groups, 0);
     assert_eq!(
         after.totals.result_rows,
         sqlite.totals.result_rows - exact.surplus_rows
     );
+    // The quarantine and the audit tables are in that schema too.
+    let in_schema = query_i64(
+        db.url(),
+        "SELECT count(*) FROM \"Pipeline Data\".dupaudit_quarantine",
+    )
+    .unwrap();
+    assert_eq!(in_schema as u64, exact.surplus_rows);
+    let outcome: serde_json::Value = serde_json::from_str(&applied.stdout()).unwrap();
+    let run = outcome["run_id"].as_str().expect("a run id");
+    w.run(&[
+        "restore",
+        run,
+        "--spec",
+        spec,
+        "--database-url",
+        &url,
+        "--yes",
+    ])
+    .expect_code(0);
+    assert_same(&scan(&url, &[]), &sqlite, "after restore");
 }
 
 #[test]
