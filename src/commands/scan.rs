@@ -10,7 +10,9 @@ use crate::error::{exit, Error};
 use crate::findings::{Class, Finding, Findings};
 use crate::model::Dataset;
 use crate::redis_audit::{self, ResultsSide};
-use crate::report::{Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK};
+use crate::report::{
+    CsvSpool, Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK,
+};
 use crate::scan::{self, ByClass, PartScan};
 use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Parts, Source, SourceOptions};
@@ -25,7 +27,9 @@ const KEYS_PER_PART: usize = 8192;
 enum Kept {
     /// JSON: rendered into a spool as they come.
     Spool(JsonSpool),
-    /// Table, CSV, Markdown, HTML: the findings, put back in report order.
+    /// CSV: their lines written into a spool as they come.
+    Csv(CsvSpool),
+    /// Table, Markdown, HTML: the findings, put back in report order.
     Findings(ByClass),
     /// Prometheus: nothing; its metrics are the totals and the summary, which the
     /// scan counts part by part.
@@ -36,10 +40,9 @@ impl Kept {
     fn for_format(format: Format) -> Kept {
         match format {
             Format::Json => Kept::Spool(JsonSpool::new(JSON_CHUNK)),
+            Format::Csv => Kept::Csv(CsvSpool::default()),
             Format::Prometheus => Kept::Counts,
-            Format::Table | Format::Csv | Format::Markdown | Format::Html => {
-                Kept::Findings(ByClass::default())
-            }
+            Format::Table | Format::Markdown | Format::Html => Kept::Findings(ByClass::default()),
         }
     }
 
@@ -47,6 +50,7 @@ impl Kept {
     fn add(&mut self, findings: Vec<Finding>) -> std::io::Result<()> {
         match self {
             Kept::Spool(spool) => spool.add(&findings),
+            Kept::Csv(spool) => spool.add(&findings),
             Kept::Findings(by_class) => {
                 by_class.add(findings);
                 Ok(())
@@ -237,6 +241,9 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     };
     match (args.format, kept) {
         (_, Some(Kept::Spool(spool))) => {
+            super::write_with(args.output.as_deref(), |w| spool.write(&report, w))?
+        }
+        (_, Some(Kept::Csv(spool))) => {
             super::write_with(args.output.as_deref(), |w| spool.write(&report, w))?
         }
         // The machine contract can be large (every group of a big table): streamed.

@@ -23,6 +23,8 @@ use crate::findings::{Class, Finding, Findings, Window};
 use crate::model::SourceInfo;
 use crate::scan::{fmt_time, human};
 
+pub use self::csv::CsvSpool;
+
 /// Version of the JSON report layout. Bumped on any incompatible change: 2 made
 /// `totals.log_rows` and `totals.unknown_statuses` null when the log is not counted.
 pub const FORMAT_VERSION: u32 = 2;

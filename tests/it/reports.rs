@@ -263,13 +263,14 @@ fn a_report_to_a_named_pipe_goes_through_the_pipe() {
     assert!(!dir.path("report.fifo.tmp").exists());
 }
 
-/// The JSON report of a source other than a Redis log is scanned in parts of a few
-/// thousand keys, its findings rendered class by class into temporary files: in
-/// parts of any size, that gives the whole scan's findings and the same text.
+/// The JSON and CSV reports of a source other than a Redis log are scanned in parts
+/// of a few thousand keys, their findings rendered class by class into temporary
+/// files: in parts of any size, that gives the whole scan's findings and the same
+/// text.
 #[test]
 fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
     use dupaudit::findings::Class;
-    use dupaudit::report::{JsonSpool, Report, FORMAT_VERSION};
+    use dupaudit::report::{CsvSpool, Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION};
 
     let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
     let base =
@@ -309,11 +310,16 @@ fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
             findings,
         };
         let expected = serde_json::to_string_pretty(&report(whole.clone())).unwrap() + "\n";
+        let expected_csv = report(whole.clone()).render(Format::Csv, RenderOptions { limit: 0 });
         for keys_per_part in [1, 2, 7, 1_000_000] {
             let mut spool = JsonSpool::new(3);
+            let mut csv = CsvSpool::default();
             let (parts, found) = crate::harness::scan_in_parts(
                 |each| dupaudit::scan::scan_parts(data.clone(), &spec, as_of, keys_per_part, each),
-                |part| spool.add(part),
+                |part| {
+                    spool.add(part)?;
+                    csv.add(part)
+                },
             )
             .unwrap();
             let what = format!("classes {classes:?}, {keys_per_part} keys a part");
@@ -325,8 +331,11 @@ fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
             let mut listless = found.clone();
             listless.findings.clear();
             let mut out = Vec::new();
-            spool.write(&report(listless), &mut out).unwrap();
+            spool.write(&report(listless.clone()), &mut out).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), expected, "{what}");
+            let mut out = Vec::new();
+            csv.write(&report(listless), &mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected_csv, "CSV, {what}");
             assert_eq!(found, whole, "{what}");
         }
     }
