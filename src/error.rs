@@ -37,11 +37,13 @@ pub enum Error {
     #[error("cannot connect to {location}: {message}")]
     Connect { location: String, message: String },
 
-    #[error("table `{table}` does not exist in {location}; tables there: {}", list(.available))]
+    #[error("table `{table}` does not exist in {location}; tables there: {}{elsewhere}", list(.available))]
     MissingTable {
         table: String,
         location: String,
         available: Vec<String>,
+        /// Where a table of that name is, and how to get there; empty if nowhere.
+        elsewhere: String,
     },
 
     #[error("column `{column}` ({field} in the spec) does not exist in {table}; its columns are: {}", list(.available))]

@@ -80,6 +80,8 @@ mod q {
     }
     pub mod postgres {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
+        pub const TABLE_ELSEWHERE: &str =
+            include_str!("../../queries/postgres/table_elsewhere.sql");
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
         pub const SESSION: &str = include_str!("../../queries/postgres/session.sql");
         pub const DISCONNECT_CHECK: &str =
@@ -109,6 +111,7 @@ mod q {
     }
     pub mod mysql {
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
+        pub const TABLE_ELSEWHERE: &str = include_str!("../../queries/mysql/table_elsewhere.sql");
         pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
         pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
         pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
@@ -405,10 +408,24 @@ impl DatabaseSource {
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(|e| self.error(e))?;
+            let elsewhere_sql = match self.dialect {
+                Dialect::Sqlite => None,
+                Dialect::Postgres => Some(q::postgres::TABLE_ELSEWHERE),
+                Dialect::Mysql => Some(q::mysql::TABLE_ELSEWHERE),
+            };
+            let elsewhere: Vec<String> = match elsewhere_sql {
+                Some(sql) => sqlx::query_scalar(sql)
+                    .bind(table)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?,
+                None => Vec::new(),
+            };
             return Err(Error::MissingTable {
                 table: table.to_string(),
                 location: self.location(),
                 available,
+                elsewhere: elsewhere_hint(self.dialect, &elsewhere),
             });
         }
         Ok(columns)
@@ -1766,6 +1783,50 @@ fn interesting_template(
 }
 
 /// The key columns as text compared byte for byte, as the scan compares keys.
+/// What the error for a missing table says of the schemas (PostgreSQL) or databases
+/// (MySQL) that hold a table of that name, with how to point the URL at the first;
+/// empty when there are none.
+fn elsewhere_hint(d: Dialect, places: &[String]) -> String {
+    let Some(first) = places.first() else {
+        return String::new();
+    };
+    let named = places
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (is, s) = match places.len() {
+        1 => ("a table of that name is", ""),
+        _ => ("tables of that name are", "s"),
+    };
+    match d {
+        Dialect::Postgres => {
+            // The search path as PostgreSQL's options take it: a name that needs
+            // quoting in double quotes, a space or backslash escaped by a backslash.
+            let plain = first
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_lowercase() || c == '_' || (i > 0 && c.is_ascii_digit()));
+            let schema = match plain {
+                true => first.clone(),
+                false => format!("\"{}\"", first.replace('"', "\"\"")),
+            };
+            let schema = schema.replace('\\', "\\\\").replace(' ', "\\ ");
+            let option: String =
+                url::form_urlencoded::byte_serialize(format!("-c search_path={schema}").as_bytes())
+                    .collect();
+            format!(
+                "; {is} in schema{s} {named}: put the schema on the search path in the \
+                 URL, as in `?options={option}`"
+            )
+        }
+        Dialect::Mysql => {
+            format!("; {is} in database{s} {named}: name the database in the URL")
+        }
+        Dialect::Sqlite => String::new(),
+    }
+}
+
 fn key_bytes(d: Dialect, alias: &str, key: &[String]) -> Vec<String> {
     key.iter()
         .map(|c| {

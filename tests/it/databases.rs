@@ -87,15 +87,21 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
         ],
     );
     let w = Workdir::new();
-    w.run(&["scan", "--database-url", db.url()])
-        .expect_code(3)
-        .stderr_has(&["does not exist"]);
-    // options=-c search_path="Pipeline\ Data", percent-encoded: PostgreSQL splits
-    // the options at spaces that no backslash escapes.
-    let url = format!(
-        "{}?options=-c%20search_path%3D%22Pipeline%5C%20Data%22",
-        db.url()
-    );
+    // The error says where the tables are and how to reach them: options=-c
+    // search_path="Pipeline\ Data", percent-encoded (PostgreSQL splits the options
+    // at spaces that no backslash escapes).
+    let missing = w.run(&["scan", "--database-url", db.url()]);
+    missing.expect_code(3).stderr_has(&[
+        "table `results` does not exist",
+        "a table of that name is in schema `Pipeline Data`",
+    ]);
+    let stderr = missing.stderr();
+    let option = stderr
+        .split('`')
+        .find(|s| s.starts_with("?options="))
+        .expect("an options example");
+    assert_eq!(option, "?options=-c+search_path%3D%22Pipeline%5C+Data%22");
+    let url = format!("{}{option}", db.url());
     let sqlite = scan(
         &format!("sqlite://{}", sample("incident.sqlite").display()),
         &[],
@@ -188,6 +194,24 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
     ])
     .expect_code(0);
     assert_same(&scan(&url, &[]), &sqlite, "after restore");
+}
+
+/// On MariaDB the database in the URL is where the spec's tables are: a scan of a
+/// database without them says which databases have a table of that name.
+#[test]
+fn mariadb_names_the_databases_that_hold_a_missing_table() {
+    let loaded = TestDb::new(Server::Mysql);
+    load(loaded.url(), &[]);
+    let empty = TestDb::new(Server::Mysql);
+    Workdir::new()
+        .run(&["scan", "--database-url", empty.url()])
+        .expect_code(3)
+        .stderr_has(&[
+            "table `results` does not exist",
+            "tables there: (none)",
+            &format!("`{}`", loaded.name()),
+            "name the database in the URL",
+        ]);
 }
 
 #[test]
