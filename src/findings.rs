@@ -234,11 +234,32 @@ pub struct Findings {
     pub window: Option<Window>,
     /// Primary keys of rows whose JSON payload did not parse (first 50).
     pub non_json_rows: Vec<Vec<String>>,
+    /// The JSON fields that are all that tells apart the two payloads of some
+    /// conflicts, most such conflicts first (first 10).
+    #[serde(default)]
+    pub sole_differences: Vec<SoleDifference>,
     pub findings: Vec<Finding>,
     /// How the records of a log kept in Redis were read; absent for other logs.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub redis: Option<RedisStats>,
 }
+
+/// A JSON field that is all that tells apart the two payloads of conflicts: a
+/// volatile field (a timing, a request id) left out of `ignore_fields` makes every
+/// copy a conflict this way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoleDifference {
+    /// The payload column holding the field.
+    pub column: String,
+    /// The field's dotted path inside that column, as `ignore_fields` names it.
+    pub field: String,
+    /// Conflicts with two payloads that differ in this field only: ignored, they
+    /// would be exact duplicates.
+    pub groups: u64,
+}
+
+/// Most [`SoleDifference`]s a report lists.
+pub const SOLE_DIFFERENCES_LISTED: usize = 10;
 
 /// What reading a log kept in Redis met, beside the findings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

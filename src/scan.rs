@@ -22,7 +22,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::canonical::{diff, Canonicalizer, PayloadHash};
 use crate::findings::{
-    AttemptRef, Class, ClassSummary, Finding, Findings, RowRef, Scope, Totals, Window,
+    AttemptRef, Class, ClassSummary, Finding, Findings, RowRef, Scope, SoleDifference, Totals,
+    Window, SOLE_DIFFERENCES_LISTED,
 };
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::spec::{AuditSpec, Status, TimeWindow};
@@ -626,6 +627,8 @@ struct Tally {
     /// dataset; all of them, and those of NULL-key rows.
     non_json: (u64, BTreeMap<usize, Vec<String>>),
     null_non_json: (u64, BTreeMap<usize, Vec<String>>),
+    /// Conflicts told apart by one JSON field only, by (column, field).
+    sole_differences: BTreeMap<(String, String), u64>,
 }
 
 impl Tally {
@@ -644,6 +647,7 @@ impl Tally {
             unknown_statuses: 0,
             non_json: Default::default(),
             null_non_json: Default::default(),
+            sole_differences: BTreeMap::new(),
         }
     }
 
@@ -674,6 +678,11 @@ impl Tally {
                 nanos: s.at.timestamp_subsec_nanos(),
                 tag: scope | (s.late as u32) << 31,
             });
+        }
+        for f in &e.findings {
+            if let Some(field) = sole_difference(data, f) {
+                *self.sole_differences.entry(field).or_default() += 1;
+            }
         }
         self.result_rows += data.results.len() as u64;
         self.log_rows += data.log.len() as u64;
@@ -762,10 +771,57 @@ impl Tally {
             summary: self.summary,
             window,
             non_json_rows,
+            sole_differences: most_sole_differences(self.sole_differences),
             findings: Vec::new(),
             redis: None,
         }
     }
+}
+
+/// The JSON column and field that alone tell apart the two payloads of a conflict,
+/// if that is what `f` is: its diff (of its two payloads) is one path inside one of
+/// `data`'s JSON columns.
+fn sole_difference(data: &Dataset, f: &Finding) -> Option<(String, String)> {
+    let [only] = f.payload_diff.as_slice() else {
+        return None;
+    };
+    if f.class != Class::Conflict {
+        return None;
+    }
+    let mut payloads: Vec<PayloadHash> = f.rows.iter().map(|r| r.payload_hash).collect();
+    payloads.sort_unstable();
+    payloads.dedup();
+    if payloads.len() != 2 {
+        return None;
+    }
+    // The diff's paths start with the column's name; with two JSON columns whose
+    // names share a prefix up to a dot, the longer name is the column.
+    data.payload_columns
+        .iter()
+        .zip(&data.json_columns)
+        .filter(|(_, &json)| json)
+        .filter_map(|(column, _)| {
+            let field = only.path.strip_prefix(column.as_str())?.strip_prefix('.')?;
+            Some((column.clone(), field.to_string()))
+        })
+        .max_by_key(|(column, _)| column.len())
+}
+
+/// The fields of `counted` (conflicts by column and field), most conflicts first,
+/// then by name; the first [`SOLE_DIFFERENCES_LISTED`].
+fn most_sole_differences(counted: BTreeMap<(String, String), u64>) -> Vec<SoleDifference> {
+    let mut list: Vec<SoleDifference> = counted
+        .into_iter()
+        .map(|((column, field), groups)| SoleDifference {
+            column,
+            field,
+            groups,
+        })
+        .collect();
+    // Stable: equal counts keep the map's order of column and field.
+    list.sort_by_key(|d| std::cmp::Reverse(d.groups));
+    list.truncate(SOLE_DIFFERENCES_LISTED);
+    list
 }
 
 /// The part of a complete dataset a window scan audits: every row and log row of the
@@ -1120,6 +1176,65 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].payload_diff[0].path, "payload.s");
         assert_eq!(f.summary_of(Class::Exact).groups, 0);
+    }
+
+    #[test]
+    fn a_field_that_alone_tells_two_payloads_apart_is_counted_by_its_path() {
+        let rows = vec![
+            // one nested field differs: counted under its dotted path
+            row("1", Some("a"), "a1", 0, r#"{"v":1,"meta":{"took":3}}"#),
+            row("2", Some("a"), "a1", 1, r#"{"v":1,"meta":{"took":5}}"#),
+            row("3", Some("b"), "a2", 2, r#"{"v":2,"meta":{"took":4}}"#),
+            row("4", Some("b"), "a2", 3, r#"{"meta":{"took":9},"v":2}"#),
+            // present in one payload only: still that field alone
+            row("5", Some("c"), "a3", 4, r#"{"v":3,"meta":{"took":1}}"#),
+            row("6", Some("c"), "a3", 5, r#"{"v":3,"meta":{}}"#),
+            // two fields differ: not counted
+            row("7", Some("d"), "a4", 6, r#"{"v":4,"meta":{"took":1}}"#),
+            row("8", Some("d"), "a4", 7, r#"{"v":5,"meta":{"took":2}}"#),
+            // three payloads: the first two differ in one field, the third in another
+            row("9", Some("e"), "a5", 8, r#"{"v":6,"meta":{"took":1}}"#),
+            row("10", Some("e"), "a5", 9, r#"{"v":6,"meta":{"took":2}}"#),
+            row("11", Some("e"), "a5", 10, r#"{"v":7,"meta":{"took":1}}"#),
+            // one other field alone
+            row("12", Some("f"), "a6", 11, r#"{"v":8,"meta":{"took":1}}"#),
+            row("13", Some("f"), "a6", 12, r#"{"v":9,"meta":{"took":1}}"#),
+        ];
+        let log = ["a1", "a2", "a3", "a4", "a5", "a6"]
+            .into_iter()
+            .zip(["a", "b", "c", "d", "e", "f"])
+            .map(|(a, k)| entry(k, a, Status::Completed, 0))
+            .collect();
+        let f = run(rows, log);
+        assert_eq!(f.summary_of(Class::Conflict).groups, 6);
+        let listed: Vec<(&str, &str, u64)> = f
+            .sole_differences
+            .iter()
+            .map(|d| (d.column.as_str(), d.field.as_str(), d.groups))
+            .collect();
+        assert_eq!(
+            listed,
+            [("payload", "meta.took", 3), ("payload", "v", 1)],
+            "{:#?}",
+            f.findings
+        );
+    }
+
+    #[test]
+    fn an_ignored_field_is_never_a_sole_difference() {
+        let f = run(
+            vec![
+                row("1", Some("k"), "a1", 0, r#"{"v":1,"latency_ms":30}"#),
+                row("2", Some("k"), "a1", 1, r#"{"v":2,"latency_ms":9000}"#),
+            ],
+            vec![entry("k", "a1", Status::Completed, 0)],
+        );
+        let fields: Vec<&str> = f
+            .sole_differences
+            .iter()
+            .map(|d| d.field.as_str())
+            .collect();
+        assert_eq!(fields, ["v"]);
     }
 
     #[test]

@@ -87,7 +87,11 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             esc(class.meaning())
         );
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
+    out.push_str("</tbody>\n</table>\n");
+    for hint in super::sole_difference_hints(f, |s| format!("<code>{}</code>", esc(s))) {
+        let _ = writeln!(out, "<p class=\"hint\"><strong>Hint:</strong> {hint}</p>");
+    }
+    out.push_str("</section>\n");
 
     // 2. The window and the timeline.
     out.push_str("<section id=\"window\">\n<h2>Window</h2>\n");

@@ -22,6 +22,9 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             class.meaning()
         ));
     }
+    for hint in super::sole_difference_hints(f, code) {
+        out.push_str(&format!("\n**Hint:** {hint}\n"));
+    }
     out.push_str("\n## Window\n\n");
     match &f.window {
         Some(w) => out.push_str(&format!("{}\n", escape(&window_sentence(w)))),
@@ -91,7 +94,30 @@ fn escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// `s` as a code span: delimited by one backtick more than the longest run of them
+/// in `s`, so that nothing in it ends the span early.
+fn code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    match s.starts_with('`') || s.ends_with('`') {
+        true => format!("{fence} {s} {fence}"),
+        false => format!("{fence}{s}{fence}"),
+    }
+}
+
 /// A table cell: escaped, with line breaks as `<br>`.
 fn cell(s: &str) -> String {
     escape(s).replace('\n', "<br>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::code;
+
+    #[test]
+    fn a_code_span_holds_any_backticks_its_text_has() {
+        assert_eq!(code("latency_ms"), "`latency_ms`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("``x"), "``` ``x ```");
+    }
 }

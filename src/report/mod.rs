@@ -269,6 +269,34 @@ pub fn for_people(r: &Report, class: Class) -> Vec<&Finding> {
 }
 
 /// The one sentence that tells where duplicates concentrate.
+/// The sentence that points at a volatile field: a JSON field that alone tells apart
+/// the copies of more than half the keys written more than once (exact and conflict
+/// groups, at least two). A field that changes with every write looks like that;
+/// genuinely different results are rarely most of the duplicates. `code` writes a
+/// name as the format shows code.
+pub fn sole_difference_hints(f: &Findings, code: impl Fn(&str) -> String) -> Vec<String> {
+    let conflicts = f.summary_of(Class::Conflict).groups;
+    let written_twice = f.summary_of(Class::Exact).groups + conflicts;
+    f.sole_differences
+        .iter()
+        .filter(|d| d.groups >= 2 && d.groups * 2 > written_twice)
+        .map(|d| {
+            format!(
+                "{} of the {} keys written more than once differ only in the field {} of {} \
+                 (conflicts). If that field is volatile (a timing, a request id), add {} to \
+                 {} under {} in the spec: they then count as exact duplicates.",
+                d.groups,
+                written_twice,
+                code(&d.field),
+                code(&d.column),
+                code(&format!("{:?}", d.field)),
+                code("ignore_fields"),
+                code("[results]"),
+            )
+        })
+        .collect()
+}
+
 pub fn window_sentence(w: &Window) -> String {
     let same_day = w.start.date_naive() == w.end.date_naive();
     let end = if same_day {

@@ -73,6 +73,13 @@ fn init_reads_another_schema_and_the_first_scan_finds_the_duplicates() {
         reference.summary_of(dupaudit::findings::Class::LateWrite)
     );
     assert_eq!(found.totals, reference.totals);
+    // read in parts, the scan of the server still names the field that tells the
+    // late copies apart
+    let top = &found.sole_differences[0];
+    assert_eq!(
+        (top.column.as_str(), top.field.as_str()),
+        ("body", "latency_ms")
+    );
     // a second init does not overwrite the reviewed spec
     w.run(&["init", "--database-url", db.url()])
         .expect_code(2)
@@ -102,4 +109,54 @@ fn init_from_exported_files() {
             .groups
             > 100
     );
+}
+
+#[test]
+fn the_first_scan_names_the_volatile_field_and_ignoring_it_gives_the_sample_findings() {
+    use dupaudit::findings::Class;
+    let w = Workdir::new();
+    let (r, l) = (sample("results.parquet"), sample("idempotency_log.parquet"));
+    let files = ["--results-file", path_str(&r), "--log-file", path_str(&l)];
+    let mut init = vec!["init", "-o", "spec.toml"];
+    init.extend_from_slice(&files);
+    w.run(&init).expect_code(0);
+    let spec = w.path("spec.toml");
+    let table = |spec: &str| {
+        let mut args = vec!["--spec", spec, "scan", "--fail-on", "none"];
+        args.extend_from_slice(&files);
+        w.run(&args).expect_code(0).stdout()
+    };
+    // A starter spec ignores no field: the late copies, whose latency_ms differs,
+    // are conflicts, and the report says which field tells them apart.
+    let first = table(path_str(&spec));
+    assert!(
+        first.contains("differ only in the field `latency_ms` of `payload`")
+            && first.contains("add `\"latency_ms\"` to `ignore_fields`"),
+        "{first}"
+    );
+    let found = summary(&w, path_str(&spec), &[]);
+    let top = &found.sole_differences[0];
+    assert_eq!(
+        (top.column.as_str(), top.field.as_str()),
+        ("payload", "latency_ms")
+    );
+    let twice = found.summary_of(Class::Exact).groups + found.summary_of(Class::Conflict).groups;
+    assert!(top.groups * 2 > twice, "{top:?} of {twice}");
+
+    // Doing what it says gives the sample spec's findings, and no hint.
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let fixed = text.replace("ignore_fields = []", "ignore_fields = [\"latency_ms\"]");
+    assert_ne!(fixed, text, "{text}");
+    std::fs::write(&spec, fixed).unwrap();
+    let second = table(path_str(&spec));
+    assert!(!second.contains("Hint:"), "{second}");
+    let found = summary(&w, path_str(&spec), &[]);
+    let reference = Workdir::scan_json_in_repo(&[]).findings;
+    for class in [Class::Exact, Class::Conflict] {
+        assert_eq!(
+            found.summary_of(class),
+            reference.summary_of(class),
+            "{class:?}"
+        );
+    }
 }
