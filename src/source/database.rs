@@ -413,19 +413,34 @@ impl DatabaseSource {
                 Dialect::Postgres => Some(q::postgres::TABLE_ELSEWHERE),
                 Dialect::Mysql => Some(q::mysql::TABLE_ELSEWHERE),
             };
-            let elsewhere: Vec<String> = match elsewhere_sql {
-                Some(sql) => sqlx::query_scalar(sql)
+            let mut elsewhere = String::new();
+            if let Some(sql) = elsewhere_sql {
+                let places: Vec<String> = sqlx::query_scalar(sql)
                     .bind(table)
                     .fetch_all(&mut *conn)
                     .await
-                    .map_err(|e| self.error(e))?,
-                None => Vec::new(),
-            };
+                    .map_err(|e| self.error(e))?;
+                elsewhere = elsewhere_hint(self.dialect, &places);
+                // `schema.table`, as SQL would name it: the spec takes the table's
+                // name alone.
+                if let (true, Some((schema, name))) = (places.is_empty(), table.rsplit_once('.')) {
+                    let places: Vec<String> = sqlx::query_scalar(sql)
+                        .bind(name)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?;
+                    if places.iter().any(|p| p == schema) {
+                        elsewhere = qualified_hint(self.dialect, Some(schema), name);
+                    } else if available.iter().any(|t| t == name) {
+                        elsewhere = qualified_hint(self.dialect, None, name);
+                    }
+                }
+            }
             return Err(Error::MissingTable {
                 table: table.to_string(),
                 location: self.location(),
                 available,
-                elsewhere: elsewhere_hint(self.dialect, &elsewhere),
+                elsewhere,
             });
         }
         Ok(columns)
@@ -1800,31 +1815,50 @@ fn elsewhere_hint(d: Dialect, places: &[String]) -> String {
         _ => ("tables of that name are", "s"),
     };
     match d {
-        Dialect::Postgres => {
-            // The search path as PostgreSQL's options take it: a name that needs
-            // quoting in double quotes, a space or backslash escaped by a backslash.
-            let plain = first
-                .chars()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_lowercase() || c == '_' || (i > 0 && c.is_ascii_digit()));
-            let schema = match plain {
-                true => first.clone(),
-                false => format!("\"{}\"", first.replace('"', "\"\"")),
-            };
-            let schema = schema.replace('\\', "\\\\").replace(' ', "\\ ");
-            let option: String =
-                url::form_urlencoded::byte_serialize(format!("-c search_path={schema}").as_bytes())
-                    .collect();
-            format!(
-                "; {is} in schema{s} {named}: put the schema on the search path in the \
-                 URL, as in `?options={option}`"
-            )
-        }
+        Dialect::Postgres => format!(
+            "; {is} in schema{s} {named}: put the schema on the search path in the URL, as \
+             in `?options={}`",
+            search_path_option(first)
+        ),
         Dialect::Mysql => {
             format!("; {is} in database{s} {named}: name the database in the URL")
         }
         Dialect::Sqlite => String::new(),
     }
+}
+
+/// For a missing table named `schema.name` where schema `schema` (a database, on
+/// MySQL) holds a table `name`, or the current one when `None`: how to name it.
+fn qualified_hint(d: Dialect, schema: Option<&str>, name: &str) -> String {
+    let place = match (d, schema) {
+        (_, None) => String::new(),
+        (Dialect::Postgres, Some(schema)) => format!(
+            " and put schema `{schema}` on the search path in the URL, as in `?options={}`",
+            search_path_option(schema)
+        ),
+        (Dialect::Mysql, Some(schema)) => format!(" and name database `{schema}` in the URL"),
+        (Dialect::Sqlite, Some(_)) => return String::new(),
+    };
+    format!(
+        "; the spec names a table without its schema: name it `{name}`{place} (see \"Tables \
+         in another schema\" in the README)"
+    )
+}
+
+/// The URL's `options` value that puts `schema` on PostgreSQL's search path,
+/// percent-encoded: a name that needs quoting in double quotes, a space or backslash
+/// escaped by a backslash.
+fn search_path_option(schema: &str) -> String {
+    let plain = schema
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_lowercase() || c == '_' || (i > 0 && c.is_ascii_digit()));
+    let quoted = match plain {
+        true => schema.to_string(),
+        false => format!("\"{}\"", schema.replace('"', "\"\"")),
+    };
+    let escaped = quoted.replace('\\', "\\\\").replace(' ', "\\ ");
+    url::form_urlencoded::byte_serialize(format!("-c search_path={escaped}").as_bytes()).collect()
 }
 
 fn key_bytes(d: Dialect, alias: &str, key: &[String]) -> Vec<String> {

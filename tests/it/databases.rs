@@ -101,6 +101,25 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
         .find(|s| s.starts_with("?options="))
         .expect("an options example");
     assert_eq!(option, "?options=-c+search_path%3D%22Pipeline%5C+Data%22");
+    // A spec that names the table as SQL would, `schema.table`, is told the same.
+    let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
+    let qualified = sample_spec.replace("table = \"results\"", "table = \"Pipeline Data.results\"");
+    assert_ne!(qualified, sample_spec);
+    std::fs::write(w.path("qualified.toml"), qualified).unwrap();
+    w.run(&[
+        "--spec",
+        "qualified.toml",
+        "scan",
+        "--database-url",
+        db.url(),
+    ])
+    .expect_code(3)
+    .stderr_has(&[
+        "table `Pipeline Data.results` does not exist",
+        "the spec names a table without its schema: name it `results` and put schema \
+             `Pipeline Data` on the search path in the URL",
+        &format!("`{option}`"),
+    ]);
     let url = format!("{}{option}", db.url());
     let sqlite = scan(
         &format!("sqlite://{}", sample("incident.sqlite").display()),
@@ -212,6 +231,28 @@ fn mariadb_names_the_databases_that_hold_a_missing_table() {
             &format!("`{}`", loaded.name()),
             "name the database in the URL",
         ]);
+    // named as SQL would name it, `database.table`
+    let w = Workdir::new();
+    let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
+    let qualified = sample_spec.replace(
+        "table = \"results\"",
+        &format!("table = \"{}.results\"", loaded.name()),
+    );
+    assert_ne!(qualified, sample_spec);
+    std::fs::write(w.path("qualified.toml"), qualified).unwrap();
+    w.run(&[
+        "--spec",
+        "qualified.toml",
+        "scan",
+        "--database-url",
+        empty.url(),
+    ])
+    .expect_code(3)
+    .stderr_has(&[&format!(
+        "the spec names a table without its schema: name it `results` and name database \
+             `{}` in the URL",
+        loaded.name()
+    )]);
 }
 
 #[test]
