@@ -100,7 +100,16 @@ pub async fn restore(
                 run.quarantine_table, run.results_table
             )));
         }
-        store.set_columns(&columns);
+        // A generated column is computed again from the columns put back, as it was
+        // when the row was first written; the database refuses to be given it.
+        let generated = store
+            .generated_columns_of(&mut conn, &run.results_table)
+            .await?;
+        let written: Vec<String> = columns
+            .into_iter()
+            .filter(|c| !generated.contains(c))
+            .collect();
+        store.set_columns(&written);
         store.begin(&mut conn).await?;
         let clashes = store
             .restore_clashes(&mut conn, run_id, spec.results.primary_key.len())

@@ -47,6 +47,8 @@ mod q {
             include_str!("../../queries/postgres/cleanup_journal_add.sql");
         pub const PLAN_SESSION: &str = include_str!("../../queries/postgres/plan_session.sql");
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
+        pub const GENERATED_COLUMNS: &str =
+            include_str!("../../queries/postgres/generated_columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
         pub const QUARANTINE_CREATE: &str =
             include_str!("../../queries/postgres/quarantine_create.sql");
@@ -55,6 +57,8 @@ mod q {
     }
     pub mod mysql {
         pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
+        pub const GENERATED_COLUMNS: &str =
+            include_str!("../../queries/mysql/generated_columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/mysql/identity.sql");
         pub const QUARANTINE_CREATE: &str =
             include_str!("../../queries/mysql/quarantine_create.sql");
@@ -70,6 +74,8 @@ mod q {
     }
     pub mod sqlite {
         pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
+        pub const GENERATED_COLUMNS: &str =
+            include_str!("../../queries/sqlite/generated_columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/sqlite/identity.sql");
         pub const QUARANTINE_CREATE: &str =
             include_str!("../../queries/sqlite/quarantine_create.sql");
@@ -460,6 +466,28 @@ impl<'a> Store<'a> {
             Dialect::Postgres => q::postgres::COLUMNS,
             Dialect::Mysql => q::mysql::COLUMNS,
             Dialect::Sqlite => q::sqlite::COLUMNS,
+        };
+        let rows = sqlx::query(sql)
+            .bind(table)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.db.error(e))?;
+        rows.iter()
+            .map(|r| Ok(self.db.text(r, 0)?.unwrap_or_default()))
+            .collect()
+    }
+
+    /// The generated columns of `table`, whose values the database computes and
+    /// refuses to be given.
+    pub async fn generated_columns_of(
+        &self,
+        conn: &mut AnyConnection,
+        table: &str,
+    ) -> Result<Vec<String>, Error> {
+        let sql = match self.d {
+            Dialect::Postgres => q::postgres::GENERATED_COLUMNS,
+            Dialect::Mysql => q::mysql::GENERATED_COLUMNS,
+            Dialect::Sqlite => q::sqlite::GENERATED_COLUMNS,
         };
         let rows = sqlx::query(sql)
             .bind(table)

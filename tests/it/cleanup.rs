@@ -235,6 +235,52 @@ fn plan_apply_again_and_restore_round_trip_in_sqlite_postgres_and_mariadb() {
 }
 
 #[test]
+fn a_table_with_a_generated_column_is_applied_and_restored_in_sqlite_postgres_and_mariadb() {
+    for t in Target::all() {
+        let generated = match t.url.split(':').next() {
+            Some("postgres") => "integer GENERATED ALWAYS AS (length(payload)) STORED",
+            Some("mysql") => "INT GENERATED ALWAYS AS (CHAR_LENGTH(payload)) STORED",
+            // SQLite adds only virtual generated columns to a table.
+            _ => "INTEGER GENERATED ALWAYS AS (length(payload)) VIRTUAL",
+        };
+        t.sql(&format!(
+            "ALTER TABLE results ADD COLUMN payload_chars {generated}"
+        ));
+        let chars = || -> BTreeMap<String, Option<String>> {
+            let sql = format!(
+                "SELECT {}, {} FROM results",
+                t.dialect_cast("id"),
+                t.dialect_cast("payload_chars")
+            );
+            query(&t.url, &sql)
+                .into_iter()
+                .map(|r| (r[0].clone().expect("ids are not NULL"), r[1].clone()))
+                .collect()
+        };
+        let (rows, before) = (t.rows(), chars());
+        assert!(before.values().all(Option::is_some), "{}", t.url);
+        let plan = t.plan();
+        let applied = t.apply(&["--yes", "--format", "json"]);
+        applied.expect_code(0);
+        assert_eq!(
+            rows.len() - t.rows().len(),
+            plan.rows_to_remove() as usize,
+            "{}",
+            t.url
+        );
+        let run = run_id(&applied);
+        t.run("restore", &[&run, "--yes"]).expect_code(0);
+        assert_eq!(t.rows(), rows, "every row is back ({})", t.url);
+        assert_eq!(
+            chars(),
+            before,
+            "and its generated column with it ({})",
+            t.url
+        );
+    }
+}
+
+#[test]
 fn plan_keeps_the_completed_attempts_row_and_removes_every_late_copy() {
     let t = Target::sqlite();
     let path = t.plan_path();
