@@ -89,3 +89,42 @@ fn explain_reads_one_key_from_a_parquet_export() {
     assert!(files.contains("FAILED"), "{files}");
     assert_eq!(files, story(&["--database-url", &url]));
 }
+
+#[test]
+fn ndjson_payloads_written_as_objects_give_what_payloads_written_as_strings_give() {
+    let w = generated();
+    let strings = std::fs::read_to_string(w.path("data/results.ndjson")).unwrap();
+    let mut objects = String::new();
+    let mut nested = 0;
+    for line in strings.lines() {
+        let mut row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let parsed = row["payload"]
+            .as_str()
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+            .filter(|p| p.is_object());
+        if let Some(payload) = parsed {
+            row["payload"] = payload;
+            nested += 1;
+        }
+        objects.push_str(&row.to_string());
+        objects.push('\n');
+    }
+    std::fs::write(w.path("data/nested.ndjson"), objects).unwrap();
+    let log = w.path("data/idempotency_log.ndjson");
+    let read = |results: &str| {
+        let r = w.path(results);
+        scan(
+            &w,
+            &["--results-file", path_str(&r), "--log-file", path_str(&log)],
+            &[],
+        )
+    };
+    let (as_strings, as_objects) = (read("data/results.ndjson"), read("data/nested.ndjson"));
+    // Every JSON payload became an object; the others (not JSON) stayed strings.
+    assert!(nested > 0 && as_strings.totals.non_json_payloads > 0);
+    assert_eq!(
+        nested as u64 + as_strings.totals.non_json_payloads,
+        as_strings.totals.result_rows
+    );
+    assert_same(&as_objects, &as_strings, "payloads as objects");
+}

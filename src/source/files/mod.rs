@@ -133,8 +133,7 @@ pub(crate) struct Tables {
 
 impl Tables {
     fn open(files: &FileSource, spec: &AuditSpec) -> Result<Tables, Error> {
-        let (results, results_schema) = open_typed(&files.results)?;
-        let results_columns = names(&results_schema);
+        let results_columns = open(&files.results)?.1;
         let payload_columns = spec.results.payload_columns(&results_columns);
         let rp = ResultProjection::new(spec, &payload_columns);
         check_columns(
@@ -143,8 +142,9 @@ impl Tables {
             &rp.columns,
             &rp.fields,
         )?;
-        let (log, log_schema) = open_typed(&files.log)?;
-        let log_columns = names(&log_schema);
+        let (results, results_schema) = open_typed(&files.results, &rp.columns)?;
+        check_flat(&files.results, &results_schema, &rp.columns)?;
+        let log_columns = open(&files.log)?.1;
         let lp = LogProjection::new(spec);
         check_columns(
             &files.log.display().to_string(),
@@ -152,6 +152,8 @@ impl Tables {
             &lp.columns,
             &lp.fields,
         )?;
+        let (log, log_schema) = open_typed(&files.log, &lp.columns)?;
+        check_flat(&files.log, &log_schema, &lp.columns)?;
         let r = &spec.results;
         let l = &spec.log;
         let r_pk = r.primary_key.len();
@@ -196,7 +198,7 @@ pub fn load_results(
     spec: &AuditSpec,
 ) -> Result<(Vec<String>, Vec<crate::model::ResultRow>), Error> {
     FileFormat::of(path)?;
-    let (frame, columns) = open(path)?;
+    let columns = open(path)?.1;
     let payload_columns = spec.results.payload_columns(&columns);
     let projection = ResultProjection::new(spec, &payload_columns);
     check_columns(
@@ -205,6 +207,8 @@ pub fn load_results(
         &projection.columns,
         &projection.fields,
     )?;
+    let (frame, schema) = open_typed(path, &projection.columns)?;
+    check_flat(path, &schema, &projection.columns)?;
     let mut results = Vec::new();
     for cells in text_rows(path, frame, &projection.columns)? {
         results.push(projection.row(cells)?);
@@ -221,11 +225,31 @@ fn polars_error(file: &Path, e: PolarsError) -> Error {
 
 /// Opens a lazy scan of `path` and returns it with the file's column names.
 fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
-    open_typed(path).map(|(frame, schema)| (frame, names(&schema)))
+    open_typed(path, &[]).map(|(frame, schema)| (frame, names(&schema)))
 }
 
-/// Opens a lazy scan of `path` and returns it with the file's schema.
-fn open_typed(path: &Path) -> Result<(LazyFrame, SchemaRef), Error> {
+/// Opens a lazy scan of `path` and returns it with the file's schema. In NDJSON,
+/// those of `text` (columns read as text) whose values polars took for objects or
+/// lists are read again as text: polars then hands each value over as its JSON,
+/// which is what the scan compares, as it compares a database's JSON column.
+fn open_typed(path: &Path, text: &[String]) -> Result<(LazyFrame, SchemaRef), Error> {
+    let (frame, schema) = open_as(path, None)?;
+    let nested: Vec<&String> = text
+        .iter()
+        .filter(|c| schema.get(c.as_str()).is_some_and(|t| t.is_nested()))
+        .collect();
+    if nested.is_empty() || FileFormat::of(path)? != FileFormat::Ndjson {
+        return Ok((frame, schema));
+    }
+    let overwrite: Schema = nested
+        .into_iter()
+        .map(|c| Field::new(c.as_str().into(), DataType::String))
+        .collect();
+    open_as(path, Some(Arc::new(overwrite)))
+}
+
+/// [`open_typed`], with the types of `overwrite` imposed on an NDJSON file's columns.
+fn open_as(path: &Path, overwrite: Option<SchemaRef>) -> Result<(LazyFrame, SchemaRef), Error> {
     if !path.exists() {
         return Err(Error::File {
             file: path.to_path_buf(),
@@ -251,7 +275,9 @@ fn open_typed(path: &Path) -> Result<(LazyFrame, SchemaRef), Error> {
                 .finish()
         }
         FileFormat::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()),
-        FileFormat::Ndjson => LazyJsonLineReader::new(pl_path).finish(),
+        FileFormat::Ndjson => LazyJsonLineReader::new(pl_path)
+            .with_schema_overwrite(overwrite)
+            .finish(),
     }
     .map_err(|e| polars_error(path, e))?;
     // The schema is read on a copy: the frame kept is still a plain scan, into which
@@ -261,6 +287,29 @@ fn open_typed(path: &Path) -> Result<(LazyFrame, SchemaRef), Error> {
         .collect_schema()
         .map_err(|e| polars_error(path, e))?;
     Ok((frame, schema))
+}
+
+/// Refuses a column read as text whose values are nested (a Parquet struct or
+/// list; NDJSON's are read as their JSON by [`open_typed`]): polars would turn them
+/// into text that is not their JSON, and every payload would then differ from what
+/// a database holding the same JSON compares.
+fn check_flat(path: &Path, schema: &SchemaRef, columns: &[String]) -> Result<(), Error> {
+    for column in columns {
+        match schema.get(column.as_str()) {
+            Some(dtype) if dtype.is_nested() => {
+                return Err(Error::File {
+                    file: path.to_path_buf(),
+                    message: format!(
+                        "column `{column}` holds structs or lists ({dtype}), not text: \
+                         dupaudit reads a JSON payload as a string holding its JSON; export \
+                         the column as JSON text"
+                    ),
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn names(schema: &SchemaRef) -> Vec<String> {
@@ -354,4 +403,26 @@ fn text_rows(
         );
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_of_structs_or_lists_read_as_text_is_refused_by_name() {
+        let schema: SchemaRef = Arc::new(Schema::from_iter([
+            Field::new("id".into(), DataType::Int64),
+            Field::new("payload".into(), DataType::List(Box::new(DataType::String))),
+        ]));
+        let path = Path::new("results.parquet");
+        assert!(check_flat(path, &schema, &["id".to_string()]).is_ok());
+        let refused = check_flat(path, &schema, &["id".to_string(), "payload".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("results.parquet") && refused.contains("column `payload`"),
+            "{refused}"
+        );
+    }
 }
