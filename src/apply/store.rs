@@ -467,14 +467,7 @@ impl<'a> Store<'a> {
             Dialect::Mysql => q::mysql::COLUMNS,
             Dialect::Sqlite => q::sqlite::COLUMNS,
         };
-        let rows = sqlx::query(sql)
-            .bind(table)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| self.db.error(e))?;
-        rows.iter()
-            .map(|r| Ok(self.db.text(r, 0)?.unwrap_or_default()))
-            .collect()
+        self.names(conn, sql, table).await
     }
 
     /// The generated columns of `table`, whose values the database computes and
@@ -489,6 +482,16 @@ impl<'a> Store<'a> {
             Dialect::Mysql => q::mysql::GENERATED_COLUMNS,
             Dialect::Sqlite => q::sqlite::GENERATED_COLUMNS,
         };
+        self.names(conn, sql, table).await
+    }
+
+    /// The first column of every row of `sql`, the table's name bound to it.
+    async fn names(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+        table: &str,
+    ) -> Result<Vec<String>, Error> {
         let rows = sqlx::query(sql)
             .bind(table)
             .fetch_all(&mut *conn)

@@ -102,19 +102,7 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
         .expect("an options example");
     assert_eq!(option, "?options=-c+search_path%3D%22Pipeline%5C+Data%22");
     // A spec that names the table as SQL would, `schema.table`, is told the same.
-    let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
-    let qualified = sample_spec.replace("table = \"results\"", "table = \"Pipeline Data.results\"");
-    assert_ne!(qualified, sample_spec);
-    std::fs::write(w.path("qualified.toml"), qualified).unwrap();
-    w.run(&[
-        "--spec",
-        "qualified.toml",
-        "scan",
-        "--database-url",
-        db.url(),
-    ])
-    .expect_code(3)
-    .stderr_has(&[
+    scan_naming_results(&w, "Pipeline Data.results", db.url()).stderr_has(&[
         "table `Pipeline Data.results` does not exist",
         "the spec names a table without its schema: name it `results` and put schema \
              `Pipeline Data` on the search path in the URL",
@@ -217,6 +205,18 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
 
 /// On MariaDB the database in the URL is where the spec's tables are: a scan of a
 /// database without them says which databases have a table of that name.
+/// A scan of `url` with the sample spec, its results table named `table`, which
+/// must end with exit 3 (a missing table).
+fn scan_naming_results(w: &Workdir, table: &str, url: &str) -> crate::harness::Run {
+    let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
+    let spec = sample_spec.replace("table = \"results\"", &format!("table = {table:?}"));
+    assert_ne!(spec, sample_spec);
+    std::fs::write(w.path("named.toml"), spec).unwrap();
+    let run = w.run(&["--spec", "named.toml", "scan", "--database-url", url]);
+    run.expect_code(3);
+    run
+}
+
 #[test]
 fn mariadb_names_the_databases_that_hold_a_missing_table() {
     let loaded = TestDb::new(Server::Mysql);
@@ -233,26 +233,13 @@ fn mariadb_names_the_databases_that_hold_a_missing_table() {
         ]);
     // named as SQL would name it, `database.table`
     let w = Workdir::new();
-    let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
-    let qualified = sample_spec.replace(
-        "table = \"results\"",
-        &format!("table = \"{}.results\"", loaded.name()),
-    );
-    assert_ne!(qualified, sample_spec);
-    std::fs::write(w.path("qualified.toml"), qualified).unwrap();
-    w.run(&[
-        "--spec",
-        "qualified.toml",
-        "scan",
-        "--database-url",
-        empty.url(),
-    ])
-    .expect_code(3)
-    .stderr_has(&[&format!(
-        "the spec names a table without its schema: name it `results` and name database \
+    scan_naming_results(&w, &format!("{}.results", loaded.name()), empty.url()).stderr_has(&[
+        &format!(
+            "the spec names a table without its schema: name it `results` and name database \
              `{}` in the URL",
-        loaded.name()
-    )]);
+            loaded.name()
+        ),
+    ]);
 }
 
 #[test]
