@@ -618,11 +618,15 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
             });
         }
     };
-    not_planned(
-        Class::Conflict,
-        conflicts_left,
-        "conflicts are never removed unless [cleanup] resolve_conflicts in the spec says how",
-    );
+    // A field that changes with every write makes conflicts of copies: the scan's
+    // hint says which, and ignoring it makes them exact duplicates, which are planned.
+    let mut conflicts_reason =
+        "conflicts are never removed unless [cleanup] resolve_conflicts in the spec says how"
+            .to_string();
+    for hint in crate::report::sole_difference_hints(findings, |s| format!("`{s}`")) {
+        conflicts_reason.push_str(&format!(". {hint} Then plan again"));
+    }
+    not_planned(Class::Conflict, conflicts_left, &conflicts_reason);
     not_planned(
         Class::Exact,
         changed,

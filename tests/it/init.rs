@@ -80,6 +80,24 @@ fn init_reads_another_schema_and_the_first_scan_finds_the_duplicates() {
         (top.column.as_str(), top.field.as_str()),
         ("body", "latency_ms")
     );
+    // and the plan, which leaves those conflicts alone, says the same
+    let plan = w.path("plan.json");
+    let planned = w.run(&[
+        "plan",
+        "--spec",
+        path_str(&spec),
+        "--database-url",
+        db.url(),
+        "-o",
+        path_str(&plan),
+    ]);
+    let said = planned.expect_code(0).stdout();
+    assert!(
+        said.contains("not planned   conflict")
+            && said.contains("differ only in the field `latency_ms` of `body`")
+            && said.contains("Then plan again"),
+        "{said}"
+    );
     // a second init does not overwrite the reviewed spec
     w.run(&["init", "--database-url", db.url()])
         .expect_code(2)
