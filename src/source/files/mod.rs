@@ -133,7 +133,8 @@ pub(crate) struct Tables {
 
 impl Tables {
     fn open(files: &FileSource, spec: &AuditSpec) -> Result<Tables, Error> {
-        let results_columns = open(&files.results)?.1;
+        let opened = open_typed(&files.results)?;
+        let results_columns = names(&opened.1);
         let payload_columns = spec.results.payload_columns(&results_columns);
         let rp = ResultProjection::new(spec, &payload_columns);
         check_columns(
@@ -142,9 +143,9 @@ impl Tables {
             &rp.columns,
             &rp.fields,
         )?;
-        let (results, results_schema) = open_typed(&files.results, &rp.columns)?;
-        check_flat(&files.results, &results_schema, &rp.columns)?;
-        let log_columns = open(&files.log)?.1;
+        let (results, results_schema) = as_text(&files.results, opened, &rp.columns)?;
+        let opened = open_typed(&files.log)?;
+        let log_columns = names(&opened.1);
         let lp = LogProjection::new(spec);
         check_columns(
             &files.log.display().to_string(),
@@ -152,8 +153,7 @@ impl Tables {
             &lp.columns,
             &lp.fields,
         )?;
-        let (log, log_schema) = open_typed(&files.log, &lp.columns)?;
-        check_flat(&files.log, &log_schema, &lp.columns)?;
+        let (log, log_schema) = as_text(&files.log, opened, &lp.columns)?;
         let r = &spec.results;
         let l = &spec.log;
         let r_pk = r.primary_key.len();
@@ -198,7 +198,8 @@ pub fn load_results(
     spec: &AuditSpec,
 ) -> Result<(Vec<String>, Vec<crate::model::ResultRow>), Error> {
     FileFormat::of(path)?;
-    let columns = open(path)?.1;
+    let opened = open_typed(path)?;
+    let columns = names(&opened.1);
     let payload_columns = spec.results.payload_columns(&columns);
     let projection = ResultProjection::new(spec, &payload_columns);
     check_columns(
@@ -207,8 +208,7 @@ pub fn load_results(
         &projection.columns,
         &projection.fields,
     )?;
-    let (frame, schema) = open_typed(path, &projection.columns)?;
-    check_flat(path, &schema, &projection.columns)?;
+    let (frame, _) = as_text(path, opened, &projection.columns)?;
     let mut results = Vec::new();
     for cells in text_rows(path, frame, &projection.columns)? {
         results.push(projection.row(cells)?);
@@ -225,27 +225,40 @@ fn polars_error(file: &Path, e: PolarsError) -> Error {
 
 /// Opens a lazy scan of `path` and returns it with the file's column names.
 fn open(path: &Path) -> Result<(LazyFrame, Vec<String>), Error> {
-    open_typed(path, &[]).map(|(frame, schema)| (frame, names(&schema)))
+    open_typed(path).map(|(frame, schema)| (frame, names(&schema)))
 }
 
-/// Opens a lazy scan of `path` and returns it with the file's schema. In NDJSON,
-/// those of `text` (columns read as text) whose values polars took for objects or
-/// lists are read again as text: polars then hands each value over as its JSON,
-/// which is what the scan compares, as it compares a database's JSON column.
-fn open_typed(path: &Path, text: &[String]) -> Result<(LazyFrame, SchemaRef), Error> {
-    let (frame, schema) = open_as(path, None)?;
+/// `opened` ([`open_typed`] of `path`), where `text` (the columns read as text) hold
+/// no objects or lists. In NDJSON, those that polars took for objects or lists are
+/// read again as text: polars then hands each value over as its JSON, which is what
+/// the scan compares, as it compares a database's JSON column. Elsewhere (a Parquet
+/// struct or list) they are refused.
+fn as_text(
+    path: &Path,
+    opened: (LazyFrame, SchemaRef),
+    text: &[String],
+) -> Result<(LazyFrame, SchemaRef), Error> {
     let nested: Vec<&String> = text
         .iter()
-        .filter(|c| schema.get(c.as_str()).is_some_and(|t| t.is_nested()))
+        .filter(|c| opened.1.get(c.as_str()).is_some_and(|t| t.is_nested()))
         .collect();
-    if nested.is_empty() || FileFormat::of(path)? != FileFormat::Ndjson {
-        return Ok((frame, schema));
-    }
-    let overwrite: Schema = nested
-        .into_iter()
-        .map(|c| Field::new(c.as_str().into(), DataType::String))
-        .collect();
-    open_as(path, Some(Arc::new(overwrite)))
+    let opened = match nested.is_empty() || FileFormat::of(path)? != FileFormat::Ndjson {
+        true => opened,
+        false => {
+            let overwrite: Schema = nested
+                .into_iter()
+                .map(|c| Field::new(c.as_str().into(), DataType::String))
+                .collect();
+            open_as(path, Some(Arc::new(overwrite)))?
+        }
+    };
+    check_flat(path, &opened.1, text)?;
+    Ok(opened)
+}
+
+/// Opens a lazy scan of `path` and returns it with the file's schema.
+fn open_typed(path: &Path) -> Result<(LazyFrame, SchemaRef), Error> {
+    open_as(path, None)
 }
 
 /// [`open_typed`], with the types of `overwrite` imposed on an NDJSON file's columns.
@@ -290,7 +303,7 @@ fn open_as(path: &Path, overwrite: Option<SchemaRef>) -> Result<(LazyFrame, Sche
 }
 
 /// Refuses a column read as text whose values are nested (a Parquet struct or
-/// list; NDJSON's are read as their JSON by [`open_typed`]): polars would turn them
+/// list; NDJSON's are read as their JSON by [`as_text`]): polars would turn them
 /// into text that is not their JSON, and every payload would then differ from what
 /// a database holding the same JSON compares.
 fn check_flat(path: &Path, schema: &SchemaRef, columns: &[String]) -> Result<(), Error> {
