@@ -139,11 +139,20 @@ fn the_first_scan_names_the_volatile_field_and_ignoring_it_gives_the_sample_find
     init.extend_from_slice(&files);
     w.run(&init).expect_code(0);
     let spec = w.path("spec.toml");
-    let table = |spec: &str| {
-        let mut args = vec!["--spec", spec, "scan", "--fail-on", "none"];
+    let report = |spec: &str, format: &str| {
+        let mut args = vec![
+            "--spec",
+            spec,
+            "scan",
+            "--fail-on",
+            "none",
+            "--format",
+            format,
+        ];
         args.extend_from_slice(&files);
         w.run(&args).expect_code(0).stdout()
     };
+    let table = |spec: &str| report(spec, "table");
     // A starter spec ignores no field: the late copies, whose latency_ms differs,
     // are conflicts, and the report says which field tells them apart.
     let first = table(path_str(&spec));
@@ -151,6 +160,19 @@ fn the_first_scan_names_the_volatile_field_and_ignoring_it_gives_the_sample_find
         first.contains("differ only in the field `latency_ms` of `payload`")
             && first.contains("add `\"latency_ms\"` to `ignore_fields`"),
         "{first}"
+    );
+    let markdown = report(path_str(&spec), "markdown");
+    assert!(
+        markdown.contains("**Hint:** ")
+            && markdown.contains("differ only in the field `latency_ms` of `payload`"),
+        "{markdown}"
+    );
+    let html = report(path_str(&spec), "html");
+    assert!(
+        html.contains("<p class=\"hint\"><strong>Hint:</strong> ")
+            && html.contains("<code>latency_ms</code> of <code>payload</code>")
+            && html.contains("<code>&quot;latency_ms&quot;</code>"),
+        "the HTML report's hint"
     );
     let found = summary(&w, path_str(&spec), &[]);
     let top = &found.sole_differences[0];
