@@ -315,6 +315,11 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub log_table: Option<String>,
 
+    /// The schema (PostgreSQL) or database (MySQL) both tables are in (default: the
+    /// connection's current one); written into the spec.
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+
     /// Where to write the spec.
     #[arg(long, short, default_value = "dupaudit.toml", value_name = "FILE")]
     pub output: PathBuf,

@@ -9,6 +9,8 @@ use std::fmt::Write;
 /// What `init` knows about the two tables.
 #[derive(Debug, Clone)]
 pub struct Tables {
+    /// The schema both tables are in, when named.
+    pub schema: Option<String>,
     pub results: String,
     pub results_columns: Vec<String>,
     pub log: String,
@@ -144,6 +146,9 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
     };
 
     let _ = writeln!(out, "\n[results]\ntable = {}", s(&t.results));
+    if let Some(schema) = &t.schema {
+        let _ = writeln!(out, "schema = {}", s(schema));
+    }
     let _ = writeln!(
         out,
         "# GUESS: the column that names one row.\nprimary_key = {}",
@@ -219,6 +224,9 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
         })
         .collect();
     let _ = writeln!(out, "\n[log]\ntable = {}", s(&t.log));
+    if let Some(schema) = &t.schema {
+        let _ = writeln!(out, "schema = {}", s(schema));
+    }
     let _ = writeln!(
         out,
         "# GUESS: the same key, in the same order.\nkey = {}",
@@ -292,6 +300,7 @@ mod tests {
     #[test]
     fn starter_spec_for_the_design_schema_parses_and_matches_it() {
         let t = Tables {
+            schema: None,
             results: "results".into(),
             results_columns: names(&[
                 "id",
@@ -326,6 +335,7 @@ mod tests {
     #[test]
     fn other_names_are_recognised() {
         let t = Tables {
+            schema: None,
             results: "job_outputs".into(),
             results_columns: names(&[
                 "output_id",

@@ -57,7 +57,11 @@ pub fn suggest(dialect: Dialect, spec: &AuditSpec, findings: &Findings) -> Sugge
         template,
         &[
             ("index", &quote_ident(dialect, &index_name(spec))),
-            ("table", &quote_ident(dialect, &spec.results.table)),
+            ("table", &spec.results.table_name().quoted(dialect)),
+            (
+                "index_in_schema",
+                &spec.results.in_schema(&index_name(spec)).quoted(dialect),
+            ),
             ("columns", &columns.join(", ")),
         ],
         &[],

@@ -70,7 +70,7 @@ impl ResultsSide {
             ResultsSide::Database(db) => (
                 format!("{:?}", db.dialect()).to_lowercase(),
                 db.location(),
-                spec.results.table.clone(),
+                spec.results.table_name().to_string(),
             ),
             ResultsSide::File(path) => (
                 crate::source::FileFormat::of(path)

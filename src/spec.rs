@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::findings::Class;
 use crate::plan::KeepRule;
+use crate::sql::TableName;
 
 /// The whole audit spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -52,6 +53,10 @@ pub struct SourceSpec {
 #[serde(deny_unknown_fields, default)]
 pub struct ResultsSpec {
     pub table: String,
+    /// The schema (PostgreSQL) or database (MySQL) the table is in; default: the
+    /// connection's current one. `apply` keeps its own tables in this one too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Primary key column(s): how a single row is named in reports and plans.
     pub primary_key: Vec<String>,
     /// Idempotency key column(s); more than one scopes the key (e.g. operation + key).
@@ -76,6 +81,10 @@ pub struct ResultsSpec {
 #[serde(deny_unknown_fields, default)]
 pub struct LogSpec {
     pub table: String,
+    /// The schema (PostgreSQL) or database (MySQL) the log is in; default: the
+    /// connection's current one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Key column(s), in the same order as `results.key`.
     pub key: Vec<String>,
     pub attempt: Option<String>,
@@ -270,6 +279,7 @@ impl Default for ResultsSpec {
     fn default() -> Self {
         ResultsSpec {
             table: "results".into(),
+            schema: None,
             primary_key: vec!["id".into()],
             key: vec!["idempotency_key".into()],
             payload: vec!["payload".into()],
@@ -282,10 +292,18 @@ impl Default for ResultsSpec {
     }
 }
 
+impl LogSpec {
+    /// The table, in its schema.
+    pub fn table_name(&self) -> TableName {
+        TableName::new(self.schema.as_deref(), &self.table)
+    }
+}
+
 impl Default for LogSpec {
     fn default() -> Self {
         LogSpec {
             table: "idempotency_log".into(),
+            schema: None,
             key: vec!["idempotency_key".into()],
             attempt: Some("attempt_id".into()),
             status: "status".into(),
@@ -358,6 +376,17 @@ impl StatusSpellings {
 }
 
 impl ResultsSpec {
+    /// The table, in its schema.
+    pub fn table_name(&self) -> TableName {
+        TableName::new(self.schema.as_deref(), &self.table)
+    }
+
+    /// Another table (or index) in the results table's schema: `apply`'s own
+    /// tables are kept there.
+    pub fn in_schema(&self, name: &str) -> TableName {
+        self.table_name().beside(name)
+    }
+
     /// The payload columns, given every column the table has (needed for
     /// "all columns except").
     pub fn payload_columns(&self, table_columns: &[String]) -> Vec<String> {
@@ -458,6 +487,8 @@ impl AuditSpec {
         let identifiers = [
             ("results.table", vec![&r.table]),
             ("log.table", vec![&l.table]),
+            ("results.schema", r.schema.iter().collect()),
+            ("log.schema", l.schema.iter().collect()),
             ("results.primary_key", r.primary_key.iter().collect()),
             ("results.key", r.key.iter().collect()),
             ("results.payload", r.payload.iter().collect()),
@@ -485,7 +516,10 @@ impl AuditSpec {
             return Err("cleanup.resolve_conflicts: give at least one rule, or leave it out to never plan conflicts".into());
         }
         let names = [&c.quarantine_table, &c.runs_table, &c.journal_table];
-        if names.iter().any(|n| **n == r.table || **n == l.table)
+        // The cleanup tables are kept in the results table's schema.
+        if names
+            .iter()
+            .any(|n| **n == r.table || (**n == l.table && l.schema == r.schema))
             || names[0] == names[1]
             || names[1] == names[2]
             || names[0] == names[2]
@@ -611,6 +645,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("results.table"), "{err}");
+    }
+
+    #[test]
+    fn a_schema_is_an_identifier_of_its_own_and_apply_tables_live_in_the_results_one() {
+        let spec = parse("[results]\nschema = \"Pipe line\"\n[log]\nschema = \"ops\"\n").unwrap();
+        assert_eq!(spec.results.table_name().to_string(), "Pipe line.results");
+        assert_eq!(spec.log.table_name().to_string(), "ops.idempotency_log");
+        assert_eq!(
+            spec.results.in_schema("dupaudit_runs").to_string(),
+            "Pipe line.dupaudit_runs"
+        );
+        let err = parse("[log]\nschema = \"a\\u0007b\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("log.schema"), "{err}");
+        // A cleanup table may share the log's name in another schema, not in its own.
+        let clash = "[log]\ntable = \"dupaudit_runs\"\n";
+        assert!(parse(clash).is_err());
+        assert!(parse(&format!("{clash}schema = \"ops\"\n")).is_ok());
     }
 
     #[test]

@@ -58,6 +58,55 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
     out
 }
 
+/// A table as the spec names it: its name, and the schema (PostgreSQL) or database
+/// (MySQL) it is in; without one, the connection's current schema or database.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn new(schema: Option<&str>, name: &str) -> TableName {
+        TableName {
+            schema: schema.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
+    /// A table of the connection's current schema.
+    pub fn unqualified(name: &str) -> TableName {
+        TableName::new(None, name)
+    }
+
+    /// Another table of the same schema.
+    pub fn beside(&self, name: &str) -> TableName {
+        TableName::new(self.schema.as_deref(), name)
+    }
+
+    /// `"schema"."name"`, or `"name"` alone, each part quoted by [`quote_ident`].
+    pub fn quoted(&self, dialect: Dialect) -> String {
+        match &self.schema {
+            Some(schema) => format!(
+                "{}.{}",
+                quote_ident(dialect, schema),
+                quote_ident(dialect, &self.name)
+            ),
+            None => quote_ident(dialect, &self.name),
+        }
+    }
+}
+
+/// `schema.name` or `name`, unquoted, for people.
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
 /// Renders a query template from `queries/`. Each `{name}` is replaced, in textual
 /// order, either by a fragment (SQL built by this module from quoted identifiers) or by
 /// the placeholders of a bound list, whose values are appended to the returned binds
@@ -365,6 +414,20 @@ pub fn in_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schema_qualified_table_quotes_each_part_on_its_own() {
+        let t = TableName::new(Some("Pipe\"line"), "re`sults");
+        assert_eq!(t.quoted(Dialect::Postgres), r#""Pipe""line"."re`sults""#);
+        assert_eq!(t.quoted(Dialect::Mysql), r#"`Pipe"line`.`re``sults`"#);
+        assert_eq!(t.to_string(), "Pipe\"line.re`sults");
+        let plain = TableName::unqualified("results");
+        assert_eq!(plain.quoted(Dialect::Postgres), r#""results""#);
+        assert_eq!(
+            t.beside("q").quoted(Dialect::Postgres),
+            r#""Pipe""line"."q""#
+        );
+    }
 
     #[test]
     fn array_literals_quote_and_escape_every_item() {

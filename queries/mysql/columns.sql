@@ -1,5 +1,6 @@
--- The columns of one table of the current database, in table order. ? is the table name.
+-- The columns of one table, in table order. The first ? is the table name, the
+-- second its database (NULL: the current one).
 SELECT CAST(column_name AS CHAR)
 FROM information_schema.columns
-WHERE table_schema = DATABASE() AND table_name = ?
+WHERE table_name = ? AND table_schema = COALESCE(?, DATABASE())
 ORDER BY ordinal_position

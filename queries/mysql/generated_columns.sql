@@ -1,8 +1,8 @@
--- The generated columns (virtual or stored) of one table of the current database (?,
--- the table name): their values are computed, and an INSERT that names them is
--- refused.
+-- The generated columns (virtual or stored) of one table (the first ?, the table
+-- name; the second its database, NULL for the current one): their values are
+-- computed, and an INSERT that names them is refused.
 SELECT CAST(column_name AS CHAR)
 FROM information_schema.columns
-WHERE table_schema = DATABASE() AND table_name = ?
+WHERE table_name = ? AND table_schema = COALESCE(?, DATABASE())
   AND COALESCE(generation_expression, '') <> ''
 ORDER BY ordinal_position

@@ -205,9 +205,10 @@ async fn apply_on(
         file: "the plan".into(),
         message: format!("its columns do not include `{column}`, which its spec names"),
     })?;
+    let results = spec.results.table_name();
     let mut store = Store::new(
         db,
-        &spec.results.table,
+        &results,
         &spec.results.primary_key,
         &spec.results.key,
         cleanup,
@@ -217,20 +218,19 @@ async fn apply_on(
     store.prepare(conn).await?;
 
     progress.phase("checking the database is the plan's");
-    let live = store.identity(conn, &spec.results.table).await?;
+    let live = store.identity(conn, &results).await?;
     if let Some(why) = plan.source.mismatch(&live) {
         return Err(Error::ForeignPlan {
             location: db.location(),
             message: why,
         });
     }
-    let columns = store.columns_of(conn, &spec.results.table).await?;
+    let columns = store.columns_of(conn, &results).await?;
     if columns != plan.columns {
         return Err(Error::ForeignPlan {
             location: db.location(),
             message: format!(
-                "the columns of `{}` changed since the plan: plan ({}), now ({})",
-                spec.results.table,
+                "the columns of `{results}` changed since the plan: plan ({}), now ({})",
                 plan.columns.join(", "),
                 columns.join(", ")
             ),

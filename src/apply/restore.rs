@@ -41,7 +41,7 @@ pub async fn restore(
     let result = async {
         let probe = Store::new(
             &db,
-            &spec.results.table,
+            &spec.results.table_name(),
             &spec.results.primary_key,
             &spec.results.key,
             &spec.cleanup,
@@ -54,7 +54,7 @@ pub async fn restore(
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "no run `{run_id}` in {} on {}; `dupaudit runs` lists them",
-                    spec.cleanup.runs_table,
+                    spec.results.in_schema(&spec.cleanup.runs_table),
                     db.location()
                 ))
             })?;
@@ -63,9 +63,13 @@ pub async fn restore(
             journal_table: run.journal_table.clone(),
             ..spec.cleanup.clone()
         };
+        // The run's tables are in the schema of the spec's results table, where
+        // its runs table is.
+        let results = spec.results.in_schema(&run.results_table);
+        let quarantine = spec.results.in_schema(&run.quarantine_table);
         let mut store = Store::new(
             &db,
-            &run.results_table,
+            &results,
             &spec.results.primary_key,
             &spec.results.key,
             &cleanup,
@@ -83,12 +87,11 @@ pub async fn restore(
             return Ok(outcome);
         }
         store.session(&mut conn, timeouts).await?;
-        let columns = store.columns_of(&mut conn, &run.results_table).await?;
-        let quarantined = store.columns_of(&mut conn, &run.quarantine_table).await?;
+        let columns = store.columns_of(&mut conn, &results).await?;
+        let quarantined = store.columns_of(&mut conn, &quarantine).await?;
         if let Some(c) = columns.iter().find(|c| !quarantined.contains(c)) {
             return Err(Error::Usage(format!(
-                "column `{c}` of {} is not in the quarantine table {}: the table changed since the run; restore by hand",
-                run.results_table, run.quarantine_table
+                "column `{c}` of {results} is not in the quarantine table {quarantine}: the table changed since the run; restore by hand"
             )));
         }
         if let Some(c) = quarantined
@@ -96,15 +99,12 @@ pub async fn restore(
             .find(|c| !columns.contains(c) && !QUARANTINE_META.contains(&c.as_str()))
         {
             return Err(Error::Usage(format!(
-                "column `{c}` of the quarantine table {} is no longer in {}: restoring would lose it",
-                run.quarantine_table, run.results_table
+                "column `{c}` of the quarantine table {quarantine} is no longer in {results}: restoring would lose it"
             )));
         }
         // A generated column is computed again from the columns put back, as it was
         // when the row was first written; the database refuses to be given it.
-        let generated = store
-            .generated_columns_of(&mut conn, &run.results_table)
-            .await?;
+        let generated = store.generated_columns_of(&mut conn, &results).await?;
         let written: Vec<String> = columns
             .into_iter()
             .filter(|c| !generated.contains(c))
@@ -117,9 +117,8 @@ pub async fn restore(
         if !clashes.is_empty() {
             let shown: Vec<String> = clashes.iter().take(10).map(|pk| pk.join(",")).collect();
             return Err(Error::Usage(format!(
-                "{} quarantined row(s) of run {run_id} have a primary key that is in {} again ({}{}); nothing was restored",
+                "{} quarantined row(s) of run {run_id} have a primary key that is in {results} again ({}{}); nothing was restored",
                 clashes.len(),
-                run.results_table,
                 shown.join("; "),
                 if clashes.len() > 10 { "; ..." } else { "" }
             )));
@@ -146,7 +145,7 @@ pub async fn runs(db: &DatabaseSource, spec: &AuditSpec) -> Result<Vec<RunRecord
     let mut conn = db.connect().await?;
     let store = Store::new(
         db,
-        &spec.results.table,
+        &spec.results.table_name(),
         &spec.results.primary_key,
         &spec.results.key,
         &spec.cleanup,

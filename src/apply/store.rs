@@ -18,7 +18,7 @@ use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity};
 use super::LiveRow;
 use crate::source::DatabaseSource;
 use crate::spec::CleanupSpec;
-use crate::sql::{self, named, with_arrays, Dialect};
+use crate::sql::{self, named, with_arrays, Dialect, TableName};
 
 mod q {
     pub const ROWS: &str = include_str!("../../queries/ansi/cleanup_rows.sql");
@@ -113,7 +113,7 @@ pub struct Store<'a> {
     d: Dialect,
     fragments: Vec<(&'static str, String)>,
     layout: Option<Layout>,
-    results: String,
+    results: TableName,
     primary_key: Vec<String>,
     /// PostgreSQL: the SQL type of each primary key column, read from the catalog.
     pk_types: Vec<String>,
@@ -147,14 +147,15 @@ impl<'a> Store<'a> {
     /// known, gives every column of it (needed to read and move whole rows).
     pub fn new(
         db: &'a DatabaseSource,
-        results: &str,
+        results: &TableName,
         primary_key: &[String],
         key: &[String],
         cleanup: &CleanupSpec,
         layout: Option<Layout>,
     ) -> Store<'a> {
         let d = db.dialect();
-        let table = sql::quote_ident(d, results);
+        let table = results.quoted(d);
+        let beside = |name: &str| results.beside(name).quoted(d);
         let pk_text = |alias: &str| {
             primary_key
                 .iter()
@@ -165,9 +166,9 @@ impl<'a> Store<'a> {
         let mut fragments = vec![
             ("r_pk", sql::column_list(d, "r", primary_key)),
             ("results", table.clone()),
-            ("quarantine", sql::quote_ident(d, &cleanup.quarantine_table)),
-            ("runs", sql::quote_ident(d, &cleanup.runs_table)),
-            ("journal", sql::quote_ident(d, &cleanup.journal_table)),
+            ("quarantine", beside(&cleanup.quarantine_table)),
+            ("runs", beside(&cleanup.runs_table)),
+            ("journal", beside(&cleanup.journal_table)),
             ("r_key", sql::column_list(d, "r", key)),
             (
                 "k_match",
@@ -217,7 +218,7 @@ impl<'a> Store<'a> {
             d,
             fragments,
             layout,
-            results: results.to_string(),
+            results: results.clone(),
             primary_key: primary_key.to_vec(),
             pk_types: Vec::new(),
         }
@@ -427,16 +428,18 @@ impl<'a> Store<'a> {
     pub async fn identity(
         &self,
         conn: &mut AnyConnection,
-        table: &str,
+        table: &TableName,
     ) -> Result<SourceIdentity, Error> {
         let row = match self.d {
             Dialect::Postgres => sqlx::query(q::postgres::IDENTITY)
-                .bind(sql::quote_ident(self.d, table))
+                .bind(table.quoted(self.d))
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.db.error(e))?,
             Dialect::Mysql => sqlx::query(q::mysql::IDENTITY)
-                .bind(table)
+                .bind(&table.schema)
+                .bind(&table.name)
+                .bind(&table.schema)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.db.error(e))?,
@@ -460,7 +463,7 @@ impl<'a> Store<'a> {
     pub async fn columns_of(
         &self,
         conn: &mut AnyConnection,
-        table: &str,
+        table: &TableName,
     ) -> Result<Vec<String>, Error> {
         let sql = match self.d {
             Dialect::Postgres => q::postgres::COLUMNS,
@@ -475,7 +478,7 @@ impl<'a> Store<'a> {
     pub async fn generated_columns_of(
         &self,
         conn: &mut AnyConnection,
-        table: &str,
+        table: &TableName,
     ) -> Result<Vec<String>, Error> {
         let sql = match self.d {
             Dialect::Postgres => q::postgres::GENERATED_COLUMNS,
@@ -485,15 +488,20 @@ impl<'a> Store<'a> {
         self.names(conn, sql, table).await
     }
 
-    /// The first column of every row of `sql`, the table's name bound to it.
+    /// The first column of every row of `sql`, the table's name and (but in SQLite,
+    /// which has none) its schema bound to it.
     async fn names(
         &self,
         conn: &mut AnyConnection,
         sql: &str,
-        table: &str,
+        table: &TableName,
     ) -> Result<Vec<String>, Error> {
-        let rows = sqlx::query(sql)
-            .bind(table)
+        self.db.schemas_supported(table.schema.as_deref())?;
+        let query = match self.d {
+            Dialect::Sqlite => sqlx::query(sql).bind(&table.name),
+            _ => sqlx::query(sql).bind(&table.name).bind(&table.schema),
+        };
+        let rows = query
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.db.error(e))?;
@@ -506,24 +514,30 @@ impl<'a> Store<'a> {
     /// (as temporary tables for a dry run, which must leave nothing behind), and
     /// checks that an existing quarantine table holds this results table's columns.
     pub async fn ensure_tables(
-        &self,
+        &mut self,
         conn: &mut AnyConnection,
         cleanup: &CleanupSpec,
         dry_run: bool,
     ) -> Result<(), Error> {
         let temporary = if dry_run { "TEMPORARY" } else { "" };
-        for (table, template) in [
-            (&cleanup.runs_table, q::RUNS_CREATE),
-            (&cleanup.journal_table, q::JOURNAL_CREATE),
+        for (fragment, table, template) in [
+            ("runs", &cleanup.runs_table, q::RUNS_CREATE),
+            ("journal", &cleanup.journal_table, q::JOURNAL_CREATE),
         ] {
-            if self.columns_of(conn, table).await?.is_empty() {
+            if self
+                .columns_of(conn, &self.results.beside(table))
+                .await?
+                .is_empty()
+            {
+                self.temporary_in_own_schema(fragment, table, dry_run);
                 let (sql, _) = self.render(template, &[("temporary", temporary)], &[], &[]);
                 self.plain(conn, &sql).await?;
             }
         }
-        let existing = self.columns_of(conn, &cleanup.quarantine_table).await?;
-        let columns = &self.layout().columns;
+        let quarantine = self.results.beside(&cleanup.quarantine_table);
+        let existing = self.columns_of(conn, &quarantine).await?;
         if existing.is_empty() {
+            self.temporary_in_own_schema("quarantine", &cleanup.quarantine_table, dry_run);
             let template = match self.d {
                 Dialect::Postgres => q::postgres::QUARANTINE_CREATE,
                 Dialect::Mysql => q::mysql::QUARANTINE_CREATE,
@@ -532,6 +546,7 @@ impl<'a> Store<'a> {
             let (sql, _) = self.render(template, &[("temporary", temporary)], &[], &[]);
             return self.plain(conn, &sql).await;
         }
+        let columns = &self.layout().columns;
         let mut expected: Vec<String> = QUARANTINE_META
             .iter()
             .map(|c| c.to_string())
@@ -542,14 +557,26 @@ impl<'a> Store<'a> {
         found.sort();
         if found != expected {
             return Err(Error::Usage(format!(
-                "the quarantine table `{}` exists with columns ({}) that are not the results table's ({}) plus {}; name another one in [cleanup] quarantine_table",
-                cleanup.quarantine_table,
+                "the quarantine table `{quarantine}` exists with columns ({}) that are not the results table's ({}) plus {}; name another one in [cleanup] quarantine_table",
                 existing.join(", "),
                 columns.join(", "),
                 QUARANTINE_META.join(", ")
             )));
         }
         Ok(())
+    }
+
+    /// PostgreSQL keeps temporary tables in a schema of their own: a dry run's
+    /// table of `name`, beside a results table of a named schema, is named there.
+    fn temporary_in_own_schema(&mut self, fragment: &str, name: &str, dry_run: bool) {
+        if dry_run && self.d == Dialect::Postgres && self.results.schema.is_some() {
+            let temporary = TableName::new(Some("pg_temp"), name).quoted(self.d);
+            for (f, value) in &mut self.fragments {
+                if *f == fragment {
+                    *value = temporary.clone();
+                }
+            }
+        }
     }
 
     /// Every row of these keys, whole, each with its fingerprint by the scheme of
@@ -735,7 +762,7 @@ impl<'a> Store<'a> {
     ) -> Result<u64, Error> {
         let run = [run.to_string()];
         let now = [now.to_string()];
-        let table = [self.results.clone()];
+        let table = [self.results.name.clone()];
         let meta = [
             ("run", &run[..]),
             ("now", &now[..]),
@@ -981,7 +1008,8 @@ impl<'a> Store<'a> {
         runs_table: &str,
         only: Option<&str>,
     ) -> Result<Vec<RunRecord>, Error> {
-        if self.columns_of(conn, runs_table).await?.is_empty() {
+        let table = self.results.beside(runs_table);
+        if self.columns_of(conn, &table).await?.is_empty() {
             return Ok(Vec::new());
         }
         let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();

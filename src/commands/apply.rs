@@ -58,7 +58,7 @@ pub async fn restore(cli: &Cli, args: &RestoreArgs) -> Result<u8, Error> {
         &format!(
             "Put the rows of run {} back into {} in {}?",
             args.run,
-            spec.results.table,
+            spec.results.table_name(),
             db.location()
         ),
         args.yes || args.dry_run,

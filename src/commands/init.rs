@@ -6,6 +6,7 @@ use crate::error::{exit, Error};
 use crate::init::{guess_tables, starter_spec, Origin, Tables};
 use crate::source::{redact_url, Source, SourceOptions};
 use crate::spec::AuditSpec;
+use crate::sql::TableName;
 
 use super::scan::source_options;
 
@@ -25,7 +26,8 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
     let source = Source::resolve(&opts, &AuditSpec::default(), std::path::Path::new(""))?;
     let (origin, tables) = match &source {
         Source::Database(db) => {
-            let all = db.tables().await?;
+            let schema = args.schema.as_deref();
+            let all = db.tables(schema).await?;
             let (guess_results, guess_log) = guess_tables(&all);
             let pick = |given: &Option<String>, guess: Option<&String>, what: &str| {
                 given.clone().or_else(|| guess.cloned()).ok_or_else(|| {
@@ -39,8 +41,9 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
             let results = pick(&args.table, guess_results, "results table")?;
             let log = pick(&args.log_table, guess_log, "idempotency log")?;
             let tables = Tables {
-                results_columns: db.table_columns(&results).await?,
-                log_columns: db.table_columns(&log).await?,
+                schema: args.schema.clone(),
+                results_columns: db.table_columns(&TableName::new(schema, &results)).await?,
+                log_columns: db.table_columns(&TableName::new(schema, &log)).await?,
                 results,
                 log,
             };
@@ -48,6 +51,11 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
             (Origin::Url(url), tables)
         }
         Source::Files(files) => {
+            if let Some(schema) = &args.schema {
+                return Err(Error::Usage(format!(
+                    "--schema {schema} names a database schema, but init is reading files"
+                )));
+            }
             let (results_columns, log_columns) = files.columns()?;
             let (r, l) = (
                 opts.results_file.clone().unwrap(),
@@ -55,6 +63,7 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
             );
             // Table names do not matter for files; the defaults keep the spec valid.
             let tables = Tables {
+                schema: None,
                 results: "results".into(),
                 results_columns,
                 log: "idempotency_log".into(),

@@ -51,7 +51,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
     progress.phase("reading the duplicated keys' rows whole");
     let mut conn = db.connect().await?;
     let read = async {
-        let table = &spec.results.table;
+        let table = &spec.results.table_name();
         let probe = Store::new(
             db,
             table,
@@ -65,7 +65,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
         let payload_columns = spec.results.payload_columns(&columns);
         let layout = Layout::new(&spec, columns.clone(), &payload_columns).map_err(|c| {
             Error::MissingColumn {
-                table: table.clone(),
+                table: table.to_string(),
                 column: c,
                 field: "results".into(),
                 available: columns.clone(),
@@ -75,7 +75,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
             if let KeepRule::Column { name, .. } = rule {
                 if !columns.contains(name) {
                     return Err(Error::MissingColumn {
-                        table: table.clone(),
+                        table: table.to_string(),
                         column: name.clone(),
                         field: format!("keep rule {rule}"),
                         available: columns.clone(),

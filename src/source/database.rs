@@ -37,7 +37,7 @@ use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjecti
 use crate::progress::Progress;
 use crate::source::{redact_secrets, redact_url, Parts};
 use crate::spec::{AuditSpec, Status};
-use crate::sql::{self, Dialect};
+use crate::sql::{self, Dialect, TableName};
 
 mod lookup;
 pub use lookup::KeyLookup;
@@ -363,24 +363,41 @@ impl DatabaseSource {
             .map_err(|e| self.error(e))
     }
 
-    /// The tables (and views) of the database, for `init`.
-    pub async fn tables(&self) -> Result<Vec<String>, Error> {
+    /// The tables (and views) of `schema` (the current one when `None`), for `init`.
+    pub async fn tables(&self, schema: Option<&str>) -> Result<Vec<String>, Error> {
         let mut conn = self.connect().await?;
-        let sql = match self.dialect {
-            Dialect::Sqlite => q::sqlite::TABLES,
-            Dialect::Postgres => q::postgres::TABLES,
-            Dialect::Mysql => q::mysql::TABLES,
-        };
-        let tables = sqlx::query_scalar(sql)
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|e| self.error(e));
+        let tables = self.tables_in(&mut conn, schema).await;
         let _ = conn.close().await;
         tables
     }
 
+    async fn tables_in(
+        &self,
+        conn: &mut AnyConnection,
+        schema: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
+        self.schemas_supported(schema)?;
+        let query = match self.dialect {
+            Dialect::Sqlite => sqlx::query_scalar(q::sqlite::TABLES),
+            Dialect::Postgres => sqlx::query_scalar(q::postgres::TABLES).bind(schema),
+            Dialect::Mysql => sqlx::query_scalar(q::mysql::TABLES).bind(schema),
+        };
+        query.fetch_all(&mut *conn).await.map_err(|e| self.error(e))
+    }
+
+    /// SQLite has one database a file, and no schemas to name.
+    pub(crate) fn schemas_supported(&self, schema: Option<&str>) -> Result<(), Error> {
+        match (self.dialect, schema) {
+            (Dialect::Sqlite, Some(schema)) => Err(Error::Usage(format!(
+                "SQLite has no schemas, but the spec puts a table in schema `{schema}`: leave \
+                 `schema` out of [results] and [log] for a SQLite database"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The columns of `table` on a connection of its own, for `init`.
-    pub async fn table_columns(&self, table: &str) -> Result<Vec<String>, Error> {
+    pub async fn table_columns(&self, table: &TableName) -> Result<Vec<String>, Error> {
         let mut conn = self.connect().await?;
         let columns = self.columns(&mut conn, table).await;
         let _ = conn.close().await;
@@ -391,23 +408,25 @@ impl DatabaseSource {
     pub async fn columns(
         &self,
         conn: &mut AnyConnection,
-        table: &str,
+        table: &TableName,
     ) -> Result<Vec<String>, Error> {
-        let (columns_sql, tables_sql) = match self.dialect {
-            Dialect::Sqlite => (q::sqlite::COLUMNS, q::sqlite::TABLES),
-            Dialect::Postgres => (q::postgres::COLUMNS, q::postgres::TABLES),
-            Dialect::Mysql => (q::mysql::COLUMNS, q::mysql::TABLES),
+        self.schemas_supported(table.schema.as_deref())?;
+        let schema = table.schema.as_deref();
+        let query = match self.dialect {
+            Dialect::Sqlite => sqlx::query_scalar(q::sqlite::COLUMNS).bind(&table.name),
+            Dialect::Postgres => sqlx::query_scalar(q::postgres::COLUMNS)
+                .bind(&table.name)
+                .bind(schema),
+            Dialect::Mysql => sqlx::query_scalar(q::mysql::COLUMNS)
+                .bind(&table.name)
+                .bind(schema),
         };
-        let columns: Vec<String> = sqlx::query_scalar(columns_sql)
-            .bind(table)
+        let columns: Vec<String> = query
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
         if columns.is_empty() {
-            let available: Vec<String> = sqlx::query_scalar(tables_sql)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(|e| self.error(e))?;
+            let available = self.tables_in(conn, schema).await?;
             let elsewhere_sql = match self.dialect {
                 Dialect::Sqlite => None,
                 Dialect::Postgres => Some(q::postgres::TABLE_ELSEWHERE),
@@ -415,24 +434,29 @@ impl DatabaseSource {
             };
             let mut elsewhere = String::new();
             if let Some(sql) = elsewhere_sql {
-                let places: Vec<String> = sqlx::query_scalar(sql)
-                    .bind(table)
+                let places_of = |name: String| {
+                    sqlx::query_scalar::<_, String>(sql)
+                        .bind(name)
+                        .bind(schema.map(str::to_string))
+                };
+                let places: Vec<String> = places_of(table.name.clone())
                     .fetch_all(&mut *conn)
                     .await
                     .map_err(|e| self.error(e))?;
-                elsewhere = elsewhere_hint(self.dialect, &places);
-                // `schema.table`, as SQL would name it: the spec takes the table's
-                // name alone.
-                if let (true, Some((schema, name))) = (places.is_empty(), table.rsplit_once('.')) {
-                    let places: Vec<String> = sqlx::query_scalar(sql)
-                        .bind(name)
+                elsewhere = elsewhere_hint(self.dialect, &places, &table.name);
+                // `schema.table`, as SQL would name it: the spec takes the schema on
+                // its own.
+                if let (true, None, Some((named_schema, name))) =
+                    (places.is_empty(), schema, table.name.rsplit_once('.'))
+                {
+                    let places: Vec<String> = places_of(name.to_string())
                         .fetch_all(&mut *conn)
                         .await
                         .map_err(|e| self.error(e))?;
-                    if places.iter().any(|p| p == schema) {
-                        elsewhere = qualified_hint(self.dialect, Some(schema), name);
+                    if places.iter().any(|p| p == named_schema) {
+                        elsewhere = qualified_hint(Some(named_schema), name);
                     } else if available.iter().any(|t| t == name) {
-                        elsewhere = qualified_hint(self.dialect, None, name);
+                        elsewhere = qualified_hint(None, name);
                     }
                 }
             }
@@ -453,12 +477,12 @@ impl DatabaseSource {
     pub(crate) async fn column_types(
         &self,
         conn: &mut AnyConnection,
-        table: &str,
+        table: &TableName,
         columns: &[String],
         field: &str,
     ) -> Result<Vec<String>, Error> {
         let rows = sqlx::query(q::postgres::COLUMN_TYPES)
-            .bind(sql::quote_ident(self.dialect, table))
+            .bind(table.quoted(self.dialect))
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -576,18 +600,19 @@ impl DatabaseSource {
         conn: &mut AnyConnection,
         spec: &AuditSpec,
     ) -> Result<(ResultProjection, LogProjection, Vec<String>), Error> {
-        let results_columns = self.columns(conn, &spec.results.table).await?;
+        let (results, log) = (spec.results.table_name(), spec.log.table_name());
+        let results_columns = self.columns(conn, &results).await?;
         let payload_columns = spec.results.payload_columns(&results_columns);
         let rp = ResultProjection::new(spec, &payload_columns);
         super::check_columns(
-            &spec.results.table,
+            &results.to_string(),
             &results_columns,
             &rp.columns,
             &rp.fields,
         )?;
-        let log_columns = self.columns(conn, &spec.log.table).await?;
+        let log_columns = self.columns(conn, &log).await?;
         let lp = LogProjection::new(spec);
-        super::check_columns(&spec.log.table, &log_columns, &lp.columns, &lp.fields)?;
+        super::check_columns(&log.to_string(), &log_columns, &lp.columns, &lp.fields)?;
         Ok((rp, lp, payload_columns))
     }
 
@@ -604,9 +629,14 @@ impl DatabaseSource {
         let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
         let (r_lookup, l_lookup) = match d {
             Dialect::Postgres => (
-                self.key_access(conn, &spec.results.table, &spec.results.key, "results.key")
-                    .await?,
-                self.key_access(conn, &spec.log.table, &spec.log.key, "log.key")
+                self.key_access(
+                    conn,
+                    &spec.results.table_name(),
+                    &spec.results.key,
+                    "results.key",
+                )
+                .await?,
+                self.key_access(conn, &spec.log.table_name(), &spec.log.key, "log.key")
                     .await?,
             ),
             _ => Default::default(),
@@ -618,7 +648,7 @@ impl DatabaseSource {
         let row_ids = d == Dialect::Postgres
             && !r_lookup.indexed
             && sqlx::query_scalar::<_, bool>(q::postgres::PLAIN_TABLE)
-                .bind(sql::quote_ident(d, &spec.results.table))
+                .bind(spec.results.table_name().quoted(d))
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.error(e))?;
@@ -1004,7 +1034,7 @@ impl DatabaseSource {
     async fn key_access(
         &self,
         conn: &mut AnyConnection,
-        table: &str,
+        table: &TableName,
         key: &[String],
         field: &str,
     ) -> Result<KeyAccess, Error> {
@@ -1013,7 +1043,7 @@ impl DatabaseSource {
         let questions = [q::postgres::KEY_INDEXED, q::postgres::KEY_BYTE_ORDERED];
         for (answer, question) in answers.iter_mut().zip(questions) {
             *answer = sqlx::query_scalar::<_, bool>(question)
-                .bind(sql::quote_ident(self.dialect, table))
+                .bind(table.quoted(self.dialect))
                 .bind(serde_json::to_string(key).expect("names serialize"))
                 .fetch_one(&mut *conn)
                 .await
@@ -1801,7 +1831,7 @@ fn interesting_template(
 /// What the error for a missing table says of the schemas (PostgreSQL) or databases
 /// (MySQL) that hold a table of that name, with how to point the URL at the first;
 /// empty when there are none.
-fn elsewhere_hint(d: Dialect, places: &[String]) -> String {
+fn elsewhere_hint(d: Dialect, places: &[String], name: &str) -> String {
     let Some(first) = places.first() else {
         return String::new();
     };
@@ -1814,51 +1844,28 @@ fn elsewhere_hint(d: Dialect, places: &[String]) -> String {
         1 => ("a table of that name is", ""),
         _ => ("tables of that name are", "s"),
     };
-    match d {
-        Dialect::Postgres => format!(
-            "; {is} in schema{s} {named}: put the schema on the search path in the URL, as \
-             in `?options={}`",
-            search_path_option(first)
-        ),
-        Dialect::Mysql => {
-            format!("; {is} in database{s} {named}: name the database in the URL")
-        }
-        Dialect::Sqlite => String::new(),
-    }
+    let place = match d {
+        Dialect::Postgres => "schema",
+        Dialect::Mysql => "database",
+        Dialect::Sqlite => return String::new(),
+    };
+    format!(
+        "; {is} in {place}{s} {named}: name it in the spec, as in `table = {name:?}` and \
+         `schema = {first:?}` (see \"Tables in another schema\" in the README)"
+    )
 }
 
 /// For a missing table named `schema.name` where schema `schema` (a database, on
 /// MySQL) holds a table `name`, or the current one when `None`: how to name it.
-fn qualified_hint(d: Dialect, schema: Option<&str>, name: &str) -> String {
-    let place = match (d, schema) {
-        (_, None) => String::new(),
-        (Dialect::Postgres, Some(schema)) => format!(
-            " and put schema `{schema}` on the search path in the URL, as in `?options={}`",
-            search_path_option(schema)
-        ),
-        (Dialect::Mysql, Some(schema)) => format!(" and name database `{schema}` in the URL"),
-        (Dialect::Sqlite, Some(_)) => return String::new(),
+fn qualified_hint(schema: Option<&str>, name: &str) -> String {
+    let schema = match schema {
+        Some(schema) => format!(" and `schema = {schema:?}`"),
+        None => String::new(),
     };
     format!(
-        "; the spec names a table without its schema: name it `{name}`{place} (see \"Tables \
-         in another schema\" in the README)"
+        "; `table` takes the table's name alone: write `table = {name:?}`{schema} (see \
+         \"Tables in another schema\" in the README)"
     )
-}
-
-/// The URL's `options` value that puts `schema` on PostgreSQL's search path,
-/// percent-encoded: a name that needs quoting in double quotes, a space or backslash
-/// escaped by a backslash.
-fn search_path_option(schema: &str) -> String {
-    let plain = schema
-        .chars()
-        .enumerate()
-        .all(|(i, c)| c.is_ascii_lowercase() || c == '_' || (i > 0 && c.is_ascii_digit()));
-    let quoted = match plain {
-        true => schema.to_string(),
-        false => format!("\"{}\"", schema.replace('"', "\"\"")),
-    };
-    let escaped = quoted.replace('\\', "\\\\").replace(' ', "\\ ");
-    url::form_urlencoded::byte_serialize(format!("-c search_path={escaped}").as_bytes()).collect()
 }
 
 fn key_bytes(d: Dialect, alias: &str, key: &[String]) -> Vec<String> {
@@ -2038,8 +2045,8 @@ impl Shape {
             results_key: r.key.clone(),
             log_key: l.key.clone(),
             fragments: vec![
-                ("results", sql::quote_ident(d, &r.table)),
-                ("log", sql::quote_ident(d, &l.table)),
+                ("results", r.table_name().quoted(d)),
+                ("log", l.table_name().quoted(d)),
                 ("status", sql::quote_ident(d, &l.status)),
                 (
                     "status_text",

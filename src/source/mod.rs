@@ -99,8 +99,8 @@ impl Source {
             Source::Database(s) => SourceInfo {
                 kind: format!("{:?}", s.dialect()).to_lowercase(),
                 location: s.location(),
-                results: spec.results.table.clone(),
-                log: spec.log.table.clone(),
+                results: spec.results.table_name().to_string(),
+                log: spec.log.table_name().to_string(),
             },
             Source::Files(f) => f.info(),
         }

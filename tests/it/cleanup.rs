@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
 use crate::harness::{path_str, repo, sample, Run, Workdir, AS_OF};
-use crate::servers::{query, run_sql, Server, TestDb};
+use crate::servers::{query, query_i64, run_sql, Server, TestDb};
 
 /// Every column of the sample's results table, in table order.
 const COLUMNS: [&str; 6] = [
@@ -30,7 +30,10 @@ struct Target {
     url: String,
     dir: Workdir,
     spec: String,
-    _db: Option<TestDb>,
+    /// The schema (MariaDB: database) of the results table and of apply's own
+    /// tables, when the spec names one.
+    schema: Option<String>,
+    _db: Vec<TestDb>,
 }
 
 impl Target {
@@ -43,7 +46,8 @@ impl Target {
             url: format!("sqlite://{}", file.display()),
             spec: path_str(&repo().join("dupaudit.toml")).to_string(),
             dir,
-            _db: None,
+            schema: None,
+            _db: Vec::new(),
         }
     }
 
@@ -57,8 +61,52 @@ impl Target {
             url: db.url().to_string(),
             spec: path_str(&repo().join("dupaudit.toml")).to_string(),
             dir,
-            _db: Some(db),
+            schema: None,
+            _db: vec![db],
         }
+    }
+
+    /// The sample loaded on a server, then its results table moved to a schema
+    /// (MariaDB: a database) and its log to another, which the spec names; the URL's
+    /// own schema keeps neither.
+    fn server_in_schemas(server: Server) -> Target {
+        let mut t = Target::server(server);
+        let (results, log) = match server {
+            Server::Postgres => {
+                let (results, log) = ("Pipeline Data".to_string(), "ops".to_string());
+                t.sql(&format!(
+                    "CREATE SCHEMA \"{results}\"; ALTER TABLE results SET SCHEMA \"{results}\"; \
+                     CREATE SCHEMA {log}; ALTER TABLE idempotency_log SET SCHEMA {log}"
+                ));
+                (results, log)
+            }
+            Server::Mysql => {
+                let (a, b) = (TestDb::new(server), TestDb::new(server));
+                let names = (a.name().to_string(), b.name().to_string());
+                t.sql(&format!(
+                    "RENAME TABLE results TO `{}`.results, idempotency_log TO `{}`.idempotency_log",
+                    names.0, names.1
+                ));
+                t._db.extend([a, b]);
+                names
+            }
+        };
+        let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
+        let spec = sample_spec
+            .replace(
+                "table = \"results\"\n",
+                &format!("table = \"results\"\nschema = {results:?}\n"),
+            )
+            .replace(
+                "table = \"idempotency_log\"\n",
+                &format!("table = \"idempotency_log\"\nschema = {log:?}\n"),
+            );
+        assert_eq!(spec.matches("schema = ").count(), 2);
+        let path = t.dir.path("in-schemas.toml");
+        std::fs::write(&path, spec).unwrap();
+        t.spec = path_str(&path).to_string();
+        t.schema = Some(results);
+        t
     }
 
     /// The sample in each of the three databases.
@@ -116,9 +164,15 @@ impl Target {
         }
     }
 
-    /// Every row of `table`, every column of the results table as text, by id.
+    /// Every row of `table` (in the results table's schema), every column of the
+    /// results table as text, by id.
     fn rows_of(&self, table: &str) -> BTreeMap<String, Vec<Option<String>>> {
         let cols: Vec<String> = COLUMNS.iter().map(|c| self.dialect_cast(c)).collect();
+        let table = match (&self.schema, self.url.starts_with("mysql")) {
+            (None, _) => table.to_string(),
+            (Some(s), true) => format!("`{s}`.{table}"),
+            (Some(s), false) => format!("\"{s}\".{table}"),
+        };
         query(
             &self.url,
             &format!("SELECT {} FROM {table}", cols.join(", ")),
@@ -153,6 +207,44 @@ fn removed_ids(plan: &Plan) -> BTreeSet<String> {
 #[test]
 fn plan_apply_again_and_restore_round_trip_in_sqlite_postgres_and_mariadb() {
     for t in Target::all() {
+        round_trip(&t);
+    }
+}
+
+/// The same, the results table and the log each in a schema (MariaDB: database)
+/// of its own that the spec names: apply's tables are made beside the results
+/// table, a dry run's temporary ones where the database keeps those.
+#[test]
+fn plan_apply_again_and_restore_round_trip_with_the_tables_in_other_schemas() {
+    for server in [Server::Postgres, Server::Mysql] {
+        let t = Target::server_in_schemas(server);
+        round_trip(&t);
+        let (own, log) = match server {
+            Server::Postgres => ("public", "ops"),
+            Server::Mysql => (t._db[0].name(), t._db[2].name()),
+        };
+        let results = t.schema.as_deref().unwrap();
+        for (schema, expected) in [(results, 3), (own, 0), (log, 0)] {
+            let count = query_i64(
+                &t.url,
+                &format!(
+                    "SELECT count(*) FROM information_schema.tables \
+                     WHERE table_schema = '{schema}' AND table_name LIKE 'dupaudit%'"
+                ),
+            )
+            .unwrap();
+            assert_eq!(
+                count, expected,
+                "apply's tables in schema {schema} ({server:?})"
+            );
+        }
+    }
+}
+
+/// plan, a dry run, apply, a second apply (no-op), runs, restore (dry, then real):
+/// each step's effect on the rows, checked against the sample.
+fn round_trip(t: &Target) {
+    {
         let original = t.scan();
         let rows = t.rows();
         assert_eq!(original.summary_of(Class::Exact).groups, 105, "{}", t.url);
@@ -530,12 +622,7 @@ fn a_plan_whose_fingerprint_scheme_is_not_the_databases_is_refused() {
 #[test]
 fn postgres_fingerprints_agree_between_plan_and_apply_whatever_the_time_zone() {
     let t = Target::server(Server::Postgres);
-    let name = t
-        ._db
-        .as_ref()
-        .expect("a server database")
-        .name()
-        .to_string();
+    let name = t._db[0].name().to_string();
     // apply used to read rows in UTC while plan read them in the database's zone.
     t.sql(&format!(
         "ALTER DATABASE \"{name}\" SET TimeZone = 'America/New_York'"
@@ -909,7 +996,7 @@ proptest! {
         for s in table.statements(None) {
             run_sql(&url, &s).map_err(TestCaseError::fail)?;
         }
-        let t = Target { url: format!("sqlite://{}", file.display()), spec: path_str(&repo().join("dupaudit.toml")).to_string(), dir, _db: None };
+        let t = Target { url: format!("sqlite://{}", file.display()), spec: path_str(&repo().join("dupaudit.toml")).to_string(), dir, schema: None, _db: Vec::new() };
         plan_apply_restore(&t, &table)?;
     }
 }
@@ -923,7 +1010,7 @@ proptest! {
         for s in table.statements(Some(Server::Postgres)) {
             run_sql(db.url(), &s).map_err(TestCaseError::fail)?;
         }
-        let t = Target { url: db.url().to_string(), spec: path_str(&repo().join("dupaudit.toml")).to_string(), dir: Workdir::new(), _db: Some(db) };
+        let t = Target { url: db.url().to_string(), spec: path_str(&repo().join("dupaudit.toml")).to_string(), dir: Workdir::new(), schema: None, _db: vec![db] };
         plan_apply_restore(&t, &table)?;
     }
 }

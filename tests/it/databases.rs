@@ -68,14 +68,13 @@ fn sample_in_postgres_and_mariadb_gives_the_findings_of_sqlite_and_files() {
     assert_same(&files, &sqlite, "parquet");
 }
 
-/// Tables in another schema than `public` are found through the search path given in
-/// the URL's `options`: the scan (read in parts through the key index, on the
-/// connections that read the rows too) finds what it finds in SQLite, and a plan made
-/// there names that schema's table, applies there (quarantine included) and is
-/// restored there. Without the option the tables are not found, and the plan is
-/// refused.
+/// Tables in another schema than `public`: the scan without `schema` in the spec
+/// says where they are and what to write; named so, the scan (read in parts through
+/// the key index) finds what it finds in SQLite, and the plan names that schema's
+/// table, which tables of the same names in `public` are not. SQLite, which has no
+/// schemas, refuses such a spec.
 #[test]
-fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() {
+fn postgres_tables_in_another_schema_are_named_in_the_spec() {
     let db = TestDb::new(Server::Postgres);
     load(db.url(), &[]);
     execute(
@@ -87,43 +86,61 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
         ],
     );
     let w = Workdir::new();
-    // The error says where the tables are and how to reach them: options=-c
-    // search_path="Pipeline\ Data", percent-encoded (PostgreSQL splits the options
-    // at spaces that no backslash escapes).
-    let missing = w.run(&["scan", "--database-url", db.url()]);
-    missing.expect_code(3).stderr_has(&[
-        "table `results` does not exist",
-        "a table of that name is in schema `Pipeline Data`",
-    ]);
-    let stderr = missing.stderr();
-    let option = stderr
-        .split('`')
-        .find(|s| s.starts_with("?options="))
-        .expect("an options example");
-    assert_eq!(option, "?options=-c+search_path%3D%22Pipeline%5C+Data%22");
+    w.run(&["scan", "--database-url", db.url()])
+        .expect_code(3)
+        .stderr_has(&[
+            "table `results` does not exist",
+            "a table of that name is in schema `Pipeline Data`: name it in the spec, as in \
+             `table = \"results\"` and `schema = \"Pipeline Data\"`",
+        ]);
     // A spec that names the table as SQL would, `schema.table`, is told the same.
     scan_naming_results(&w, "Pipeline Data.results", db.url()).stderr_has(&[
         "table `Pipeline Data.results` does not exist",
-        "the spec names a table without its schema: name it `results` and put schema \
-             `Pipeline Data` on the search path in the URL",
-        &format!("`{option}`"),
+        "`table` takes the table's name alone: write `table = \"results\"` and \
+         `schema = \"Pipeline Data\"`",
     ]);
-    let url = format!("{}{option}", db.url());
-    let sqlite = scan(
-        &format!("sqlite://{}", sample("incident.sqlite").display()),
-        &[],
+    let sample_spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
+    let spec_text = sample_spec.replace(
+        "table = \"results\"\n",
+        "table = \"results\"\nschema = \"Pipeline Data\"\n",
     );
-    assert_same(&scan(&url, &[]), &sqlite, "search_path");
+    // The log is looked for in the current schema until its section names one too.
+    std::fs::write(w.path("results-only.toml"), &spec_text).unwrap();
+    w.run(&[
+        "--spec",
+        "results-only.toml",
+        "scan",
+        "--database-url",
+        db.url(),
+    ])
+    .expect_code(3)
+    .stderr_has(&["table `idempotency_log` does not exist"]);
+    let spec_text = spec_text.replace(
+        "table = \"idempotency_log\"\n",
+        "table = \"idempotency_log\"\nschema = \"Pipeline Data\"\n",
+    );
+    std::fs::write(w.path("in-schema.toml"), &spec_text).unwrap();
+    let spec = path_str(&w.path("in-schema.toml")).to_string();
+    let sqlite_url = format!("sqlite://{}", sample("incident.sqlite").display());
+    let sqlite = scan(&sqlite_url, &[]);
+    assert_same(&scan(db.url(), &["--spec", &spec]), &sqlite, "schema");
+    assert_same(
+        &scan(db.url(), &["--spec", &spec, "--partitions", "2"]),
+        &sqlite,
+        "schema, in two partitions",
+    );
+    w.run(&["--spec", &spec, "scan", "--database-url", &sqlite_url])
+        .expect_code(2)
+        .stderr_has(&["SQLite has no schemas", "`Pipeline Data`"]);
+
     let path = w.path("plan.json");
     let plan_file = path_str(&path);
-    let spec = repo().join("dupaudit.toml");
-    let spec = path_str(&spec);
     w.run(&[
         "plan",
         "--spec",
-        spec,
+        &spec,
         "--database-url",
-        &url,
+        db.url(),
         "-o",
         plan_file,
     ])
@@ -135,23 +152,11 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
     )
     .unwrap();
     assert_eq!(plan.source.table_id, oid.to_string());
+    assert_eq!(plan.source.table, "Pipeline Data.results");
     let exact = sqlite.summary_of(dupaudit::findings::Class::Exact);
     assert_eq!(plan.groups.len() as u64, exact.groups);
-    let apply = |url: &str| {
-        w.run(&[
-            "apply",
-            plan_file,
-            "--spec",
-            spec,
-            "--database-url",
-            url,
-            "--yes",
-        ])
-    };
-    apply(db.url())
-        .expect_code(3)
-        .stderr_has(&["table `results` does not exist", "tables there: (none)"]);
-    // Tables of the same names in `public` are other tables.
+    // Tables of the same names in `public` are other tables: the plan, which carries
+    // its spec, applies to the schema's.
     execute(
         db.url(),
         &[
@@ -159,52 +164,25 @@ fn postgres_tables_in_another_schema_are_scanned_through_the_urls_search_path() 
             "CREATE TABLE public.idempotency_log (LIKE \"Pipeline Data\".idempotency_log INCLUDING ALL)".into(),
         ],
     );
-    apply(db.url())
-        .expect_code(2)
-        .stderr_has(&["table identity", "nothing was changed"]);
-    assert_same(&scan(&url, &[]), &sqlite, "after the refused apply");
-    let applied = w.run(&[
-        "apply",
-        plan_file,
-        "--spec",
-        spec,
-        "--database-url",
-        &url,
-        "--yes",
-        "--format",
-        "json",
-    ]);
-    applied.expect_code(0);
-    let after = scan(&url, &[]);
-    assert_eq!(after.summary_of(dupaudit::findings::Class::Exact).groups, 0);
-    assert_eq!(
-        after.totals.result_rows,
-        sqlite.totals.result_rows - exact.surplus_rows
-    );
-    // The quarantine and the audit tables are in that schema too.
-    let in_schema = query_i64(
+    execute(
         db.url(),
-        "SELECT count(*) FROM \"Pipeline Data\".dupaudit_quarantine",
-    )
-    .unwrap();
-    assert_eq!(in_schema as u64, exact.surplus_rows);
-    let outcome: serde_json::Value = serde_json::from_str(&applied.stdout()).unwrap();
-    let run = outcome["run_id"].as_str().expect("a run id");
-    w.run(&[
-        "restore",
-        run,
-        "--spec",
-        spec,
-        "--database-url",
-        &url,
-        "--yes",
-    ])
-    .expect_code(0);
-    assert_same(&scan(&url, &[]), &sqlite, "after restore");
+        &["INSERT INTO public.results SELECT * FROM \"Pipeline Data\".results".into()],
+    );
+    w.run(&["apply", plan_file, "--database-url", db.url(), "--yes"])
+        .expect_code(0);
+    let count =
+        |table: &str| query_i64(db.url(), &format!("SELECT count(*) FROM {table}")).unwrap();
+    assert_eq!(count("public.results"), sqlite.totals.result_rows as i64);
+    assert_eq!(
+        count("\"Pipeline Data\".results"),
+        (sqlite.totals.result_rows - exact.surplus_rows) as i64
+    );
+    assert_eq!(
+        count("\"Pipeline Data\".dupaudit_quarantine"),
+        exact.surplus_rows as i64
+    );
 }
 
-/// On MariaDB the database in the URL is where the spec's tables are: a scan of a
-/// database without them says which databases have a table of that name.
 /// A scan of `url` with the sample spec, its results table named `table`, which
 /// must end with exit 3 (a missing table).
 fn scan_naming_results(w: &Workdir, table: &str, url: &str) -> crate::harness::Run {
@@ -217,6 +195,9 @@ fn scan_naming_results(w: &Workdir, table: &str, url: &str) -> crate::harness::R
     run
 }
 
+/// On MariaDB the spec's tables are in the URL's database unless it names another:
+/// a scan of a database without them says which databases have a table of that
+/// name.
 #[test]
 fn mariadb_names_the_databases_that_hold_a_missing_table() {
     let loaded = TestDb::new(Server::Mysql);
@@ -228,15 +209,16 @@ fn mariadb_names_the_databases_that_hold_a_missing_table() {
         .stderr_has(&[
             "table `results` does not exist",
             "tables there: (none)",
+            // (other tests' databases on the server may be listed too)
             &format!("`{}`", loaded.name()),
-            "name the database in the URL",
+            ": name it in the spec, as in `table = \"results\"` and `schema = \"",
         ]);
     // named as SQL would name it, `database.table`
     let w = Workdir::new();
     scan_naming_results(&w, &format!("{}.results", loaded.name()), empty.url()).stderr_has(&[
         &format!(
-            "the spec names a table without its schema: name it `results` and name database \
-             `{}` in the URL",
+            "`table` takes the table's name alone: write `table = \"results\"` and \
+             `schema = \"{}\"`",
             loaded.name()
         ),
     ]);

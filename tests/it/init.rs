@@ -9,6 +9,8 @@ fn summary(w: &Workdir, spec: &str, extra: &[&str]) -> dupaudit::findings::Findi
     w.scan_json(&args).findings
 }
 
+/// Tables of other names and columns, in a schema of their own: `init --schema`
+/// finds them there and writes a spec that names it.
 #[test]
 fn init_reads_another_schema_and_the_first_scan_finds_the_duplicates() {
     let db = TestDb::new(Server::Postgres);
@@ -36,14 +38,22 @@ fn init_reads_another_schema_and_the_first_scan_finds_the_duplicates() {
         "ALTER TABLE request_log RENAME COLUMN status TO state",
         "ALTER TABLE request_log RENAME COLUMN created_at TO started_at",
         "ALTER TABLE request_log RENAME COLUMN updated_at TO finished_at",
+        "CREATE SCHEMA \"Jobs\"",
+        "ALTER TABLE job_outputs SET SCHEMA \"Jobs\"",
+        "ALTER TABLE request_log SET SCHEMA \"Jobs\"",
     ];
     crate::servers::run_sql(db.url(), &renames.join(";\n")).unwrap();
+    // in the current schema there is nothing to pick
     w.run(&["init", "--database-url", db.url()])
+        .expect_code(2)
+        .stderr_has(&["cannot tell which table is the results table"]);
+    w.run(&["init", "--database-url", db.url(), "--schema", "Jobs"])
         .expect_code(0)
         .stderr_has(&["job_outputs", "request_log", "GUESS"]);
     let spec = w.path("dupaudit.toml");
     let text = std::fs::read_to_string(&spec).unwrap();
     assert!(text.contains("key = [\"step\", \"request_key\"]"), "{text}");
+    assert_eq!(text.matches("schema = \"Jobs\"").count(), 2, "{text}");
     let found = summary(&w, path_str(&spec), &["--database-url", db.url()]);
     let reference = Workdir::run_in_repo(&[
         "scan",

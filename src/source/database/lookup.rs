@@ -51,7 +51,8 @@ impl DatabaseSource {
             let _ = conn.close().await;
             return Err(e);
         }
-        let results_columns = match self.columns(&mut conn, &spec.results.table).await {
+        let results = spec.results.table_name();
+        let results_columns = match self.columns(&mut conn, &results).await {
             Ok(c) => c,
             Err(e) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
@@ -62,7 +63,7 @@ impl DatabaseSource {
         let payload_columns = spec.results.payload_columns(&results_columns);
         let rp = ResultProjection::new(spec, &payload_columns);
         super::super::check_columns(
-            &spec.results.table,
+            &results.to_string(),
             &results_columns,
             &rp.columns,
             &rp.fields,
