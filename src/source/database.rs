@@ -105,6 +105,8 @@ mod q {
         pub const LOG_ROWS_FOR_KEYS: &str =
             include_str!("../../queries/postgres/log_rows_for_keys.sql");
         pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
+        pub const KEY_SPLIT: &str = include_str!("../../queries/postgres/key_split.sql");
+        pub const NULL_KEYS: &str = include_str!("../../queries/postgres/null_keys.sql");
         pub const KEYS_DUPLICATED_COUNTED: &str =
             include_str!("../../queries/postgres/keys_duplicated_counted.sql");
         pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
@@ -719,6 +721,12 @@ impl DatabaseSource {
         // sort of the whole table on disk (11.5 s against 7.1 s at 10 million rows,
         // in EXPLAIN ANALYZE), slower than counting on another connection beside it.
         let counted = key_count_from_duplicates && n <= 1 && r_lookup.indexed && !sorted;
+        // The duplicate classes alone: the keys query is then the counting grouping
+        // alone, which may be read in two key ranges at once.
+        let splittable = counted
+            && checks
+                .iter()
+                .all(|c| matches!(c, Class::Exact | Class::Conflict));
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
             None if key_count_from_duplicates => match d {
@@ -816,6 +824,7 @@ impl DatabaseSource {
                     sorted,
                     columns: &columns,
                     slice: 0,
+                    splittable,
                 };
                 let on_part = on_part.as_deref_mut();
                 self.interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
@@ -847,6 +856,7 @@ impl DatabaseSource {
                             sorted: false,
                             columns,
                             slice,
+                            splittable: false,
                         };
                         let found = self
                             .interesting(&mut c, template, &scope, lists, &progress, None)
@@ -938,6 +948,7 @@ impl DatabaseSource {
                     sorted,
                     columns: &columns,
                     slice: 0,
+                    splittable: false,
                 };
                 self.hand_over(kept, &scope, &mut origin, on_part)?;
                 return Ok(Parts::Streamed {
@@ -1028,6 +1039,51 @@ impl DatabaseSource {
         Ok(out)
     }
 
+    /// PostgreSQL: where to split a duplicate scan's grouping into two key ranges,
+    /// each read through the key's index on a connection of its own at the same
+    /// time (a grouping uses one core): for the counting grouping alone
+    /// (`scope.splittable`) read in parts through indexes on a one-column key that
+    /// compares in byte order, so that the lower range's keys, then the upper's,
+    /// come in the parts' order; at the middle of the column's histogram, when the
+    /// planner's statistics have one.
+    async fn key_split(
+        &self,
+        conn: &mut AnyConnection,
+        scope: &Scope<'_>,
+        on_part: bool,
+    ) -> Result<Option<KeySplit>, Error> {
+        let (r, l) = scope.keys;
+        let shape = scope.shape;
+        let eligible = self.dialect == Dialect::Postgres
+            && scope.splittable
+            && on_part
+            && scope.in_parts.is_some()
+            && !scope.sorted
+            && r.indexed
+            && l.indexed
+            && r.byte_ordered
+            && shape.results_key.len() == 1
+            && r.types.len() == 1;
+        if !eligible {
+            return Ok(None);
+        }
+        let bound = sqlx::query_scalar::<_, Option<String>>(q::postgres::KEY_SPLIT)
+            .bind(shape.results.quoted(self.dialect))
+            .bind(&shape.results_key[0])
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?
+            .flatten();
+        if let Some(bound) = &bound {
+            tracing::info!("grouping the keys in two ranges, below {bound:?} and from it, at once");
+        }
+        Ok(bound.map(|bound| KeySplit {
+            column: sql::qualified(self.dialect, "r", &shape.results_key[0]),
+            ty: r.types[0].clone(),
+            bound,
+        }))
+    }
+
     /// PostgreSQL: how to look a list of keys up in `table`: the key columns' types,
     /// whether an index starts with them (`key_indexed.sql`) and whether they compare
     /// in byte order (`key_byte_ordered.sql`).
@@ -1080,7 +1136,12 @@ impl DatabaseSource {
         let mut fragments = shape.fragments();
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
-        let (sql, binds) = sql::render(self.dialect, template, &fragments, lists);
+        let split = self.key_split(conn, scope, on_part.is_some()).await?;
+        let whole = template.replace("{r_range}", "");
+        let (sql, binds) = match &split {
+            None => sql::render(self.dialect, &whole, &fragments, lists),
+            Some(split) => split.render(self.dialect, template, &fragments, lists, true),
+        };
         let on_part = match (scope.sorted, scope.in_parts, on_part) {
             (true, Some(keys_per_part), Some(on_part)) => {
                 return self
@@ -1114,6 +1175,13 @@ impl DatabaseSource {
             _ => None,
         };
         let mut sql = sql;
+        // The upper key range, when the grouping is split: its keys come after the
+        // lower range's, which `sql` reads.
+        let mut upper = split.map(|split| {
+            let (sql, binds) = split.render(self.dialect, template, &fragments, lists, false);
+            let (nulls, _) = sql::render(self.dialect, q::postgres::NULL_KEYS, &fragments, &[]);
+            (sql, binds, nulls)
+        });
         if streamed.is_some() {
             // Byte order, the order the scan sorts keys in: a key's entries (one per
             // class that names it) are then adjacent, and a part is a key range. When
@@ -1130,6 +1198,9 @@ impl DatabaseSource {
                 })
                 .collect();
             sql = format!("{sql}\nORDER BY {}", order.join(", "));
+            if let Some((upper, _, _)) = &mut upper {
+                *upper = format!("{upper}\nORDER BY {}", order.join(", "));
+            }
         }
         // In parts, the keys go on being read while the rows of the parts before are
         // read and handed over: a part goes down `parts` as soon as its last key is
@@ -1138,6 +1209,35 @@ impl DatabaseSource {
         let (part_tx, mut part_rx) = tokio::sync::mpsc::channel::<HashMap<Key, Duplicated>>(2);
         let keys_per_part = streamed.as_ref().map(|(_, n)| *n);
         let part_tx = keys_per_part.map(|n| (part_tx, n));
+        // The upper range's keys, read on a connection of their own while the lower
+        // range's are, are held until those have all been taken.
+        let (upper_tx, upper_rx) = tokio::sync::mpsc::unbounded_channel::<AnyRow>();
+        let upper_keys = async {
+            let Some((sql, binds, nulls)) = upper else {
+                return Ok(None);
+            };
+            let mut c = self.connect().await?;
+            self.begin_read_only(&mut c, scope.snapshot).await?;
+            let read = async {
+                let nulls: i64 = sqlx::query_scalar(&nulls)
+                    .fetch_one(&mut c)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                let mut rows = bound(&sql, binds).fetch(&mut c);
+                while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                    if upper_tx.send(row).is_err() {
+                        // The reader of the keys stopped, with its error.
+                        break;
+                    }
+                }
+                Ok::<_, Error>(nulls.max(0) as u64)
+            }
+            .await;
+            drop(upper_tx);
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            read.map(Some)
+        };
         let key_conn = &mut *conn;
         let keys = async move {
             let mut found: HashMap<Key, Duplicated> = HashMap::new();
@@ -1146,14 +1246,21 @@ impl DatabaseSource {
             let mut surplus = 0;
             let mut last: Option<Key> = None;
             let arity = shape.results_key.len();
-            let mut rows = bound(&sql, binds).fetch(key_conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let lower = bound(&sql, binds)
+                .fetch(key_conn)
+                .map_err(|e| self.error(e));
+            let upper = futures_util::stream::unfold(upper_rx, |mut rx| async move {
+                rx.recv().await.map(|row| (Ok(row), rx))
+            });
+            let mut rows = Box::pin(lower.chain(upper));
+            while let Some(row) = rows.try_next().await? {
                 let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
                 let first = self.text(&row, arity + 1)?;
                 let count = n.unwrap_or(0).max(0) as u64;
                 match first.as_deref() {
                     Some("all") => {
-                        table.get_or_insert([0, 0])[0] = count;
+                        // one row, or one a key range
+                        table.get_or_insert([0, 0])[0] += count;
                         continue;
                     }
                     Some("null") => {
@@ -1232,7 +1339,12 @@ impl DatabaseSource {
             }
             Ok::<_, Error>(Some(origin))
         };
-        let ((found, table, surplus), streamed) = futures_util::try_join!(keys, parts)?;
+        let ((found, mut table, surplus), streamed, nulls) =
+            futures_util::try_join!(keys, parts, upper_keys)?;
+        if let (Some(t), Some(nulls)) = (&mut table, nulls) {
+            t[0] += nulls;
+            t[1] += nulls;
+        }
         let kept = match streamed {
             // Every part went to `on_part`.
             Some(_) => Kept::default(),
@@ -1698,6 +1810,39 @@ struct Scope<'a> {
     columns: &'a Dataset,
     /// Which slice of the key space (`--partitions`) this connection reads.
     slice: u32,
+    /// The query is keys_duplicated_counted.sql alone, which may be split into two
+    /// key ranges read at the same time.
+    splittable: bool,
+}
+
+/// PostgreSQL: a duplicate scan's grouping split into the key ranges below and from
+/// `bound`, in the column's type `ty`.
+struct KeySplit {
+    column: String,
+    ty: String,
+    bound: String,
+}
+
+impl KeySplit {
+    /// The grouping of one range: the keys below the bound (`below`) or from it.
+    fn render(
+        &self,
+        d: Dialect,
+        template: &str,
+        fragments: &[(&str, &str)],
+        lists: &[(&str, &[String])],
+        below: bool,
+    ) -> (String, Vec<String>) {
+        let op = if below { "<" } else { ">=" };
+        let range = format!(
+            "WHERE {} {op} CAST({{key_split}} AS {})",
+            self.column, self.ty
+        );
+        let bound = [self.bound.clone()];
+        let mut lists = lists.to_vec();
+        lists.push(("key_split", &bound));
+        sql::render(d, &template.replace("{r_range}", &range), fragments, &lists)
+    }
 }
 
 /// PostgreSQL: the types of a table's key columns, and whether an index serves them.
@@ -2012,6 +2157,7 @@ fn sqlite_url(url: &str, base: Option<&Path>) -> String {
 struct Shape {
     fragments: Vec<(&'static str, String)>,
     dialect: Dialect,
+    results: TableName,
     results_key: Vec<String>,
     log_key: Vec<String>,
 }
@@ -2042,6 +2188,7 @@ impl Shape {
         }
         Shape {
             dialect: d,
+            results: r.table_name(),
             results_key: r.key.clone(),
             log_key: l.key.clone(),
             fragments: vec![

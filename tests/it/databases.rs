@@ -183,6 +183,70 @@ fn postgres_tables_in_another_schema_are_named_in_the_spec() {
     );
 }
 
+/// With an index on a one-column key in both tables and the planner's statistics of
+/// it, a duplicate scan groups the keys in two ranges on two connections at once
+/// (its log says where it split them): the findings and totals, the NULL-key rows
+/// included, are those of SQLite's scan of the same rows, which groups them whole.
+#[test]
+fn postgres_duplicate_scan_in_two_key_ranges_finds_what_one_grouping_finds() {
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let bench_spec = repo().join("benches/bench.toml");
+    let spec = path_str(&bench_spec);
+    let args = |url: &str| {
+        vec![
+            "-v",
+            "--spec",
+            spec,
+            "scan",
+            "--database-url",
+            url,
+            "--classes",
+            "exact,conflict",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--as-of",
+            AS_OF,
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    };
+    let run = |url: &str| {
+        let args = args(url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Workdir::new().run(&args)
+    };
+    let sqlite = run(&format!("sqlite://{}", sample("incident.sqlite").display()));
+    sqlite.expect_code(0);
+    let unsplit = run(db.url());
+    unsplit.expect_code(0);
+    assert!(
+        !unsplit.stderr().contains("two ranges"),
+        "{}",
+        unsplit.stderr()
+    );
+    execute(
+        db.url(),
+        &[
+            "CREATE INDEX results_key ON results (idempotency_key)".to_string(),
+            "CREATE INDEX log_key ON idempotency_log (idempotency_key)".to_string(),
+            "ANALYZE".to_string(),
+        ],
+    );
+    let split = run(db.url());
+    split.expect_code(0).stderr_has(&["two ranges"]);
+    let expected = sqlite.report().findings;
+    assert!(
+        expected.totals.null_key_rows > 0
+            && expected.summary_of(dupaudit::findings::Class::Exact).groups > 0
+    );
+    assert_same(&split.report().findings, &expected, "split");
+    assert_same(&unsplit.report().findings, &expected, "whole");
+}
+
 /// A scan of `url` with the sample spec, its results table named `table`, which
 /// must end with exit 3 (a missing table).
 fn scan_naming_results(w: &Workdir, table: &str, url: &str) -> crate::harness::Run {
