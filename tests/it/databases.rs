@@ -5,7 +5,7 @@ use dupaudit::findings::Findings;
 use dupaudit::spec::AuditSpec;
 use dupaudit::sql::{quote_ident, Dialect};
 
-use crate::harness::{assert_same, path_str, repo, sample, Workdir, AS_OF};
+use crate::harness::{assert_same, path_str, repo, sample, scan_args, Workdir, AS_OF};
 use crate::servers::{query_i64, run_sql, Server, TestDb};
 
 /// Loads the sample incident with `dupaudit load`.
@@ -193,31 +193,11 @@ fn postgres_duplicate_scan_in_two_key_ranges_finds_what_one_grouping_finds() {
     load(db.url(), &[]);
     let bench_spec = repo().join("benches/bench.toml");
     let spec = path_str(&bench_spec);
-    let args = |url: &str| {
-        vec![
-            "-v",
-            "--spec",
-            spec,
-            "scan",
-            "--database-url",
-            url,
-            "--classes",
-            "exact,conflict",
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-            "--as-of",
-            AS_OF,
-        ]
-        .into_iter()
-        .map(str::to_string)
-        .collect::<Vec<_>>()
-    };
     let run = |url: &str| {
-        let args = args(url);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Workdir::new().run(&args)
+        let extra = ["-v", "--spec", spec, "--database-url", url];
+        Workdir::new().run(&scan_args(
+            &[&extra[..], &["--classes", "exact,conflict"]].concat(),
+        ))
     };
     let sqlite = run(&format!("sqlite://{}", sample("incident.sqlite").display()));
     sqlite.expect_code(0);

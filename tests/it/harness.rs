@@ -72,7 +72,7 @@ impl Workdir {
 pub const AS_OF: &str = "2026-10-31T00:00:00Z";
 
 /// `scan --format json --fail-on none --as-of AS_OF` followed by `extra`.
-fn scan_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+pub fn scan_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "scan",
         "--format",
