@@ -131,6 +131,21 @@ fn init_from_exported_files() {
     .expect_code(0);
     let found = summary(&w, path_str(&w.path("spec.toml")), &[]);
     assert_eq!(found.totals.result_rows, 5_000);
+    // files have no schema to name
+    w.run(&[
+        "init",
+        "--results-file",
+        path_str(&r),
+        "--log-file",
+        path_str(&l),
+        "-o",
+        "other.toml",
+        "--schema",
+        "pipeline",
+    ])
+    .expect_code(2)
+    .stderr_has(&["--schema pipeline", "reading files"]);
+    assert!(!w.path("other.toml").exists());
     assert!(
         found
             .summary_of(dupaudit::findings::Class::LateWrite)
