@@ -1039,6 +1039,29 @@ impl DatabaseSource {
         Ok(out)
     }
 
+    /// One row of the keys query (keys.sql): the key with its row count and first
+    /// and last row ids, or keys_duplicated_counted.sql's count of the table's rows
+    /// (`all`) or of its NULL-key rows (`null`).
+    fn key_row(&self, row: &AnyRow, arity: usize) -> Result<KeyRow, Error> {
+        let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
+        let first = self.text(row, arity + 1)?;
+        let count = n.unwrap_or(0).max(0) as u64;
+        match first.as_deref() {
+            Some("all") => return Ok(KeyRow::All(count)),
+            Some("null") => return Ok(KeyRow::Null(count)),
+            _ => {}
+        }
+        let key: Option<Key> = self.cells(row, 0, arity)?.into_iter().collect();
+        let key =
+            key.ok_or_else(|| Error::Runtime("the key query returned a NULL key".to_string()))?;
+        Ok(KeyRow::Key {
+            key,
+            n,
+            first,
+            last: self.text(row, arity + 2)?,
+        })
+    }
+
     /// PostgreSQL: where to split a duplicate scan's grouping into two key ranges,
     /// each read through the key's index on a connection of its own at the same
     /// time (a grouping uses one core): for the counting grouping alone
@@ -1211,7 +1234,8 @@ impl DatabaseSource {
         let part_tx = keys_per_part.map(|n| (part_tx, n));
         // The upper range's keys, read on a connection of their own while the lower
         // range's are, are held until those have all been taken.
-        let (upper_tx, upper_rx) = tokio::sync::mpsc::unbounded_channel::<AnyRow>();
+        let (upper_tx, upper_rx) = tokio::sync::mpsc::unbounded_channel::<KeyRow>();
+        let arity = shape.results_key.len();
         let upper_keys = async {
             let Some((sql, binds, nulls)) = upper else {
                 return Ok(None);
@@ -1225,7 +1249,7 @@ impl DatabaseSource {
                     .map_err(|e| self.error(e))?;
                 let mut rows = bound(&sql, binds).fetch(&mut c);
                 while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                    if upper_tx.send(row).is_err() {
+                    if upper_tx.send(self.key_row(&row, arity)?).is_err() {
                         // The reader of the keys stopped, with its error.
                         break;
                     }
@@ -1245,35 +1269,32 @@ impl DatabaseSource {
             let mut table: Option<[u64; 2]> = None;
             let mut surplus = 0;
             let mut last: Option<Key> = None;
-            let arity = shape.results_key.len();
             let lower = bound(&sql, binds)
                 .fetch(key_conn)
-                .map_err(|e| self.error(e));
+                .map_err(|e| self.error(e))
+                .and_then(|row| std::future::ready(self.key_row(&row, arity)));
             let upper = futures_util::stream::unfold(upper_rx, |mut rx| async move {
                 rx.recv().await.map(|row| (Ok(row), rx))
             });
             let mut rows = Box::pin(lower.chain(upper));
             while let Some(row) = rows.try_next().await? {
-                let n: Option<i64> = row.try_get(arity).map_err(|e| self.error(e))?;
-                let first = self.text(&row, arity + 1)?;
-                let count = n.unwrap_or(0).max(0) as u64;
-                match first.as_deref() {
-                    Some("all") => {
-                        // one row, or one a key range
+                let (key, n, first, last_row) = match row {
+                    // one row, or one a key range
+                    KeyRow::All(count) => {
                         table.get_or_insert([0, 0])[0] += count;
                         continue;
                     }
-                    Some("null") => {
+                    KeyRow::Null(count) => {
                         table.get_or_insert([0, 0])[1] += count;
                         continue;
                     }
-                    _ => {}
-                }
-                let key: Option<Key> = self.cells(&row, 0, arity)?.into_iter().collect();
-                let key = key.ok_or_else(|| {
-                    Error::Runtime("the key query returned a NULL key".to_string())
-                })?;
-                let last_row = self.text(&row, arity + 2)?;
+                    KeyRow::Key {
+                        key,
+                        n,
+                        first,
+                        last,
+                    } => (key, n, first, last),
+                };
                 if let Some((parts, keys_per_part)) = &part_tx {
                     if let Some(last) = last.as_ref().filter(|last| **last > key) {
                         // Parts are key ranges in byte order: a key out of that order
@@ -1813,6 +1834,21 @@ struct Scope<'a> {
     /// The query is keys_duplicated_counted.sql alone, which may be split into two
     /// key ranges read at the same time.
     splittable: bool,
+}
+
+/// A row of the keys query, read ([`DatabaseSource::key_row`]).
+enum KeyRow {
+    /// The table's rows (of a key range, when the grouping is split).
+    All(u64),
+    /// Rows whose key has a NULL column.
+    Null(u64),
+    /// A key, with its row count and first and last row ids when duplicated.
+    Key {
+        key: Key,
+        n: Option<i64>,
+        first: Option<String>,
+        last: Option<String>,
+    },
 }
 
 /// PostgreSQL: a duplicate scan's grouping split into the key ranges below and from
