@@ -119,32 +119,19 @@ fn init_from_exported_files() {
     let w = Workdir::new();
     let r = sample("results.parquet");
     let l = sample("idempotency_log.parquet");
-    w.run(&[
-        "init",
-        "--results-file",
-        path_str(&r),
-        "--log-file",
-        path_str(&l),
-        "-o",
-        "spec.toml",
-    ])
-    .expect_code(0);
+    let init = |output: &str, extra: &[&str]| {
+        let mut args = vec!["init", "--results-file", path_str(&r), "--log-file"];
+        args.extend([path_str(&l), "-o", output]);
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+    init("spec.toml", &[]).expect_code(0);
     let found = summary(&w, path_str(&w.path("spec.toml")), &[]);
     assert_eq!(found.totals.result_rows, 5_000);
     // files have no schema to name
-    w.run(&[
-        "init",
-        "--results-file",
-        path_str(&r),
-        "--log-file",
-        path_str(&l),
-        "-o",
-        "other.toml",
-        "--schema",
-        "pipeline",
-    ])
-    .expect_code(2)
-    .stderr_has(&["--schema pipeline", "reading files"]);
+    init("other.toml", &["--schema", "pipeline"])
+        .expect_code(2)
+        .stderr_has(&["--schema pipeline", "reading files"]);
     assert!(!w.path("other.toml").exists());
     assert!(
         found
