@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::apply::OnDrift;
 use crate::findings::Class;
+use crate::generate::shape::{KeyType, Shape, Spelling, TimeForm};
 use crate::plan::KeepRule;
 use crate::report::Format;
 
@@ -379,6 +380,51 @@ pub struct GenerateArgs {
         default_value = "sqlite,csv,parquet,ndjson"
     )]
     pub formats: Vec<GenFormat>,
+
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+}
+
+/// The shape of the generated tables: column types, time form, status spellings,
+/// indexes. The default is the sample's own shape.
+#[derive(Debug, Clone, Args)]
+pub struct ShapeArgs {
+    /// Type of the idempotency key: scoped (operation_name + idempotency_key text),
+    /// uuid, bigint, scoped-bigint (user_id bigint + idempotency_key text), binary
+    /// (16 bytes).
+    #[arg(long, default_value = "scoped", value_name = "TYPE")]
+    pub key_type: KeyType,
+
+    /// How times are stored: naive (UTC without a zone), zoned (with an offset or a
+    /// zone), epoch-ms (integer milliseconds), local (New York wall-clock times).
+    #[arg(long, default_value = "naive", value_name = "FORM")]
+    pub time_form: TimeForm,
+
+    /// How the log spells its statuses: upper (PROCESSING/COMPLETED/FAILED) or lower
+    /// (running/done/error).
+    #[arg(long, default_value = "upper", value_name = "SPELLING")]
+    pub statuses: Spelling,
+
+    /// No index on the results' key and no primary key on the log.
+    #[arg(long)]
+    pub no_index: bool,
+
+    /// The results name their key and attempt columns differently and reference the
+    /// log's by a foreign key (declared, not checked: the incident has orphans).
+    #[arg(long)]
+    pub foreign_key: bool,
+}
+
+impl ShapeArgs {
+    pub fn shape(&self) -> Shape {
+        Shape {
+            key: self.key_type,
+            time: self.time_form,
+            statuses: self.statuses,
+            indexed: !self.no_index,
+            foreign_key: self.foreign_key,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -406,6 +452,13 @@ pub struct LoadArgs {
     /// Drop and recreate the two tables if they exist.
     #[arg(long)]
     pub replace: bool,
+
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+
+    /// Also write the spec that reads the loaded tables (its `[source]` left out) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_spec: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,9 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    #[error("the spec does not fit the tables in {location}: {message}")]
+    SpecMismatch { location: String, message: String },
+
     #[error("{file}: {message}")]
     File { file: PathBuf, message: String },
 
@@ -119,6 +122,7 @@ impl Error {
         match self {
             Error::SpecRead { .. }
             | Error::Spec { .. }
+            | Error::SpecMismatch { .. }
             | Error::Usage(_)
             | Error::NoSource
             | Error::TableExists { .. }

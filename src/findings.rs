@@ -24,6 +24,7 @@ pub enum Class {
     StaleProcessing,
     OrphanResult,
     MissingResult,
+    UnknownStatus,
     NullKey,
     ExpiredRecord,
     ValidationMismatch,
@@ -39,7 +40,7 @@ impl Class {
         Class::MalformedRecord,
     ];
 
-    pub const ALL: [Class; 12] = [
+    pub const ALL: [Class; 13] = [
         Class::Exact,
         Class::Conflict,
         Class::CrossKey,
@@ -48,6 +49,7 @@ impl Class {
         Class::StaleProcessing,
         Class::OrphanResult,
         Class::MissingResult,
+        Class::UnknownStatus,
         Class::NullKey,
         Class::ExpiredRecord,
         Class::ValidationMismatch,
@@ -76,6 +78,7 @@ impl Class {
             Class::StaleProcessing => "stale-processing",
             Class::OrphanResult => "orphan-result",
             Class::MissingResult => "missing-result",
+            Class::UnknownStatus => "unknown-status",
             Class::NullKey => "null-key",
             Class::ExpiredRecord => "expired-record",
             Class::ValidationMismatch => "validation-mismatch",
@@ -93,7 +96,8 @@ impl Class {
             Class::MultiComplete => "more than one COMPLETED attempt for a key",
             Class::StaleProcessing => "PROCESSING for longer than the lease",
             Class::OrphanResult => "result row with no log row",
-            Class::MissingResult => "COMPLETED attempt with no result row",
+            Class::MissingResult => "COMPLETED attempt whose key has no result row",
+            Class::UnknownStatus => "log status the spec does not map (not judged)",
             Class::NullKey => "result row whose key is NULL (never grouped)",
             Class::ExpiredRecord => "result row whose log record has expired by TTL",
             Class::ValidationMismatch => "record's validation hash does not match the result row",
@@ -164,6 +168,14 @@ pub struct Finding {
     pub payload_diff: Vec<DiffEntry>,
     /// One sentence saying what happened.
     pub note: String,
+    /// Log rows counted rather than listed: for unknown-status, every log row with
+    /// the status.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub log_rows: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Per-class totals, as groups and as rows, so nobody has to guess which a number is.
@@ -206,7 +218,8 @@ pub struct Window {
     /// The key scope (first key column) most of the window's rows belong to.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scope: Option<Scope>,
-    /// Late writes among the window's surplus rows.
+    /// Late writes (rows of attempts the log marks FAILED, the late-write class's
+    /// rows) written inside the window, surplus copies or not.
     pub late_writes: u64,
 }
 
@@ -298,6 +311,24 @@ impl Findings {
 
     pub fn summary_of(&self, class: Class) -> ClassSummary {
         self.summary.get(&class).copied().unwrap_or_default()
+    }
+}
+
+/// A key as a command line gives it: one value per key column, or the form reports
+/// print ([`key_text`]), its values joined with `/`, split at its first slashes (a
+/// value of an earlier column that holds a `/` must be given on its own).
+pub fn parse_key(values: &[String], columns: &[String]) -> Result<Key, String> {
+    match (values, columns.len()) {
+        (values, n) if values.len() == n => Ok(values.to_vec()),
+        ([one], n) if n > 1 && one.matches('/').count() >= n - 1 => {
+            Ok(one.splitn(n, '/').map(str::to_string).collect())
+        }
+        (values, n) => Err(format!(
+            "the key has {n} column(s) ({}): give {n} value(s), or the key as reports print \
+             it (its values joined with `/`); got {}",
+            columns.join(", "),
+            values.len()
+        )),
     }
 }
 

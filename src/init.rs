@@ -6,8 +6,11 @@
 
 use std::fmt::Write;
 
+use crate::source::InitFacts;
+use crate::spec::Status;
+
 /// What `init` knows about the two tables.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Tables {
     /// The schema both tables are in, when named.
     pub schema: Option<String>,
@@ -15,6 +18,9 @@ pub struct Tables {
     pub results_columns: Vec<String>,
     pub log: String,
     pub log_columns: Vec<String>,
+    /// Foreign keys, unique keys and status values read from the database (a
+    /// file has only status values).
+    pub facts: InitFacts,
 }
 
 /// Where the spec's `[source]` points: a URL (without password) or two files.
@@ -98,7 +104,187 @@ fn list(values: &[&String]) -> String {
     )
 }
 
-/// Writes the starter spec.
+/// The column of the log `init` reads status values from: its guess of the status.
+pub fn status_column(log_columns: &[String]) -> Option<&String> {
+    find(log_columns, STATUS)
+}
+
+/// The key and attempt `init` maps between the two tables: from a foreign key of the
+/// results onto the log, from a unique key of the log whose columns the results
+/// have too (a scoped key), or from the column names; and where it came from.
+struct KeyMapping<'a> {
+    results_key: Vec<&'a String>,
+    log_key: Vec<&'a String>,
+    /// The results' attempt and the log's, when both are known.
+    attempts: Option<(&'a String, &'a String)>,
+    /// How it was found, for the spec's comment.
+    from: String,
+}
+
+fn key_mapping<'a>(t: &'a Tables) -> KeyMapping<'a> {
+    let (r, l) = (&t.results_columns, &t.log_columns);
+    // 1. A foreign key from the results to the log: its columns are the key, but
+    //    for the one naming an attempt.
+    if let Some(pairs) = t.facts.references.first() {
+        let log_side: Vec<String> = pairs.iter().map(|(_, lc)| lc.clone()).collect();
+        let attempt = find(&log_side, ATTEMPT)
+            .cloned()
+            .filter(|_| pairs.len() > 1);
+        let mut mapping = KeyMapping {
+            results_key: Vec::new(),
+            log_key: Vec::new(),
+            attempts: None,
+            from: format!(
+                "from the foreign key {}({}) -> {}({})",
+                t.results,
+                pairs
+                    .iter()
+                    .map(|p| p.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.log,
+                log_side.join(", ")
+            ),
+        };
+        for (rc, lc) in pairs {
+            let (rc, lc) = (r.iter().find(|c| *c == rc), l.iter().find(|c| *c == lc));
+            let (Some(rc), Some(lc)) = (rc, lc) else {
+                continue;
+            };
+            match Some(lc) == attempt.as_ref().and_then(|a| l.iter().find(|c| *c == a)) {
+                true => mapping.attempts = Some((rc, lc)),
+                false => {
+                    mapping.results_key.push(rc);
+                    mapping.log_key.push(lc);
+                }
+            }
+        }
+        if !mapping.results_key.is_empty() {
+            return mapping;
+        }
+    }
+    let key = find(r, KEY);
+    let attempts = find(r, ATTEMPT).zip(find(l, ATTEMPT));
+    // 2. A unique key of the log over several columns, all of them in the results
+    //    too: a key scoped by its other columns (the attempt aside).
+    for unique in &t.facts.log_unique {
+        let scoped: Vec<&String> = unique
+            .iter()
+            .filter(|c| Some(*c) != attempts.map(|a| a.1))
+            .filter_map(|c| l.iter().find(|x| *x == c))
+            .collect();
+        let in_results = scoped.iter().all(|c| r.contains(c));
+        if scoped.len() > 1 && in_results && key.is_some_and(|k| scoped.contains(&k)) {
+            let results_key = scoped
+                .iter()
+                .filter_map(|c| r.iter().find(|x| x == c))
+                .collect();
+            return KeyMapping {
+                results_key,
+                log_key: scoped,
+                attempts,
+                from: format!(
+                    "from the log's unique key ({}): a key scoped by its other columns",
+                    unique.join(", ")
+                ),
+            };
+        }
+    }
+    // 3. The column names.
+    let scope = find(r, SCOPE).filter(|c| l.contains(c));
+    let mut results_key: Vec<&String> = scope.into_iter().collect();
+    results_key.extend(key);
+    let log_key = results_key
+        .iter()
+        .filter_map(|c| l.iter().find(|x| x == c).or_else(|| find(l, KEY)))
+        .collect();
+    KeyMapping {
+        results_key,
+        log_key,
+        attempts,
+        from: match scope {
+            Some(_) => "from the column names: the idempotency key, scoped by the operation (the same key may be reused by another operation)".into(),
+            None => "from the column names".into(),
+        },
+    }
+}
+
+/// The `[log.statuses]` lines for the log's status values: each value under the
+/// status its word means, the ones no word places listed in a comment.
+fn statuses_section(out: &mut String, values: &[(String, u64)]) {
+    let _ = writeln!(
+        out,
+        "\n[log.statuses]\n# The spellings your pipeline writes (compared case-insensitively)."
+    );
+    if values.is_empty() {
+        let _ = writeln!(
+            out,
+            "# No status values found in the log: these are the defaults.\n\
+             processing = [\"PROCESSING\"]\ncompleted = [\"COMPLETED\"]\nfailed = [\"FAILED\"]"
+        );
+        return;
+    }
+    let shown: Vec<String> = values
+        .iter()
+        .map(|(v, n)| format!("{v} ({n} rows)"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "# GUESS: read from the log's values: {}.",
+        shown.join(", ")
+    );
+    let mut unplaced = Vec::new();
+    for status in [Status::Processing, Status::Completed, Status::Failed] {
+        let placed: Vec<&String> = values
+            .iter()
+            .filter(|(v, _)| Status::guess(v) == Some(status))
+            .map(|(v, _)| v)
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} = {}",
+            status.to_string().to_lowercase(),
+            list(&placed)
+        );
+    }
+    for (v, n) in values {
+        if Status::guess(v).is_none() {
+            unplaced.push(format!("{} ({n} rows)", s(v)));
+        }
+    }
+    if !unplaced.is_empty() {
+        let _ = writeln!(
+            out,
+            "# GUESS: dupaudit cannot tell what {} mean{}: add {} to the list {} belong{} to, \
+             or a scan reports {} as unknown-status.",
+            unplaced.join(", "),
+            if unplaced.len() == 1 { "s" } else { "" },
+            if unplaced.len() == 1 { "it" } else { "each" },
+            if unplaced.len() == 1 { "it" } else { "they" },
+            if unplaced.len() == 1 { "s" } else { "" },
+            if unplaced.len() == 1 { "it" } else { "them" },
+        );
+    }
+}
+
+/// The settings `init` found no column for, to say so beside the spec.
+pub fn missing(t: &Tables) -> Vec<&'static str> {
+    let mapping = key_mapping(t);
+    let mut out = Vec::new();
+    if mapping.results_key.is_empty() {
+        out.push("results.key (the idempotency key)");
+    }
+    if status_column(&t.log_columns).is_none() {
+        out.push("log.status");
+    }
+    if find(&t.log_columns, STARTED).is_none() {
+        out.push("log.created_at");
+    }
+    out
+}
+
+/// Writes the starter spec. A setting whose column it cannot find is left out with a
+/// comment (never a column the table does not have); [`missing`] lists them.
 pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
     let mut out = String::new();
     let r = &t.results_columns;
@@ -109,12 +295,9 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
     );
     let _ = writeln!(
         out,
-        "# dupaudit's reading of your column names: check them, then `dupaudit scan`."
+        "# dupaudit's reading of your schema: check them, then `dupaudit scan`."
     );
-    let _ = writeln!(
-        out,
-        "# Every key is explained in the README's \"Spec reference\".\n"
-    );
+    let _ = writeln!(out, "# Every key is explained in docs/spec.md.\n");
     let _ = writeln!(out, "[source]");
     match origin {
         Origin::Url(url) => {
@@ -129,16 +312,14 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
         }
     }
 
+    let mapping = key_mapping(t);
     let pk = find(r, PRIMARY).unwrap_or(&r[0]);
-    let key = find(r, KEY);
-    let scope = find(r, SCOPE).filter(|c| l.contains(c));
-    let attempt = find(r, ATTEMPT);
+    let attempt = mapping.attempts.map(|a| a.0);
     let written = find(r, WRITTEN);
-    let mut key_columns: Vec<&String> = scope.into_iter().collect();
-    key_columns.extend(key);
-    let structural: Vec<&String> = [Some(pk), key, scope, attempt, written]
+    let structural: Vec<&String> = [Some(pk), attempt, written]
         .into_iter()
         .flatten()
+        .chain(mapping.results_key.iter().copied())
         .collect();
     let payload: Vec<&String> = match find(r, PAYLOAD).filter(|c| !structural.contains(c)) {
         Some(p) => vec![p],
@@ -154,22 +335,22 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
         "# GUESS: the column that names one row.\nprimary_key = {}",
         list(&[pk])
     );
-    if key.is_none() {
-        let _ = writeln!(
-            out,
-            "# No column looks like an idempotency key: name it here."
-        );
+    match mapping.results_key.is_empty() {
+        true => {
+            let _ = writeln!(
+                out,
+                "# No column looks like an idempotency key: name it, e.g. key = [\"request_id\"]."
+            );
+        }
+        false => {
+            let _ = writeln!(
+                out,
+                "# GUESS: the idempotency key, {}.\nkey = {}",
+                mapping.from,
+                list(&mapping.results_key)
+            );
+        }
     }
-    let _ = writeln!(
-        out,
-        "# GUESS: the idempotency key{}.\nkey = {}",
-        if scope.is_some() {
-            ", scoped by the operation (the same key may be reused by another operation)"
-        } else {
-            ""
-        },
-        list(&key_columns)
-    );
     let _ = writeln!(
         out,
         "# GUESS: the columns compared to tell copies from conflicts.\npayload = {}",
@@ -189,8 +370,8 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
         list(&json)
     );
     let _ = writeln!(out, "# Volatile JSON fields that differ between copies of one result, e.g. [\"latency_ms\"].\nignore_fields = []");
-    match attempt {
-        Some(a) => {
+    match mapping.attempts {
+        Some((a, _)) => {
             let _ = writeln!(
                 out,
                 "# GUESS: the attempt that wrote the row.\nattempt = {}",
@@ -198,7 +379,7 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
             );
         }
         None => {
-            let _ = writeln!(out, "# No attempt column found: rows are matched to the log by key alone.\nattempt = \"\"");
+            let _ = writeln!(out, "# No attempt column found in both tables: rows are matched to the log by key alone.\nattempt = \"\"");
         }
     }
     match written {
@@ -214,47 +395,48 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
         }
     }
 
-    let log_key: Vec<&String> = key_columns
-        .iter()
-        .map(|c| {
-            l.iter()
-                .find(|x| x == c)
-                .or_else(|| find(l, KEY))
-                .unwrap_or(c)
-        })
-        .collect();
     let _ = writeln!(out, "\n[log]\ntable = {}", s(&t.log));
     if let Some(schema) = &t.schema {
         let _ = writeln!(out, "schema = {}", s(schema));
     }
-    let _ = writeln!(
-        out,
-        "# GUESS: the same key, in the same order.\nkey = {}",
-        list(&log_key)
-    );
-    match (attempt, find(l, ATTEMPT)) {
-        (Some(_), Some(a)) => {
+    if !mapping.log_key.is_empty() {
+        let _ = writeln!(
+            out,
+            "# GUESS: the same key, in the same order.\nkey = {}",
+            list(&mapping.log_key)
+        );
+    }
+    match mapping.attempts {
+        Some((_, a)) => {
             let _ = writeln!(out, "# GUESS\nattempt = {}", s(a));
         }
-        _ => {
+        None => {
             let _ = writeln!(out, "attempt = \"\"");
         }
     }
-    let status = find(l, STATUS);
-    if status.is_none() {
-        let _ = writeln!(out, "# No status column found: name it here.");
+    match status_column(l) {
+        Some(c) => {
+            let _ = writeln!(out, "# GUESS\nstatus = {}", s(c));
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# No status column found: name it, e.g. status = \"state\"."
+            );
+        }
     }
-    let _ = writeln!(
-        out,
-        "# GUESS\nstatus = {}",
-        s(status.map_or("status", |c| c.as_str()))
-    );
     let started = find(l, STARTED);
-    let _ = writeln!(
-        out,
-        "# GUESS\ncreated_at = {}",
-        s(started.map_or("created_at", |c| c.as_str()))
-    );
+    match started {
+        Some(c) => {
+            let _ = writeln!(out, "# GUESS\ncreated_at = {}", s(c));
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# No column found for when an attempt started: name it, e.g. created_at = \"started_at\"."
+            );
+        }
+    }
     match find(l, UPDATED).filter(|c| Some(*c) != started) {
         Some(u) => {
             let _ = writeln!(out, "# GUESS\nupdated_at = {}", s(u));
@@ -267,14 +449,7 @@ pub fn starter_spec(origin: &Origin, t: &Tables) -> String {
         out,
         "# How long an attempt may stay PROCESSING before its lease is stale.\nlease = \"15m\""
     );
-    let _ = writeln!(
-        out,
-        "\n[log.statuses]\n# The spellings your pipeline writes (compared case-insensitively)."
-    );
-    let _ = writeln!(
-        out,
-        "processing = [\"PROCESSING\"]\ncompleted = [\"COMPLETED\"]\nfailed = [\"FAILED\"]"
-    );
+    statuses_section(&mut out, &t.facts.statuses);
     out
 }
 
@@ -319,6 +494,7 @@ mod tests {
                 "created_at",
                 "updated_at",
             ]),
+            facts: InitFacts::default(),
         };
         let text = starter_spec(&Origin::Url("sqlite://x.db".into()), &t);
         let spec =
@@ -354,6 +530,7 @@ mod tests {
                 "started_at",
                 "finished_at",
             ]),
+            facts: InitFacts::default(),
         };
         let spec = crate::spec::AuditSpec::parse(
             &starter_spec(&Origin::Url("postgres://h/db".into()), &t),

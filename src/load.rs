@@ -2,22 +2,23 @@
 //! server in one line and tests can fill a database of their own.
 //!
 //! In: a database URL (`postgres://`, `mysql://` or `mariadb://`, `sqlite://`), an
-//! [`Incident`] and the [`Tables`] to create. Out: the two tables, created with the
-//! SQL in `queries/<dialect>/load_*.sql`, filled and indexed, and the row counts the
-//! database reported ([`LoadStats`]).
+//! [`Incident`] and the [`Tables`] to create, in a [`Shape`]. Out: the two tables,
+//! created with the SQL in `queries/<dialect>/load_*.sql` with the column types the
+//! shape asks for, filled and indexed, and the row counts the database reported
+//! ([`LoadStats`]).
 //!
 //! Steps, in one transaction where the dialect allows it (PostgreSQL, SQLite):
 //! 1. Refuse tables that exist, unless asked to replace them; then drop them.
 //! 2. Create the tables.
 //! 3. Write the rows: COPY on PostgreSQL, multi-row INSERT batches on MySQL, one
 //!    prepared INSERT per row on SQLite (in-process, so a round trip costs little).
-//! 4. Create the index, after the rows: one sort instead of a b-tree insert per row.
+//! 4. Create the index, after the rows: one sort instead of a b-tree insert per row;
+//!    then the shape's foreign key, unchecked (SQLite declares it in CREATE TABLE).
 //! 5. Commit.
 
 use std::io::Write;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
 use sqlx::mysql::{MySql, MySqlArguments, MySqlConnectOptions, MySqlConnection};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::query::Query;
@@ -25,7 +26,10 @@ use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnectOptions, SqliteConnecti
 use sqlx::{ConnectOptions, Connection};
 
 use crate::error::Error;
-use crate::generate::{text_time, GenLog, GenRow, Incident};
+use crate::generate::shape::{
+    hex, local, zoned, Kind, Shape, Table as ShapeTable, TimeForm, Value,
+};
+use crate::generate::{GenLog, GenRow, Incident};
 use crate::source::{redact_secrets, redact_url};
 use crate::sql::{quote_ident, render, row_values, validate_identifier, Dialect};
 
@@ -34,37 +38,36 @@ mod q {
         pub const EXISTS: &str = include_str!("../queries/postgres/load_exists.sql");
         pub const DROP: &str = include_str!("../queries/postgres/load_drop.sql");
         pub const SCHEMA: &str = include_str!("../queries/postgres/load_schema.sql");
-        pub const COPY_RESULT: &str = include_str!("../queries/postgres/load_copy_result.sql");
-        pub const COPY_LOG: &str = include_str!("../queries/postgres/load_copy_log.sql");
+        pub const COPY: &str = include_str!("../queries/postgres/load_copy.sql");
         pub const INDEX: &str = include_str!("../queries/postgres/load_index.sql");
+        pub const FOREIGN_KEY: &str = include_str!("../queries/postgres/load_foreign_key.sql");
     }
     pub mod mysql {
         pub const EXISTS: &str = include_str!("../queries/mysql/load_exists.sql");
         pub const DROP: &str = include_str!("../queries/mysql/load_drop.sql");
         pub const SCHEMA: &str = include_str!("../queries/mysql/load_schema.sql");
-        pub const INSERT_RESULT: &str = include_str!("../queries/mysql/load_insert_result.sql");
-        pub const INSERT_LOG: &str = include_str!("../queries/mysql/load_insert_log.sql");
+        pub const INSERT: &str = include_str!("../queries/mysql/load_insert.sql");
         pub const INDEX: &str = include_str!("../queries/mysql/load_index.sql");
+        pub const FOREIGN_KEY: &str = include_str!("../queries/mysql/load_foreign_key.sql");
+        pub const CHECKS_OFF: &str = include_str!("../queries/mysql/load_checks_off.sql");
     }
     pub mod sqlite {
         pub const EXISTS: &str = include_str!("../queries/sqlite/load_exists.sql");
         pub const DROP: &str = include_str!("../queries/sqlite/load_drop.sql");
         pub const SCHEMA: &str = include_str!("../queries/sqlite/load_schema.sql");
-        pub const INSERT_RESULT: &str = include_str!("../queries/sqlite/load_insert_result.sql");
-        pub const INSERT_LOG: &str = include_str!("../queries/sqlite/load_insert_log.sql");
+        pub const INSERT: &str = include_str!("../queries/sqlite/load_insert.sql");
         pub const INDEX: &str = include_str!("../queries/sqlite/load_index.sql");
     }
 }
-
-/// Columns of one row in either table; the INSERT and COPY templates list six.
-const COLUMNS: usize = 6;
 
 /// MySQL refuses a prepared statement with more placeholders than this.
 const MYSQL_MAX_PLACEHOLDERS: usize = 65_535;
 
 /// Rows per MySQL INSERT: enough that round trips stop mattering.
 const MYSQL_BATCH_ROWS: usize = 2_000;
-const _: () = assert!(MYSQL_BATCH_ROWS * COLUMNS <= MYSQL_MAX_PLACEHOLDERS);
+/// The most columns a generated table has.
+const MAX_COLUMNS: usize = 8;
+const _: () = assert!(MYSQL_BATCH_ROWS * MAX_COLUMNS <= MYSQL_MAX_PLACEHOLDERS);
 
 /// Bytes of values per MySQL INSERT, so that long payloads still fit the 4 MiB
 /// `max_allowed_packet` of older servers.
@@ -74,19 +77,22 @@ const MYSQL_BATCH_BYTES: usize = 2 << 20;
 /// many rows there are.
 const COPY_CHUNK_BYTES: usize = 1 << 20;
 
-/// The names of the two tables to create.
+/// The names of the two tables to create, and their shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tables {
     pub results: String,
     pub log: String,
+    pub shape: Shape,
 }
 
 impl Default for Tables {
-    /// The names the default spec reads: `results` and `idempotency_log`.
+    /// The names the default spec reads, `results` and `idempotency_log`, in the
+    /// sample's shape.
     fn default() -> Self {
         Tables {
             results: "results".into(),
             log: "idempotency_log".into(),
+            shape: Shape::default(),
         }
     }
 }
@@ -214,11 +220,53 @@ impl Target<'_> {
     }
 }
 
-/// The two table names, quoted for one dialect, and the templates rendered with them.
+/// The SQL type of a column of `kind` in `dialect`, times stored as `time` says.
+fn column_type(d: Dialect, kind: Kind, time: TimeForm) -> &'static str {
+    use Dialect::*;
+    match (kind, d) {
+        (Kind::Id | Kind::Integer, Postgres) => "bigint",
+        (Kind::Id | Kind::Integer, Mysql) => "BIGINT",
+        (Kind::Id | Kind::Integer, Sqlite) => "INTEGER",
+        (Kind::Text | Kind::Payload, Postgres) => "text",
+        (Kind::Text, Mysql) => "VARCHAR(191)",
+        (Kind::Payload, Mysql) => "LONGTEXT",
+        (Kind::Text | Kind::Payload | Kind::Uuid, Sqlite) => "TEXT",
+        (Kind::Uuid, Postgres) => "uuid",
+        (Kind::Uuid, Mysql) => "CHAR(36)",
+        (Kind::Binary, Postgres) => "bytea",
+        (Kind::Binary, Mysql) => "BINARY(16)",
+        (Kind::Binary, Sqlite) => "BLOB",
+        (Kind::Time, _) => match (time, d) {
+            (TimeForm::EpochMillis, Postgres) => "bigint",
+            (TimeForm::EpochMillis, Mysql) => "BIGINT",
+            (TimeForm::EpochMillis, Sqlite) => "INTEGER",
+            (TimeForm::Naive | TimeForm::Zoned, Postgres) => "timestamptz",
+            (TimeForm::Local, Postgres) => "timestamp",
+            (TimeForm::Naive, Mysql) => "DATETIME(3)",
+            (TimeForm::Zoned, Mysql) => "TIMESTAMP(6)",
+            (TimeForm::Local, Mysql) => "DATETIME(6)",
+            (_, Sqlite) => "TEXT",
+        },
+    }
+}
+
+fn quoted_list(d: Dialect, columns: &[&str]) -> String {
+    columns
+        .iter()
+        .map(|c| quote_ident(d, c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The two table names, quoted for one dialect, the shape's columns, and the
+/// templates rendered with them.
 struct Quoted {
     dialect: Dialect,
     results: String,
     log: String,
+    shape: Shape,
+    results_table: ShapeTable,
+    log_table: ShapeTable,
 }
 
 impl Quoted {
@@ -227,6 +275,9 @@ impl Quoted {
             dialect,
             results: quote_ident(dialect, &tables.results),
             log: quote_ident(dialect, &tables.log),
+            shape: tables.shape,
+            results_table: tables.shape.results(),
+            log_table: tables.shape.log(),
         }
     }
 
@@ -236,6 +287,92 @@ impl Quoted {
         let mut fragments = vec![("results", self.results.as_str()), ("log", &self.log)];
         fragments.extend_from_slice(extra);
         render(self.dialect, template, &fragments, &[]).0
+    }
+
+    /// A table's column definitions and primary key, and (SQLite, which takes a
+    /// foreign key only in CREATE TABLE) its foreign key.
+    fn definitions(&self, t: &ShapeTable) -> String {
+        let d = self.dialect;
+        let mut parts: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| {
+                let null = if c.nullable { "" } else { " NOT NULL" };
+                format!(
+                    "{} {}{null}",
+                    quote_ident(d, c.name),
+                    column_type(d, c.kind, self.shape.time)
+                )
+            })
+            .collect();
+        if !t.primary_key.is_empty() {
+            parts.push(format!("PRIMARY KEY ({})", quoted_list(d, &t.primary_key)));
+        }
+        if d == Dialect::Sqlite && !t.references.is_empty() {
+            parts.push(self.foreign_key_clause());
+        }
+        parts.join(", ")
+    }
+
+    fn foreign_key_clause(&self) -> String {
+        let d = self.dialect;
+        format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({})",
+            quoted_list(d, &self.results_table.references),
+            self.log,
+            quoted_list(d, &self.log_table.primary_key)
+        )
+    }
+
+    fn schema(&self, template: &str) -> String {
+        let (r, l) = (
+            self.definitions(&self.results_table),
+            self.definitions(&self.log_table),
+        );
+        self.render(template, &[("results_columns", &r), ("log_columns", &l)])
+    }
+
+    /// The index on the results' key, when the shape has one.
+    fn index(&self, template: &str, extra: &[(&str, &str)]) -> Option<String> {
+        let t = &self.results_table;
+        if t.index.is_empty() {
+            return None;
+        }
+        let columns = quoted_list(self.dialect, &t.index);
+        let mut fragments = vec![("index_columns", columns.as_str())];
+        fragments.extend_from_slice(extra);
+        Some(self.render(template, &fragments))
+    }
+
+    /// The foreign key added after the rows (PostgreSQL, MySQL), when there is one.
+    fn foreign_key(&self, template: &str) -> Option<String> {
+        let t = &self.results_table;
+        if t.references.is_empty() {
+            return None;
+        }
+        let d = self.dialect;
+        let (c, l) = (
+            quoted_list(d, &t.references),
+            quoted_list(d, &self.log_table.primary_key),
+        );
+        Some(self.render(template, &[("columns", &c), ("log_columns", &l)]))
+    }
+
+    /// A statement writing rows into one table: `table` is `results` or `log`.
+    fn rows_statement(&self, template: &str, results: bool, rows: &str) -> String {
+        let (table, t) = match results {
+            true => (&self.results, &self.results_table),
+            false => (&self.log, &self.log_table),
+        };
+        let names: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
+        let columns = quoted_list(self.dialect, &names);
+        render(
+            self.dialect,
+            template,
+            &[("table", table), ("columns", &columns), ("rows", rows)],
+            &[],
+        )
+        .0
     }
 }
 
@@ -276,25 +413,36 @@ async fn load_postgres(
             .await
             .map_err(target.failed("dropping the old tables".into()))?;
     }
-    sqlx::raw_sql(&sql.render(q::SCHEMA, &[]))
+    sqlx::raw_sql(&sql.schema(q::SCHEMA))
         .execute(&mut *tx)
         .await
         .map_err(target.failed(creating(tables)))?;
+    let shape = tables.shape;
     let result_rows = copy(
         &mut tx,
-        &sql.render(q::COPY_RESULT, &[]),
-        rows.results,
-        csv_result,
+        &sql.rows_statement(q::COPY, true, ""),
+        rows.results.iter().map(|r| shape.result_values(r)),
+        shape.time,
     )
     .await
     .map_err(target.failed(format!("copying rows into `{}`", tables.results)))?;
-    let log_rows = copy(&mut tx, &sql.render(q::COPY_LOG, &[]), &rows.log, csv_log)
-        .await
-        .map_err(target.failed(format!("copying rows into `{}`", tables.log)))?;
-    sqlx::raw_sql(&sql.render(q::INDEX, &[]))
-        .execute(&mut *tx)
-        .await
-        .map_err(target.failed(format!("indexing `{}`", tables.results)))?;
+    let log_rows = copy(
+        &mut tx,
+        &sql.rows_statement(q::COPY, false, ""),
+        rows.log.iter().map(|l| shape.log_values(l)),
+        shape.time,
+    )
+    .await
+    .map_err(target.failed(format!("copying rows into `{}`", tables.log)))?;
+    for statement in [sql.index(q::INDEX, &[]), sql.foreign_key(q::FOREIGN_KEY)]
+        .into_iter()
+        .flatten()
+    {
+        sqlx::raw_sql(&statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(target.failed(format!("indexing `{}`", tables.results)))?;
+    }
     tx.commit()
         .await
         .map_err(target.failed("committing".into()))?;
@@ -308,16 +456,16 @@ async fn load_postgres(
 }
 
 /// Streams `rows` through `COPY ... FROM STDIN` as CSV, a chunk at a time.
-async fn copy<T>(
+async fn copy<'a>(
     conn: &mut PgConnection,
     statement: &str,
-    rows: &[T],
-    write: fn(&mut Vec<u8>, &T),
+    rows: impl Iterator<Item = Vec<Value<'a>>>,
+    time: TimeForm,
 ) -> Result<u64, sqlx::Error> {
     let mut copy = conn.copy_in_raw(statement).await?;
     let mut buf = Vec::with_capacity(COPY_CHUNK_BYTES);
     for row in rows {
-        write(&mut buf, row);
+        csv_row(&mut buf, &row, time);
         if buf.len() >= COPY_CHUNK_BYTES {
             copy.send(buf.as_slice()).await?;
             buf.clear();
@@ -329,34 +477,30 @@ async fn copy<T>(
     copy.finish().await
 }
 
-fn csv_result(buf: &mut Vec<u8>, r: &GenRow) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(buf, "{},", r.id);
-    csv_text(buf, &r.operation_name);
-    buf.push(b',');
-    // An unquoted empty field is NULL in PostgreSQL's CSV; a quoted one is ''.
-    if let Some(key) = &r.idempotency_key {
-        csv_text(buf, key);
+/// One row of PostgreSQL's CSV: an unquoted empty field is NULL, a quoted one ''.
+fn csv_row(buf: &mut Vec<u8>, row: &[Value<'_>], time: TimeForm) {
+    for (i, value) in row.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        // Writing to a Vec cannot fail.
+        let _ = match value {
+            Value::Null => Ok(()),
+            Value::Int(n) => write!(buf, "{n}"),
+            Value::Text(text) => {
+                csv_text(buf, text);
+                Ok(())
+            }
+            Value::Bytes(b) => write!(buf, "\\x{}", hex(b)),
+            Value::Time(t) => match time {
+                // With an explicit offset, so the session's time zone cannot shift it.
+                TimeForm::Naive => write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00")),
+                TimeForm::Zoned => write!(buf, "{}", zoned(*t).format("%Y-%m-%d %H:%M:%S%.6f%:z")),
+                TimeForm::Local => write!(buf, "{}", local(*t).format("%Y-%m-%d %H:%M:%S%.6f")),
+                TimeForm::EpochMillis => write!(buf, "{}", t.timestamp_millis()),
+            },
+        };
     }
-    buf.push(b',');
-    csv_text(buf, &r.attempt_id);
-    buf.push(b',');
-    csv_text(buf, &r.payload.text());
-    buf.push(b',');
-    csv_time(buf, r.created_at);
-    buf.push(b'\n');
-}
-
-fn csv_log(buf: &mut Vec<u8>, l: &&GenLog) {
-    for text in [&l.idempotency_key, &l.attempt_id, &l.operation_name] {
-        csv_text(buf, text);
-        buf.push(b',');
-    }
-    csv_text(buf, l.status);
-    buf.push(b',');
-    csv_time(buf, l.created_at);
-    buf.push(b',');
-    csv_time(buf, l.updated_at);
     buf.push(b'\n');
 }
 
@@ -375,12 +519,6 @@ fn csv_text(buf: &mut Vec<u8>, text: &str) {
     buf.push(b'"');
 }
 
-/// With an explicit UTC offset, so the session's time zone cannot shift it.
-fn csv_time(buf: &mut Vec<u8>, t: DateTime<Utc>) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(buf, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f+00"));
-}
-
 async fn load_mysql(
     target: &Target<'_>,
     rows: &Rows<'_>,
@@ -389,6 +527,7 @@ async fn load_mysql(
 ) -> Result<LoadStats, Error> {
     use q::mysql as q;
     let sql = Quoted::new(Dialect::Mysql, tables);
+    // sqlx sets the session's time zone to UTC: TIMESTAMP columns store what is bound.
     let mut conn = MySqlConnectOptions::from_str(target.url)
         .map_err(target.connect_failed())?
         .connect()
@@ -412,7 +551,7 @@ async fn load_mysql(
             .await
             .map_err(target.failed("dropping the old tables".into()))?;
     }
-    sqlx::raw_sql(&sql.render(q::SCHEMA, &[]))
+    sqlx::raw_sql(&sql.schema(q::SCHEMA))
         .execute(&mut conn)
         .await
         .map_err(target.failed(creating(tables)))?;
@@ -439,6 +578,7 @@ async fn fill_mysql(
     rows: &Rows<'_>,
     tables: &Tables,
 ) -> Result<LoadStats, Error> {
+    let shape = tables.shape;
     let mut tx = conn
         .begin()
         .await
@@ -446,17 +586,14 @@ async fn fill_mysql(
     let result_rows = insert_batches(
         &mut tx,
         sql,
-        q::mysql::INSERT_RESULT,
+        true,
         rows.results,
         |r| r.operation_name.len() + r.attempt_id.len() + r.payload.text().len() + 64,
         |query, r| {
-            query
-                .bind(r.id)
-                .bind(&r.operation_name)
-                .bind(&r.idempotency_key)
-                .bind(&r.attempt_id)
-                .bind(r.payload.text().into_owned())
-                .bind(r.created_at.naive_utc())
+            shape
+                .result_values(r)
+                .into_iter()
+                .fold(query, |q, v| bind_mysql(q, v, shape.time))
         },
     )
     .await
@@ -464,17 +601,14 @@ async fn fill_mysql(
     let log_rows = insert_batches(
         &mut tx,
         sql,
-        q::mysql::INSERT_LOG,
+        false,
         &rows.log,
         |l| l.idempotency_key.len() + l.attempt_id.len() + l.operation_name.len() + 64,
         |query, l| {
-            query
-                .bind(&l.idempotency_key)
-                .bind(&l.attempt_id)
-                .bind(&l.operation_name)
-                .bind(l.status)
-                .bind(l.created_at.naive_utc())
-                .bind(l.updated_at.naive_utc())
+            shape
+                .log_values(l)
+                .into_iter()
+                .fold(query, |q, v| bind_mysql(q, v, shape.time))
         },
     )
     .await
@@ -482,14 +616,43 @@ async fn fill_mysql(
     tx.commit()
         .await
         .map_err(target.failed("committing".into()))?;
-    sqlx::raw_sql(&sql.render(q::mysql::INDEX, &[]))
-        .execute(&mut *conn)
-        .await
-        .map_err(target.failed(format!("indexing `{}`", tables.results)))?;
+    if let Some(index) = sql.index(q::mysql::INDEX, &[]) {
+        sqlx::raw_sql(&index)
+            .execute(&mut *conn)
+            .await
+            .map_err(target.failed(format!("indexing `{}`", tables.results)))?;
+    }
+    if let Some(key) = sql.foreign_key(q::mysql::FOREIGN_KEY) {
+        sqlx::raw_sql(&format!("{};\n{key}", q::mysql::CHECKS_OFF))
+            .execute(&mut *conn)
+            .await
+            .map_err(target.failed(format!("adding the foreign key of `{}`", tables.results)))?;
+    }
     Ok(LoadStats {
         result_rows,
         log_rows,
     })
+}
+
+/// Binds one value for MySQL. Times are bound as UTC (or, for a local shape, New
+/// York) wall-clock times: sqlx sets the session's time zone to UTC, so a TIMESTAMP
+/// column stores the instant bound.
+fn bind_mysql<'q>(
+    query: Query<'q, MySql, MySqlArguments>,
+    value: Value<'q>,
+    time: TimeForm,
+) -> Query<'q, MySql, MySqlArguments> {
+    match value {
+        Value::Null => query.bind(None::<String>),
+        Value::Int(n) => query.bind(n),
+        Value::Text(text) => query.bind(text.into_owned()),
+        Value::Bytes(b) => query.bind(b.to_vec()),
+        Value::Time(t) => match time {
+            TimeForm::Naive | TimeForm::Zoned => query.bind(t.naive_utc()),
+            TimeForm::Local => query.bind(local(t)),
+            TimeForm::EpochMillis => query.bind(t.timestamp_millis()),
+        },
+    }
 }
 
 /// Inserts `rows` with multi-row INSERTs of up to [`MYSQL_BATCH_ROWS`] rows and
@@ -497,15 +660,20 @@ async fn fill_mysql(
 async fn insert_batches<T>(
     conn: &mut MySqlConnection,
     sql: &Quoted,
-    template: &str,
+    results: bool,
     rows: &[T],
     size: impl Fn(&T) -> usize,
     bind: impl for<'q> Fn(Query<'q, MySql, MySqlArguments>, &'q T) -> Query<'q, MySql, MySqlArguments>,
 ) -> Result<u64, sqlx::Error> {
+    let width = match results {
+        true => sql.results_table.columns.len(),
+        false => sql.log_table.columns.len(),
+    };
     let render_rows = |n: usize| {
-        sql.render(
-            template,
-            &[("rows", &row_values(Dialect::Mysql, n, COLUMNS))],
+        sql.rows_statement(
+            q::mysql::INSERT,
+            results,
+            &row_values(Dialect::Mysql, n, width),
         )
     };
     let full = render_rows(MYSQL_BATCH_ROWS);
@@ -549,9 +717,11 @@ async fn load_sqlite(
     let index = quote_ident(Dialect::Sqlite, &format!("{}_key", tables.results));
     let sql = Quoted::new(Dialect::Sqlite, tables);
     // create_if_missing: `load` is how a newcomer gets a database in the first place.
+    // Foreign keys unchecked: a shape with one holds rows it does not hold for.
     let mut conn = SqliteConnectOptions::from_str(target.url)
         .map_err(target.connect_failed())?
         .create_if_missing(true)
+        .foreign_keys(false)
         .connect()
         .await
         .map_err(target.connect_failed())?;
@@ -575,38 +745,37 @@ async fn load_sqlite(
             .await
             .map_err(target.failed("dropping the old tables".into()))?;
     }
-    sqlx::raw_sql(&sql.render(q::SCHEMA, &[]))
+    sqlx::raw_sql(&sql.schema(q::SCHEMA))
         .execute(&mut *tx)
         .await
         .map_err(target.failed(creating(tables)))?;
-    let insert_result = sql.render(q::INSERT_RESULT, &[]);
+    let shape = tables.shape;
+    let width = sql.results_table.columns.len();
+    let insert_result = sql.rows_statement(q::INSERT, true, &row_values(Dialect::Sqlite, 1, width));
     let result_rows = insert_each(&mut tx, &insert_result, rows.results, |query, r| {
-        query
-            .bind(r.id)
-            .bind(&r.operation_name)
-            .bind(&r.idempotency_key)
-            .bind(&r.attempt_id)
-            .bind(r.payload.text().into_owned())
-            .bind(text_time(r.created_at))
+        shape
+            .result_values(r)
+            .into_iter()
+            .fold(query, |q, v| bind_sqlite(q, v, shape.time))
     })
     .await
     .map_err(target.failed(format!("inserting rows into `{}`", tables.results)))?;
-    let insert_log = sql.render(q::INSERT_LOG, &[]);
+    let width = sql.log_table.columns.len();
+    let insert_log = sql.rows_statement(q::INSERT, false, &row_values(Dialect::Sqlite, 1, width));
     let log_rows = insert_each(&mut tx, &insert_log, &rows.log, |query, l| {
-        query
-            .bind(&l.idempotency_key)
-            .bind(&l.attempt_id)
-            .bind(&l.operation_name)
-            .bind(l.status)
-            .bind(text_time(l.created_at))
-            .bind(text_time(l.updated_at))
+        shape
+            .log_values(l)
+            .into_iter()
+            .fold(query, |q, v| bind_sqlite(q, v, shape.time))
     })
     .await
     .map_err(target.failed(format!("inserting rows into `{}`", tables.log)))?;
-    sqlx::raw_sql(&sql.render(q::INDEX, &[("results_index", &index)]))
-        .execute(&mut *tx)
-        .await
-        .map_err(target.failed(format!("indexing `{}`", tables.results)))?;
+    if let Some(statement) = sql.index(q::INDEX, &[("results_index", &index)]) {
+        sqlx::raw_sql(&statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(target.failed(format!("indexing `{}`", tables.results)))?;
+    }
     tx.commit()
         .await
         .map_err(target.failed("committing".into()))?;
@@ -618,6 +787,25 @@ async fn load_sqlite(
         result_rows,
         log_rows,
     })
+}
+
+/// Binds one value for SQLite: times as the shape's text, or integer milliseconds.
+fn bind_sqlite<'q>(
+    query: Query<'q, Sqlite, SqliteArguments<'q>>,
+    value: Value<'q>,
+    time: TimeForm,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    match value {
+        Value::Null => query.bind(None::<String>),
+        Value::Int(n) => query.bind(n),
+        Value::Text(text) => query.bind(text.into_owned()),
+        Value::Bytes(b) => query.bind(b.to_vec()),
+        Value::Time(t) => match time.value(t) {
+            Value::Int(n) => query.bind(n),
+            Value::Text(text) => query.bind(text.into_owned()),
+            _ => unreachable!("a time is text or a number"),
+        },
+    }
 }
 
 /// One prepared INSERT, executed once per row.
@@ -643,7 +831,7 @@ async fn insert_each<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     fn row(key: Option<&str>, payload: &str) -> GenRow {
         GenRow {
@@ -657,8 +845,9 @@ mod tests {
     }
 
     fn csv(r: &GenRow) -> String {
+        let shape = Shape::default();
         let mut buf = Vec::new();
-        csv_result(&mut buf, r);
+        csv_row(&mut buf, &shape.result_values(r), shape.time);
         String::from_utf8(buf).unwrap()
     }
 
@@ -675,6 +864,39 @@ mod tests {
     fn csv_tells_a_null_key_from_an_empty_one() {
         assert!(csv(&row(None, "p")).contains(",\"summarize\",,\"att-1\","));
         assert!(csv(&row(Some(""), "p")).contains(",\"summarize\",\"\",\"att-1\","));
+    }
+
+    #[test]
+    fn a_shape_writes_its_own_column_types() {
+        let t = Tables {
+            shape: Shape {
+                key: crate::generate::shape::KeyType::Binary,
+                time: TimeForm::Zoned,
+                ..Shape::default()
+            },
+            ..Tables::default()
+        };
+        let mysql = Quoted::new(Dialect::Mysql, &t).schema(q::mysql::SCHEMA);
+        assert!(
+            mysql.contains("`idempotency_key` BINARY(16)")
+                && mysql.contains("`created_at` TIMESTAMP(6) NOT NULL"),
+            "{mysql}"
+        );
+        let pg = Quoted::new(Dialect::Postgres, &t).schema(q::postgres::SCHEMA);
+        assert!(pg.contains("\"idempotency_key\" bytea"), "{pg}");
+        let mut buf = Vec::new();
+        csv_row(
+            &mut buf,
+            &[
+                Value::Bytes([0xab; 16]),
+                Value::Time(Utc.with_ymd_and_hms(2026, 10, 14, 14, 2, 0).unwrap()),
+            ],
+            TimeForm::Zoned,
+        );
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            format!("\\x{},2026-10-14 16:02:00.000000+02:00\n", "ab".repeat(16))
+        );
     }
 
     #[test]
@@ -711,6 +933,7 @@ mod tests {
         let same = Tables {
             results: "t".into(),
             log: "t".into(),
+            ..Tables::default()
         };
         assert!(same.validate().unwrap_err().to_string().contains("`t`"));
         let control = Tables {

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::spec::{AuditSpec, LogSpec, Status};
 
+pub use crate::spec::EpochUnit;
+
 /// An idempotency key: one value per key column, none of them NULL.
 pub type Key = Vec<String>;
 
@@ -94,7 +96,9 @@ pub struct Counts {
     pub log_rows: Option<u64>,
     pub keys: u64,
     pub null_key_rows: u64,
-    pub unknown_statuses: Option<u64>,
+    /// Each status value the spec does not map, with its log rows (`NULL` for rows
+    /// without a status).
+    pub unknown_statuses: Option<Vec<(String, u64)>>,
     /// Non-JSON payloads over the whole table and the first rows that have one,
     /// when the source parsed every payload (the cross-key pass does).
     pub non_json_payloads: Option<(u64, Vec<Vec<String>>)>,
@@ -126,6 +130,7 @@ pub struct ResultProjection {
     attempt: bool,
     timestamp: bool,
     table: String,
+    clock: Clock,
 }
 
 impl ResultProjection {
@@ -155,7 +160,13 @@ impl ResultProjection {
             attempt: r.attempt.is_some(),
             timestamp: r.timestamp.is_some(),
             table: r.table.clone(),
+            clock: Clock::of(r.time_zone.as_deref(), r.epoch_unit),
         }
+    }
+
+    /// How this table's times are read.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Turns one row of cells (in [`Self::columns`] order) into a [`ResultRow`].
@@ -178,7 +189,7 @@ impl ResultProjection {
         let written_at = if self.timestamp {
             let column = &self.columns[self.pk + self.key + self.attempt as usize];
             match cells.next().flatten() {
-                Some(v) => Some(parse_timestamp(&v).ok_or_else(|| Error::BadTimestamp {
+                Some(v) => Some(self.clock.parse(&v).ok_or_else(|| Error::BadTimestamp {
                     table: self.table.clone(),
                     column: column.clone(),
                     value: v.clone(),
@@ -205,6 +216,7 @@ pub struct LogProjection {
     pub columns: Vec<String>,
     pub fields: Vec<String>,
     spec: LogSpec,
+    clock: Clock,
 }
 
 impl LogProjection {
@@ -230,6 +242,7 @@ impl LogProjection {
         LogProjection {
             columns,
             fields,
+            clock: Clock::of(l.time_zone.as_deref(), l.epoch_unit),
             spec: l.clone(),
         }
     }
@@ -258,7 +271,9 @@ impl LogProjection {
         let time = |value: Option<String>, column: &str| -> Result<_, Error> {
             match value {
                 None => Ok(None),
-                Some(v) => parse_timestamp(&v)
+                Some(v) => self
+                    .clock
+                    .parse(&v)
                     .map(Some)
                     .ok_or_else(|| Error::BadTimestamp {
                         table: l.table.clone(),
@@ -284,43 +299,108 @@ impl LogProjection {
     }
 }
 
-/// Reads a timestamp the way databases and exports write them: RFC 3339, or a
-/// naive `YYYY-MM-DD HH:MM:SS[.fff]` (with `T` or a space) taken as UTC, optionally
-/// followed by a `+HH` / `+HH:MM` offset as PostgreSQL prints it, or whole seconds
-/// since the Unix epoch.
-pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    let t = text.trim();
-    if let Some(d) = iso_timestamp(t.as_bytes()) {
-        return Some(d);
+/// How a table's times are read: the zone of times written without one, and what
+/// an integer counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// `None`: UTC.
+    pub zone: Option<chrono_tz::Tz>,
+    pub epoch: EpochUnit,
+}
+
+impl Clock {
+    /// The clock of a spec's table settings; the zone was checked when the spec
+    /// was read, so a name that does not parse (never the case) counts as UTC.
+    pub fn of(zone: Option<&str>, epoch: EpochUnit) -> Clock {
+        Clock {
+            zone: zone.and_then(|z| z.parse().ok()),
+            epoch,
+        }
     }
-    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Some(d.with_timezone(&Utc));
-    }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
-        if let Ok(d) = DateTime::parse_from_str(t, fmt) {
+
+    /// Reads a timestamp the way databases and exports write them: RFC 3339, or
+    /// `YYYY-MM-DD HH:MM:SS[.fff]` (with `T` or a space; or without seconds)
+    /// optionally followed by `Z`, `+HH` or `+HH:MM` as PostgreSQL prints it, or an
+    /// integer counting the clock's epoch unit. A time without a zone is in the
+    /// clock's zone (UTC by default); a wall-clock time a zone's clocks went
+    /// through twice is the earlier, one they skipped is refused.
+    pub fn parse(&self, text: &str) -> Option<DateTime<Utc>> {
+        let t = text.trim();
+        if let Some((naive, offset)) = iso_timestamp(t.as_bytes()) {
+            return self.place(naive, offset);
+        }
+        if let Ok(d) = DateTime::parse_from_rfc3339(t) {
             return Some(d.with_timezone(&Utc));
         }
+        for fmt in ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+            if let Ok(d) = DateTime::parse_from_str(t, fmt) {
+                return Some(d.with_timezone(&Utc));
+            }
+        }
+        if let Some(naive) = t.strip_suffix(" UTC") {
+            return self.naive(naive).map(|n| Utc.from_utc_datetime(&n));
+        }
+        if let Some(n) = self.naive(t) {
+            return self.place(n, None);
+        }
+        if let Ok(n) = t.parse::<i64>() {
+            return self.epoch.instant(n);
+        }
+        None
     }
-    let naive = t.strip_suffix(" UTC").unwrap_or(t);
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(naive, fmt) {
-            return Some(Utc.from_utc_datetime(&d));
+
+    fn naive(&self, t: &str) -> Option<NaiveDateTime> {
+        [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%dT%H:%M",
+        ]
+        .iter()
+        .find_map(|fmt| NaiveDateTime::parse_from_str(t, fmt).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(NaiveTime::MIN))
+        })
+    }
+
+    /// A wall-clock time at `offset` seconds east of UTC, or in the clock's zone.
+    fn place(&self, naive: NaiveDateTime, offset: Option<i64>) -> Option<DateTime<Utc>> {
+        match (offset, self.zone) {
+            (Some(secs), _) => {
+                Some(Utc.from_utc_datetime(&(naive - chrono::Duration::seconds(secs))))
+            }
+            (None, None) => Some(Utc.from_utc_datetime(&naive)),
+            (None, Some(zone)) => zone
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc)),
         }
     }
-    if let Ok(secs) = t.parse::<i64>() {
-        return DateTime::from_timestamp(secs, 0);
+}
+
+impl EpochUnit {
+    fn instant(self, n: i64) -> Option<DateTime<Utc>> {
+        match self {
+            EpochUnit::Seconds => DateTime::from_timestamp(n, 0),
+            EpochUnit::Milliseconds => DateTime::from_timestamp_millis(n),
+            EpochUnit::Microseconds => DateTime::from_timestamp_micros(n),
+        }
     }
-    None
+}
+
+/// Reads a timestamp as a table whose settings are the defaults does: naive times
+/// are UTC, integers are seconds (see [`Clock::parse`]).
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    Clock::default().parse(text)
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.f…]` (`T` or a space) with no zone, `Z`, `±HH` or `±HH:MM`,
 /// read digit by digit: the forms databases print, which a scan reads for every row.
-/// `None` for anything else, which [`parse_timestamp`] then tries its other ways.
-fn iso_timestamp(b: &[u8]) -> Option<DateTime<Utc>> {
+/// The wall-clock time and its offset east of UTC in seconds (`None` without a
+/// zone); `None` for anything else, which [`Clock::parse`] then tries its other ways.
+fn iso_timestamp(b: &[u8]) -> Option<(NaiveDateTime, Option<i64>)> {
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let digits = b.get(r)?;
         digits.iter().try_fold(0u32, |n, &c| {
@@ -349,8 +429,9 @@ fn iso_timestamp(b: &[u8]) -> Option<DateTime<Utc>> {
         nanos *= 10u32.pow(9u32.saturating_sub((i - start) as u32));
     }
     let time = NaiveTime::from_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
-    let offset_secs = match &b[i..] {
-        [] | [b'Z'] => 0,
+    let offset = match &b[i..] {
+        [] => None,
+        [b'Z'] => Some(0),
         [sign @ (b'+' | b'-'), rest @ ..] => {
             let (h, m) = match rest {
                 [_, _] => (num(i + 1..i + 3)?, 0),
@@ -358,16 +439,11 @@ fn iso_timestamp(b: &[u8]) -> Option<DateTime<Utc>> {
                 _ => return None,
             };
             let secs = (h * 3600 + m * 60) as i64;
-            if *sign == b'-' {
-                -secs
-            } else {
-                secs
-            }
+            Some(if *sign == b'-' { -secs } else { secs })
         }
         _ => return None,
     };
-    let utc = NaiveDateTime::new(date, time) - chrono::Duration::seconds(offset_secs);
-    Some(Utc.from_utc_datetime(&utc))
+    Some((NaiveDateTime::new(date, time), offset))
 }
 
 #[cfg(test)]
@@ -393,7 +469,9 @@ mod tests {
                         .map(|d| Utc.from_utc_datetime(&d))
                 });
             assert!(chrono.is_some(), "{text}");
-            assert_eq!(iso_timestamp(text.as_bytes()), chrono, "{text}");
+            let read = iso_timestamp(text.as_bytes())
+                .and_then(|(n, offset)| Clock::default().place(n, offset));
+            assert_eq!(read, chrono, "{text}");
         }
         for text in [
             "2026-02-30 10:00:00",

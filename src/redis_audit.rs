@@ -537,7 +537,7 @@ async fn walk(
         keys: key_count,
         null_key_rows,
         // Records of an unknown status are malformed, never read into the log.
-        unknown_statuses: Some(0),
+        unknown_statuses: Some(Vec::new()),
         non_json_payloads: non_json,
     };
     let mut records: Vec<Record> = kept.records.into_values().collect();
@@ -601,6 +601,7 @@ fn classify(
                 rows: Vec::new(),
                 attempts: vec![crate::scan::attempt_ref(&r.entry)],
                 payload_diff: Vec::new(),
+                log_rows: 0,
                 note: format!(
                     "{} still {}, {} past its in-progress expiry {} (the call never finished)",
                     r.redis_key,
@@ -686,6 +687,7 @@ fn classify(
                         rows: vec![row_ref(row, Some(r.entry.status))],
                         attempts: vec![crate::scan::attempt_ref(&r.entry)],
                         payload_diff: Vec::new(),
+                        log_rows: 0,
                         note: match actual {
                             Some(actual) => format!(
                                 "{} holds validation {expected}, the row's {} hashes to {actual}",
@@ -714,6 +716,7 @@ fn classify(
             rows: Vec::new(),
             attempts: Vec::new(),
             payload_diff: Vec::new(),
+            log_rows: 0,
             note: format!("{}: {}", m.redis_key, m.reason),
         });
     }

@@ -32,6 +32,10 @@ use crate::spec::{AuditSpec, Status, TimeWindow};
 /// bursts when looking for the window where they concentrate.
 const BURST_GAP: Duration = Duration::hours(1);
 
+/// The fewest surplus rows a burst holds to be a window: one or two rows apart from
+/// the rest are no concentration.
+const BURST_MIN_ROWS: usize = 3;
+
 /// Most rows listed as non-JSON in a report; the total is always exact.
 pub const NON_JSON_LISTED: usize = 50;
 
@@ -68,6 +72,7 @@ pub fn summarize(checks: &BTreeSet<Class>, findings: &[Finding]) -> BTreeMap<Cla
                 f.attempts.len()
             }
             Class::MalformedRecord => 1,
+            Class::UnknownStatus => f.log_rows as usize,
             _ => f.rows.len(),
         } as u64;
         s.surplus_rows += f.surplus_rows;
@@ -89,7 +94,10 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     let mut tally = Tally::new(spec);
     tally.add(data, &examined, |i| i);
     let mut findings = tally.finish(spec, as_of, data);
-    findings.findings = examined.findings;
+    let mut all = examined.findings;
+    all.append(&mut findings.findings);
+    sort_findings(&mut all);
+    findings.findings = all;
     findings
 }
 
@@ -140,7 +148,11 @@ pub fn scan_each<E>(
         let (part, origin) = part?;
         each(scan.part(part, &origin))?;
     }
-    Ok(scan.finish(shape))
+    let mut findings = scan.finish(shape);
+    if !findings.findings.is_empty() {
+        each(std::mem::take(&mut findings.findings))?;
+    }
+    Ok(findings)
 }
 
 /// Findings handed over part by part ([`scan_each`]) put back together as a report
@@ -187,8 +199,10 @@ impl<'a> PartScan<'a> {
         examined.findings
     }
 
-    /// The findings of every part, without their list. `shape` holds what the
-    /// source counted, when it handed over only part of its rows.
+    /// The findings of every part, without their list but for the findings that
+    /// belong to no part (unknown statuses), which the caller adds to the parts'.
+    /// `shape` holds what the source counted, when it handed over only part of
+    /// its rows.
     pub fn finish(self, shape: &Dataset) -> Findings {
         self.tally.finish(self.spec, self.as_of, shape)
     }
@@ -277,6 +291,10 @@ struct Examined {
     findings: Vec<Finding>,
     /// The surplus rows of the duplicated keys that have a timestamp.
     surplus: Vec<Surplus>,
+    /// When each late write (a row of an attempt the log marks FAILED) with a
+    /// timestamp was written: every one of a duplicated key, and every one when
+    /// late-write is checked, as every source reads those rows.
+    late: Vec<DateTime<Utc>>,
     /// Positions of the rows whose JSON payload does not parse.
     non_json: Vec<usize>,
     /// Distinct keys among the result rows.
@@ -360,6 +378,22 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
             })
         })
         .collect();
+    let late: Vec<DateTime<Utc>> = match duplicates {
+        false => Vec::new(),
+        true => data
+            .results
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| attempts[i].map(|e| e.status) == Some(Status::Failed))
+            .filter(|(_, r)| {
+                checks.contains(&Class::LateWrite)
+                    || r.key
+                        .as_ref()
+                        .is_some_and(|k| by_key.get(k).is_some_and(|rows| rows.len() > 1))
+            })
+            .filter_map(|(_, r)| r.written_at)
+            .collect(),
+    };
     // Each duplicated key's finding on its own, on every core.
     let duplicate = |key: &Key, rows: &[usize]| -> Option<Finding> {
         let mut variants: Vec<PayloadHash> = Vec::new();
@@ -388,6 +422,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
                 attempts: log.attempts_of(key),
                 payload_diff: Vec::new(),
+                log_rows: 0,
                 note: format!("{} identical rows{late_note}", rows.len()),
             })
         } else {
@@ -409,6 +444,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
                 attempts: log.attempts_of(key),
                 payload_diff: diff(&show(first), &show(other)),
+                log_rows: 0,
                 note: format!(
                     "{} rows with {} different payloads{late_note}",
                     rows.len(),
@@ -459,6 +495,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                 rows: rows.iter().map(|&i| row_ref(i)).collect(),
                 attempts: Vec::new(),
                 payload_diff: Vec::new(),
+                log_rows: 0,
             });
         }
     }
@@ -478,6 +515,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                 rows: vec![row_ref(i)],
                 attempts: Vec::new(),
                 payload_diff: Vec::new(),
+                log_rows: 0,
                 note: "key is NULL: counted, never grouped".into(),
             });
             continue;
@@ -492,6 +530,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                 rows: vec![row_ref(i)],
                 attempts: log.attempts_of(key),
                 payload_diff: Vec::new(),
+                log_rows: 0,
                 note: if with_attempt && log.has_key(key) {
                     format!(
                         "attempt {} is not in the log",
@@ -521,19 +560,12 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
             rows: late.iter().map(|&i| row_ref(i)).collect(),
             attempts: log.attempts_of(key),
             payload_diff: Vec::new(),
+            log_rows: 0,
             note: notes.join("; "),
         });
     }
 
     // 5. Log checks.
-    let result_attempts: HashSet<(&Key, Option<&str>)> = if checks.contains(&Class::MissingResult) {
-        data.results
-            .iter()
-            .filter_map(|r| Some((r.key.as_ref()?, attempt_match(with_attempt, &r.attempt)?)))
-            .collect()
-    } else {
-        HashSet::default()
-    };
     for (key, entries) in &log.by_key {
         let completed: Vec<&LogEntry> = entries
             .iter()
@@ -552,6 +584,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                     .unwrap_or_default(),
                 attempts: completed.iter().map(|e| attempt_ref(e)).collect(),
                 payload_diff: Vec::new(),
+                log_rows: 0,
                 note: format!("{} attempts COMPLETED", completed.len()),
             });
         }
@@ -576,21 +609,21 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
                         }
                     }
                 }
-                Status::Completed if checks.contains(&Class::MissingResult) => {
-                    let matched = attempt_match(with_attempt, &e.attempt)
-                        .is_some_and(|a| result_attempts.contains(&(*key, a)));
-                    if !matched {
-                        findings.push(log_finding(
-                            Class::MissingResult,
-                            key,
-                            e,
-                            format!(
-                                "attempt {} COMPLETED at {} but wrote no result row",
-                                e.attempt.as_deref().unwrap_or("-"),
-                                fmt_time(last)
-                            ),
-                        ));
-                    }
+                // A result that was lost: its key has no row at all. A key whose rows
+                // another attempt wrote, or whose copy a cleanup removed, lost none.
+                Status::Completed
+                    if checks.contains(&Class::MissingResult) && !by_key.contains_key(key) =>
+                {
+                    findings.push(log_finding(
+                        Class::MissingResult,
+                        key,
+                        e,
+                        format!(
+                            "attempt {} COMPLETED at {} but the key has no result row",
+                            e.attempt.as_deref().unwrap_or("-"),
+                            fmt_time(last)
+                        ),
+                    ));
                 }
                 _ => {}
             }
@@ -604,6 +637,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
     Examined {
         findings,
         surplus,
+        late,
         non_json,
         keys: by_key.len() as u64,
     }
@@ -617,12 +651,15 @@ struct Tally {
     surplus: Vec<Mark>,
     /// The scopes of those rows, each once; a mark names one by position.
     scopes: Vec<String>,
+    /// When each late write of [`Examined::late`] was written, in nanoseconds.
+    late: Vec<i128>,
     scope_ids: HashMap<String, u32>,
     result_rows: u64,
     log_rows: u64,
     keys: u64,
     null_key_rows: u64,
-    unknown_statuses: u64,
+    /// Log rows of each status value the spec does not map.
+    unknown: BTreeMap<String, u64>,
     /// Non-JSON payloads: how many, and the first listed, by position in the
     /// dataset; all of them, and those of NULL-key rows.
     non_json: (u64, BTreeMap<usize, Vec<String>>),
@@ -639,12 +676,13 @@ impl Tally {
             checks,
             surplus: Vec::new(),
             scopes: Vec::new(),
+            late: Vec::new(),
             scope_ids: HashMap::new(),
             result_rows: 0,
             log_rows: 0,
             keys: 0,
             null_key_rows: 0,
-            unknown_statuses: 0,
+            unknown: BTreeMap::new(),
             non_json: Default::default(),
             null_non_json: Default::default(),
             sole_differences: BTreeMap::new(),
@@ -679,6 +717,11 @@ impl Tally {
                 tag: scope | (s.late as u32) << 31,
             });
         }
+        self.late.extend(
+            e.late.iter().map(|t| {
+                t.timestamp() as i128 * 1_000_000_000 + t.timestamp_subsec_nanos() as i128
+            }),
+        );
         for f in &e.findings {
             if let Some(field) = sole_difference(data, f) {
                 *self.sole_differences.entry(field).or_default() += 1;
@@ -688,11 +731,9 @@ impl Tally {
         self.log_rows += data.log.len() as u64;
         self.keys += e.keys;
         self.null_key_rows += data.results.iter().filter(|r| r.key.is_none()).count() as u64;
-        self.unknown_statuses += data
-            .log
-            .iter()
-            .filter(|e| e.status == Status::Unknown)
-            .count() as u64;
+        for e in data.log.iter().filter(|e| e.status == Status::Unknown) {
+            *self.unknown.entry(unknown_value(e)).or_default() += 1;
+        }
         for &i in &e.non_json {
             let row = &data.results[i];
             let lists = match row.key {
@@ -709,14 +750,22 @@ impl Tally {
         }
     }
 
-    /// The findings of the whole scan, without their list. `data` says what the
-    /// source counted, when it handed over only part of its rows.
+    /// The findings of the whole scan, their list holding only the findings that
+    /// belong to no part: one unknown-status finding per status value the spec does
+    /// not map. `data` says what the source counted, when it handed over only part
+    /// of its rows.
     fn finish(mut self, spec: &AuditSpec, as_of: DateTime<Utc>, data: &Dataset) -> Findings {
         let listed =
             |l: BTreeMap<usize, Vec<String>>| -> Vec<Vec<String>> { l.into_values().collect() };
         // The log is counted only when a class checked reads it as a whole, whatever
         // the source happened to read.
         let log_counted = self.checks.iter().any(|c| c.reads_whole_log());
+        let unknown: Option<Vec<(String, u64)>> = match &data.counts {
+            None => Some(std::mem::take(&mut self.unknown).into_iter().collect()),
+            Some(c) => c.unknown_statuses.clone(),
+        }
+        .filter(|_| log_counted);
+        let unknown_statuses = unknown.as_ref().map(|u| u.iter().map(|(_, n)| n).sum());
         let (totals, non_json_rows) = match &data.counts {
             None => (
                 Totals {
@@ -725,7 +774,7 @@ impl Tally {
                     keys: self.keys,
                     null_key_rows: self.null_key_rows,
                     non_json_payloads: self.non_json.0,
-                    unknown_statuses: log_counted.then_some(self.unknown_statuses),
+                    unknown_statuses,
                 },
                 listed(self.non_json.1),
             ),
@@ -749,16 +798,47 @@ impl Tally {
                         keys: c.keys,
                         null_key_rows: c.null_key_rows,
                         non_json_payloads,
-                        unknown_statuses: c.unknown_statuses.filter(|_| log_counted),
+                        unknown_statuses,
                     },
                     non_json_rows,
                 )
             }
         };
+        let mut findings = Vec::new();
+        if self.checks.contains(&Class::UnknownStatus) {
+            let mut values = unknown.unwrap_or_default();
+            // The most frequent first: the spelling that misreads most of the log.
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            for (value, rows) in values {
+                let s = self.summary.entry(Class::UnknownStatus).or_default();
+                s.groups += 1;
+                s.rows += rows;
+                findings.push(Finding {
+                    class: Class::UnknownStatus,
+                    key: None,
+                    payload_hash: None,
+                    surplus_rows: 0,
+                    rows: Vec::new(),
+                    attempts: Vec::new(),
+                    payload_diff: Vec::new(),
+                    note: unknown_note(&value, rows),
+                    log_rows: rows,
+                });
+            }
+        }
         let window = concentration(&mut self.surplus, &self.scopes).map(|mut w| {
             if let Some(s) = &mut w.scope {
                 s.column = spec.results.key[0].clone();
             }
+            let nanos = |t: DateTime<Utc>| {
+                t.timestamp() as i128 * 1_000_000_000 + t.timestamp_subsec_nanos() as i128
+            };
+            let (start, end) = (nanos(w.start), nanos(w.end));
+            w.late_writes = self
+                .late
+                .iter()
+                .filter(|&&t| t >= start && t <= end)
+                .count() as u64;
             w
         });
         Findings {
@@ -772,10 +852,32 @@ impl Tally {
             window,
             non_json_rows,
             sole_differences: most_sole_differences(self.sole_differences),
-            findings: Vec::new(),
+            findings,
             redis: None,
         }
     }
+}
+
+/// An unknown status as its finding names it: the value stored, `NULL` for none.
+fn unknown_value(e: &LogEntry) -> String {
+    match e.raw_status.is_empty() {
+        true => "NULL".into(),
+        false => e.raw_status.clone(),
+    }
+}
+
+/// What an unknown-status finding says: the value, its rows, and what it most
+/// likely means.
+fn unknown_note(value: &str, rows: u64) -> String {
+    let guess = match Status::guess(value) {
+        Some(s) => format!("; it looks like {s}"),
+        None => String::new(),
+    };
+    format!(
+        "status `{value}` on {rows} log row{}: not one of [log.statuses]' spellings, so \
+         those attempts are not judged{guess}",
+        if rows == 1 { "" } else { "s" }
+    )
 }
 
 /// The JSON column and field that alone tell apart the two payloads of a conflict,
@@ -865,12 +967,13 @@ fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
         log_rows: Some(data.log.iter().filter(|e| inside(e.created_at)).count() as u64),
         keys: touched.len() as u64,
         null_key_rows: written.iter().filter(|r| r.key.is_none()).count() as u64,
-        unknown_statuses: Some(
-            data.log
-                .iter()
-                .filter(|e| e.status == Status::Unknown)
-                .count() as u64,
-        ),
+        unknown_statuses: Some({
+            let mut values: BTreeMap<String, u64> = BTreeMap::new();
+            for e in data.log.iter().filter(|e| e.status == Status::Unknown) {
+                *values.entry(unknown_value(e)).or_default() += 1;
+            }
+            values.into_iter().collect()
+        }),
         non_json_payloads: Some((
             non_json.len() as u64,
             non_json
@@ -986,6 +1089,7 @@ fn log_finding(class: Class, key: &Key, e: &LogEntry, note: String) -> Finding {
         rows: Vec::new(),
         attempts: vec![attempt_ref(e)],
         payload_diff: Vec::new(),
+        log_rows: 0,
         note,
     }
 }
@@ -1044,7 +1148,10 @@ impl Mark {
 }
 
 /// Finds the burst holding the most surplus rows. Consecutive surplus rows less than
-/// [`BURST_GAP`] apart belong to one burst; `scopes` are those the marks name.
+/// [`BURST_GAP`] apart belong to one burst; `scopes` are those the marks name. The
+/// rows concentrate in time when that burst holds at least [`BURST_MIN_ROWS`] of
+/// them and at least half of all: otherwise (rows scattered an hour or more apart)
+/// there is no window. Its late writes are counted by the caller.
 fn concentration(times: &mut [Mark], scopes: &[String]) -> Option<Window> {
     if times.is_empty() {
         return None;
@@ -1062,10 +1169,11 @@ fn concentration(times: &mut [Mark], scopes: &[String]) -> Option<Window> {
         }
     }
     let burst = &times[best.0..best.1];
-    let mut late_writes = 0;
+    if burst.len() < BURST_MIN_ROWS || burst.len() * 2 < times.len() {
+        return None;
+    }
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     for m in burst {
-        late_writes += (m.tag >> 31) as u64;
         let scope = (m.tag & !(1 << 31)) as usize;
         if scope > 0 {
             *counts.entry(&scopes[scope - 1]).or_default() += 1;
@@ -1085,7 +1193,7 @@ fn concentration(times: &mut [Mark], scopes: &[String]) -> Option<Window> {
         surplus_rows: burst.len() as u64,
         surplus_rows_total: times.len() as u64,
         scope,
-        late_writes,
+        late_writes: 0,
     })
 }
 
@@ -1306,7 +1414,7 @@ mod tests {
             "{}",
             late.note
         );
-        assert_eq!(f.window.as_ref().unwrap().late_writes, 1);
+        assert_eq!(f.window, None, "one surplus row is no burst");
     }
 
     #[test]
@@ -1464,6 +1572,49 @@ mod tests {
         assert_eq!(human(Duration::seconds(154)), "2m 34s");
         assert_eq!(human(Duration::minutes(172)), "2h 52m");
         assert_eq!(human(Duration::hours(1041)), "43d 9h");
+    }
+
+    #[test]
+    fn every_late_write_in_the_window_is_counted_even_one_written_before_the_retry() {
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        for n in 0..4 {
+            let k = format!("k{n}");
+            let min = 10 * n;
+            // After the first key, the late write (a1, FAILED) lands first and the
+            // retry's row (a2) after it: the surplus copy is the retry's, the late
+            // write is not surplus, and it is still inside the window.
+            let (late, retry) = if n == 0 { (2, 1) } else { (1, 2) };
+            results.push(row(&format!("{n}late"), Some(&k), "a1", min + late, "{}"));
+            results.push(row(&format!("{n}retry"), Some(&k), "a2", min + retry, "{}"));
+            log.push(entry(&k, "a1", Status::Failed, min - 1));
+            log.push(entry(&k, "a2", Status::Completed, min));
+        }
+        let mut spec = AuditSpec::default();
+        spec.scan.cross_key = false;
+        let f = scan(&dataset(results, log), &spec, t(5000).unwrap());
+        let w = f
+            .window
+            .clone()
+            .expect("four duplicates ten minutes apart are a burst");
+        assert_eq!(f.summary_of(Class::LateWrite).rows, 4);
+        assert_eq!((w.surplus_rows, w.late_writes), (4, 4));
+    }
+
+    #[test]
+    fn surplus_rows_scattered_hours_apart_have_no_window() {
+        let mut results = Vec::new();
+        for n in 0..6 {
+            let k = format!("k{n}");
+            results.push(row(&format!("{n}a"), Some(&k), "a1", 300 * n, "{}"));
+            results.push(row(&format!("{n}b"), Some(&k), "a1", 300 * n + 1, "{}"));
+        }
+        let mut spec = AuditSpec::default();
+        spec.scan.cross_key = false;
+        let f = scan(&dataset(results, Vec::new()), &spec, t(5000).unwrap());
+        assert_eq!(f.summary_of(Class::Exact).surplus_rows, 6);
+        assert_eq!(f.window, None, "no run of rows holds half of them");
+        assert!(crate::report::no_window_sentence(&f).starts_with("no burst"));
     }
 
     #[test]

@@ -74,6 +74,30 @@ pub struct ResultsSpec {
     pub attempt: Option<String>,
     /// Column holding the time the row was written.
     pub timestamp: Option<String>,
+    /// The zone of the table's times written without one (an IANA name such as
+    /// "Europe/Berlin"); default UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// What the table's integer times count: seconds (default), milliseconds or
+    /// microseconds since 1970.
+    #[serde(skip_serializing_if = "EpochUnit::is_seconds")]
+    pub epoch_unit: EpochUnit,
+}
+
+/// What an integer timestamp counts since 1970-01-01 UTC.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EpochUnit {
+    #[default]
+    Seconds,
+    Milliseconds,
+    Microseconds,
+}
+
+impl EpochUnit {
+    fn is_seconds(&self) -> bool {
+        *self == EpochUnit::Seconds
+    }
 }
 
 /// How the idempotency log is laid out.
@@ -96,6 +120,12 @@ pub struct LogSpec {
     #[serde(with = "humantime_serde_compat")]
     pub lease: Duration,
     pub statuses: StatusSpellings,
+    /// As `results.time_zone`, for the log's times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// As `results.epoch_unit`, for the log's times.
+    #[serde(skip_serializing_if = "EpochUnit::is_seconds")]
+    pub epoch_unit: EpochUnit,
     /// How the log is laid out when it is kept in Redis (see [`RedisLogSpec`]).
     pub redis: Option<RedisLogSpec>,
 }
@@ -288,6 +318,8 @@ impl Default for ResultsSpec {
             ignore_fields: Vec::new(),
             attempt: Some("attempt_id".into()),
             timestamp: Some("created_at".into()),
+            time_zone: None,
+            epoch_unit: EpochUnit::Seconds,
         }
     }
 }
@@ -311,6 +343,8 @@ impl Default for LogSpec {
             updated_at: Some("updated_at".into()),
             lease: Duration::from_secs(15 * 60),
             statuses: StatusSpellings::default(),
+            time_zone: None,
+            epoch_unit: EpochUnit::Seconds,
             redis: None,
         }
     }
@@ -355,6 +389,72 @@ impl std::fmt::Display for Status {
             Status::Failed => "FAILED",
             Status::Unknown => "UNKNOWN",
         })
+    }
+}
+
+impl Status {
+    /// What a status spelling most likely means, for values no spec maps yet (`init`,
+    /// and the hint of a scan that meets them): the words pipelines and libraries
+    /// write, compared case-insensitively, `_`, `-` and spaces ignored. `None` for a
+    /// word it does not know.
+    pub fn guess(spelling: &str) -> Option<Status> {
+        let word: String = spelling
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        const COMPLETED: &[&str] = &[
+            "completed",
+            "complete",
+            "done",
+            "succeeded",
+            "success",
+            "successful",
+            "ok",
+            "finished",
+            "processed",
+            "committed",
+            "saved",
+            "written",
+            // Powertools: a completed record read after its expiry.
+            "expired",
+        ];
+        const FAILED: &[&str] = &[
+            "failed",
+            "failure",
+            "fail",
+            "error",
+            "errored",
+            "aborted",
+            "cancelled",
+            "canceled",
+            "timeout",
+            "timedout",
+            "rejected",
+            "crashed",
+        ];
+        const PROCESSING: &[&str] = &[
+            "processing",
+            "inprogress",
+            "running",
+            "pending",
+            "started",
+            "queued",
+            "active",
+            "claimed",
+            "locked",
+            "working",
+            "retrying",
+            "inflight",
+        ];
+        [
+            (COMPLETED, Status::Completed),
+            (FAILED, Status::Failed),
+            (PROCESSING, Status::Processing),
+        ]
+        .into_iter()
+        .find(|(words, _)| words.contains(&word.as_str()))
+        .map(|(_, status)| status)
     }
 }
 
@@ -475,6 +575,18 @@ impl AuditSpec {
                     "results.json: `{json}` is not one of the payload columns {:?}",
                     r.payload
                 ));
+            }
+        }
+        for (field, zone) in [
+            ("results.time_zone", &r.time_zone),
+            ("log.time_zone", &l.time_zone),
+        ] {
+            if let Some(zone) = zone {
+                zone.parse::<chrono_tz::Tz>().map_err(|_| {
+                    format!(
+                        "{field}: `{zone}` is not a time zone; write an IANA name such as \"Europe/Berlin\" or \"America/New_York\" (or \"UTC\")"
+                    )
+                })?;
             }
         }
         for field in &r.ignore_fields {

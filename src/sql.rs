@@ -118,28 +118,38 @@ pub fn render(
     fragments: &[(&str, &str)],
     lists: &[(&str, &[String])],
 ) -> (String, Vec<String>) {
-    render_rows(dialect, template, fragments, lists, &[])
+    render_rows(dialect, template, fragments, lists, &[], &[])
 }
 
 /// [`render`] with lists of tuples too: `{name}` becomes `(?, ?), (?, ?)`, one
-/// parenthesised group per tuple, for `(a, b) IN (...)` and multi-row `VALUES`.
+/// parenthesised group per tuple, for `(a, b) IN (...)` and multi-row `VALUES`. The
+/// values of tuples named in `keys` are keys: each placeholder is wrapped as its key
+/// column compares a bound text ([`TypedColumn::bind`]).
 pub fn render_rows(
     dialect: Dialect,
     template: &str,
     fragments: &[(&str, &str)],
     lists: &[(&str, &[String])],
     rows: &[(&str, &[Vec<String>])],
+    keys: &[(&str, &[TypedColumn])],
 ) -> (String, Vec<String>) {
     let mut sql = String::with_capacity(template.len() * 2);
     let mut binds: Vec<String> = Vec::new();
     let mut rest = template;
-    let bind = |sql: &mut String, binds: &mut Vec<String>, values: &[String]| {
+    let bind = |sql: &mut String,
+                binds: &mut Vec<String>,
+                values: &[String],
+                columns: Option<&[TypedColumn]>| {
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
             binds.push(v.clone());
-            sql.push_str(&placeholder(dialect, binds.len()));
+            let p = placeholder(dialect, binds.len());
+            match columns.and_then(|c| c.get(i)) {
+                Some(column) => sql.push_str(&column.bind(dialect, &p)),
+                None => sql.push_str(&p),
+            }
         }
     };
     while let Some(open) = rest.find('{') {
@@ -155,11 +165,13 @@ pub fn render_rows(
             if values.is_empty() {
                 sql.push_str("NULL");
             }
-            bind(&mut sql, &mut binds, values);
+            let columns = keys.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+            bind(&mut sql, &mut binds, values, columns);
         } else if let Some((_, tuples)) = rows.iter().find(|(n, _)| *n == name) {
+            let columns = keys.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
             for (i, tuple) in tuples.iter().enumerate() {
                 sql.push_str(if i > 0 { ", (" } else { "(" });
-                bind(&mut sql, &mut binds, tuple);
+                bind(&mut sql, &mut binds, tuple, columns);
                 sql.push(')');
             }
         } else {
@@ -185,6 +197,156 @@ pub fn as_text(dialect: Dialect, expr: &str) -> String {
         Dialect::Sqlite => format!("CAST({expr} AS TEXT)"),
         Dialect::Postgres => format!("{expr}::text"),
         Dialect::Mysql => format!("CAST({expr} AS CHAR)"),
+    }
+}
+
+/// What a column holds, as far as reading it as text and comparing a text value
+/// with it go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Text,
+    Uuid,
+    Integer,
+    /// Bytes: read as lowercase hex, compared with the bytes a hex text stands for.
+    Binary,
+    /// Any other type (dates, numbers with decimals, user-defined types): read as the
+    /// database prints it, compared in the column's own type.
+    Other,
+}
+
+impl ValueKind {
+    /// The kind of a column of catalog type `ty` (PostgreSQL's `format_type`, MySQL's
+    /// `column_type`, SQLite's declared type).
+    pub fn of(dialect: Dialect, ty: &str) -> ValueKind {
+        let t = ty.trim().to_ascii_lowercase();
+        let base = t.split(['(', ' ']).next().unwrap_or_default();
+        match dialect {
+            Dialect::Postgres => match base {
+                "text" | "character" | "varchar" | "name" | "citext" => ValueKind::Text,
+                _ if t.starts_with("character varying") => ValueKind::Text,
+                "uuid" => ValueKind::Uuid,
+                "smallint" | "integer" | "bigint" => ValueKind::Integer,
+                "bytea" => ValueKind::Binary,
+                _ => ValueKind::Other,
+            },
+            Dialect::Mysql => match base {
+                "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "enum"
+                | "set" | "uuid" => ValueKind::Text,
+                "binary" | "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
+                    ValueKind::Binary
+                }
+                "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" => {
+                    ValueKind::Integer
+                }
+                _ => ValueKind::Other,
+            },
+            // SQLite's type affinity rules, in their order.
+            Dialect::Sqlite => match () {
+                _ if t.contains("int") => ValueKind::Integer,
+                _ if t.contains("char") || t.contains("clob") || t.contains("text") => {
+                    ValueKind::Text
+                }
+                _ if t.contains("blob") => ValueKind::Binary,
+                _ if t.is_empty() => ValueKind::Text,
+                _ => ValueKind::Other,
+            },
+        }
+    }
+}
+
+/// A column with what the catalog says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedColumn {
+    pub name: String,
+    pub kind: ValueKind,
+    /// The type as the catalog writes it, for messages and casts.
+    pub sql_type: String,
+}
+
+impl TypedColumn {
+    /// `expr` (this column, or a value of its type) as text, as reports write it:
+    /// lowercase hex for bytes, the database's own text for the rest.
+    pub fn read(&self, dialect: Dialect, expr: &str) -> String {
+        match (self.kind, dialect) {
+            (ValueKind::Binary, Dialect::Postgres) => format!("encode({expr}, 'hex')"),
+            (ValueKind::Binary, Dialect::Mysql) => format!("LOWER(HEX({expr}))"),
+            // hex(NULL) is '' in SQLite.
+            (ValueKind::Binary, Dialect::Sqlite) => {
+                format!("CASE WHEN {expr} IS NULL THEN NULL ELSE lower(hex({expr})) END")
+            }
+            _ => as_text(dialect, expr),
+        }
+    }
+
+    /// A bound text `placeholder`, as a value compared with this column: cast to
+    /// the column's type (PostgreSQL compares no text with a uuid or a number), or
+    /// the bytes of a hex text.
+    pub fn bind(&self, dialect: Dialect, placeholder: &str) -> String {
+        match (self.kind, dialect) {
+            (ValueKind::Text, _) => placeholder.to_string(),
+            (ValueKind::Binary, Dialect::Postgres) => format!("decode({placeholder}, 'hex')"),
+            (ValueKind::Binary, Dialect::Mysql) => format!("UNHEX({placeholder})"),
+            (ValueKind::Binary, Dialect::Sqlite) => format!("unhex({placeholder})"),
+            (_, Dialect::Postgres) => format!("CAST({placeholder} AS {})", self.sql_type),
+            (ValueKind::Integer, Dialect::Sqlite) => format!("CAST({placeholder} AS INTEGER)"),
+            (_, Dialect::Mysql | Dialect::Sqlite) => placeholder.to_string(),
+        }
+    }
+}
+
+/// How the results' and the log's key columns are compared, position by position:
+/// `true` where a column is compared as its text (a UUID or an integer beside a
+/// text column), `false` where as itself. Two columns that cannot be compared (bytes
+/// beside anything else, two different other types, a UUID beside a number) are an
+/// error that names both and their types.
+pub fn key_comparison(
+    results: &[TypedColumn],
+    log: &[TypedColumn],
+) -> Result<Vec<(bool, bool)>, String> {
+    results
+        .iter()
+        .zip(log)
+        .map(|(r, l)| {
+            use ValueKind::*;
+            match (r.kind, l.kind) {
+                (a, b) if a == b && (a != Other || r.sql_type == l.sql_type) => Ok((false, false)),
+                (Text, Uuid | Integer) => Ok((false, true)),
+                (Uuid | Integer, Text) => Ok((true, false)),
+                _ => Err(format!(
+                    "results.key column `{}` is {} but log.key column `{}` is {}: dupaudit                      compares a text key with a UUID or an integer one as text, and otherwise                      only keys of one type; name columns of the same type in results.key and                      log.key",
+                    r.name, r.sql_type, l.name, l.sql_type
+                )),
+            }
+        })
+        .collect()
+}
+
+/// How a time column is stored, for bounding it by a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeKind {
+    /// An instant: PostgreSQL `timestamptz`, MySQL `TIMESTAMP` (read in UTC).
+    Zoned,
+    /// A wall-clock time without a zone: `timestamp`, `DATETIME`, `date`.
+    Naive,
+    /// An integer counting the spec's epoch unit.
+    Epoch,
+    /// Text (or any other type) holding a time the database parses.
+    Text,
+}
+
+impl TimeKind {
+    pub fn of(dialect: Dialect, ty: &str) -> TimeKind {
+        let t = ty.trim().to_ascii_lowercase();
+        if ValueKind::of(dialect, ty) == ValueKind::Integer {
+            return TimeKind::Epoch;
+        }
+        match dialect {
+            Dialect::Postgres if t.starts_with("timestamp with time zone") => TimeKind::Zoned,
+            Dialect::Postgres if t.starts_with("timestamp") || t == "date" => TimeKind::Naive,
+            Dialect::Mysql if t.starts_with("timestamp") => TimeKind::Zoned,
+            Dialect::Mysql if t.starts_with("datetime") || t == "date" => TimeKind::Naive,
+            _ => TimeKind::Text,
+        }
     }
 }
 
@@ -333,7 +495,15 @@ pub fn with_arrays(
         .collect();
     let arrays = (0..types.len())
         .map(|i| {
-            let items: Vec<String> = tuples.iter().map(|t| array_item(&t.as_ref()[i])).collect();
+            // A bytea array's items in hex input form: the keys' text is their hex.
+            let bytes = types[i].trim() == "bytea";
+            let items: Vec<String> = tuples
+                .iter()
+                .map(|t| match bytes {
+                    true => array_item(&format!("\\x{}", t.as_ref()[i])),
+                    false => array_item(&t.as_ref()[i]),
+                })
+                .collect();
             (
                 format!("{marker}_{i}"),
                 [format!("{{{}}}", items.join(","))],
@@ -524,9 +694,69 @@ mod tests {
             &[],
             &[("run", &["r1".to_string()])],
             &[("keys", &keys)],
+            &[],
         );
         assert_eq!(sql, "WHERE r = $1 AND (k, n) IN (($2, $3), ($4, $5))");
         assert_eq!(binds, ["r1", "a", "1", "b", "2"]);
+    }
+
+    #[test]
+    fn keys_are_bound_as_their_columns_compare_a_text() {
+        let column = |name: &str, ty: &str, d| TypedColumn {
+            name: name.into(),
+            kind: ValueKind::of(d, ty),
+            sql_type: ty.into(),
+        };
+        let keys = vec![vec!["0f".to_string(), "7".to_string()]];
+        let pg = [
+            column("k", "bytea", Dialect::Postgres),
+            column("n", "bigint", Dialect::Postgres),
+        ];
+        let (sql, _) = render_rows(
+            Dialect::Postgres,
+            "(k, n) IN ({keys})",
+            &[],
+            &[],
+            &[("keys", &keys)],
+            &[("keys", &pg)],
+        );
+        assert_eq!(sql, "(k, n) IN ((decode($1, 'hex'), CAST($2 AS bigint)))");
+        let my = [
+            column("k", "binary(16)", Dialect::Mysql),
+            column("n", "bigint(20)", Dialect::Mysql),
+        ];
+        let (sql, _) = render_rows(
+            Dialect::Mysql,
+            "(k, n) IN ({keys})",
+            &[],
+            &[],
+            &[("keys", &keys)],
+            &[("keys", &my)],
+        );
+        assert_eq!(sql, "(k, n) IN ((UNHEX(?), ?))");
+        assert_eq!(my[0].read(Dialect::Mysql, "r.k"), "LOWER(HEX(r.k))");
+    }
+
+    #[test]
+    fn key_columns_of_two_types_are_compared_as_text_or_refused_by_name() {
+        let column = |name: &str, ty: &str| TypedColumn {
+            name: name.into(),
+            kind: ValueKind::of(Dialect::Postgres, ty),
+            sql_type: ty.into(),
+        };
+        assert_eq!(
+            key_comparison(&[column("a", "text")], &[column("b", "uuid")]),
+            Ok(vec![(false, true)])
+        );
+        assert_eq!(
+            key_comparison(&[column("a", "integer")], &[column("b", "bigint")]),
+            Ok(vec![(false, false)])
+        );
+        let refused = key_comparison(&[column("a", "bytea")], &[column("b", "text")]).unwrap_err();
+        assert!(
+            refused.contains("`a` is bytea") && refused.contains("`b` is text"),
+            "{refused}"
+        );
     }
 
     #[test]

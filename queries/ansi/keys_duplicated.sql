@@ -5,4 +5,4 @@
 -- without a second pass over the table. Elsewhere they are NULL.
 SELECT {r_key_as}, COUNT(*) AS n, {r_first_row} AS first_row, {r_last_row} AS last_row FROM {results} r
 WHERE {r_key_not_null} {r_part} {r_touch}
-GROUP BY {r_key} HAVING COUNT(*) > 1
+GROUP BY {r_key_group} HAVING COUNT(*) > 1

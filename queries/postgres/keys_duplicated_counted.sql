@@ -6,10 +6,10 @@
 -- 'null': never grouped, they are the NULL-key rows. {r_range} is empty, or limits
 -- the grouping to a range of keys (then the NULL-key rows are counted apart).
 SELECT {r_key_as}, COUNT(*) AS n,
-       CASE WHEN GROUPING({r_key}) <> 0 THEN 'all'
+       CASE WHEN GROUPING({r_key_group}) <> 0 THEN 'all'
             WHEN {r_key_null} THEN 'null'
             ELSE CAST({r_first_row} AS text) END AS first_row,
        {r_last_row} AS last_row
 FROM {results} r {r_range}
-GROUP BY GROUPING SETS (({r_key}), ())
-HAVING COUNT(*) > 1 OR GROUPING({r_key}) <> 0 OR {r_key_null}
+GROUP BY GROUPING SETS (({r_key_group}), ())
+HAVING COUNT(*) > 1 OR GROUPING({r_key_group}) <> 0 OR {r_key_null}

@@ -18,7 +18,7 @@ use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity};
 use super::LiveRow;
 use crate::source::DatabaseSource;
 use crate::spec::CleanupSpec;
-use crate::sql::{self, named, with_arrays, Dialect, TableName};
+use crate::sql::{self, named, with_arrays, Dialect, TableName, TypedColumn};
 
 mod q {
     pub const ROWS: &str = include_str!("../../queries/ansi/cleanup_rows.sql");
@@ -117,6 +117,10 @@ pub struct Store<'a> {
     primary_key: Vec<String>,
     /// PostgreSQL: the SQL type of each primary key column, read from the catalog.
     pk_types: Vec<String>,
+    key: Vec<String>,
+    /// The key columns with their kinds, read from the catalog by [`Store::prepare`]:
+    /// how a key is read as text and how a bound key is compared with them.
+    key_columns: Vec<TypedColumn>,
 }
 
 /// A run as the runs table records it.
@@ -221,6 +225,8 @@ impl<'a> Store<'a> {
             results: results.clone(),
             primary_key: primary_key.to_vec(),
             pk_types: Vec::new(),
+            key: key.to_vec(),
+            key_columns: Vec::new(),
         }
     }
 
@@ -236,22 +242,56 @@ impl<'a> Store<'a> {
         }
     }
 
-    /// PostgreSQL: reads the primary key's column types, which the arrays of primary
-    /// keys are cast to.
+    /// Reads the types of the table's columns: the key's, which bound keys are
+    /// compared as, and every column's, which rows are read as the text of (bytes as
+    /// hex); on PostgreSQL the primary key's too, which the arrays of primary keys
+    /// are cast to.
     pub async fn prepare(&mut self, conn: &mut AnyConnection) -> Result<(), Error> {
-        if self.d != Dialect::Postgres {
-            return Ok(());
+        let d = self.d;
+        let typed = self.db.table_types(conn, &self.results).await?;
+        let pick = |names: &[String]| -> Vec<TypedColumn> {
+            names
+                .iter()
+                .filter_map(|n| typed.iter().find(|c| c.name == *n).cloned())
+                .collect()
+        };
+        self.key_columns = pick(&self.key);
+        let pk = pick(&self.primary_key);
+        let reads = |alias: &str, columns: &[TypedColumn]| -> String {
+            columns
+                .iter()
+                .map(|c| c.read(d, &sql::qualified(d, alias, &c.name)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let table = self.results.quoted(d);
+        let mut refreshed = vec![
+            ("r_key_text", reads("r", &self.key_columns)),
+            ("r_pk_text", reads("r", &pk)),
+            ("t_pk_text", reads(&table, &pk)),
+            ("q_pk_text", reads("q", &pk)),
+        ];
+        if let Some(layout) = &self.layout {
+            refreshed.push((
+                "all_columns",
+                crate::source::projection(d, "r", &layout.columns, layout.columns.len(), &typed),
+            ));
         }
-        self.pk_types = self
-            .db
-            .column_types(
-                conn,
-                &self.results,
-                &self.primary_key,
-                "results.primary_key",
-            )
-            .await?;
+        self.fragments
+            .retain(|(n, _)| !refreshed.iter().any(|(r, _)| r == n));
+        self.fragments.extend(refreshed);
+        if d == Dialect::Postgres {
+            self.pk_types = pk.iter().map(|c| c.sql_type.clone()).collect();
+        }
         Ok(())
+    }
+
+    /// The SQL types of the key columns, which arrays of keys are cast to.
+    fn key_types(&self) -> Vec<String> {
+        self.key_columns
+            .iter()
+            .map(|c| c.sql_type.clone())
+            .collect()
     }
 
     fn column_fragments(d: Dialect, columns: &[String]) -> Vec<(&'static str, String)> {
@@ -301,7 +341,8 @@ impl<'a> Store<'a> {
             .map(|(n, f)| (*n, f.as_str()))
             .collect();
         fragments.extend_from_slice(extra);
-        sql::render_rows(self.d, template, &fragments, lists, rows)
+        let keys = [("keys", self.key_columns.as_slice())];
+        sql::render_rows(self.d, template, &fragments, lists, rows, &keys)
     }
 
     async fn execute(
@@ -671,10 +712,7 @@ impl<'a> Store<'a> {
             })
             .collect();
         let mut types = vec!["bigint".to_string()];
-        types.extend(vec![
-            "text".to_string();
-            groups.first().map_or(0, |(_, g)| g.key.len())
-        ]);
+        types.extend(self.key_types());
         let (template, arrays) = with_arrays(q::postgres::DRIFT, "key_arrays", &keys, &types);
         let lock = if lock { "FOR UPDATE OF r" } else { "" };
         let rows = self
@@ -720,7 +758,7 @@ impl<'a> Store<'a> {
         };
         match self.d {
             Dialect::Postgres => {
-                let types = vec!["text".to_string(); keys.first().map_or(0, Vec::len)];
+                let types = self.key_types();
                 let (template, arrays) = with_arrays(q::postgres::ROWS, "key_arrays", keys, &types);
                 let read = match whole {
                     true => self.fragment("all_columns"),

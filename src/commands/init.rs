@@ -3,8 +3,8 @@
 
 use crate::cli::InitArgs;
 use crate::error::{exit, Error};
-use crate::init::{guess_tables, starter_spec, Origin, Tables};
-use crate::source::{redact_url, Source, SourceOptions};
+use crate::init::{guess_tables, missing, starter_spec, status_column, Origin, Tables};
+use crate::source::{redact_url, InitFacts, Source, SourceOptions};
 use crate::spec::AuditSpec;
 use crate::sql::TableName;
 
@@ -40,12 +40,25 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
             };
             let results = pick(&args.table, guess_results, "results table")?;
             let log = pick(&args.log_table, guess_log, "idempotency log")?;
+            let (results_table, log_table) = (
+                TableName::new(schema, &results),
+                TableName::new(schema, &log),
+            );
+            let log_columns = db.table_columns(&log_table).await?;
+            let facts = db
+                .init_facts(
+                    &results_table,
+                    &log_table,
+                    status_column(&log_columns).map(String::as_str),
+                )
+                .await?;
             let tables = Tables {
                 schema: args.schema.clone(),
-                results_columns: db.table_columns(&TableName::new(schema, &results)).await?,
-                log_columns: db.table_columns(&TableName::new(schema, &log)).await?,
+                results_columns: db.table_columns(&results_table).await?,
+                log_columns,
                 results,
                 log,
+                facts,
             };
             let url = redact_url(opts.database_url.as_deref().unwrap_or_default());
             (Origin::Url(url), tables)
@@ -57,6 +70,10 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
                 )));
             }
             let (results_columns, log_columns) = files.columns()?;
+            let statuses = match status_column(&log_columns) {
+                Some(c) => files.log_values(c)?,
+                None => Vec::new(),
+            };
             let (r, l) = (
                 opts.results_file.clone().unwrap(),
                 opts.log_file.clone().unwrap(),
@@ -68,6 +85,10 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
                 results_columns,
                 log: "idempotency_log".into(),
                 log_columns,
+                facts: InitFacts {
+                    statuses,
+                    ..InitFacts::default()
+                },
             };
             let absolute = |p: &std::path::Path| {
                 std::fs::canonicalize(p)
@@ -91,6 +112,15 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
     // What init writes must be a spec dupaudit reads.
     AuditSpec::parse(&text, &args.output)?;
     super::write_output(Some(&args.output), &text)?;
+    let missing = missing(&tables);
+    if !missing.is_empty() {
+        eprintln!(
+            "found no column for {}: name {} in {} before scanning",
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" },
+            args.output.display()
+        );
+    }
     eprintln!(
         "wrote {} for {} and {}; check the lines marked GUESS, then run: dupaudit scan{}",
         args.output.display(),

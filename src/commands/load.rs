@@ -13,9 +13,11 @@ use crate::source::redact_url;
 
 pub async fn run(args: &LoadArgs) -> Result<u8, Error> {
     let incident = generate(args.seed, args.rows);
+    let shape = args.shape.shape();
     let tables = Tables {
         results: args.results_table.clone(),
         log: args.log_table.clone(),
+        shape,
     };
     let started = Instant::now();
     let stats = load_incident(&args.database_url, &incident, &tables, args.replace).await?;
@@ -29,5 +31,17 @@ pub async fn run(args: &LoadArgs) -> Result<u8, Error> {
         started.elapsed().as_secs_f64(),
         args.seed
     );
+    if let Some(path) = &args.write_spec {
+        let spec = format!(
+            "{}\n{}",
+            shape.spec_header(),
+            shape.spec_body(&args.results_table, &args.log_table)
+        );
+        std::fs::write(path, spec).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        eprintln!("wrote the spec that reads them to {}", path.display());
+    }
     Ok(exit::CLEAN)
 }

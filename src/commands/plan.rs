@@ -83,7 +83,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
                 }
             }
         }
-        let store = Store::new(
+        let mut store = Store::new(
             db,
             table,
             &spec.results.primary_key,
@@ -91,6 +91,7 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
             &spec.cleanup,
             Some(layout.clone()),
         );
+        store.prepare(&mut conn).await?;
         let keys: Vec<Key> = findings
             .findings
             .iter()

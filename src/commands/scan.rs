@@ -143,7 +143,7 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     }
     let fail_on = match &args.fail_on {
         Some(f) => f.0.clone(),
-        None => [Class::Exact, Class::Conflict]
+        None => [Class::Exact, Class::Conflict, Class::UnknownStatus]
             .into_iter()
             .filter(|c| checks.contains(c))
             .map(|c| (c, 1))

@@ -13,7 +13,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::table::{details, keys_of, members};
 use super::timeline::{surplus_times, timeline, Timeline};
-use super::{for_people, header_lines, totals_line, window_sentence, RenderOptions, Report};
+use super::{
+    capitalized, for_people, header_lines, totals_line, window_sentence, RenderOptions, Report,
+};
 use crate::explain::{action, events_of};
 use crate::findings::{key_text, Class, Finding, Window};
 use crate::scan::{fmt_time, human};
@@ -88,7 +90,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         );
     }
     out.push_str("</tbody>\n</table>\n");
-    for hint in super::sole_difference_hints(f, |s| format!("<code>{}</code>", esc(s))) {
+    for hint in super::hints(f, |s| format!("<code>{}</code>", esc(s))) {
         let _ = writeln!(out, "<p class=\"hint\"><strong>Hint:</strong> {hint}</p>");
     }
     out.push_str("</section>\n");
@@ -99,7 +101,10 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         Some(w) => {
             let _ = writeln!(out, "<p class=\"window\">{}</p>", esc(&window_sentence(w)));
         }
-        None => out.push_str("<p class=\"window\">No duplicate rows, so no window.</p>\n"),
+        None => {
+            let text = super::no_window_sentence(f);
+            let _ = writeln!(out, "<p class=\"window\">{}</p>", esc(&capitalized(&text)));
+        }
     }
     let times = surplus_times(f);
     if let (Some(first), Some(last)) = (times.first(), times.last()) {

@@ -22,13 +22,16 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             class.meaning()
         ));
     }
-    for hint in super::sole_difference_hints(f, code) {
+    for hint in super::hints(f, code) {
         out.push_str(&format!("\n**Hint:** {hint}\n"));
     }
     out.push_str("\n## Window\n\n");
     match &f.window {
         Some(w) => out.push_str(&format!("{}\n", escape(&window_sentence(w)))),
-        None => out.push_str("No duplicate rows, so no window.\n"),
+        None => out.push_str(&format!(
+            "{}\n",
+            escape(&super::capitalized(&super::no_window_sentence(f)))
+        )),
     }
     let lines = super::timeline_lines(f);
     if !lines.is_empty() {

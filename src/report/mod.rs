@@ -274,6 +274,68 @@ pub fn for_people(r: &Report, class: Class) -> Vec<&Finding> {
 /// groups, at least two). A field that changes with every write looks like that;
 /// genuinely different results are rarely most of the duplicates. `code` writes a
 /// name as the format shows code.
+/// Every hint a human-readable report prints under its summary: the volatile
+/// fields of [`sole_difference_hints`], then the status values the spec does not map.
+pub fn hints(f: &Findings, code: impl Fn(&str) -> String) -> Vec<String> {
+    let mut hints = sole_difference_hints(f, &code);
+    hints.extend(unknown_status_hint(f, &code));
+    hints
+}
+
+/// What to add to `[log.statuses]` for the status values a scan met that the spec
+/// does not map, each to the list its word most likely belongs to.
+pub fn unknown_status_hint(f: &Findings, code: impl Fn(&str) -> String) -> Option<String> {
+    let unknown: Vec<&Finding> = f.of(Class::UnknownStatus).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let value = |g: &Finding| -> String {
+        // The value is the note's first `…` quote.
+        g.note.split('`').nth(1).unwrap_or_default().to_string()
+    };
+    let listed: Vec<String> = unknown
+        .iter()
+        .map(|g| format!("{} ({} log rows)", code(&value(g)), g.log_rows))
+        .collect();
+    let mut placed = Vec::new();
+    let mut unplaced = Vec::new();
+    for g in &unknown {
+        let v = value(g);
+        match crate::spec::Status::guess(&v) {
+            Some(s) => placed.push(format!(
+                "{} to {}",
+                code(&format!("{v:?}")),
+                code(&s.to_string().to_lowercase())
+            )),
+            None => unplaced.push(code(&v)),
+        }
+    }
+    let mut hint = format!(
+        "the log holds status values that {} does not map: {}. Their attempts are not judged: \
+         no late write, stale lease or lost write can be found among them.",
+        code("[log.statuses]"),
+        listed.join(", ")
+    );
+    if !placed.is_empty() {
+        hint.push_str(&format!(
+            " In the spec, add under {}: {}.",
+            code("[log.statuses]"),
+            placed.join(", ")
+        ));
+    }
+    if !unplaced.is_empty() {
+        hint.push_str(&format!(
+            " dupaudit cannot tell what {} mean{}: add {} to the list {} belong{} to.",
+            unplaced.join(", "),
+            if unplaced.len() == 1 { "s" } else { "" },
+            if unplaced.len() == 1 { "it" } else { "each" },
+            if unplaced.len() == 1 { "it" } else { "they" },
+            if unplaced.len() == 1 { "s" } else { "" },
+        ));
+    }
+    Some(hint)
+}
+
 pub fn sole_difference_hints(f: &Findings, code: impl Fn(&str) -> String) -> Vec<String> {
     let conflicts = f.summary_of(Class::Conflict).groups;
     let written_twice = f.summary_of(Class::Exact).groups + conflicts;
@@ -297,6 +359,29 @@ pub fn sole_difference_hints(f: &Findings, code: impl Fn(&str) -> String) -> Vec
         .collect()
 }
 
+/// `text` with its first letter in capitals.
+pub fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// What a report says where it has no window: no duplicates, or duplicates that do
+/// not concentrate in time.
+pub fn no_window_sentence(f: &Findings) -> String {
+    let surplus =
+        f.summary_of(Class::Exact).surplus_rows + f.summary_of(Class::Conflict).surplus_rows;
+    match surplus {
+        0 => "no duplicate rows, so no window.".into(),
+        n => format!(
+            "no burst: the {n} surplus rows are not concentrated in time (no run of them less \
+             than an hour apart holds at least three and half of them)."
+        ),
+    }
+}
+
 pub fn window_sentence(w: &Window) -> String {
     let same_day = w.start.date_naive() == w.end.date_naive();
     let end = if same_day {
@@ -314,8 +399,9 @@ pub fn window_sentence(w: &Window) -> String {
     );
     if w.late_writes > 0 {
         s.push_str(&format!(
-            "; {} of them by attempts the log marks FAILED (late writes)",
-            w.late_writes
+            "; {} late write{} (rows of attempts the log marks FAILED) landed in that time",
+            w.late_writes,
+            if w.late_writes == 1 { "" } else { "s" }
         ));
     }
     if let Some(scope) = &w.scope {

@@ -33,11 +33,12 @@ use sqlx::{Connection, Row};
 use crate::canonical::{Canonicalizer, PayloadHash};
 use crate::error::Error;
 use crate::findings::Class;
+use crate::model::Clock;
 use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjection, ResultRow};
 use crate::progress::Progress;
 use crate::source::{redact_secrets, redact_url, Parts};
 use crate::spec::{AuditSpec, Status};
-use crate::sql::{self, Dialect, TableName};
+use crate::sql::{self, Dialect, TableName, TimeKind, TypedColumn, ValueKind};
 
 mod lookup;
 pub use lookup::KeyLookup;
@@ -72,10 +73,15 @@ mod q {
     pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
     pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
     pub const LOG_FOR_KEYS: &str = include_str!("../../queries/ansi/log_for_keys.sql");
+    pub const DISTINCT_VALUES: &str = include_str!("../../queries/ansi/distinct_values.sql");
 
     pub mod sqlite {
         pub const TABLES: &str = include_str!("../../queries/sqlite/tables.sql");
         pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/sqlite/column_types.sql");
+        pub const FOREIGN_KEYS: &str = include_str!("../../queries/sqlite/foreign_keys.sql");
+        pub const UNIQUE_KEYS: &str = include_str!("../../queries/sqlite/unique_keys.sql");
+        pub const PRIMARY_KEY: &str = include_str!("../../queries/sqlite/primary_key.sql");
         pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
     }
     pub mod postgres {
@@ -110,11 +116,16 @@ mod q {
         pub const KEYS_DUPLICATED_COUNTED: &str =
             include_str!("../../queries/postgres/keys_duplicated_counted.sql");
         pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
+        pub const FOREIGN_KEYS: &str = include_str!("../../queries/postgres/foreign_keys.sql");
+        pub const UNIQUE_KEYS: &str = include_str!("../../queries/postgres/unique_keys.sql");
     }
     pub mod mysql {
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
         pub const TABLE_ELSEWHERE: &str = include_str!("../../queries/mysql/table_elsewhere.sql");
         pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/mysql/column_types.sql");
+        pub const FOREIGN_KEYS: &str = include_str!("../../queries/mysql/foreign_keys.sql");
+        pub const UNIQUE_KEYS: &str = include_str!("../../queries/mysql/unique_keys.sql");
         pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
         pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
         pub const TIMEOUT_MYSQL: &str =
@@ -398,6 +409,150 @@ impl DatabaseSource {
         }
     }
 
+    /// What `init` reads of the two tables beyond their columns, on a connection of
+    /// its own: the results' foreign keys to `log` (each as pairs of a results column
+    /// and the log column it references), the log's unique keys, and the most
+    /// frequent values of the log's `status` column with their row counts.
+    pub async fn init_facts(
+        &self,
+        results: &TableName,
+        log: &TableName,
+        status: Option<&str>,
+    ) -> Result<InitFacts, Error> {
+        let mut conn = self.connect().await?;
+        let facts = self.read_init_facts(&mut conn, results, log, status).await;
+        let _ = conn.close().await;
+        facts
+    }
+
+    async fn read_init_facts(
+        &self,
+        conn: &mut AnyConnection,
+        results: &TableName,
+        log: &TableName,
+        status: Option<&str>,
+    ) -> Result<InitFacts, Error> {
+        let (fk_sql, unique_sql) = match self.dialect {
+            Dialect::Postgres => (q::postgres::FOREIGN_KEYS, q::postgres::UNIQUE_KEYS),
+            Dialect::Mysql => (q::mysql::FOREIGN_KEYS, q::mysql::UNIQUE_KEYS),
+            Dialect::Sqlite => (q::sqlite::FOREIGN_KEYS, q::sqlite::UNIQUE_KEYS),
+        };
+        let of = |sql, table: &TableName| match self.dialect {
+            Dialect::Postgres => sqlx::query(sql).bind(table.quoted(self.dialect)),
+            Dialect::Mysql => sqlx::query(sql)
+                .bind(table.name.clone())
+                .bind(table.schema.clone()),
+            Dialect::Sqlite => sqlx::query(sql).bind(table.name.clone()),
+        };
+        let mut facts = InitFacts::default();
+        let rows = of(fk_sql, results)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let log_columns = self.columns(conn, log).await?;
+        let log_primary = self.primary_key_of(conn, log).await?;
+        let mut keys: Vec<(String, Vec<(String, String)>)> = Vec::new();
+        for r in &rows {
+            let constraint = self.text(r, 0)?.unwrap_or_default();
+            let column = self.text(r, 1)?.unwrap_or_default();
+            let table = self.text(r, 2)?.unwrap_or_default();
+            if table != log.name {
+                continue;
+            }
+            let referenced = match self.text(r, 3)? {
+                Some(c) => c,
+                // SQLite: the referenced table's primary key, in order.
+                None => {
+                    let i = keys
+                        .iter()
+                        .find(|(c, _)| *c == constraint)
+                        .map_or(0, |(_, pairs)| pairs.len());
+                    log_primary.get(i).cloned().unwrap_or_default()
+                }
+            };
+            if !log_columns.contains(&referenced) {
+                continue;
+            }
+            match keys.iter_mut().find(|(c, _)| *c == constraint) {
+                Some((_, pairs)) => pairs.push((column, referenced)),
+                None => keys.push((constraint, vec![(column, referenced)])),
+            }
+        }
+        facts.references = keys.into_iter().map(|(_, pairs)| pairs).collect();
+        facts.log_unique = self.unique_keys(conn, log, unique_sql).await?;
+        if let Some(status) = status {
+            let value = sql::as_text(self.dialect, &sql::qualified(self.dialect, "t", status));
+            let (sql, _) = sql::render(
+                self.dialect,
+                q::DISTINCT_VALUES,
+                &[("value", &value), ("table", &log.quoted(self.dialect))],
+                &[],
+            );
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+            for r in &rows {
+                let n = r.try_get::<i64, _>(1).map_err(|e| self.error(e))?;
+                if let Some(v) = self.text(r, 0)? {
+                    facts.statuses.push((v, n.max(0) as u64));
+                }
+            }
+        }
+        Ok(facts)
+    }
+
+    /// The unique keys of `table`, each its columns in order, the primary key first.
+    async fn unique_keys(
+        &self,
+        conn: &mut AnyConnection,
+        table: &TableName,
+        sql: &str,
+    ) -> Result<Vec<Vec<String>>, Error> {
+        let query = match self.dialect {
+            Dialect::Postgres => sqlx::query(sql).bind(table.quoted(self.dialect)),
+            Dialect::Mysql => sqlx::query(sql)
+                .bind(table.name.clone())
+                .bind(table.schema.clone()),
+            Dialect::Sqlite => sqlx::query(sql).bind(table.name.clone()),
+        };
+        let rows = query
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+        for r in &rows {
+            let (name, column) = (
+                self.text(r, 0)?.unwrap_or_default(),
+                self.text(r, 1)?.unwrap_or_default(),
+            );
+            match keys.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, columns)) => columns.push(column),
+                None => keys.push((name, vec![column])),
+            }
+        }
+        Ok(keys.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// The primary key of `table` (SQLite's foreign keys reference it unnamed).
+    async fn primary_key_of(
+        &self,
+        conn: &mut AnyConnection,
+        table: &TableName,
+    ) -> Result<Vec<String>, Error> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(q::sqlite::PRIMARY_KEY)
+            .bind(table.name.clone())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| self.text(r, 0).map(Option::unwrap_or_default))
+            .collect()
+    }
+
     /// The columns of `table` on a connection of its own, for `init`.
     pub async fn table_columns(&self, table: &TableName) -> Result<Vec<String>, Error> {
         let mut conn = self.connect().await?;
@@ -472,10 +627,11 @@ impl DatabaseSource {
         Ok(columns)
     }
 
-    /// PostgreSQL: the SQL types of `columns` of `table`, which bound arrays of their
-    /// values are cast to ([`sql::with_arrays`]). They come from `format_type`, which
-    /// quotes what needs it; a type with anything else in it is refused rather than put
-    /// into SQL. `field` names the spec setting the columns come from.
+    /// The SQL types of `columns` of `table`, as the catalog writes them: on
+    /// PostgreSQL `format_type`'s, which bound arrays of their values are cast to
+    /// ([`sql::with_arrays`]) and which quotes what needs it (a type with anything
+    /// else in it is refused rather than put into SQL); MySQL's `column_type`;
+    /// SQLite's declared type. `field` names the spec setting the columns come from.
     pub(crate) async fn column_types(
         &self,
         conn: &mut AnyConnection,
@@ -483,8 +639,16 @@ impl DatabaseSource {
         columns: &[String],
         field: &str,
     ) -> Result<Vec<String>, Error> {
-        let rows = sqlx::query(q::postgres::COLUMN_TYPES)
-            .bind(table.quoted(self.dialect))
+        let query = match self.dialect {
+            Dialect::Postgres => {
+                sqlx::query(q::postgres::COLUMN_TYPES).bind(table.quoted(self.dialect))
+            }
+            Dialect::Mysql => sqlx::query(q::mysql::COLUMN_TYPES)
+                .bind(table.name.clone())
+                .bind(table.schema.clone()),
+            Dialect::Sqlite => sqlx::query(q::sqlite::COLUMN_TYPES).bind(table.name.clone()),
+        };
+        let rows = query
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -496,7 +660,7 @@ impl DatabaseSource {
         for column in columns {
             let found = rows.iter().find_map(|r| {
                 let name = self.text(r, 0).ok()??;
-                (name == *column).then(|| self.text(r, 1).ok().flatten())?
+                (name == *column).then(|| self.text(r, 1).ok().flatten().unwrap_or_default())
             });
             let ty = found.ok_or_else(|| Error::MissingColumn {
                 table: table.to_string(),
@@ -518,6 +682,133 @@ impl DatabaseSource {
             types.push(ty);
         }
         Ok(types)
+    }
+
+    /// Every column of `table` with its kind, in table order.
+    pub(crate) async fn table_types(
+        &self,
+        conn: &mut AnyConnection,
+        table: &TableName,
+    ) -> Result<Vec<TypedColumn>, Error> {
+        let names = self.columns(conn, table).await?;
+        let types = self.column_types(conn, table, &names, "the spec").await?;
+        Ok(names
+            .into_iter()
+            .zip(types)
+            .map(|(name, ty)| TypedColumn {
+                name,
+                kind: ValueKind::of(self.dialect, &ty),
+                sql_type: ty,
+            })
+            .collect())
+    }
+
+    /// [`Typed`] for the results table alone, when the log is kept elsewhere: its
+    /// log side repeats the results' key, which no query joins.
+    pub(crate) async fn results_typed(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+    ) -> Result<Typed, Error> {
+        let r = &spec.results;
+        let columns = self.table_types(conn, &r.table_name()).await?;
+        let pick = |name: &String| columns.iter().find(|c| c.name == *name).cloned();
+        let key: Vec<TypedColumn> = r.key.iter().chain(&r.attempt).filter_map(pick).collect();
+        let results_time = r
+            .timestamp
+            .as_ref()
+            .and_then(pick)
+            .map(|c| TimeKind::of(self.dialect, &c.sql_type));
+        let clock = Clock::of(r.time_zone.as_deref(), r.epoch_unit);
+        let plain = vec![false; key.len()];
+        Ok(Typed {
+            results_compared: key.clone(),
+            log_compared: key.clone(),
+            log_key: key.clone(),
+            results_key: key,
+            results_as_text: plain.clone(),
+            log_as_text: plain,
+            keys: r.key.len(),
+            clocks: (clock, clock),
+            results_time,
+            log_created: TimeKind::Text,
+            log_updated: None,
+            results_columns: columns,
+            log_columns: Vec::new(),
+        })
+    }
+
+    /// What the catalog says of the columns the queries read, compare and bound (see
+    /// [`Typed`]); an error when the key (or attempt) columns of the two tables
+    /// cannot be compared. The spec's columns were checked to exist.
+    async fn typed(&self, conn: &mut AnyConnection, spec: &AuditSpec) -> Result<Typed, Error> {
+        let (r, l) = (&spec.results, &spec.log);
+        let results_columns = self.table_types(conn, &r.table_name()).await?;
+        let log_columns = self.table_types(conn, &l.table_name()).await?;
+        let pick = |columns: &[TypedColumn], names: &[&String]| -> Vec<TypedColumn> {
+            names
+                .iter()
+                .filter_map(|n| columns.iter().find(|c| c.name == **n).cloned())
+                .collect()
+        };
+        let both_attempts = r.attempt.is_some() && l.attempt.is_some();
+        let r_names: Vec<&String> = r
+            .key
+            .iter()
+            .chain(r.attempt.iter().filter(|_| both_attempts))
+            .collect();
+        let l_names: Vec<&String> = l
+            .key
+            .iter()
+            .chain(l.attempt.iter().filter(|_| both_attempts))
+            .collect();
+        let results_key = pick(&results_columns, &r_names);
+        let log_key = pick(&log_columns, &l_names);
+        let as_text =
+            sql::key_comparison(&results_key, &log_key).map_err(|message| Error::SpecMismatch {
+                location: self.location(),
+                message,
+            })?;
+        let time = |columns: &[TypedColumn], name: &String| {
+            pick(columns, &[name])
+                .first()
+                .map(|c| TimeKind::of(self.dialect, &c.sql_type))
+                .unwrap_or(TimeKind::Text)
+        };
+        let compared = |columns: &[TypedColumn], sides: &[bool]| -> Vec<TypedColumn> {
+            columns
+                .iter()
+                .zip(sides)
+                .map(|(c, text)| match text {
+                    true => TypedColumn {
+                        kind: ValueKind::Text,
+                        sql_type: "text".into(),
+                        ..c.clone()
+                    },
+                    false => c.clone(),
+                })
+                .collect()
+        };
+        let r_text: Vec<bool> = as_text.iter().map(|p| p.0).collect();
+        let l_text: Vec<bool> = as_text.iter().map(|p| p.1).collect();
+        Ok(Typed {
+            results_compared: compared(&results_key, &r_text),
+            log_compared: compared(&log_key, &l_text),
+            results_key,
+            log_key,
+            results_as_text: r_text,
+            log_as_text: l_text,
+            keys: r.key.len(),
+            clocks: (
+                Clock::of(r.time_zone.as_deref(), r.epoch_unit),
+                Clock::of(l.time_zone.as_deref(), l.epoch_unit),
+            ),
+            results_time: r.timestamp.as_ref().map(|c| time(&results_columns, c)),
+            log_created: time(&log_columns, &l.created_at),
+            log_updated: l.updated_at.as_ref().map(|c| time(&log_columns, c)),
+            results_columns,
+            log_columns,
+        })
     }
 
     pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
@@ -570,13 +861,16 @@ impl DatabaseSource {
         spec: &AuditSpec,
         key: &Key,
     ) -> Result<Dataset, Error> {
-        let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
-        let shape = Shape::new(self.dialect, spec, &rp, &lp, false);
-        let (sql, binds) = sql::render(
+        let (rp, lp, payload_columns, typed) = self.projections(conn, spec).await?;
+        let shape = Shape::new(self.dialect, spec, &rp, &lp, false, typed);
+        let (r_key, l_key) = shape.typed().compared_keys();
+        let (sql, binds) = sql::render_rows(
             self.dialect,
             q::KEY_ROWS,
             &shape.fragments(),
-            &[("key", key)],
+            &[("r_key_values", key), ("l_key_values", key)],
+            &[],
+            &[("r_key_values", r_key), ("l_key_values", l_key)],
         );
         let mut query = sqlx::query(&sql);
         for b in binds {
@@ -595,13 +889,13 @@ impl DatabaseSource {
         Ok(Dataset::complete(spec, payload_columns, results, log))
     }
 
-    /// Checks that every table and column the spec names exists and returns how to
-    /// read them.
+    /// Checks that every table and column the spec names exists, and that the two
+    /// tables' keys can be compared, before any other query; returns how to read them.
     async fn projections(
         &self,
         conn: &mut AnyConnection,
         spec: &AuditSpec,
-    ) -> Result<(ResultProjection, LogProjection, Vec<String>), Error> {
+    ) -> Result<(ResultProjection, LogProjection, Vec<String>, Typed), Error> {
         let (results, log) = (spec.results.table_name(), spec.log.table_name());
         let results_columns = self.columns(conn, &results).await?;
         let payload_columns = spec.results.payload_columns(&results_columns);
@@ -615,7 +909,8 @@ impl DatabaseSource {
         let log_columns = self.columns(conn, &log).await?;
         let lp = LogProjection::new(spec);
         super::check_columns(&log.to_string(), &log_columns, &lp.columns, &lp.fields)?;
-        Ok((rp, lp, payload_columns))
+        let typed = self.typed(conn, spec).await?;
+        Ok((rp, lp, payload_columns, typed))
     }
 
     async fn read(
@@ -628,8 +923,8 @@ impl DatabaseSource {
     ) -> Result<Parts, Error> {
         let d = self.dialect;
         // 2.
-        let (rp, lp, payload_columns) = self.projections(conn, spec).await?;
-        let (r_lookup, l_lookup) = match d {
+        let (rp, lp, payload_columns, typed) = self.projections(conn, spec).await?;
+        let (mut r_lookup, mut l_lookup) = match d {
             Dialect::Postgres => (
                 self.key_access(
                     conn,
@@ -643,6 +938,24 @@ impl DatabaseSource {
             ),
             _ => Default::default(),
         };
+        // A key column compared as its text is looked up as text, without its index.
+        for (lookup, compared, as_text) in [
+            (
+                &mut r_lookup,
+                &typed.results_compared,
+                &typed.results_as_text,
+            ),
+            (&mut l_lookup, &typed.log_compared, &typed.log_as_text),
+        ] {
+            if d == Dialect::Postgres && as_text[..typed.keys].contains(&true) {
+                lookup.types = compared[..typed.keys]
+                    .iter()
+                    .map(|c| c.sql_type.clone())
+                    .collect();
+                lookup.indexed = false;
+                lookup.byte_ordered = false;
+            }
+        }
         // A duplicated key's rows are read by row id (ctid) when each names one row
         // and no index serves the key. With such an index the grouping reads the index
         // alone, in key order, and the rows are best looked up through it: asking the
@@ -654,7 +967,7 @@ impl DatabaseSource {
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.error(e))?;
-        let shape = Shape::new(d, spec, &rp, &lp, row_ids);
+        let shape = Shape::new(d, spec, &rp, &lp, row_ids, typed);
         let json_columns: Vec<bool> = payload_columns
             .iter()
             .map(|c| spec.results.json.contains(c))
@@ -690,17 +1003,12 @@ impl DatabaseSource {
 
         // 4.
         progress.phase("counting rows and keys");
-        let window = spec
-            .scan
-            .window
-            .map(|w| [bound_time(w.since), bound_time(w.until)]);
-        let times: Vec<(&str, &[String])> = match &window {
-            Some([since, until]) => vec![
-                ("since", std::slice::from_ref(since)),
-                ("until", std::slice::from_ref(until)),
-            ],
-            None => Vec::new(),
-        };
+        let window = spec.scan.window.map(|w| shape.typed().window_bounds(d, w));
+        let times: Vec<(&str, &[String])> = window
+            .iter()
+            .flatten()
+            .map(|(name, value)| (*name, std::slice::from_ref(value)))
+            .collect();
         let n = self.opts.partitions;
         let in_parts = keys_per_part.filter(|_| n <= 1 && !checks.contains(&Class::CrossKey));
         // In parts, except on PostgreSQL with an index on the key in both tables, the
@@ -728,7 +1036,7 @@ impl DatabaseSource {
                 .iter()
                 .all(|c| matches!(c, Class::Exact | Class::Conflict));
         let totals_template = match window {
-            Some(_) => windowed(d, q::TOTALS_WINDOW, spec),
+            Some(_) => windowed(d, q::TOTALS_WINDOW, spec, shape.typed()),
             None if key_count_from_duplicates => match d {
                 Dialect::Postgres => q::postgres::ROW_COUNTS.to_string(),
                 Dialect::Mysql | Dialect::Sqlite => q::ROW_COUNTS.to_string(),
@@ -798,7 +1106,12 @@ impl DatabaseSource {
             (Dialect::Postgres, false) => Wrapper::Keys,
             (Dialect::Sqlite | Dialect::Mysql, false) => Wrapper::Rows,
         };
-        let template = windowed(d, &interesting_template(d, wrapper, &checks, counted), spec);
+        let template = windowed(
+            d,
+            &interesting_template(d, wrapper, &checks, counted),
+            spec,
+            shape.typed(),
+        );
         progress.phase("reading the keys that can carry a finding");
         let columns = Dataset {
             payload_columns: payload_columns.clone(),
@@ -912,7 +1225,9 @@ impl DatabaseSource {
             null_key_rows,
             keys,
             log_rows: log_counted.then_some(log_rows),
-            unknown_statuses: statuses.as_ref().map(|s| s.unknown),
+            unknown_statuses: statuses
+                .as_ref()
+                .map(|s| s.unknown_values.clone().into_iter().collect()),
             non_json_payloads: None,
         };
 
@@ -921,7 +1236,7 @@ impl DatabaseSource {
             progress.phase("reading rows whose key is NULL");
             let (sql, binds) = sql::render(
                 d,
-                &windowed(d, q::NULL_KEYS, spec),
+                &windowed(d, q::NULL_KEYS, spec, shape.typed()),
                 &shape.fragments(),
                 &times,
             );
@@ -1031,6 +1346,8 @@ impl DatabaseSource {
                 .classify(raw.as_deref().unwrap_or_default());
             if status == Status::Unknown {
                 out.unknown += n;
+                let value = raw.clone().unwrap_or_else(|| "NULL".into());
+                *out.unknown_values.entry(value).or_default() += n;
             }
             if let Some(raw) = raw {
                 out.spellings.entry(status).or_default().push(raw);
@@ -1649,7 +1966,7 @@ impl DatabaseSource {
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
         progress.phase("cross-key pass 1 of 2: hashing every payload");
-        let template = windowed(self.dialect, q::KEYED_ROWS, spec);
+        let template = windowed(self.dialect, q::KEYED_ROWS, spec, shape.typed());
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
         let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(rows as usize);
         let mut non_json = 0u64;
@@ -1700,18 +2017,16 @@ impl DatabaseSource {
         lp: &LogProjection,
         keys: &[Key],
     ) -> Result<Vec<LogEntry>, Error> {
-        let arity = keys[0].len();
-        let key_list = sql::row_values(self.dialect, keys.len(), arity);
-        let mut fragments = shape.fragments();
-        fragments.push(("key_list", &key_list));
-        let (sql, _) = sql::render(self.dialect, q::LOG_FOR_KEYS, &fragments, &[]);
-        let mut query = sqlx::query(&sql);
-        for key in keys {
-            for part in key {
-                query = query.bind(part.clone());
-            }
-        }
-        let rows = query
+        let (_, l_key) = shape.typed().compared_keys();
+        let (sql, binds) = sql::render_rows(
+            self.dialect,
+            q::LOG_FOR_KEYS,
+            &shape.fragments(),
+            &[],
+            &[("key_list", keys)],
+            &[("key_list", l_key)],
+        );
+        let rows = bound(&sql, binds)
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -1939,6 +2254,8 @@ struct Statuses {
     spellings: HashMap<Status, Vec<String>>,
     /// Log rows whose status is none of the spec's spellings.
     unknown: u64,
+    /// Those rows by status value.
+    unknown_values: std::collections::BTreeMap<String, u64>,
     /// Every log row (each has a status, NULL included).
     rows: u64,
 }
@@ -2049,24 +2366,31 @@ fn qualified_hint(schema: Option<&str>, name: &str) -> String {
     )
 }
 
-fn key_bytes(d: Dialect, alias: &str, key: &[String]) -> Vec<String> {
+/// The key columns of `alias` read as reports write them ([`TypedColumn::read`]).
+fn key_reads(d: Dialect, alias: &str, key: &[TypedColumn]) -> Vec<String> {
     key.iter()
-        .map(|c| {
-            let text = sql::as_text(d, &sql::qualified(d, alias, c));
-            match d {
-                Dialect::Postgres => format!("{text} COLLATE \"C\""),
-                Dialect::Mysql => format!("CAST({text} AS BINARY)"),
-                // Text compares byte for byte unless a collation says otherwise.
-                Dialect::Sqlite => text,
-            }
+        .map(|c| c.read(d, &sql::qualified(d, alias, &c.name)))
+        .collect()
+}
+
+/// Key columns read as text (`reads`), compared byte for byte, as the scan compares
+/// keys.
+fn key_bytes(d: Dialect, reads: &[String]) -> Vec<String> {
+    reads
+        .iter()
+        .map(|text| match d {
+            Dialect::Postgres => format!("{text} COLLATE \"C\""),
+            Dialect::Mysql => format!("CAST({text} AS BINARY)"),
+            // Text compares byte for byte unless a collation says otherwise.
+            Dialect::Sqlite => text.clone(),
         })
         .collect()
 }
 
 /// [`key_bytes`], the order of the scan's parts, named `o0`, `o1`, ...: the sort
 /// columns of interesting_sorted.sql.
-fn key_order(d: Dialect, alias: &str, key: &[String]) -> String {
-    key_bytes(d, alias, key)
+fn key_order(d: Dialect, reads: &[String]) -> String {
+    key_bytes(d, reads)
         .iter()
         .enumerate()
         .map(|(i, e)| format!("{e} AS o{i}"))
@@ -2078,10 +2402,12 @@ fn key_order(d: Dialect, alias: &str, key: &[String]) -> String {
 /// byte for byte. A PostgreSQL column's own (deterministic) collation already
 /// does, and keeps the plans of its own type; a MySQL collation may not (`alpha`
 /// and `ALPHA`, `a` and `a ` are one value under utf8mb4_general_ci).
-fn key_distinct(d: Dialect, alias: &str, key: &[String]) -> String {
+fn key_distinct(d: Dialect, alias: &str, key: &[String], columns: &[TypedColumn]) -> String {
     match d {
         Dialect::Postgres => sql::column_list(d, alias, key),
-        Dialect::Mysql | Dialect::Sqlite => key_bytes(d, alias, key).join(", "),
+        Dialect::Mysql | Dialect::Sqlite => {
+            key_bytes(d, &key_reads(d, alias, &columns[..key.len()])).join(", ")
+        }
     }
 }
 
@@ -2097,41 +2423,81 @@ fn bound<'q>(
     query
 }
 
-/// How a window bound is sent: UTC, in a form PostgreSQL, MySQL and SQLite's
-/// date functions all read.
-fn bound_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
-}
-
-/// `col` in `[{since}, {until})`, compared as times in each dialect.
-fn in_window(d: Dialect, col: &str) -> String {
-    match d {
-        Dialect::Postgres => format!(
-            "(CAST({col} AS timestamptz) >= CAST({{since}} AS timestamptz) AND CAST({col} AS timestamptz) < CAST({{until}} AS timestamptz))"
-        ),
-        Dialect::Mysql => format!(
-            "(CAST({col} AS DATETIME(6)) >= CAST({{since}} AS DATETIME(6)) AND CAST({col} AS DATETIME(6)) < CAST({{until}} AS DATETIME(6)))"
-        ),
-        Dialect::Sqlite => format!("(julianday({col}) >= julianday({{since}}) AND julianday({col}) < julianday({{until}}))"),
+/// How a window bound is sent for a time column stored as `kind`: an instant as UTC
+/// text, a wall-clock time (or SQLite text written in a named zone) as the wall-clock
+/// time in the table's zone, an integer time as the count of its epoch unit; in forms
+/// PostgreSQL, MySQL and SQLite's date functions all read.
+fn bound_time(
+    d: Dialect,
+    kind: TimeKind,
+    clock: Clock,
+    t: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let wall = || match clock.zone {
+        Some(zone) => t.with_timezone(&zone).naive_local(),
+        None => t.naive_utc(),
+    };
+    let text = |n: chrono::NaiveDateTime| n.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    match (kind, d) {
+        (TimeKind::Epoch, _) => match clock.epoch {
+            crate::spec::EpochUnit::Seconds => t.timestamp().to_string(),
+            crate::spec::EpochUnit::Milliseconds => t.timestamp_millis().to_string(),
+            crate::spec::EpochUnit::Microseconds => t.timestamp_micros().to_string(),
+        },
+        (TimeKind::Naive, _) | (TimeKind::Text, Dialect::Sqlite) => text(wall()),
+        (TimeKind::Zoned | TimeKind::Text, _) => text(t.naive_utc()),
     }
 }
 
+/// `col`, stored as `kind`, in `[{since_x}, {until_x})` (`x` names the column's
+/// bounds, see [`Typed::window_bounds`]), compared as its storage compares.
+fn in_window(d: Dialect, col: &str, kind: TimeKind, x: &str) -> String {
+    let (since, until) = (format!("{{since_{x}}}"), format!("{{until_{x}}}"));
+    let typed =
+        |ty: &str| format!("({col} >= CAST({since} AS {ty}) AND {col} < CAST({until} AS {ty}))");
+    match (kind, d) {
+        (TimeKind::Epoch, Dialect::Postgres) => typed("bigint"),
+        (TimeKind::Epoch, Dialect::Mysql) => typed("SIGNED"),
+        (TimeKind::Epoch, Dialect::Sqlite) => typed("INTEGER"),
+        (TimeKind::Zoned, Dialect::Postgres) => typed("timestamptz"),
+        (TimeKind::Naive, Dialect::Postgres) => typed("timestamp"),
+        (TimeKind::Zoned | TimeKind::Naive, Dialect::Mysql) => typed("DATETIME(6)"),
+        (TimeKind::Text, Dialect::Postgres) => format!(
+            "(CAST({col} AS timestamptz) >= CAST({since} AS timestamptz) AND CAST({col} AS timestamptz) < CAST({until} AS timestamptz))"
+        ),
+        (TimeKind::Text, Dialect::Mysql) => format!(
+            "(CAST({col} AS DATETIME(6)) >= CAST({since} AS DATETIME(6)) AND CAST({col} AS DATETIME(6)) < CAST({until} AS DATETIME(6)))"
+        ),
+        (_, Dialect::Sqlite) => {
+            format!("(julianday({col}) >= julianday({since}) AND julianday({col}) < julianday({until}))")
+        }
+    }
+}
+
+/// A template with its window markers removed: a scan not limited to a window.
+fn unwindowed(template: &str) -> String {
+    ["{touched_cte}", "{r_touch}", "{l_touch}", "{r_window_and}"]
+        .iter()
+        .fold(template.to_string(), |t, marker| t.replace(marker, ""))
+}
+
 /// Expands the window markers of a template: to nothing when the scan is not
-/// limited to a window, else to the predicates and the `touched` keys (the
-/// `{since}` / `{until}` they contain are bound by `sql::render`).
-fn windowed(d: Dialect, template: &str, spec: &AuditSpec) -> String {
+/// limited to a window, else to the predicates and the `touched` keys (the bounds
+/// they name are bound by `sql::render`, from [`Typed::window_bounds`]).
+fn windowed(d: Dialect, template: &str, spec: &AuditSpec, typed: &Typed) -> String {
     if template.is_empty() {
         return String::new();
     }
     let Some(_) = spec.scan.window else {
-        return ["{touched_cte}", "{r_touch}", "{l_touch}", "{r_window_and}"]
-            .iter()
-            .fold(template.to_string(), |t, marker| t.replace(marker, ""));
+        return unwindowed(template);
     };
-    let r_in = in_window(d, "{r_ts}");
-    let l_created = in_window(d, "{l_created}");
-    let l_updated = match spec.log.updated_at {
-        Some(_) => format!("OR {}", in_window(d, "{l_updated}")),
+    let r_in = match typed.results_time {
+        Some(kind) => in_window(d, "{r_ts}", kind, "r"),
+        None => "FALSE".into(),
+    };
+    let l_created = in_window(d, "{l_created}", typed.log_created, "lc");
+    let l_updated = match typed.log_updated {
+        Some(kind) => format!("OR {}", in_window(d, "{l_updated}", kind, "lu")),
         None => String::new(),
     };
     let touched = q::TOUCHED
@@ -2189,6 +2555,75 @@ fn sqlite_url(url: &str, base: Option<&Path>) -> String {
     format!("sqlite://{path}?{}", params.join("&"))
 }
 
+/// What `init` reads of the two tables beyond their columns (see
+/// [`DatabaseSource::init_facts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitFacts {
+    /// The results' foreign keys to the log, each as (results column, log column)
+    /// pairs in key order.
+    pub references: Vec<Vec<(String, String)>>,
+    /// The log's unique keys, each its columns in order, the primary key first.
+    pub log_unique: Vec<Vec<String>>,
+    /// The most frequent values of the log's status column, with their rows.
+    pub statuses: Vec<(String, u64)>,
+}
+
+/// What the catalog says of the columns the queries compare and bound.
+#[derive(Debug, Clone)]
+pub(crate) struct Typed {
+    /// The key columns of each table, then its attempt column when the spec names
+    /// both tables' attempts.
+    results_key: Vec<TypedColumn>,
+    log_key: Vec<TypedColumn>,
+    /// The same columns as they are compared: a column compared as its text (a
+    /// UUID or an integer beside a text column) is text there.
+    results_compared: Vec<TypedColumn>,
+    log_compared: Vec<TypedColumn>,
+    /// Per column of `results_key` / `log_key`: compared as its text.
+    results_as_text: Vec<bool>,
+    log_as_text: Vec<bool>,
+    /// How many of the columns are the key's.
+    keys: usize,
+    /// The results' and the log's clocks, which bound their times.
+    clocks: (Clock, Clock),
+    results_time: Option<TimeKind>,
+    log_created: TimeKind,
+    log_updated: Option<TimeKind>,
+    /// Every column of each table, which rows are read as the text of.
+    results_columns: Vec<TypedColumn>,
+    log_columns: Vec<TypedColumn>,
+}
+
+impl Typed {
+    /// The key columns alone (no attempt), as compared, of the results and the log.
+    fn compared_keys(&self) -> (&[TypedColumn], &[TypedColumn]) {
+        (
+            &self.results_compared[..self.keys],
+            &self.log_compared[..self.keys],
+        )
+    }
+
+    /// The bounds of a window for each time column, named as [`in_window`] names
+    /// them: each in the form its column's storage compares.
+    fn window_bounds(&self, d: Dialect, w: crate::spec::TimeWindow) -> Vec<(&'static str, String)> {
+        let (rc, lc) = self.clocks;
+        let mut out = Vec::new();
+        let mut add = |name: &'static str, kind: Option<TimeKind>, clock: Clock, which| {
+            if let Some(kind) = kind {
+                let t = if which { w.until } else { w.since };
+                out.push((name, bound_time(d, kind, clock, t)));
+            }
+        };
+        add("since_r", self.results_time, rc, false);
+        add("until_r", self.results_time, rc, true);
+        add("since_lc", Some(self.log_created), lc, false);
+        add("until_lc", Some(self.log_created), lc, true);
+        add("since_lu", self.log_updated, lc, false);
+        add("until_lu", self.log_updated, lc, true);
+        out
+    }
+}
+
 /// The SQL fragments of one spec in one dialect.
 struct Shape {
     fragments: Vec<(&'static str, String)>,
@@ -2196,6 +2631,50 @@ struct Shape {
     results: TableName,
     results_key: Vec<String>,
     log_key: Vec<String>,
+    typed: Typed,
+}
+
+/// The key columns of `alias` as they are compared: each as itself, or as its text
+/// where `as_text` says so.
+fn compared(d: Dialect, alias: &str, columns: &[TypedColumn], as_text: &[bool]) -> Vec<String> {
+    columns
+        .iter()
+        .zip(as_text)
+        .map(|(c, &text)| {
+            let q = sql::qualified(d, alias, &c.name);
+            match text {
+                true => c.read(d, &q),
+                false => q,
+            }
+        })
+        .collect()
+}
+
+/// `read(alias.col) AS c0, ...` as [`sql::text_projection`], each column of
+/// `typed` read as its kind is ([`TypedColumn::read`]: bytes as hex).
+pub(crate) fn projection(
+    d: Dialect,
+    alias: &str,
+    columns: &[String],
+    width: usize,
+    typed: &[TypedColumn],
+) -> String {
+    let mut parts: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let q = sql::qualified(d, alias, c);
+            let text = match typed.iter().find(|k| k.name == *c) {
+                Some(k) => k.read(d, &q),
+                None => sql::as_text(d, &q),
+            };
+            format!("{text} AS c{i}")
+        })
+        .collect();
+    for i in columns.len()..width {
+        parts.push(format!("NULL AS c{i}"));
+    }
+    parts.join(", ")
 }
 
 impl Shape {
@@ -2206,6 +2685,7 @@ impl Shape {
         rp: &ResultProjection,
         lp: &LogProjection,
         row_ids: bool,
+        typed: Typed,
     ) -> Shape {
         let (first_row, last_row) = match row_ids {
             true => ("CAST(MIN(r.ctid) AS text)", "CAST(MAX(r.ctid) AS text)"),
@@ -2214,14 +2694,30 @@ impl Shape {
         let r = &spec.results;
         let l = &spec.log;
         let width = rp.columns.len().max(lp.columns.len());
-        let mut rl_match = sql::equal_columns(d, "l", &l.key, "r", &r.key);
-        if let (Some(ra), Some(la)) = (&r.attempt, &l.attempt) {
-            rl_match.push_str(&format!(
-                " AND {} = {}",
-                sql::qualified(d, "l", la),
-                sql::qualified(d, "r", ra)
-            ));
-        }
+        let t = &typed;
+        // Keys and attempts, as the two tables' columns are compared.
+        let r_all = compared(d, "r", &t.results_key, &t.results_as_text);
+        let l_all = compared(d, "l", &t.log_key, &t.log_as_text);
+        let equal = |n: usize| {
+            l_all
+                .iter()
+                .zip(&r_all)
+                .take(n)
+                .map(|(l, r)| format!("{l} = {r}"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let (rl_match, rl_key_match) = (equal(l_all.len()), equal(t.keys));
+        let (r_key, l_key) = (&r_all[..t.keys], &l_all[..t.keys]);
+        let named = |exprs: &[String]| {
+            exprs
+                .iter()
+                .enumerate()
+                .map(|(i, e)| format!("{e} AS k{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (r_compared, _) = t.compared_keys();
         Shape {
             dialect: d,
             results: r.table_name(),
@@ -2237,20 +2733,27 @@ impl Shape {
                 ),
                 (
                     "r_columns",
-                    sql::text_projection(d, "r", &rp.columns, width),
+                    projection(d, "r", &rp.columns, width, &t.results_columns),
                 ),
                 (
                     "l_columns",
-                    sql::text_projection(d, "l", &lp.columns, width),
+                    projection(d, "l", &lp.columns, width, &t.log_columns),
                 ),
-                ("r_key", sql::column_list(d, "r", &r.key)),
-                ("l_key", sql::column_list(d, "l", &l.key)),
-                ("r_key_as", sql::key_as(d, "r", &r.key)),
-                ("l_key_as", sql::key_as(d, "l", &l.key)),
+                ("r_key", r_key.join(", ")),
+                ("l_key", l_key.join(", ")),
+                // A grouping groups by the columns themselves: the same groups as
+                // their text, and an expression selected over them may cast.
+                ("r_key_group", sql::column_list(d, "r", &r.key)),
+                ("l_key_group", sql::column_list(d, "l", &l.key)),
+                ("r_key_as", named(r_key)),
+                ("l_key_as", named(l_key)),
                 ("r_key_not_null", sql::key_nullness(d, "r", &r.key, false)),
                 ("l_key_not_null", sql::key_nullness(d, "l", &l.key, false)),
                 ("r_key_null", sql::key_nullness(d, "r", &r.key, true)),
                 ("rl_match", rl_match),
+                ("rl_key_match", rl_key_match),
+                ("r_pk_first", sql::quote_ident(d, &r.primary_key[0])),
+                ("l_key_first", sql::quote_ident(d, &l.key[0])),
                 (
                     "r_ts",
                     r.timestamp
@@ -2275,14 +2778,25 @@ impl Shape {
                 ),
                 (
                     "k_text",
-                    (0..r.key.len())
-                        .map(|i| format!("{} AS k{i}", sql::as_text(d, &format!("k{i}"))))
+                    r_compared
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| format!("{} AS k{i}", c.read(d, &format!("k{i}"))))
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                ("r_order", key_order(d, "r", &r.key)),
-                ("r_key_distinct", key_distinct(d, "r", &r.key)),
-                ("l_order", key_order(d, "l", &l.key)),
+                (
+                    "r_order",
+                    key_order(d, &key_reads(d, "r", &t.results_key[..t.keys])),
+                ),
+                (
+                    "l_order",
+                    key_order(d, &key_reads(d, "l", &t.log_key[..t.keys])),
+                ),
+                (
+                    "r_key_distinct",
+                    key_distinct(d, "r", &r.key, &t.results_key),
+                ),
                 // A result row's place in the table, so that a key's rows always
                 // come in one order: on PostgreSQL its row id where row ids name
                 // one row, elsewhere its first primary key column.
@@ -2324,6 +2838,7 @@ impl Shape {
                 ("r_first_row", first_row.to_string()),
                 ("r_last_row", last_row.to_string()),
             ],
+            typed,
         }
     }
 
@@ -2340,6 +2855,10 @@ impl Shape {
             .iter()
             .map(|(n, f)| (*n, f.as_str()))
             .collect()
+    }
+
+    fn typed(&self) -> &Typed {
+        &self.typed
     }
 }
 

@@ -18,7 +18,8 @@ use crate::model::{Dataset, Key, SourceInfo};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
 
-pub use database::{DatabaseOptions, DatabaseSource, KeyLookup, OnPart};
+pub(crate) use database::projection;
+pub use database::{DatabaseOptions, DatabaseSource, InitFacts, KeyLookup, OnPart};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
 
 /// Where to read from, as given on the command line (each overrides the spec).

@@ -23,7 +23,7 @@ use redis::Value;
 
 use crate::error::Error;
 use crate::findings::{MalformedRecord, RedisStats};
-use crate::model::{parse_timestamp, Key, LogEntry};
+use crate::model::{Clock, Key, LogEntry};
 use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, RedisLayout, RedisLogSpec, Status};
 
@@ -633,7 +633,8 @@ impl RedisLog {
             let Some(field) = field else { return Ok(None) };
             match fields.get(field) {
                 None => Ok(None),
-                Some(v) => parse_timestamp(v)
+                Some(v) => Clock::of(l.time_zone.as_deref(), l.epoch_unit)
+                    .parse(v)
                     .map(Some)
                     .ok_or_else(|| format!("field `{field}`: cannot read `{v}` as a timestamp")),
             }

@@ -27,7 +27,12 @@ fn every_file_format_finds_what_sqlite_finds_class_by_class() {
     let w = generated();
     let url = format!("sqlite://{}", w.path("data/incident.sqlite").display());
     let all = scan(&w, &["--database-url", &url], &[]);
-    for class in Class::ALL.iter().filter(|c| !Class::REDIS_ONLY.contains(c)) {
+    // Every class but those of a log kept in Redis, and unknown-status, which a
+    // spec that maps every status never finds.
+    for class in Class::ALL
+        .iter()
+        .filter(|c| !Class::REDIS_ONLY.contains(c) && **c != Class::UnknownStatus)
+    {
         assert!(
             all.summary_of(*class).groups > 0,
             "the generated incident has no {class:?}"

@@ -212,3 +212,206 @@ fn the_first_scan_names_the_volatile_field_and_ignoring_it_gives_the_sample_find
         );
     }
 }
+
+/// A log spelled `running/done/error`: `init` reads the values and maps them, and the
+/// scan with its spec judges every attempt (no unknown status, the late writes found).
+#[test]
+fn init_maps_the_status_values_it_reads_from_the_log() {
+    let w = Workdir::new();
+    let data = path_str(&w.path("data")).to_string();
+    w.run(&[
+        "generate",
+        "--rows",
+        "500",
+        "--out",
+        &data,
+        "--formats",
+        "sqlite,csv",
+        "--statuses",
+        "lower",
+        "--key-type",
+        "uuid",
+    ])
+    .expect_code(0);
+    let url = format!("sqlite://{data}/incident.sqlite");
+    let csv = |name: &str| format!("{data}/{name}.csv");
+    for source in [
+        vec!["--database-url".to_string(), url.clone()],
+        vec![
+            "--results-file".to_string(),
+            csv("results"),
+            "--log-file".into(),
+            csv("idempotency_log"),
+        ],
+    ] {
+        let spec = path_str(&w.path("spec.toml")).to_string();
+        let mut args = vec!["init", "-o", &spec, "--force"];
+        args.extend(source.iter().map(String::as_str));
+        w.run(&args).expect_code(0);
+        let text = std::fs::read_to_string(&spec).unwrap();
+        for line in [
+            "processing = [\"running\"]",
+            "completed = [\"done\"]",
+            "failed = [\"error\"]",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+        let f = summary(
+            &w,
+            &spec,
+            &source.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        assert_eq!(f.totals.unknown_statuses, Some(0));
+        assert!(f.summary_of(dupaudit::findings::Class::LateWrite).groups >= 100);
+        let mut fail = vec![
+            "scan",
+            "--spec",
+            &spec,
+            "--fail-on",
+            "late-write",
+            "--format",
+            "json",
+        ];
+        fail.extend(source.iter().map(String::as_str));
+        w.run(&fail).expect_code(1);
+    }
+}
+
+/// A spec that does not map the log's statuses: the scan names each value as an
+/// unknown-status finding, says which list it belongs to, and the default
+/// `--fail-on` fails on it, so a nightly audit cannot pass on a misread log.
+#[test]
+fn statuses_the_spec_does_not_map_fail_the_default_scan_and_say_what_to_add() {
+    let w = Workdir::new();
+    let data = path_str(&w.path("data")).to_string();
+    w.run(&[
+        "generate",
+        "--rows",
+        "500",
+        "--out",
+        &data,
+        "--formats",
+        "sqlite",
+        "--statuses",
+        "lower",
+    ])
+    .expect_code(0);
+    let url = format!("sqlite://{data}/incident.sqlite");
+    let spec = w.write(
+        "spec.toml",
+        "[results]\nkey = [\"operation_name\", \"idempotency_key\"]\nignore_fields = [\"latency_ms\"]\n\
+         [log]\nkey = [\"operation_name\", \"idempotency_key\"]\n",
+    );
+    let spec = path_str(&spec);
+    let f = summary(&w, spec, &["--database-url", &url]);
+    let unknown: Vec<(String, u64)> = f
+        .of(dupaudit::findings::Class::UnknownStatus)
+        .map(|g| (g.note.split('`').nth(1).unwrap().to_string(), g.log_rows))
+        .collect();
+    assert_eq!(
+        unknown.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>(),
+        ["done", "error", "running"],
+        "{unknown:?}"
+    );
+    assert_eq!(
+        f.totals.unknown_statuses,
+        Some(unknown.iter().map(|(_, n)| n).sum())
+    );
+    assert_eq!(f.summary_of(dupaudit::findings::Class::LateWrite).groups, 0);
+    // The default --fail-on: the scan fails even with --classes late-write excluded.
+    let run = w.run(&["scan", "--spec", spec, "--database-url", &url]);
+    run.expect_code(1);
+    let out = run.stdout();
+    for hint in [
+        "\"done\"` to `completed`",
+        "\"error\"` to `failed`",
+        "\"running\"` to `processing`",
+    ] {
+        assert!(out.contains(hint), "{hint} in\n{out}");
+    }
+    // A scan that checks other classes does not check this one.
+    w.run(&[
+        "scan",
+        "--spec",
+        spec,
+        "--database-url",
+        &url,
+        "--classes",
+        "late-write",
+        "--fail-on",
+        "unknown-status",
+    ])
+    .expect_code(2)
+    .stderr_has(&["unknown-status", "not checked"]);
+}
+
+/// The results point at the log by a foreign key under other column names:
+/// `init` maps the key and the attempt through it, and the scan finds the truth.
+#[test]
+fn init_follows_a_foreign_key_from_the_results_to_the_log() {
+    let db = TestDb::new(Server::Postgres);
+    let w = Workdir::new();
+    let data = path_str(&w.path("data")).to_string();
+    let shape = ["--key-type", "uuid", "--foreign-key", "--no-index"];
+    let mut generate = vec![
+        "generate",
+        "--rows",
+        "500",
+        "--out",
+        &data,
+        "--formats",
+        "sqlite",
+    ];
+    generate.extend_from_slice(&shape);
+    w.run(&generate).expect_code(0);
+    let mut load = vec!["load", "--database-url", db.url(), "--rows", "500"];
+    load.extend_from_slice(&shape);
+    w.run(&load).expect_code(0);
+    let sqlite = format!("sqlite://{data}/incident.sqlite");
+    for url in [sqlite.as_str(), db.url()] {
+        let spec = path_str(&w.path("fk.toml")).to_string();
+        w.run(&["init", "--database-url", url, "-o", &spec, "--force"])
+            .expect_code(0);
+        let parsed = dupaudit::spec::AuditSpec::load(std::path::Path::new(&spec)).unwrap();
+        assert_eq!(parsed.results.key, ["request_key"], "{url}");
+        assert_eq!(parsed.log.key, ["idempotency_key"], "{url}");
+        assert_eq!(parsed.results.attempt.as_deref(), Some("attempt"), "{url}");
+        assert_eq!(parsed.log.attempt.as_deref(), Some("attempt_id"), "{url}");
+    }
+}
+
+/// A Stripe-style schema: one log row per key, the results pointing at its id.
+/// `init` makes that reference the key; a log without a status or a start time gets
+/// no setting naming a column it does not have, and is told so.
+#[test]
+fn init_takes_a_reference_to_the_logs_primary_key_and_never_names_missing_columns() {
+    let w = Workdir::new();
+    let file = w.path("stripe.sqlite");
+    let url = format!("sqlite://{}", file.display());
+    crate::servers::run_sql(
+        &format!("{url}?mode=rwc"),
+        "CREATE TABLE idempotency_keys (id INTEGER PRIMARY KEY, idempotency_key TEXT UNIQUE, \
+             recovery_point TEXT, locked_at TEXT);
+         CREATE TABLE results (id INTEGER PRIMARY KEY, \
+             idempotency_key_id INTEGER REFERENCES idempotency_keys (id), body TEXT);
+         INSERT INTO idempotency_keys VALUES (1, 'k1', 'finished', NULL);
+         INSERT INTO results VALUES (1, 1, '{}'), (2, 1, '{}');",
+    )
+    .unwrap();
+    let run = w.run(&[
+        "init",
+        "--database-url",
+        &url,
+        "--table",
+        "results",
+        "--log-table",
+        "idempotency_keys",
+    ]);
+    run.expect_code(0)
+        .stderr_has(&["found no column for", "log.status", "log.created_at"]);
+    let text = std::fs::read_to_string(w.path("dupaudit.toml")).unwrap();
+    assert!(text.contains("key = [\"idempotency_key_id\"]"), "{text}");
+    assert!(text.contains("key = [\"id\"]"), "{text}");
+    assert!(!text.contains("\nstatus ="), "{text}");
+    assert!(!text.contains("\ncreated_at ="), "{text}");
+}

@@ -308,6 +308,7 @@ async fn awkward_table_names_load_on_every_dialect() {
     let tables = Tables {
         results: "we\"ird`; DROP TABLE x; --".into(),
         log: "Mixed Case".into(),
+        ..Tables::default()
     };
     for target in Target::all() {
         let url = target.url();

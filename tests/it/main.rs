@@ -10,6 +10,7 @@ mod harness;
 mod html;
 mod init;
 mod load;
+mod matrix;
 mod prevent;
 mod redis;
 mod reports;

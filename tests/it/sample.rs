@@ -40,13 +40,13 @@ fn rows(f: &Findings, class: Class) -> Vec<i64> {
     out
 }
 
-fn attempts(f: &Findings, class: Class) -> Vec<[String; 3]> {
-    let mut out: Vec<[String; 3]> = f
+fn attempts(f: &Findings, class: Class) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = f
         .of(class)
         .flat_map(|g| {
             let key = g.key.clone().expect("log findings have a key");
             g.attempts.iter().map(move |a| {
-                [
+                vec![
                     key[0].clone(),
                     key[1].clone(),
                     a.attempt.clone().unwrap_or_default(),
@@ -98,12 +98,9 @@ fn sample_scan_matches_the_ground_truth_class_by_class() {
         t.missing_result,
         "missing results"
     );
-    let mut multi: Vec<[String; 2]> = f
+    let mut multi: Vec<Vec<String>> = f
         .of(Class::MultiComplete)
-        .map(|g| {
-            let k = g.key.clone().unwrap();
-            [k[0].clone(), k[1].clone()]
-        })
+        .map(|g| g.key.clone().unwrap())
         .collect();
     multi.sort();
     assert_eq!(multi, t.multi_complete, "multi-complete keys");
@@ -178,9 +175,10 @@ fn fail_on_thresholds_grade_the_exit_code() {
 fn every_class_of_design_appears_in_the_sample() {
     let f = scan(&[]);
     let present: BTreeSet<Class> = f.findings.iter().map(|g| g.class).collect();
+    // unknown-status aside: the sample's spec maps every status its log holds.
     let sql_classes = Class::ALL
         .into_iter()
-        .filter(|c| !Class::REDIS_ONLY.contains(c));
+        .filter(|c| !Class::REDIS_ONLY.contains(c) && *c != Class::UnknownStatus);
     assert_eq!(present, sql_classes.collect());
 }
 

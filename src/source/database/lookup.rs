@@ -69,13 +69,20 @@ impl DatabaseSource {
             &rp.fields,
         )?;
         let d = self.dialect;
-        let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false);
+        let typed = self.results_typed(&mut conn, spec).await?;
+        let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false, typed);
         let mut key_columns = spec.results.key.clone();
         let with_attempt = with_attempt && spec.results.attempt.is_some();
         if with_attempt {
             key_columns.extend(spec.results.attempt.clone());
         }
-        let projection = sql::text_projection(d, "r", &key_columns, key_columns.len());
+        let projection = super::projection(
+            d,
+            "r",
+            &key_columns,
+            key_columns.len(),
+            &shape.typed().results_columns,
+        );
         let mut fragments = shape.fragments();
         fragments.push(("r_key_attempt", &projection));
         let (keys_sql, _) = sql::render(d, lq::KEYED_ATTEMPTS, &fragments, &[]);
@@ -98,12 +105,14 @@ impl KeyLookup {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        let (r_key, _) = self.shape.typed().compared_keys();
         let (sql, binds) = sql::render_rows(
             self.source.dialect,
             lq::ROWS_FOR_KEYS,
             &self.shape.fragments(),
             &[],
             &[("keys", keys)],
+            &[("keys", r_key)],
         );
         self.result_rows(&sql, binds).await
     }
@@ -112,7 +121,7 @@ impl KeyLookup {
     pub async fn null_key_rows(&mut self) -> Result<Vec<ResultRow>, Error> {
         let (sql, binds) = sql::render(
             self.source.dialect,
-            &super::windowed(self.source.dialect, q::NULL_KEYS, &AuditSpec::default()),
+            &super::unwindowed(q::NULL_KEYS),
             &self.shape.fragments(),
             &[],
         );

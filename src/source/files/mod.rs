@@ -74,6 +74,40 @@ impl FileSource {
         Ok((open(&self.results)?.1, open(&self.log)?.1))
     }
 
+    /// The most frequent values of the log file's column `column` (read as text),
+    /// with their rows, for `init`.
+    pub fn log_values(&self, column: &str) -> Result<Vec<(String, u64)>, Error> {
+        let (frame, schema) = open_typed(&self.log)?;
+        let Some(dtype) = schema.get(column).cloned() else {
+            return Ok(Vec::new());
+        };
+        let df = frame
+            .select([pushdown::time_text(col(column), &dtype).alias("v")])
+            .group_by([col("v")])
+            .agg([len().alias("n")])
+            .sort(
+                ["n"],
+                SortMultipleOptions::default().with_order_descending(true),
+            )
+            .limit(50)
+            .collect()
+            .map_err(|e| polars_error(&self.log, e))?;
+        let values = df
+            .column("v")
+            .and_then(|c| c.str().cloned())
+            .map_err(|e| polars_error(&self.log, e))?;
+        let counts = df
+            .column("n")
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(|e| polars_error(&self.log, e))?;
+        let counts = counts.u64().map_err(|e| polars_error(&self.log, e))?;
+        Ok(values
+            .iter()
+            .zip(counts.iter())
+            .filter_map(|(v, n)| Some((v?.to_string(), n.unwrap_or(0))))
+            .collect())
+    }
+
     pub fn info(&self) -> SourceInfo {
         SourceInfo {
             kind: FileFormat::of(&self.results)
@@ -381,13 +415,14 @@ fn text_rows(
     frame: LazyFrame,
     columns: &[String],
 ) -> Result<Vec<Vec<Option<String>>>, Error> {
+    let mut frame = frame;
+    let schema = frame.collect_schema().map_err(|e| polars_error(path, e))?;
     let exprs: Vec<Expr> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            col(c.as_str())
-                .cast(DataType::String)
-                .alias(format!("c{i}"))
+            let dtype = schema.get(c.as_str()).cloned().unwrap_or(DataType::String);
+            pushdown::time_text(col(c.as_str()), &dtype).alias(format!("c{i}"))
         })
         .collect();
     let df = frame

@@ -35,7 +35,7 @@ use super::{polars_error, Tables};
 use crate::canonical::{Canonicalizer, PayloadHash};
 use crate::error::Error;
 use crate::findings::Class;
-use crate::model::{parse_timestamp, Counts, Dataset, Key, LogEntry, ResultRow};
+use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::progress::Progress;
 use crate::spec::{AuditSpec, Status, TimeWindow};
 
@@ -104,19 +104,30 @@ fn renamed(
 }
 
 /// `row` and the columns `names` (of types `types`), every one cast to text: done on
-/// the rows read, after the queries have picked them. Times are written in RFC 3339,
-/// the form [`parse_timestamp`] reads first; a time without a zone is UTC there too.
+/// the rows read, after the queries have picked them. See [`time_text`] for times.
 fn as_text(frame: LazyFrame, names: &[String], types: &[DataType]) -> LazyFrame {
-    let columns = names.iter().zip(types).map(|(n, t)| {
-        let column = col(n.as_str());
-        match t {
-            DataType::Datetime(_, None) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.fZ"),
-            DataType::Datetime(_, Some(_)) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.f%:z"),
-            _ => column.cast(DataType::String),
-        }
-        .alias(n.as_str())
-    });
+    let columns = names
+        .iter()
+        .zip(types)
+        .map(|(n, t)| time_text(col(n.as_str()), t).alias(n.as_str()));
     frame.select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
+}
+
+/// A column as text, as [`crate::model::Clock::parse`] reads it: a zoned datetime as
+/// its instant in UTC (`…Z`), since the zone only says how to show it; a naive one
+/// or a date without a zone, which the spec's `time_zone` (UTC by default) places.
+/// Any other column is cast to text.
+pub(super) fn time_text(column: Expr, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Datetime(unit, Some(_)) => column
+            .cast(DataType::Int64)
+            .cast(DataType::Datetime(*unit, None))
+            .dt()
+            .to_string("%Y-%m-%dT%H:%M:%S%.fZ"),
+        DataType::Datetime(_, None) => column.dt().to_string("%Y-%m-%dT%H:%M:%S%.f"),
+        DataType::Date => column.dt().to_string("%Y-%m-%d"),
+        _ => column.cast(DataType::String),
+    }
 }
 
 fn streaming(frame: LazyFrame) -> PolarsResult<DataFrame> {
@@ -266,15 +277,15 @@ impl Tables {
     /// on a marker, since a NULL in a match column matches nothing, as in SQL. A row
     /// of `right` matched twice only repeats a row that is dropped.
     fn without(&self, left: LazyFrame, right: LazyFrame) -> LazyFrame {
+        self.without_on(left, right, self.match_names())
+    }
+
+    /// [`Self::without`], matching on the columns `on` of both.
+    fn without_on(&self, left: LazyFrame, right: LazyFrame, on: Vec<Expr>) -> LazyFrame {
         let right = right.with_column(lit(true).alias("matched"));
-        left.join(
-            right,
-            self.match_names(),
-            self.match_names(),
-            JoinArgs::new(JoinType::Left),
-        )
-        .filter(col("matched").is_null())
-        .select(self.key_names())
+        left.join(right, on.clone(), on, JoinArgs::new(JoinType::Left))
+            .filter(col("matched").is_null())
+            .select(self.key_names())
     }
 
     /// The keys that can carry a finding of each checked class other than the
@@ -321,11 +332,20 @@ impl Tables {
             parts.push(self.log_of(&s.processing).select(self.key_names()));
         }
         if checks.contains(&Class::MissingResult) {
-            // keys_missing_result.sql
-            parts.push(self.without(
-                self.log_of(&s.completed),
-                self.results_text(false).select(self.r_match()),
-            ));
+            // keys_missing_result.sql: a key with no result row at all, whatever
+            // attempt wrote the rows it has.
+            let keys: Vec<Expr> = (0..self.r_key)
+                .map(|j| col(r(self.r_pk + j)).alias(k(j)))
+                .collect();
+            parts.push(
+                self.without_on(
+                    self.log_of(&s.completed).select(self.key_names()),
+                    self.results_text(false)
+                        .select(keys)
+                        .unique(None, UniqueKeepStrategy::Any),
+                    self.key_names(),
+                ),
+            );
         }
         parts
     }
@@ -339,6 +359,8 @@ struct Spellings {
     processing: Vec<String>,
     /// Log rows whose status is none of the spec's spellings.
     unknown: u64,
+    /// Those rows by status value.
+    unknown_values: std::collections::BTreeMap<String, u64>,
     /// Every log row.
     rows: u64,
 }
@@ -440,7 +462,9 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
         log_rows: spellings.as_ref().map(|s| s.rows),
         keys: 0,
         null_key_rows: 0,
-        unknown_statuses: spellings.as_ref().map(|s| s.unknown),
+        unknown_statuses: spellings
+            .as_ref()
+            .map(|s| s.unknown_values.clone().into_iter().collect()),
         non_json_payloads: None,
     };
 
@@ -723,6 +747,8 @@ fn spellings(t: &Tables, spec: &AuditSpec, statuses: &DataFrame) -> Result<Spell
             Status::Processing => &mut out.processing,
             Status::Unknown => {
                 out.unknown += n;
+                let value = raw.unwrap_or("NULL").to_string();
+                *out.unknown_values.entry(value).or_default() += n;
                 continue;
             }
         };
@@ -997,6 +1023,7 @@ fn cross_key_rows(
     }));
     let head = t.rp.columns.len() - t.payload_columns.len();
     let (pk, arity, ts) = (t.r_pk, t.r_key, t.r_ts);
+    let clock = t.rp.clock();
     let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
     let frame = as_text(
         t.results_text(true).filter(t.r_key_not_null()),
@@ -1027,7 +1054,7 @@ fn cross_key_rows(
                         let end = (start + chunk).min(height);
                         for (i, &position) in positions.iter().enumerate().take(end).skip(start) {
                             if let (Some(w), Some(ts)) = (window, ts) {
-                                let at = columns[ts].get(i).and_then(parse_timestamp);
+                                let at = columns[ts].get(i).and_then(|v| clock.parse(v));
                                 if !at.is_some_and(|at| w.contains(at)) {
                                     continue;
                                 }

@@ -15,6 +15,9 @@
 //!    carry a different model output: conflicts.
 //! 3. A handful of every other class, scattered over the month.
 
+pub mod shape;
+pub mod write;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -22,6 +25,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+use shape::Shape;
 
 /// One result row as the generator writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,17 +145,45 @@ pub struct GroundTruth {
     pub conflict: Vec<Vec<i64>>,
     pub cross_key: Vec<Vec<i64>>,
     pub late_write: Vec<i64>,
-    pub multi_complete: Vec<[String; 2]>,
+    /// Each key as reports write it.
+    pub multi_complete: Vec<Vec<String>>,
     /// `[operation_name, idempotency_key, attempt_id]`.
-    pub stale_processing: Vec<[String; 3]>,
+    pub stale_processing: Vec<Vec<String>>,
     pub orphan_result: Vec<i64>,
-    pub missing_result: Vec<[String; 3]>,
+    /// Like `stale_processing`: the key's columns, then the attempt.
+    pub missing_result: Vec<Vec<String>>,
     pub null_key: Vec<i64>,
     pub non_json: Vec<i64>,
     /// The incident window and the surplus rows written inside it.
     pub window_start: DateTime<Utc>,
     pub window_end: DateTime<Utc>,
     pub window_surplus_rows: u64,
+}
+
+impl GroundTruth {
+    /// The truth of the incident written in `shape`: the same rows, its keys written
+    /// as reports write that shape's keys (the generator names them by operation and
+    /// key, as the sample's shape does).
+    pub fn in_shape(&self, shape: Shape) -> GroundTruth {
+        let rekey = |list: &[Vec<String>]| -> Vec<Vec<String>> {
+            let mut out: Vec<Vec<String>> = list
+                .iter()
+                .map(|k| {
+                    let mut key = shape.key_text(&k[0], &k[1]);
+                    key.extend(k[2..].iter().cloned());
+                    key
+                })
+                .collect();
+            out.sort();
+            out
+        };
+        GroundTruth {
+            multi_complete: rekey(&self.multi_complete),
+            stale_processing: rekey(&self.stale_processing),
+            missing_result: rekey(&self.missing_result),
+            ..self.clone()
+        }
+    }
 }
 
 /// The generated data set.
@@ -448,7 +481,7 @@ impl Builder {
         let p2 = self.payload(key_no, op, differ as u32 * 2, l2, Style::Compact);
         self.row(op, Some(&key), &a1, p1, t + Duration::seconds(8), vec![tag]);
         self.row(op, Some(&key), &a2, p2, t + Duration::seconds(9), vec![tag]);
-        self.truth.multi_complete.push([op.to_string(), key]);
+        self.truth.multi_complete.push(vec![op.to_string(), key]);
     }
 
     /// A client that resent the same request under a fresh key.
@@ -534,7 +567,7 @@ pub fn generate(seed: u64, rows: u64) -> Incident {
         let a = b.attempt();
         let t = b.scattered_time();
         b.log(op, &key, &a, "PROCESSING", t, t);
-        b.truth.stale_processing.push([op.into(), key, a]);
+        b.truth.stale_processing.push(vec![op.into(), key, a]);
     }
     {
         // one attempt still in flight at the end of the data: not stale as of then.
@@ -561,7 +594,7 @@ pub fn generate(seed: u64, rows: u64) -> Incident {
         let a = b.attempt();
         let t = b.scattered_time();
         b.log(op, &key, &a, "COMPLETED", t, t + Duration::seconds(3));
-        b.truth.missing_result.push([op.into(), key, a]);
+        b.truth.missing_result.push(vec![op.into(), key, a]);
     }
     for _ in 0..handful {
         // NULL key: a writer that lost the key.

@@ -1,0 +1,2 @@
+-- One prepared statement, executed once per row.
+INSERT INTO {table} ({columns}) VALUES {rows}
