@@ -10,8 +10,8 @@
 //! Steps, in one transaction where the dialect allows it (PostgreSQL, SQLite):
 //! 1. Refuse tables that exist, unless asked to replace them; then drop them.
 //! 2. Create the tables.
-//! 3. Write the rows: COPY on PostgreSQL, multi-row INSERT batches on MySQL, one
-//!    prepared INSERT per row on SQLite (in-process, so a round trip costs little).
+//! 3. Write the rows: COPY on PostgreSQL, multi-row INSERT batches on MySQL and on
+//!    SQLite (each statement a round trip to sqlx's SQLite thread).
 //! 4. Create the index, after the rows: one sort instead of a b-tree insert per row;
 //!    then the shape's foreign key, unchecked (SQLite declares it in CREATE TABLE).
 //! 5. Commit.
@@ -72,6 +72,11 @@ const _: () = assert!(MYSQL_BATCH_ROWS * MAX_COLUMNS <= MYSQL_MAX_PLACEHOLDERS);
 /// Bytes of values per MySQL INSERT, so that long payloads still fit the 4 MiB
 /// `max_allowed_packet` of older servers.
 const MYSQL_BATCH_BYTES: usize = 2 << 20;
+
+/// Rows per SQLite INSERT: each statement is a round trip to sqlx's SQLite thread,
+/// and a statement may bind 32,766 values.
+const SQLITE_BATCH_ROWS: usize = 500;
+const _: () = assert!(SQLITE_BATCH_ROWS * MAX_COLUMNS <= 32_766);
 
 /// Bytes of CSV handed to PostgreSQL per COPY message: memory stays flat however
 /// many rows there are.
@@ -722,6 +727,10 @@ async fn load_sqlite(
         .map_err(target.connect_failed())?
         .create_if_missing(true)
         .foreign_keys(false)
+        // The load is one transaction: a cache that holds it keeps SQLite from
+        // spilling pages to the journal and writing them twice (a quarter of a GB
+        // at most; a load of millions of rows took half its time in the kernel).
+        .pragma("cache_size", "-262144")
         .connect()
         .await
         .map_err(target.connect_failed())?;
@@ -750,9 +759,7 @@ async fn load_sqlite(
         .await
         .map_err(target.failed(creating(tables)))?;
     let shape = tables.shape;
-    let width = sql.results_table.columns.len();
-    let insert_result = sql.rows_statement(q::INSERT, true, &row_values(Dialect::Sqlite, 1, width));
-    let result_rows = insert_each(&mut tx, &insert_result, rows.results, |query, r| {
+    let result_rows = insert_chunks(&mut tx, &sql, true, rows.results, |query, r| {
         shape
             .result_values(r)
             .into_iter()
@@ -760,9 +767,7 @@ async fn load_sqlite(
     })
     .await
     .map_err(target.failed(format!("inserting rows into `{}`", tables.results)))?;
-    let width = sql.log_table.columns.len();
-    let insert_log = sql.rows_statement(q::INSERT, false, &row_values(Dialect::Sqlite, 1, width));
-    let log_rows = insert_each(&mut tx, &insert_log, &rows.log, |query, l| {
+    let log_rows = insert_chunks(&mut tx, &sql, false, &rows.log, |query, l| {
         shape
             .log_values(l)
             .into_iter()
@@ -809,18 +814,41 @@ fn bind_sqlite<'q>(
 }
 
 /// One prepared INSERT, executed once per row.
-async fn insert_each<T>(
+async fn insert_chunks<T>(
     conn: &mut SqliteConnection,
-    statement: &str,
+    sql: &Quoted,
+    results: bool,
     rows: &[T],
     bind: impl for<'q> Fn(
         Query<'q, Sqlite, SqliteArguments<'q>>,
         &'q T,
     ) -> Query<'q, Sqlite, SqliteArguments<'q>>,
 ) -> Result<u64, sqlx::Error> {
+    let width = match results {
+        true => sql.results_table.columns.len(),
+        false => sql.log_table.columns.len(),
+    };
+    let statement = |n: usize| {
+        sql.rows_statement(
+            q::sqlite::INSERT,
+            results,
+            &row_values(Dialect::Sqlite, n, width),
+        )
+    };
+    let full = statement(SQLITE_BATCH_ROWS);
     let mut written = 0;
-    for row in rows {
-        written += bind(sqlx::query(statement), row)
+    for chunk in rows.chunks(SQLITE_BATCH_ROWS) {
+        let short;
+        let text = match chunk.len() == SQLITE_BATCH_ROWS {
+            true => full.as_str(),
+            false => {
+                short = statement(chunk.len());
+                short.as_str()
+            }
+        };
+        written += chunk
+            .iter()
+            .fold(sqlx::query(text), &bind)
             .execute(&mut *conn)
             .await?
             .rows_affected();

@@ -83,6 +83,7 @@ mod q {
         pub const UNIQUE_KEYS: &str = include_str!("../../queries/sqlite/unique_keys.sql");
         pub const PRIMARY_KEY: &str = include_str!("../../queries/sqlite/primary_key.sql");
         pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
+        pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
     }
     pub mod postgres {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
@@ -132,6 +133,8 @@ mod q {
             include_str!("../../queries/mysql/statement_timeout_mysql.sql");
         pub const TIMEOUT_MARIADB: &str =
             include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
+        pub const JOINS_MARIADB: &str = include_str!("../../queries/mysql/joins_mariadb.sql");
+        pub const JOINS_MYSQL: &str = include_str!("../../queries/mysql/joins_mysql.sql");
         pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
     }
 }
@@ -299,10 +302,12 @@ impl DatabaseSource {
             .map_or(0, |d| d.as_millis() as u64);
         match self.dialect {
             Dialect::Sqlite => {
-                sqlx::query(q::sqlite::BEGIN)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
+                for statement in [q::sqlite::SESSION, q::sqlite::BEGIN] {
+                    sqlx::query(statement)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?;
+                }
             }
             Dialect::Postgres => self.begin_postgres(conn, millis, snapshot).await?,
             Dialect::Mysql => {
@@ -314,7 +319,8 @@ impl DatabaseSource {
                     .fetch_one(&mut *conn)
                     .await
                     .map_err(|e| self.error(e))?;
-                if version.to_ascii_lowercase().contains("mariadb") {
+                let mariadb = version.to_ascii_lowercase().contains("mariadb");
+                if mariadb {
                     sqlx::query(q::mysql::TIMEOUT_MARIADB)
                         .bind(millis as f64 / 1000.0)
                         .execute(&mut *conn)
@@ -327,6 +333,14 @@ impl DatabaseSource {
                         .await
                         .map_err(|e| self.error(e))?;
                 }
+                let joins = match mariadb {
+                    true => q::mysql::JOINS_MARIADB,
+                    false => q::mysql::JOINS_MYSQL,
+                };
+                sqlx::query(joins)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
                 sqlx::query(q::mysql::BEGIN)
                     .execute(&mut *conn)
                     .await
