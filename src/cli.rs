@@ -194,6 +194,11 @@ pub struct PlanArgs {
     /// Format of the summary printed on standard output.
     #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
     pub format: StoryFormat,
+
+    /// Sign the plan with the secret in FILE (at least 32 bytes), so that `apply
+    /// --plan-key FILE` takes only plans made by a holder of the key.
+    #[arg(long, env = "DUPAUDIT_PLAN_KEY_FILE", value_name = "FILE")]
+    pub plan_key: Option<PathBuf>,
 }
 
 /// Where `apply`, `restore` and `runs` write, and how long they may wait.
@@ -224,6 +229,11 @@ pub struct ApplyArgs {
     /// The plan file written by `dupaudit plan`.
     #[arg(value_name = "PLAN")]
     pub plan: PathBuf,
+
+    /// A file of at least 32 bytes of secret: the plan must be signed with it (see
+    /// `plan --plan-key`), or apply refuses it.
+    #[arg(long, env = "DUPAUDIT_PLAN_KEY_FILE", value_name = "FILE")]
+    pub plan_key: Option<PathBuf>,
 
     #[command(flatten)]
     pub write: WriteOpts,

@@ -12,7 +12,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The source could not be read, or something failed at run time.
     pub const RUNTIME: u8 = 3;
-    /// `apply` refused: rows changed since the plan was made. Nothing was changed.
+    /// `apply` refused: rows changed since the plan was made, the plan breaks what
+    /// apply holds, or another apply holds the table. Nothing was changed.
     pub const DRIFT: u8 = 4;
 }
 
@@ -103,6 +104,9 @@ pub enum Error {
         details: String,
     },
 
+    #[error("apply refused: {message}")]
+    Refused { message: String },
+
     #[error("{0}")]
     Runtime(String),
 }
@@ -128,7 +132,7 @@ impl Error {
             | Error::TableExists { .. }
             | Error::Plan { .. }
             | Error::ForeignPlan { .. } => exit::USAGE,
-            Error::Drift { .. } => exit::DRIFT,
+            Error::Drift { .. } | Error::Refused { .. } => exit::DRIFT,
             _ => exit::RUNTIME,
         }
     }

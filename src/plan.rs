@@ -26,8 +26,19 @@ use crate::sql::Dialect;
 
 /// The plan format this dupaudit writes and reads. Version 2 added
 /// `fingerprint_scheme` (PostgreSQL rows fingerprinted by the server); version 3
-/// checksums the file's own bytes rather than a re-serialisation of its content.
-pub const PLAN_FORMAT_VERSION: u32 = 3;
+/// checksums the file's own bytes rather than a re-serialisation of its content;
+/// version 4 may be signed (`signature`) and fingerprints SQLite rows with their
+/// storage classes.
+pub const PLAN_FORMAT_VERSION: u32 = 4;
+
+/// The largest plan file `apply` reads: about two million groups. A larger file is
+/// refused before it is read, so that a wrong path (a device, a log) cannot take the
+/// machine's memory.
+pub const MAX_PLAN_BYTES: u64 = 512 << 20;
+
+/// The context of the keys that sign plans (blake3's key derivation): a key file's
+/// bytes are never used as a key as they are.
+const SIGNING_CONTEXT: &str = "dupaudit 2026-12 plan signature v1";
 
 /// What the file holds between its content and its checksum: the checksum is the
 /// top object's last field, and covers every byte before this.
@@ -38,9 +49,13 @@ const CHECKSUM_FIELD: &str = ",\n  \"checksum\": \"";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FingerprintScheme {
     /// blake3 over every column's name and text, computed by dupaudit from the
-    /// columns read as text (see [`fingerprint`]). SQLite and MySQL.
+    /// columns read as text (see [`fingerprint`]). MySQL.
     #[serde(rename = "blake3-columns")]
     Blake3Columns,
+    /// [`FingerprintScheme::Blake3Columns`] with each column's storage class (SQLite's
+    /// `typeof`: a TEXT and a BLOB of the same bytes are different rows). SQLite.
+    #[serde(rename = "blake3-typed-columns")]
+    Blake3TypedColumns,
     /// SHA-256 of the row in PostgreSQL's binary form (`record_send`: every column's
     /// type and value as the binary protocol sends them, NULL marked apart),
     /// computed by the server, so that only primary keys and fingerprints travel.
@@ -54,7 +69,8 @@ impl FingerprintScheme {
     pub fn of(dialect: Dialect) -> FingerprintScheme {
         match dialect {
             Dialect::Postgres => FingerprintScheme::PostgresRowSha256,
-            Dialect::Sqlite | Dialect::Mysql => FingerprintScheme::Blake3Columns,
+            Dialect::Sqlite => FingerprintScheme::Blake3TypedColumns,
+            Dialect::Mysql => FingerprintScheme::Blake3Columns,
         }
     }
 }
@@ -63,6 +79,7 @@ impl fmt::Display for FingerprintScheme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             FingerprintScheme::Blake3Columns => "blake3-columns",
+            FingerprintScheme::Blake3TypedColumns => "blake3-typed-columns",
             FingerprintScheme::PostgresRowSha256 => "postgres-row-sha256",
         })
     }
@@ -171,17 +188,23 @@ pub struct SourceIdentity {
 
 impl SourceIdentity {
     /// Where two identities differ, in words; `None` when they name the same table.
+    /// A MySQL table's InnoDB id is compared only when both sides could read it.
     pub fn mismatch(&self, live: &SourceIdentity) -> Option<String> {
+        let mark = crate::apply::TABLE_ID_MARK;
+        let (plan_id, live_id) = match (
+            self.table_id.split_once(mark),
+            live.table_id.split_once(mark),
+        ) {
+            (Some(_), Some(_)) | (None, None) => (self.table_id.clone(), live.table_id.clone()),
+            (Some((created, _)), None) => (created.trim().to_string(), live.table_id.clone()),
+            (None, Some((created, _))) => (self.table_id.clone(), created.trim().to_string()),
+        };
         let fields = [
             ("kind of database", &self.kind, &live.kind),
             ("server", &self.server, &live.server),
             ("database", &self.database, &live.database),
             ("results table", &self.table, &live.table),
-            (
-                "table identity (recreated?)",
-                &self.table_id,
-                &live.table_id,
-            ),
+            ("table identity (recreated?)", &plan_id, &live_id),
         ];
         let diffs: Vec<String> = fields
             .iter()
@@ -272,9 +295,87 @@ pub struct Plan {
     pub fingerprint_scheme: FingerprintScheme,
     pub summary: PlanSummary,
     pub groups: Vec<PlanGroup>,
-    /// blake3 (hex) of the plan written without this field.
+    /// blake3 (hex) of the plan written up to this field: it catches a truncated or
+    /// damaged file. It proves nothing of who wrote the plan: anyone can compute it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub checksum: String,
+    /// A keyed blake3 (hex) of the same bytes, with a key only its holders have
+    /// (`--plan-key`): present when the plan was signed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signature: Option<String>,
+}
+
+/// A key that signs plans and checks their signatures, derived from a key file.
+#[derive(Clone)]
+pub struct PlanKey([u8; 32]);
+
+impl std::fmt::Debug for PlanKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlanKey(..)")
+    }
+}
+
+impl PlanKey {
+    /// The fewest bytes of secret a key file holds.
+    pub const MIN_BYTES: usize = 32;
+
+    /// The key of a key file: at least [`PlanKey::MIN_BYTES`] bytes of secret
+    /// (surrounding whitespace ignored), never shown.
+    pub fn read(path: &Path) -> Result<PlanKey, Error> {
+        let fail =
+            |message: String| Error::Usage(format!("plan key {}: {message}", path.display()));
+        let bytes = read_bounded(path, 1 << 16).map_err(fail)?;
+        let secret = bytes.trim_ascii();
+        if secret.len() < Self::MIN_BYTES {
+            return Err(fail(format!(
+                "holds {} bytes; a key needs at least {} (e.g. `head -c 32 /dev/urandom | base64 > {}`)",
+                secret.len(),
+                Self::MIN_BYTES,
+                path.display()
+            )));
+        }
+        Ok(PlanKey(blake3::derive_key(SIGNING_CONTEXT, secret)))
+    }
+
+    fn sign(&self, body: &[u8]) -> String {
+        blake3::keyed_hash(&self.0, body).to_hex().to_string()
+    }
+
+    /// Whether `signature` signs `body` with this key, in constant time.
+    fn verifies(&self, body: &[u8], signature: &str) -> bool {
+        let Ok(given) = blake3::Hash::from_hex(signature) else {
+            return false;
+        };
+        blake3::keyed_hash(&self.0, body) == given
+    }
+}
+
+/// The bytes of a regular file of at most `limit` bytes; anything else (a missing
+/// file, a directory, a device, a FIFO, a larger file) is refused with why.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "{} bytes, more than the {limit} this file may hold",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .map_err(|e| e.to_string())?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "grew past the {limit} bytes this file may hold while it was read"
+        ));
+    }
+    Ok(bytes)
 }
 
 impl Plan {
@@ -282,8 +383,10 @@ impl Plan {
     /// written to disk up to where its checksum field begins.
     pub fn compute_checksum(&mut self) -> String {
         let sealed = std::mem::take(&mut self.checksum);
+        let signature = self.signature.take();
         let text = self.to_json();
         self.checksum = sealed;
+        self.signature = signature;
         let body = text
             .strip_suffix("\n}\n")
             .expect("a plan ends with its top object");
@@ -294,6 +397,68 @@ impl Plan {
     pub fn seal(mut self) -> Plan {
         self.checksum = self.compute_checksum();
         self
+    }
+
+    /// Sets the checksum and the signature of `key`.
+    pub fn seal_signed(mut self, key: &PlanKey) -> Plan {
+        self.signature = None;
+        self.checksum = String::new();
+        let text = self.to_json();
+        let body = text
+            .strip_suffix("\n}\n")
+            .expect("a plan ends with its top object");
+        self.checksum = blake3::hash(body.as_bytes()).to_hex().to_string();
+        self.signature = Some(key.sign(body.as_bytes()));
+        self
+    }
+
+    /// Where the plan breaks what `apply` holds whatever a plan says, one line per
+    /// group: a keeper listed for removal, a key planned twice, a row named twice
+    /// (in one group or in two). Empty for a plan `plan` wrote.
+    pub fn violations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut keys: HashMap<&Key, usize> = HashMap::new();
+        let mut rows: HashMap<&Vec<String>, usize> = HashMap::new();
+        for (i, g) in self.groups.iter().enumerate() {
+            let label = group_label(g);
+            if g.remove.iter().any(|r| r.pk == g.keeper.pk) {
+                out.push(format!(
+                    "group {i} ({label}): its keeper {} is also listed for removal",
+                    g.keeper.pk.join(",")
+                ));
+            }
+            if let Some(first) = keys.insert(&g.key, i) {
+                out.push(format!(
+                    "group {i} ({label}): the key is planned already by group {first}"
+                ));
+            }
+            for r in std::iter::once(&g.keeper).chain(&g.remove) {
+                if let Some(first) = rows.insert(&r.pk, i) {
+                    out.push(format!(
+                        "group {i} ({label}): row {} is named already by group {first}",
+                        r.pk.join(",")
+                    ));
+                }
+            }
+            if g.key.len() != self.spec.results.key.len() {
+                out.push(format!(
+                    "group {i} ({label}): the key has {} values, the spec's key {} columns",
+                    g.key.len(),
+                    self.spec.results.key.len()
+                ));
+            }
+            for r in std::iter::once(&g.keeper).chain(&g.remove) {
+                if r.pk.len() != self.spec.results.primary_key.len() {
+                    out.push(format!(
+                        "group {i} ({label}): row {} has {} primary key values, the spec {}",
+                        r.pk.join(","),
+                        r.pk.len(),
+                        self.spec.results.primary_key.len()
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// The plan as written to disk: the header indented, one line per group (and
@@ -308,15 +473,32 @@ impl Plan {
         String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
-    /// Reads a plan and checks it is one this dupaudit wrote and nobody changed:
-    /// format version (so an unknown version is named as such), shape, checksum.
-    pub fn read(path: &Path) -> Result<Plan, Error> {
+    /// Reads a plan and checks it is one this dupaudit wrote and nothing damaged:
+    /// a regular file of at most [`MAX_PLAN_BYTES`], its format version (so an
+    /// unknown version is named as such), shape, checksum; with `key`, its
+    /// signature, which a plan must then have.
+    pub fn read(path: &Path, key: Option<&PlanKey>) -> Result<Plan, Error> {
         let fail = |message: String| Error::Plan {
             file: path.to_path_buf(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-        Plan::parse(&text).map_err(fail)
+        let bytes = read_bounded(path, MAX_PLAN_BYTES).map_err(fail)?;
+        let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".into()))?;
+        let plan = Plan::parse(&text).map_err(fail)?;
+        if let Some(key) = key {
+            let body = text
+                .rfind(CHECKSUM_FIELD)
+                .map(|at| &text[..at])
+                .unwrap_or_default();
+            match &plan.signature {
+                None => return Err(fail("it is not signed, and a plan key was given: make the plan again with --plan-key".into())),
+                Some(s) if !key.verifies(body.as_bytes(), s) => {
+                    return Err(fail("its signature is not the plan key's: it was changed after it was signed, or signed with another key".into()))
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(plan)
     }
 
     /// [`Plan::read`] on text. The plan is parsed once; only when that fails, or
@@ -542,6 +724,31 @@ pub fn fingerprint(columns: &[String], cells: &[Option<String>]) -> String {
     h.finalize().to_hex().to_string()
 }
 
+/// [`fingerprint`] with each column's storage class (SQLite's `typeof`) hashed
+/// beside its text: the blake3-typed-columns scheme.
+pub fn typed_fingerprint(
+    columns: &[String],
+    cells: &[Option<String>],
+    classes: &[Option<String>],
+) -> String {
+    let mut h = blake3::Hasher::new();
+    for ((name, cell), class) in columns.iter().zip(cells).zip(classes) {
+        for part in [Some(name.as_str()), class.as_deref()] {
+            let part = part.unwrap_or_default();
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        match cell {
+            None => h.update(&[0]),
+            Some(v) => h.update(&[1]).update(&(v.len() as u64).to_le_bytes()),
+        };
+        if let Some(v) = cell {
+            h.update(v.as_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
+}
+
 /// What `build` needs besides the findings.
 pub struct PlanInput<'a> {
     pub spec: &'a AuditSpec,
@@ -650,6 +857,7 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
         summary,
         groups,
         checksum: String::new(),
+        signature: None,
     }
     .seal()
 }
@@ -937,6 +1145,7 @@ pub(crate) mod tests_support {
             summary: PlanSummary::default(),
             groups: Vec::new(),
             checksum: String::new(),
+            signature: None,
         }
     }
 }
@@ -1150,7 +1359,7 @@ mod tests {
         assert_eq!(Plan::parse(&text).unwrap(), plan);
         let edited = text.replace("\"database\": \"/x\"", "\"database\": \"/y\"");
         assert!(Plan::parse(&edited).unwrap_err().contains("checksum"));
-        let future = text.replace("\"format_version\": 3", "\"format_version\": 9");
+        let future = text.replace("\"format_version\": 4", "\"format_version\": 9");
         assert!(Plan::parse(&future).unwrap_err().contains("version 9"));
         assert!(Plan::parse("{}")
             .unwrap_err()
@@ -1161,17 +1370,17 @@ mod tests {
     fn a_plan_of_an_earlier_format_is_refused_by_its_version() {
         let text = super::tests_support::empty_plan().seal().to_json();
         let first = text
-            .replace("\"format_version\": 3", "\"format_version\": 1")
+            .replace("\"format_version\": 4", "\"format_version\": 1")
             .replace("  \"fingerprint_scheme\": \"blake3-columns\",\n", "");
         assert!(!first.contains("fingerprint_scheme"), "{first}");
         let why = Plan::parse(&first).unwrap_err();
         assert!(
-            why.contains("plan format version 1 is not one this dupaudit reads (version 3)")
+            why.contains("plan format version 1 is not one this dupaudit reads (version 4)")
                 && why.contains("make the plan again"),
             "{why}"
         );
         // Version 2 has this shape, but its checksum covered a re-serialisation.
-        let second = text.replace("\"format_version\": 3", "\"format_version\": 2");
+        let second = text.replace("\"format_version\": 4", "\"format_version\": 2");
         assert!(Plan::parse(&second)
             .unwrap_err()
             .contains("plan format version 2 is not one"));
@@ -1181,7 +1390,7 @@ mod tests {
     fn the_checksum_covers_the_files_bytes_whitespace_included() {
         let text = super::tests_support::empty_plan().seal().to_json();
         assert!(Plan::parse(&text).is_ok());
-        let respaced = text.replacen("\"format_version\": 3", "\"format_version\":  3", 1);
+        let respaced = text.replacen("\"format_version\": 4", "\"format_version\":  4", 1);
         assert!(Plan::parse(&respaced).unwrap_err().contains("checksum"));
         let compact = serde_json::to_string(&Plan::parse(&text).unwrap()).unwrap();
         assert!(Plan::parse(&compact).unwrap_err().contains("checksum"));
@@ -1220,8 +1429,51 @@ mod tests {
             .filter(|l| l.starts_with("    {\"class\""))
             .collect();
         assert_eq!(group_lines.len(), 3, "{text}");
-        assert!(text.starts_with("{\n  \"format_version\": 3,\n"), "{text}");
+        assert!(text.starts_with("{\n  \"format_version\": 4,\n"), "{text}");
         assert!(text.contains("\"remove\":[{\"pk\":[\"2\"]"), "{text}");
         assert!(text.ends_with("\"\n}\n"), "{text}");
+    }
+
+    #[test]
+    fn a_plan_that_keeps_no_keeper_or_names_a_key_or_row_twice_breaks_what_apply_holds() {
+        let row = |pk: &str| PlannedRow {
+            pk: vec![pk.into()],
+            fingerprint: format!("f{pk}"),
+            attempt: None,
+            attempt_status: None,
+            written_at: None,
+            payload_hash: "h".into(),
+        };
+        let group = |key: &str, keeper: &str, remove: &[&str]| PlanGroup {
+            class: Class::Exact,
+            key: vec![key.into()],
+            keeper: row(keeper),
+            remove: remove.iter().map(|pk| row(pk)).collect(),
+            decided_by: "earliest".into(),
+        };
+        let honest = Plan {
+            groups: vec![group("a", "1", &["2"]), group("b", "3", &["4", "5"])],
+            ..super::tests_support::empty_plan()
+        };
+        assert!(honest.violations().is_empty());
+        let forged = Plan {
+            groups: vec![
+                group("a", "1", &["2", "1"]),
+                group("b", "3", &["4"]),
+                group("a", "2", &["6"]),
+                group("c", "7", &["4"]),
+            ],
+            ..super::tests_support::empty_plan()
+        };
+        let why = forged.violations().join("\n");
+        for expected in [
+            "group 0 (exact a): its keeper 1 is also listed for removal",
+            "group 0 (exact a): row 1 is named already by group 0",
+            "group 2 (exact a): the key is planned already by group 0",
+            "group 2 (exact a): row 2 is named already by group 0",
+            "group 3 (exact c): row 4 is named already by group 1",
+        ] {
+            assert!(why.contains(expected), "{expected} in\n{why}");
+        }
     }
 }

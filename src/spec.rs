@@ -16,6 +16,9 @@ use crate::findings::Class;
 use crate::plan::KeepRule;
 use crate::sql::TableName;
 
+/// The largest spec file dupaudit reads (a spec holds a few kilobytes).
+pub const MAX_SPEC_BYTES: u64 = 1 << 20;
+
 /// The whole audit spec.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -512,9 +515,14 @@ impl ResultsSpec {
 impl AuditSpec {
     /// Reads and validates a spec file.
     pub fn load(path: &Path) -> Result<AuditSpec, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::SpecRead {
+        let bytes =
+            crate::plan::read_bounded(path, MAX_SPEC_BYTES).map_err(|message| Error::SpecRead {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(message),
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::Spec {
             path: path.to_path_buf(),
-            source,
+            message: "not UTF-8 text".into(),
         })?;
         AuditSpec::parse(&text, path)
     }

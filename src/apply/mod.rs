@@ -43,7 +43,7 @@ use crate::source::DatabaseSource;
 use crate::sql::Dialect;
 
 pub use restore::{restore, runs, RestoreOutcome};
-pub use store::{RunRecord, Store, Timeouts};
+pub use store::{RunRecord, Store, TableLock, Timeouts, TABLE_ID_MARK};
 
 /// What to do with a group whose rows changed since the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -170,6 +170,21 @@ pub async fn apply(
     opts: &ApplyOptions,
     progress: &Progress,
 ) -> Result<ApplyOutcome, Error> {
+    let violations = plan.violations();
+    if !violations.is_empty() {
+        let mut lines: Vec<&str> = violations.iter().map(String::as_str).take(20).collect();
+        let more = format!("... and {} more", violations.len().saturating_sub(20));
+        if violations.len() > 20 {
+            lines.push(&more);
+        }
+        return Err(Error::Refused {
+            message: format!(
+                "the plan breaks what apply holds whatever a plan says (it keeps every \
+                 keeper, plans each key and names each row once); nothing was changed:\n  {}",
+                lines.join("\n  ")
+            ),
+        });
+    }
     let db = db.writable();
     let mut conn = db.connect().await?;
     let result = apply_on(&db, &mut conn, plan, opts, progress).await;
@@ -216,6 +231,30 @@ async fn apply_on(
     );
     store.session(conn, opts.timeouts).await?;
     store.prepare(conn).await?;
+    // One apply or restore at a time on the table: a second one waits here, then
+    // finds the plan applied; only the process that owns a run writes its status.
+    progress.phase("waiting for other applies on the table");
+    let lock = store.lock(conn, opts.timeouts.lock).await?;
+    let outcome = apply_locked(db, conn, &mut store, plan, opts, progress).await;
+    if outcome.is_err() {
+        let _ = store.rollback(conn).await;
+    }
+    store.unlock(conn, lock).await?;
+    outcome
+}
+
+/// [`apply_on`], the table's lock held.
+async fn apply_locked(
+    db: &DatabaseSource,
+    conn: &mut AnyConnection,
+    store: &mut Store<'_>,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &Progress,
+) -> Result<ApplyOutcome, Error> {
+    let spec = &plan.spec;
+    let cleanup = &spec.cleanup;
+    let results = spec.results.table_name();
 
     progress.phase("checking the database is the plan's");
     let live = store.identity(conn, &results).await?;
@@ -278,7 +317,7 @@ async fn apply_on(
         let mut drifted = Vec::new();
         for batch in &batches {
             let verdicts =
-                judge_batch(&store, conn, plan, &run_id, batch, false, outcome.resumed).await?;
+                judge_batch(store, conn, plan, &run_id, batch, false, outcome.resumed).await?;
             drifted.extend(drift_of(plan, &verdicts));
         }
         if !drifted.is_empty() {
@@ -318,7 +357,7 @@ async fn apply_on(
         let last = i + 1 == batches.len();
         store.begin(conn).await?;
         let verdicts =
-            judge_batch(&store, conn, plan, &run_id, batch, true, outcome.resumed).await?;
+            judge_batch(store, conn, plan, &run_id, batch, true, outcome.resumed).await?;
         let drifted = drift_of(plan, &verdicts);
         if !drifted.is_empty() && opts.on_drift == OnDrift::Refuse {
             store.rollback(conn).await?;
@@ -353,14 +392,32 @@ async fn apply_on(
             })
             .collect();
         for chunk in removals.chunks(store.keys_per_statement()) {
-            let keys: Vec<Key> = chunk
-                .iter()
-                .map(|(g, _)| plan.groups[*g].key.clone())
-                .collect();
-            let pks: Vec<Vec<String>> = chunk.iter().flat_map(|(_, p)| p.clone()).collect();
-            rows += store
-                .quarantine_and_delete(conn, &run_id, &now(), &keys, &pks)
-                .await?;
+            let groups: Vec<(usize, &PlanGroup)> =
+                chunk.iter().map(|(g, _)| (*g, &plan.groups[*g])).collect();
+            let moved = store
+                .quarantine_and_delete(conn, &run_id, &now(), &groups)
+                .await;
+            rows += match moved {
+                Ok(n) => n,
+                Err(Error::Refused { message }) => {
+                    store.rollback(conn).await?;
+                    if !opts.dry_run {
+                        store
+                            .run_finish(conn, &run_id, "refused", &now(), chunk.len() as u64)
+                            .await?;
+                    }
+                    let done = match (opts.dry_run, outcome.rows_removed) {
+                        (true, _) | (false, 0) => "nothing was changed".to_string(),
+                        (false, n) => format!(
+                            "the {n} rows removed by the batches committed before it stay in quarantine under run {run_id}"
+                        ),
+                    };
+                    return Err(Error::Refused {
+                        message: format!("{message}; {done}"),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             let groups: Vec<usize> = chunk.iter().map(|(g, _)| *g).collect();
             if !last {
                 store.journal_add(conn, &run_id, &groups).await?;

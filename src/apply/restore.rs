@@ -38,15 +38,27 @@ pub async fn restore(
 ) -> Result<RestoreOutcome, Error> {
     let db = db.writable();
     let mut conn = db.connect().await?;
+    let probe = Store::new(
+        &db,
+        &spec.results.table_name(),
+        &spec.results.primary_key,
+        &spec.results.key,
+        &spec.cleanup,
+        None,
+    );
+    // One apply or restore at a time on the table; the run is read once it is held.
+    let lock = match probe.session(&mut conn, timeouts).await {
+        Ok(()) => probe.lock(&mut conn, timeouts.lock).await,
+        Err(e) => Err(e),
+    };
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(e) => {
+            let _ = conn.close().await;
+            return Err(e);
+        }
+    };
     let result = async {
-        let probe = Store::new(
-            &db,
-            &spec.results.table_name(),
-            &spec.results.primary_key,
-            &spec.results.key,
-            &spec.cleanup,
-            None,
-        );
         let run = probe
             .runs(&mut conn, &spec.cleanup.runs_table, Some(run_id))
             .await?
@@ -86,7 +98,6 @@ pub async fn restore(
         if outcome.already_restored {
             return Ok(outcome);
         }
-        store.session(&mut conn, timeouts).await?;
         let columns = store.columns_of(&mut conn, &results).await?;
         let quarantined = store.columns_of(&mut conn, &quarantine).await?;
         if let Some(c) = columns.iter().find(|c| !quarantined.contains(c)) {
@@ -136,8 +147,10 @@ pub async fn restore(
     if result.is_err() {
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
     }
+    let unlocked = probe.unlock(&mut conn, lock).await;
     let _ = conn.close().await;
-    result
+    let outcome = result?;
+    unlocked.map(|()| outcome)
 }
 
 /// Every run recorded in the spec's runs table, oldest first.

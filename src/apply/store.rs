@@ -3,7 +3,7 @@
 //! [`crate::sql::quote_ident`] and values bound. Integers that dupaudit writes
 //! itself (counts, plan positions, timeouts) are the only literals.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
@@ -45,6 +45,9 @@ mod q {
         pub const REMOVE: &str = include_str!("../../queries/postgres/cleanup_remove.sql");
         pub const JOURNAL_ADD: &str =
             include_str!("../../queries/postgres/cleanup_journal_add.sql");
+        pub const LOCK: &str = include_str!("../../queries/postgres/apply_lock.sql");
+        pub const UNLOCK: &str = include_str!("../../queries/postgres/apply_unlock.sql");
+        pub const LOCK_HOLDER: &str = include_str!("../../queries/postgres/apply_lock_holder.sql");
         pub const PLAN_SESSION: &str = include_str!("../../queries/postgres/plan_session.sql");
         pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
         pub const GENERATED_COLUMNS: &str =
@@ -71,6 +74,11 @@ mod q {
         pub const TIMEOUT_MARIADB: &str =
             include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
         pub const BEGIN: &str = include_str!("../../queries/mysql/apply_begin.sql");
+        pub const LOCK: &str = include_str!("../../queries/mysql/apply_lock.sql");
+        pub const UNLOCK: &str = include_str!("../../queries/mysql/apply_unlock.sql");
+        pub const LOCK_HOLDER: &str = include_str!("../../queries/mysql/apply_lock_holder.sql");
+        pub const TABLE_ID: &str = include_str!("../../queries/mysql/table_id.sql");
+        pub const TABLE_ID_MYSQL: &str = include_str!("../../queries/mysql/table_id_mysql.sql");
     }
     pub mod sqlite {
         pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
@@ -83,6 +91,9 @@ mod q {
         pub const BEGIN: &str = include_str!("../../queries/sqlite/apply_begin.sql");
     }
 }
+
+/// What separates a MySQL table's creation time from its InnoDB id in its identity.
+pub const TABLE_ID_MARK: &str = "innodb id ";
 
 /// Columns of the quarantine table that come before the results table's own.
 pub const QUARANTINE_META: [&str; 3] = [
@@ -107,6 +118,14 @@ pub struct Timeouts {
     pub statement: Option<Duration>,
 }
 
+/// The lock of one apply or restore on a results table (see [`Store::lock`]).
+pub enum TableLock {
+    /// A lock of the database session: the statement that lets it go, and its key.
+    Session(&'static str, String),
+    /// An exclusive lock on the SQLite database file, let go when closed.
+    File(std::fs::File),
+}
+
 /// One results table and the cleanup tables beside it, on one database.
 pub struct Store<'a> {
     db: &'a DatabaseSource,
@@ -121,6 +140,8 @@ pub struct Store<'a> {
     /// The key columns with their kinds, read from the catalog by [`Store::prepare`]:
     /// how a key is read as text and how a bound key is compared with them.
     key_columns: Vec<TypedColumn>,
+    /// The primary key's columns, likewise.
+    pk_columns: Vec<TypedColumn>,
 }
 
 /// A run as the runs table records it.
@@ -199,6 +220,7 @@ impl<'a> Store<'a> {
                     .join(", "),
             ),
             ("t_key", sql::column_list(d, &table, key)),
+            ("t_pk", sql::column_list(d, &table, primary_key)),
             ("r_pk_text", pk_text("r")),
             ("t_pk_text", pk_text(&table)),
             ("q_pk_text", pk_text("q")),
@@ -227,6 +249,7 @@ impl<'a> Store<'a> {
             pk_types: Vec::new(),
             key: key.to_vec(),
             key_columns: Vec::new(),
+            pk_columns: Vec::new(),
         }
     }
 
@@ -257,6 +280,7 @@ impl<'a> Store<'a> {
         };
         self.key_columns = pick(&self.key);
         let pk = pick(&self.primary_key);
+        self.pk_columns = pk.clone();
         let reads = |alias: &str, columns: &[TypedColumn]| -> String {
             columns
                 .iter()
@@ -272,10 +296,16 @@ impl<'a> Store<'a> {
             ("q_pk_text", reads("q", &pk)),
         ];
         if let Some(layout) = &self.layout {
-            refreshed.push((
-                "all_columns",
-                crate::source::projection(d, "r", &layout.columns, layout.columns.len(), &typed),
-            ));
+            let mut all =
+                crate::source::projection(d, "r", &layout.columns, layout.columns.len(), &typed);
+            // SQLite's fingerprints hash each column's storage class beside its text.
+            if d == Dialect::Sqlite {
+                for (i, c) in layout.columns.iter().enumerate() {
+                    let at = layout.columns.len() + i;
+                    all.push_str(&format!(", typeof({}) AS c{at}", sql::qualified(d, "r", c)));
+                }
+            }
+            refreshed.push(("all_columns", all));
         }
         self.fragments
             .retain(|(n, _)| !refreshed.iter().any(|(r, _)| r == n));
@@ -341,7 +371,10 @@ impl<'a> Store<'a> {
             .map(|(n, f)| (*n, f.as_str()))
             .collect();
         fragments.extend_from_slice(extra);
-        let keys = [("keys", self.key_columns.as_slice())];
+        let keys = [
+            ("keys", self.key_columns.as_slice()),
+            ("pks", self.pk_columns.as_slice()),
+        ];
         sql::render_rows(self.d, template, &fragments, lists, rows, &keys)
     }
 
@@ -485,18 +518,41 @@ impl<'a> Store<'a> {
                 .await
                 .map_err(|e| self.db.error(e))?,
             Dialect::Sqlite => sqlx::query(q::sqlite::IDENTITY)
+                .bind(&table.name)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.db.error(e))?,
         };
         let cell = |i| -> Result<String, Error> { Ok(self.db.text(&row, i)?.unwrap_or_default()) };
+        let mut table_id = cell(2)?;
+        if self.d == Dialect::Sqlite {
+            // The first page, and a digest of the CREATE statement rather than its text.
+            if let Some((page, create)) = table_id.split_once(' ') {
+                let digest = blake3::hash(create.as_bytes()).to_hex();
+                table_id = format!("page {page}, schema {}", &digest[..16]);
+            }
+        }
+        if self.d == Dialect::Mysql {
+            // The InnoDB id where the role may read it (see table_id.sql).
+            for sql in [q::mysql::TABLE_ID, q::mysql::TABLE_ID_MYSQL] {
+                let id: Result<Option<String>, _> = sqlx::query_scalar(sql)
+                    .bind(&table.schema)
+                    .bind(&table.name)
+                    .fetch_optional(&mut *conn)
+                    .await;
+                if let Ok(Some(id)) = id {
+                    table_id = format!("{table_id} {TABLE_ID_MARK}{id}");
+                    break;
+                }
+            }
+        }
         Ok(SourceIdentity {
             kind: format!("{:?}", self.d).to_lowercase(),
             location: self.db.location(),
             server: cell(0)?,
             database: cell(1)?,
             table: table.to_string(),
-            table_id: cell(2)?,
+            table_id,
         })
     }
 
@@ -627,19 +683,30 @@ impl<'a> Store<'a> {
         conn: &mut AnyConnection,
         keys: &[Key],
     ) -> Result<Vec<FullRow>, Error> {
+        let rows = self.fetch(conn, self.rows_query(keys, false, true)).await?;
+        rows.iter().map(|r| self.whole_row(r)).collect()
+    }
+
+    /// A row read by the `all_columns` projection, with its fingerprint: read from
+    /// PostgreSQL, which computes it; with SQLite's storage classes, which follow
+    /// the columns; computed from the text elsewhere.
+    fn whole_row(&self, r: &AnyRow) -> Result<FullRow, Error> {
         let layout = self.layout();
         let width = layout.columns.len();
-        let rows = self.fetch(conn, self.rows_query(keys, false, true)).await?;
-        rows.iter()
-            .map(|r| {
-                let cells = self.db.cells(r, 0, width)?;
-                let fingerprint = match self.d {
-                    Dialect::Postgres => Some(self.db.text(r, width)?.unwrap_or_default()),
-                    _ => None,
-                };
-                Ok(layout.row(cells, fingerprint))
-            })
-            .collect()
+        let cells = self.db.cells(r, 0, width)?;
+        let fingerprint = match self.d {
+            Dialect::Postgres => Some(self.db.text(r, width)?.unwrap_or_default()),
+            Dialect::Sqlite => {
+                let classes = self.db.cells(r, width, width)?;
+                Some(crate::plan::typed_fingerprint(
+                    &layout.columns,
+                    &cells,
+                    &classes,
+                ))
+            }
+            Dialect::Mysql => None,
+        };
+        Ok(layout.row(cells, fingerprint))
     }
 
     /// The primary key, key and fingerprint of every row of these keys, optionally
@@ -674,19 +741,17 @@ impl<'a> Store<'a> {
                     })
                     .collect()
             }
-            _ => {
-                let layout = self.layout();
-                rows.iter()
-                    .map(|r| {
-                        let row = layout.row(self.db.cells(r, 0, layout.columns.len())?, None);
-                        Ok(LiveRow {
-                            pk: row.pk,
-                            key: row.key,
-                            fingerprint: row.fingerprint,
-                        })
+            _ => rows
+                .iter()
+                .map(|r| {
+                    let row = self.whole_row(r)?;
+                    Ok(LiveRow {
+                        pk: row.pk,
+                        key: row.key,
+                        fingerprint: row.fingerprint,
                     })
-                    .collect()
-            }
+                })
+                .collect(),
         }
     }
 
@@ -787,16 +852,19 @@ impl<'a> Store<'a> {
             .expect("the store defines every fragment it uses")
     }
 
-    /// Moves the named rows into quarantine: copies them there and deletes them
-    /// (PostgreSQL: in one statement). Every row named must be moved, or nothing of
-    /// it stands.
+    /// Moves the rows a batch removes into quarantine: copies them there and deletes
+    /// them. PostgreSQL does it in one statement that moves a row only if it is still
+    /// the one the plan names (primary key, key and fingerprint, compared as the row
+    /// is locked) and counts what it moved by group; elsewhere the rows were locked
+    /// and compared with the plan by primary key just before, and are named by key
+    /// and primary key. Every row named must be moved, or the batch is refused (its
+    /// transaction then rolls back and nothing of it stands).
     pub async fn quarantine_and_delete(
         &self,
         conn: &mut AnyConnection,
         run: &str,
         now: &str,
-        keys: &[Key],
-        pks: &[Vec<String>],
+        removals: &[(usize, &PlanGroup)],
     ) -> Result<u64, Error> {
         let run = [run.to_string()];
         let now = [now.to_string()];
@@ -806,42 +874,237 @@ impl<'a> Store<'a> {
             ("now", &now[..]),
             ("source_table", &table[..]),
         ];
-        let (copied, deleted) = match self.d {
-            Dialect::Postgres => {
-                let pk_in = match self.pk_types.len() {
-                    // One column: `= ANY(array)`, a single index scan over the array,
-                    // measured faster than the semi-join with unnest.
-                    1 => "{r_pk} = ANY({pk_arrays})",
-                    _ => "({r_pk}) IN (SELECT * FROM unnest({pk_arrays}))",
-                };
-                let (template, arrays) = with_arrays(
-                    &q::postgres::REMOVE.replace("{pk_in}", pk_in),
-                    "pk_arrays",
-                    pks,
-                    &self.pk_types,
-                );
-                let mut lists = meta.to_vec();
-                lists.extend(named(&arrays));
-                let moved = self
-                    .execute(conn, self.render(&template, &[], &lists, &[]))
-                    .await?;
-                (moved, moved)
+        let planned: u64 = removals.iter().map(|(_, g)| g.remove.len() as u64).sum();
+        if self.d == Dialect::Postgres {
+            let moved = self.remove_by_fingerprint(conn, &meta, removals).await?;
+            let short: Vec<String> = removals
+                .iter()
+                .filter(|(g, group)| moved.get(g).copied().unwrap_or(0) != group.remove.len() as u64)
+                .map(|(g, group)| {
+                    format!(
+                        "group {g} ({}): the plan removes {} row(s); {} still had the primary key, key and fingerprint it names",
+                        crate::plan::group_label(group),
+                        group.remove.len(),
+                        moved.get(g).copied().unwrap_or(0)
+                    )
+                })
+                .collect();
+            if !short.is_empty() {
+                return Err(Error::Refused {
+                    message: format!(
+                        "the database holds other rows than the plan names; the batch was rolled back:\n  {}",
+                        short.join("\n  ")
+                    ),
+                });
             }
-            _ => {
-                let rows = [("keys", keys), ("pks", pks)];
-                let copy = self.render(q::QUARANTINE, &[], &meta, &rows);
-                let copied = self.execute(conn, copy).await?;
-                let delete = self.render(q::DELETE, &[], &[], &rows);
-                (copied, self.execute(conn, delete).await?)
-            }
-        };
-        if copied != pks.len() as u64 || deleted != copied {
-            return Err(Error::Runtime(format!(
-                "apply named {} rows but copied {copied} and deleted {deleted}; the batch was rolled back",
-                pks.len()
-            )));
+            return Ok(moved.values().sum());
+        }
+        let keys: Vec<Key> = removals.iter().map(|(_, g)| g.key.clone()).collect();
+        let pks: Vec<Vec<String>> = removals
+            .iter()
+            .flat_map(|(_, g)| g.remove.iter().map(|r| r.pk.clone()))
+            .collect();
+        let rows = [("keys", &keys[..]), ("pks", &pks[..])];
+        let copy = self.render(q::QUARANTINE, &[], &meta, &rows);
+        let copied = self.execute(conn, copy).await?;
+        let delete = self.render(q::DELETE, &[], &[], &rows);
+        let deleted = self.execute(conn, delete).await?;
+        if copied != planned || deleted != copied {
+            return Err(Error::Refused {
+                message: format!(
+                    "the batch names {planned} rows but {copied} were copied and {deleted} deleted; it was rolled back"
+                ),
+            });
         }
         Ok(deleted)
+    }
+
+    /// PostgreSQL: cleanup_remove.sql over `removals`; how many rows it moved of each
+    /// group (plan position).
+    async fn remove_by_fingerprint(
+        &self,
+        conn: &mut AnyConnection,
+        meta: &[(&str, &[String])],
+        removals: &[(usize, &PlanGroup)],
+    ) -> Result<HashMap<usize, u64>, Error> {
+        let tuples: Vec<Vec<String>> = removals
+            .iter()
+            .flat_map(|(g, group)| {
+                group.remove.iter().map(move |r| {
+                    std::iter::once(g.to_string())
+                        .chain(r.pk.iter().cloned())
+                        .chain(group.key.iter().cloned())
+                        .chain(std::iter::once(r.fingerprint.clone()))
+                        .collect()
+                })
+            })
+            .collect();
+        let mut types = vec!["bigint".to_string()];
+        types.extend(self.pk_types.iter().cloned());
+        types.extend(self.key_types());
+        types.push("bytea".to_string());
+        let d = self.d;
+        let p_pk: Vec<String> = (0..self.primary_key.len())
+            .map(|i| format!("p{i}"))
+            .collect();
+        let p_key: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
+        let p_columns = p_pk
+            .iter()
+            .chain(&p_key)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let p_match = self
+            .primary_key
+            .iter()
+            .zip(&p_pk)
+            .chain(self.key.iter().zip(&p_key))
+            .map(|(c, p)| format!("{} = p.{p}", sql::qualified(d, "r", c)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let (template, arrays) =
+            with_arrays(q::postgres::REMOVE, "planned_arrays", &tuples, &types);
+        let mut lists = meta.to_vec();
+        lists.extend(named(&arrays));
+        let rows = self
+            .fetch(
+                conn,
+                self.render(
+                    &template,
+                    &[("p_columns", &p_columns), ("p_match", &p_match)],
+                    &lists,
+                    &[],
+                ),
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let g = r.try_get::<i64, _>(0).map_err(|e| self.db.error(e))?;
+                let n = r.try_get::<i64, _>(1).map_err(|e| self.db.error(e))?;
+                Ok((g as usize, n as u64))
+            })
+            .collect()
+    }
+
+    /// Takes the lock that lets one apply or restore at a time work on the results
+    /// table, waiting up to `wait`: PostgreSQL's advisory lock, MySQL's named lock,
+    /// an exclusive lock on a SQLite database file. Refused, naming who holds it,
+    /// when it does not come in time.
+    pub async fn lock(&self, conn: &mut AnyConnection, wait: Duration) -> Result<TableLock, Error> {
+        let held = |who: String| Error::Refused {
+            message: format!(
+                "another apply or restore is working on {} ({who}); it was waited for {}: \
+                 try again when it is done, or give a longer --lock-timeout",
+                self.results,
+                humantime::format_duration(wait)
+            ),
+        };
+        match self.d {
+            Dialect::Postgres => {
+                let table = self.results.quoted(self.d);
+                let taken = sqlx::query(q::postgres::LOCK)
+                    .bind(&table)
+                    .execute(&mut *conn)
+                    .await;
+                if let Err(e) = taken {
+                    let who = self
+                        .lock_holder(conn, q::postgres::LOCK_HOLDER, &table)
+                        .await;
+                    return Err(match who {
+                        Some(who) => held(who),
+                        None => self.db.error(e),
+                    });
+                }
+                Ok(TableLock::Session(q::postgres::UNLOCK, table))
+            }
+            Dialect::Mysql => {
+                let name = format!(
+                    "dupaudit {}",
+                    &blake3::hash(self.results.quoted(self.d).as_bytes()).to_hex()[..32]
+                );
+                let taken: Option<i64> = sqlx::query_scalar(q::mysql::LOCK)
+                    .bind(&name)
+                    .bind(wait.as_secs_f64().ceil().max(0.0) as i64)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.db.error(e))?;
+                if taken != Some(1) {
+                    let who = self.lock_holder(conn, q::mysql::LOCK_HOLDER, &name).await;
+                    return Err(held(
+                        who.unwrap_or_else(|| "a session that has ended since".into()),
+                    ));
+                }
+                Ok(TableLock::Session(q::mysql::UNLOCK, name))
+            }
+            Dialect::Sqlite => {
+                let path = self.db.sqlite_path().ok_or_else(|| {
+                    Error::Usage("apply needs a SQLite database file, not an in-memory one".into())
+                })?;
+                let file = std::fs::File::open(&path).map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                let deadline = std::time::Instant::now() + wait;
+                loop {
+                    match file.try_lock() {
+                        Ok(()) => return Ok(TableLock::File(file)),
+                        Err(std::fs::TryLockError::WouldBlock)
+                            if std::time::Instant::now() < deadline =>
+                        {
+                            tokio::time::sleep(Duration::from_millis(50)).await
+                        }
+                        Err(std::fs::TryLockError::WouldBlock) => {
+                            return Err(held(format!(
+                                "a dupaudit process on this machine holds the lock on {}",
+                                path.display()
+                            )))
+                        }
+                        Err(std::fs::TryLockError::Error(source)) => {
+                            return Err(Error::Write { path, source })
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Who holds the table's lock, in words; `None` when nobody could be named.
+    async fn lock_holder(&self, conn: &mut AnyConnection, sql: &str, key: &str) -> Option<String> {
+        // A failed statement (the lock's timeout) leaves a PostgreSQL transaction
+        // aborted; there is none open here, so the session can go on asking.
+        let row = sqlx::query(sql)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await
+            .ok()??;
+        let cells = self.db.cells(&row, 0, row.len()).ok()?;
+        let cells: Vec<String> = cells.into_iter().map(Option::unwrap_or_default).collect();
+        Some(match self.d {
+            Dialect::Postgres => format!(
+                "held by process {} of user {} ({}, from {}, connected at {})",
+                cells[0], cells[1], cells[2], cells[3], cells[4]
+            ),
+            _ => format!(
+                "held by connection {} of {} from {}, in its state for {} s",
+                cells[0], cells[1], cells[2], cells[3]
+            ),
+        })
+    }
+
+    /// Lets go of a lock [`Store::lock`] took (a dropped connection or process lets go
+    /// of it too).
+    pub async fn unlock(&self, conn: &mut AnyConnection, lock: TableLock) -> Result<(), Error> {
+        match lock {
+            TableLock::Session(sql, key) => {
+                sqlx::query(sql)
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| self.db.error(e))?;
+            }
+            TableLock::File(file) => drop(file),
+        }
+        Ok(())
     }
 
     /// The plan positions among `groups` that `run` has finished.

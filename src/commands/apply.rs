@@ -9,12 +9,13 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use crate::apply::{self, ApplyOptions, ApplyOutcome, RestoreOutcome, RunRecord, Timeouts};
 use crate::cli::{ApplyArgs, Cli, RestoreArgs, RunsArgs, StoryFormat, WriteOpts};
 use crate::error::{exit, Error};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanKey};
 use crate::source::{DatabaseOptions, DatabaseSource};
 use crate::spec::AuditSpec;
 
 pub async fn apply(args: &ApplyArgs) -> Result<u8, Error> {
-    let plan = Plan::read(&args.plan)?;
+    let key = args.plan_key.as_deref().map(PlanKey::read).transpose()?;
+    let plan = Plan::read(&args.plan, key.as_ref())?;
     // The plan names its database; a URL given explicitly must name the same one
     // (apply checks), and is needed when the server wants a password.
     let url = match &args.write.database_url {

@@ -13,13 +13,14 @@ use crate::cli::{Cli, PlanArgs, StoryFormat};
 use crate::error::{exit, Error};
 use crate::findings::Class;
 use crate::model::Key;
-use crate::plan::{self, FingerprintScheme, FullRow, KeepRule, Layout, PlanInput};
+use crate::plan::{self, FingerprintScheme, FullRow, KeepRule, Layout, PlanInput, PlanKey};
 use crate::source::Source;
 
 use super::scan::{load_spec, source_options};
 
 pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
     let spec = load_spec(&cli.spec, &args.connect)?;
+    let key = args.plan_key.as_deref().map(PlanKey::read).transpose()?;
     let keep = match args.keep.is_empty() {
         true => spec.cleanup.keep.clone(),
         false => args.keep.clone(),
@@ -127,6 +128,10 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
             created_at: Utc::now(),
         },
     );
+    let plan = match &key {
+        Some(key) => plan.seal_signed(key),
+        None => plan,
+    };
     super::write_output(Some(&args.output), &plan.to_json())?;
     let shown = args.output.display().to_string();
     let text = match args.format {

@@ -18,6 +18,9 @@ use crate::source::redis::RedisLog;
 use crate::source::{DatabaseOptions, DatabaseSource, Parts, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
 
+/// The largest state file `--incremental` reads (one holds a few hundred bytes).
+const MAX_STATE_BYTES: u64 = 1 << 20;
+
 /// Keys per part of a scan: enough for every core to have work, few enough that a
 /// part's rows and findings stay small.
 const KEYS_PER_PART: usize = 8192;
@@ -367,10 +370,12 @@ impl Watermark {
         if !path.exists() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
-            file: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let bytes =
+            crate::plan::read_bounded(path, MAX_STATE_BYTES).map_err(|message| Error::File {
+                file: path.to_path_buf(),
+                message,
+            })?;
+        let text = String::from_utf8_lossy(&bytes);
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|e| Error::File {

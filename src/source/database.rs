@@ -186,6 +186,7 @@ impl DatabaseSource {
             )))
             }
         };
+        check_url_options(dialect, url)?;
         let shown = match dialect {
             Dialect::Sqlite => connect
                 .trim_end_matches("mode=ro")
@@ -222,6 +223,22 @@ impl DatabaseSource {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// The file of a SQLite database (`None` for another dialect or one in memory).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        if self.dialect != Dialect::Sqlite {
+            return None;
+        }
+        let rest = self
+            .url
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or_default();
+        match path.is_empty() || path.starts_with(':') {
+            true => None,
+            false => Some(std::path::PathBuf::from(path)),
+        }
     }
 
     /// The URL without its password.
@@ -2548,6 +2565,77 @@ fn hash_key(key: &Key) -> u64 {
         h.update(part.as_bytes());
     }
     u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+}
+
+/// The options of a URL's query that the driver of `dialect` reads; sqlx ignores any
+/// other, so a misspelt `sslmode` would silently connect without TLS.
+const URL_OPTIONS: [(Dialect, &[&str]); 3] = [
+    (
+        Dialect::Postgres,
+        &[
+            "sslmode",
+            "ssl-mode",
+            "sslrootcert",
+            "ssl-root-cert",
+            "ssl-ca",
+            "sslcert",
+            "ssl-cert",
+            "sslkey",
+            "ssl-key",
+            "statement-cache-capacity",
+            "host",
+            "hostaddr",
+            "port",
+            "dbname",
+            "user",
+            "password",
+            "application_name",
+            "options",
+        ],
+    ),
+    (
+        Dialect::Mysql,
+        &[
+            "sslmode",
+            "ssl-mode",
+            "sslca",
+            "ssl-ca",
+            "charset",
+            "collation",
+            "sslcert",
+            "ssl-cert",
+            "sslkey",
+            "ssl-key",
+            "statement-cache-capacity",
+            "socket",
+            "timezone",
+            "time-zone",
+        ],
+    ),
+    (Dialect::Sqlite, &["mode", "cache", "immutable", "vfs"]),
+];
+
+/// Refuses a URL option its driver does not read, naming it and those it does.
+fn check_url_options(dialect: Dialect, url: &str) -> Result<(), Error> {
+    let Some((_, query)) = url.split_once('?') else {
+        return Ok(());
+    };
+    let known = URL_OPTIONS
+        .iter()
+        .find(|(d, _)| *d == dialect)
+        .map(|(_, k)| *k)
+        .unwrap_or_default();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split('=').next().unwrap_or_default();
+        if !known.contains(&name) {
+            return Err(Error::Usage(format!(
+                "`{name}` in the database URL ({}) is not an option the driver reads; it reads {}",
+                redact_url(url),
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A relative SQLite path from the spec is relative to the spec's folder; the

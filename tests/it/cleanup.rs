@@ -26,10 +26,10 @@ const COLUMNS: [&str; 6] = [
 
 /// A database holding a results table and a log: a SQLite file in the test's
 /// directory, or a fresh database on a server.
-struct Target {
-    url: String,
-    dir: Workdir,
-    spec: String,
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) dir: Workdir,
+    pub(crate) spec: String,
     /// The schema (MariaDB: database) of the results table and of apply's own
     /// tables, when the spec names one.
     schema: Option<String>,
@@ -38,7 +38,7 @@ struct Target {
 
 impl Target {
     /// A copy of the sample incident's SQLite file.
-    fn sqlite() -> Target {
+    pub(crate) fn sqlite() -> Target {
         let dir = Workdir::new();
         let file = dir.path("incident.sqlite");
         std::fs::copy(sample("incident.sqlite"), &file).expect("copying the sample");
@@ -52,7 +52,7 @@ impl Target {
     }
 
     /// A fresh server database with the sample incident loaded.
-    fn server(server: Server) -> Target {
+    pub(crate) fn server(server: Server) -> Target {
         let db = TestDb::new(server);
         let dir = Workdir::new();
         dir.run(&["load", "--database-url", db.url()])
@@ -118,13 +118,13 @@ impl Target {
         ]
     }
 
-    fn run(&self, command: &str, extra: &[&str]) -> Run {
+    pub(crate) fn run(&self, command: &str, extra: &[&str]) -> Run {
         let mut args = vec![command, "--spec", &self.spec, "--database-url", &self.url];
         args.extend_from_slice(extra);
         self.dir.run(&args)
     }
 
-    fn scan(&self) -> Findings {
+    pub(crate) fn scan(&self) -> Findings {
         self.run(
             "scan",
             &["--format", "json", "--fail-on", "none", "--as-of", AS_OF],
@@ -134,18 +134,18 @@ impl Target {
         .findings
     }
 
-    fn plan_path(&self) -> String {
+    pub(crate) fn plan_path(&self) -> String {
         path_str(&self.dir.path("plan.json")).to_string()
     }
 
     /// `plan -o plan.json`, read back.
-    fn plan(&self) -> Plan {
+    pub(crate) fn plan(&self) -> Plan {
         let path = self.plan_path();
         self.run("plan", &["-o", &path]).expect_code(0);
-        Plan::read(std::path::Path::new(&path)).expect("the plan reads back")
+        Plan::read(std::path::Path::new(&path), None).expect("the plan reads back")
     }
 
-    fn apply(&self, extra: &[&str]) -> Run {
+    pub(crate) fn apply(&self, extra: &[&str]) -> Run {
         let path = self.plan_path();
         let mut args = vec![path.as_str()];
         args.extend_from_slice(extra);
@@ -166,7 +166,7 @@ impl Target {
 
     /// Every row of `table` (in the results table's schema), every column of the
     /// results table as text, by id.
-    fn rows_of(&self, table: &str) -> BTreeMap<String, Vec<Option<String>>> {
+    pub(crate) fn rows_of(&self, table: &str) -> BTreeMap<String, Vec<Option<String>>> {
         let cols: Vec<String> = COLUMNS.iter().map(|c| self.dialect_cast(c)).collect();
         let table = match (&self.schema, self.url.starts_with("mysql")) {
             (None, _) => table.to_string(),
@@ -182,22 +182,22 @@ impl Target {
         .collect()
     }
 
-    fn rows(&self) -> BTreeMap<String, Vec<Option<String>>> {
+    pub(crate) fn rows(&self) -> BTreeMap<String, Vec<Option<String>>> {
         self.rows_of("results")
     }
 
-    fn sql(&self, statement: &str) {
+    pub(crate) fn sql(&self, statement: &str) {
         run_sql(&self.url, statement).unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 }
 
 /// The run id in `apply --format json` output.
-fn run_id(run: &Run) -> String {
+pub(crate) fn run_id(run: &Run) -> String {
     let v: serde_json::Value = serde_json::from_str(&run.stdout()).expect("JSON outcome");
     v["run_id"].as_str().expect("a run id").to_string()
 }
 
-fn removed_ids(plan: &Plan) -> BTreeSet<String> {
+pub(crate) fn removed_ids(plan: &Plan) -> BTreeSet<String> {
     plan.groups
         .iter()
         .flat_map(|g| g.remove.iter().map(|r| r.pk[0].clone()))
@@ -391,7 +391,7 @@ fn plan_keeps_the_completed_attempts_row_and_removes_every_late_copy() {
     assert!(summary.contains("by operation"), "{summary}");
     assert!(summary.contains("not planned") && summary.contains("conflict 8 groups"));
     assert!(summary.contains("Nothing was deleted"));
-    let plan = Plan::read(std::path::Path::new(&path)).unwrap();
+    let plan = Plan::read(std::path::Path::new(&path), None).unwrap();
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(sample("ground-truth.json")).unwrap())
             .unwrap();
@@ -435,7 +435,7 @@ fn conflicts_are_planned_only_when_the_spec_says_how_to_resolve_them() {
         &plan_path,
     ]);
     run.expect_code(0);
-    let plan = Plan::read(std::path::Path::new(&plan_path)).unwrap();
+    let plan = Plan::read(std::path::Path::new(&plan_path), None).unwrap();
     assert_eq!(plan.summary.per_class[&Class::Conflict].groups, 8);
     t.apply(&["--yes"]).expect_code(0);
     let after = t.scan();
@@ -449,7 +449,7 @@ fn keep_rules_on_the_command_line_change_the_keeper() {
     let path = t.plan_path();
     t.run("plan", &["-o", &path, "--keep", "column:id:desc"])
         .expect_code(0);
-    let plan = Plan::read(std::path::Path::new(&path)).unwrap();
+    let plan = Plan::read(std::path::Path::new(&path), None).unwrap();
     for g in &plan.groups {
         let keeper: i64 = g.keeper.pk[0].parse().unwrap();
         assert!(g
@@ -584,7 +584,7 @@ fn a_plan_of_the_previous_format_version_is_refused_with_what_to_do() {
     let before = t.rows();
     let text = std::fs::read_to_string(t.plan_path()).unwrap();
     let previous: String = text
-        .replace("\"format_version\": 3", "\"format_version\": 1")
+        .replace("\"format_version\": 4", "\"format_version\": 1")
         .lines()
         .filter(|l| !l.contains("\"fingerprint_scheme\""))
         .map(|l| format!("{l}\n"))
@@ -592,7 +592,7 @@ fn a_plan_of_the_previous_format_version_is_refused_with_what_to_do() {
     assert_ne!(previous, text);
     t.dir.write("plan.json", &previous);
     t.apply(&["--yes"]).expect_code(2).stderr_has(&[
-        "plan format version 1 is not one this dupaudit reads (version 3)",
+        "plan format version 1 is not one this dupaudit reads (version 4)",
         "make the plan again",
     ]);
     assert_eq!(t.rows(), before);
@@ -605,8 +605,8 @@ fn a_plan_whose_fingerprint_scheme_is_not_the_databases_is_refused() {
         let before = t.rows();
         let ours = plan.fingerprint_scheme;
         let theirs = match ours {
-            FingerprintScheme::PostgresRowSha256 => FingerprintScheme::Blake3Columns,
-            FingerprintScheme::Blake3Columns => FingerprintScheme::PostgresRowSha256,
+            FingerprintScheme::PostgresRowSha256 => FingerprintScheme::Blake3TypedColumns,
+            _ => FingerprintScheme::PostgresRowSha256,
         };
         plan.fingerprint_scheme = theirs;
         t.dir.write("plan.json", &plan.seal().to_json());
@@ -698,9 +698,21 @@ fn restore_refuses_rows_whose_primary_key_is_back_in_the_table() {
     assert_eq!(t.rows_of("dupaudit_quarantine").len(), 105);
 }
 
+/// The fault harness: a batched apply killed (SIGKILL) at seeded random moments on
+/// each database leaves every row in the table or in quarantine, exactly once, and
+/// a rerun finishes with the state of an uninterrupted run.
 #[test]
 fn a_batched_apply_killed_at_random_moments_never_loses_a_row_and_resumes() {
-    let t = Target::server(Server::Postgres);
+    for (t, trials) in [
+        (Target::sqlite(), 10),
+        (Target::server(Server::Postgres), 20),
+        (Target::server(Server::Mysql), 10),
+    ] {
+        kill_trials(&t, trials);
+    }
+}
+
+fn kill_trials(t: &Target, trials: u32) {
     let plan = t.plan();
     let original: BTreeSet<String> = t.rows().keys().cloned().collect();
     let planned = removed_ids(&plan);
@@ -722,7 +734,7 @@ fn a_batched_apply_killed_at_random_moments_never_loses_a_row_and_resumes() {
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut partial = 0;
-    for trial in 0..20 {
+    for trial in 0..trials {
         let mut child = std::process::Command::new(&binary)
             .args(args)
             .stdout(std::process::Stdio::null())
@@ -735,14 +747,15 @@ fn a_batched_apply_killed_at_random_moments_never_loses_a_row_and_resumes() {
 
         // The killed client's server session may still be finishing a COMMIT it
         // sent: wait until it is gone, then read both tables in one snapshot.
-        let (table, quarantined) = settled_ids(&t.url);
+        let (table, quarantined) = settled_ids(t);
         assert!(
             table.is_disjoint(&quarantined),
-            "trial {trial}: a row is both in the table and in quarantine"
+            "{} trial {trial}: a row is both in the table and in quarantine",
+            t.url
         );
         let all: BTreeSet<String> = table.union(&quarantined).cloned().collect();
-        assert_eq!(all, original, "trial {trial}: a row is lost");
-        assert!(quarantined.is_subset(&planned), "trial {trial}");
+        assert_eq!(all, original, "{} trial {trial}: a row is lost", t.url);
+        assert!(quarantined.is_subset(&planned), "{} trial {trial}", t.url);
         if !quarantined.is_empty() && quarantined.len() < planned.len() {
             partial += 1;
         }
@@ -754,29 +767,49 @@ fn a_batched_apply_killed_at_random_moments_never_loses_a_row_and_resumes() {
         assert_eq!(
             table,
             original.difference(&planned).cloned().collect(),
-            "trial {trial}: the rerun removes exactly the planned rows"
+            "{} trial {trial}: the rerun removes exactly the planned rows",
+            t.url
         );
         let run = run_id(&rerun);
         t.run("restore", &[&run, "--yes"]).expect_code(0);
         assert_eq!(
             t.rows().keys().cloned().collect::<BTreeSet<_>>(),
             original,
-            "trial {trial}: restore"
+            "{} trial {trial}: restore",
+            t.url
         );
     }
-    assert!(partial >= 3, "only {partial} of 20 kills landed mid-apply");
+    assert!(
+        partial >= trials / 6,
+        "{}: only {partial} of {trials} kills landed mid-apply",
+        t.url
+    );
 }
 
 /// The ids in the results table and in quarantine, read in one statement once no
-/// other session is connected to the database.
-fn settled_ids(url: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+/// other session is connected to the database (a SQLite file has none).
+fn settled_ids(t: &Target) -> (BTreeSet<String>, BTreeSet<String>) {
+    let url = t.url.as_str();
+    let (others, tables, cast) = match url.split(':').next() {
+        Some("postgres") => (
+            Some("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+            "SELECT count(*)::text FROM pg_tables WHERE tablename = 'dupaudit_quarantine'",
+            "id::text",
+        ),
+        Some("mysql") => (
+            Some("SELECT CAST(count(*) AS CHAR) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"),
+            "SELECT CAST(count(*) AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'dupaudit_quarantine'",
+            "CAST(id AS CHAR)",
+        ),
+        _ => (
+            None,
+            "SELECT CAST(count(*) AS TEXT) FROM sqlite_master WHERE name = 'dupaudit_quarantine'",
+            "CAST(id AS TEXT)",
+        ),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let others = query(
-            url,
-            "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        );
-        if others[0][0].as_deref() == Some("0") {
+    while let Some(others) = others {
+        if query(url, others)[0][0].as_deref() == Some("0") {
             break;
         }
         assert!(
@@ -785,16 +818,14 @@ fn settled_ids(url: &str) -> (BTreeSet<String>, BTreeSet<String>) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let exists = query(
-        url,
-        "SELECT count(*)::text FROM pg_tables WHERE tablename = 'dupaudit_quarantine'",
-    );
-    let sql = match exists[0][0].as_deref() {
-        Some("1") => "SELECT 't', id::text FROM results UNION ALL SELECT 'q', id::text FROM dupaudit_quarantine",
-        _ => "SELECT 't', id::text FROM results",
+    let sql = match query(url, tables)[0][0].as_deref() {
+        Some("1") => format!(
+            "SELECT 't', {cast} FROM results UNION ALL SELECT 'q', {cast} FROM dupaudit_quarantine"
+        ),
+        _ => format!("SELECT 't', {cast} FROM results"),
     };
     let (mut table, mut quarantined) = (BTreeSet::new(), BTreeSet::new());
-    for row in query(url, sql) {
+    for row in query(url, &sql) {
         let id = row[1].clone().expect("ids are not NULL");
         match row[0].as_deref() {
             Some("t") => table.insert(id),

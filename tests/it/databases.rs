@@ -145,7 +145,7 @@ fn postgres_tables_in_another_schema_are_named_in_the_spec() {
         plan_file,
     ])
     .expect_code(0);
-    let plan = dupaudit::plan::Plan::read(&path).unwrap();
+    let plan = dupaudit::plan::Plan::read(&path, None).unwrap();
     let oid = query_i64(
         db.url(),
         "SELECT '\"Pipeline Data\".results'::regclass::oid::bigint",

@@ -14,6 +14,7 @@ mod matrix;
 mod prevent;
 mod redis;
 mod reports;
+mod safety;
 mod sample;
 mod servers;
 mod window;

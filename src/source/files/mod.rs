@@ -339,7 +339,8 @@ fn open_as(path: &Path, overwrite: Option<SchemaRef>) -> Result<(LazyFrame, Sche
 /// Refuses a column read as text whose values are nested (a Parquet struct or
 /// list; NDJSON's are read as their JSON by [`as_text`]): polars would turn them
 /// into text that is not their JSON, and every payload would then differ from what
-/// a database holding the same JSON compares.
+/// a database holding the same JSON compares. Refuses too a decimal wider than
+/// polars holds.
 fn check_flat(path: &Path, schema: &SchemaRef, columns: &[String]) -> Result<(), Error> {
     for column in columns {
         match schema.get(column.as_str()) {
@@ -350,6 +351,17 @@ fn check_flat(path: &Path, schema: &SchemaRef, columns: &[String]) -> Result<(),
                         "column `{column}` holds structs or lists ({dtype}), not text: \
                          dupaudit reads a JSON payload as a string holding its JSON; export \
                          the column as JSON text"
+                    ),
+                })
+            }
+            // polars holds decimals of up to 38 digits (128 bits); it names a wider
+            // one (a Parquet decimal256) but fails on its first value.
+            Some(DataType::Decimal(precision, scale)) if *precision > 38 => {
+                return Err(Error::File {
+                    file: path.to_path_buf(),
+                    message: format!(
+                        "column `{column}` (a decimal of {precision} digits, {scale} after the \
+                         point) is wider than the 38 digits dupaudit reads; export it as text"
                     ),
                 })
             }

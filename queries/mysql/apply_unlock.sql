@@ -1,0 +1,2 @@
+-- Lets go of apply_lock.sql's lock (? is its name).
+SELECT RELEASE_LOCK(?)
