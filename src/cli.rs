@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::apply::OnDrift;
 use crate::findings::Class;
 use crate::generate::shape::{KeyType, Shape, Spelling, TimeForm};
+pub use crate::generate::GenFormat;
 use crate::plan::KeepRule;
 use crate::report::Format;
 
@@ -139,7 +140,8 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
 
     /// Exit 1 when any of these classes has at least THRESHOLD groups (default 1).
-    /// `none` never fails on findings. Default: exact,conflict (those checked).
+    /// `none` never fails on findings. Default: exact,conflict,unknown-status (those
+    /// checked).
     #[arg(long, value_name = "CLASS[=THRESHOLD],...", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
 
@@ -529,15 +531,6 @@ pub struct LoadRedisArgs {
 pub enum LayoutArg {
     Powertools,
     Hash,
-}
-
-/// The forms `generate` can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum GenFormat {
-    Sqlite,
-    Csv,
-    Parquet,
-    Ndjson,
 }
 
 /// `--fail-on`: the classes that make a scan exit 1, each with a group threshold.

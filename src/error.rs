@@ -68,7 +68,7 @@ pub enum Error {
         message: String,
     },
 
-    #[error("{table}.{column}: cannot read `{value}` as a timestamp (row {row}); use RFC 3339 or `YYYY-MM-DD HH:MM:SS[.fff]` (UTC)")]
+    #[error("{table}.{column}: cannot read `{value}` as a timestamp (row {row}); use ISO 8601 (RFC 3339, or `YYYY-MM-DD HH:MM:SS[.fff]` in the table's time_zone, UTC by default) or an integer in the table's epoch_unit")]
     BadTimestamp {
         table: String,
         column: String,

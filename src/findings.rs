@@ -2,129 +2,13 @@
 //! into every report (and, later, into a cleanup plan).
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{DiffEntry, PayloadHash};
-use crate::model::Key;
-use crate::spec::Status;
-
-/// The kinds of finding, in the order reports list them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Class {
-    Exact,
-    Conflict,
-    CrossKey,
-    LateWrite,
-    MultiComplete,
-    StaleProcessing,
-    OrphanResult,
-    MissingResult,
-    UnknownStatus,
-    NullKey,
-    ExpiredRecord,
-    ValidationMismatch,
-    MalformedRecord,
-}
-
-impl Class {
-    /// Classes that only a log kept in Redis can show; a scan checks them only
-    /// when its log is in Redis.
-    pub const REDIS_ONLY: [Class; 3] = [
-        Class::ExpiredRecord,
-        Class::ValidationMismatch,
-        Class::MalformedRecord,
-    ];
-
-    pub const ALL: [Class; 13] = [
-        Class::Exact,
-        Class::Conflict,
-        Class::CrossKey,
-        Class::LateWrite,
-        Class::MultiComplete,
-        Class::StaleProcessing,
-        Class::OrphanResult,
-        Class::MissingResult,
-        Class::UnknownStatus,
-        Class::NullKey,
-        Class::ExpiredRecord,
-        Class::ValidationMismatch,
-        Class::MalformedRecord,
-    ];
-
-    /// Whether checking the class reads the log as a whole. A scan counts the log's
-    /// rows and unknown statuses only when it checks such a class: the duplicate
-    /// classes read the log rows of their keys alone, and a pass over the whole log
-    /// for its totals would cost them as much as the grouping of their keys.
-    pub fn reads_whole_log(self) -> bool {
-        !matches!(
-            self,
-            Class::Exact | Class::Conflict | Class::CrossKey | Class::NullKey
-        )
-    }
-
-    /// The name used on the command line and in every report.
-    pub fn name(self) -> &'static str {
-        match self {
-            Class::Exact => "exact",
-            Class::Conflict => "conflict",
-            Class::CrossKey => "cross-key",
-            Class::LateWrite => "late-write",
-            Class::MultiComplete => "multi-complete",
-            Class::StaleProcessing => "stale-processing",
-            Class::OrphanResult => "orphan-result",
-            Class::MissingResult => "missing-result",
-            Class::UnknownStatus => "unknown-status",
-            Class::NullKey => "null-key",
-            Class::ExpiredRecord => "expired-record",
-            Class::ValidationMismatch => "validation-mismatch",
-            Class::MalformedRecord => "malformed-record",
-        }
-    }
-
-    /// One line for the people reading a report.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Class::Exact => "same key, same canonical payload, several rows",
-            Class::Conflict => "same key, different payloads",
-            Class::CrossKey => "same payload under different keys (suspect)",
-            Class::LateWrite => "row written by an attempt the log marks FAILED",
-            Class::MultiComplete => "more than one COMPLETED attempt for a key",
-            Class::StaleProcessing => "PROCESSING for longer than the lease",
-            Class::OrphanResult => "result row with no log row",
-            Class::MissingResult => "COMPLETED attempt whose key has no result row",
-            Class::UnknownStatus => "log status the spec does not map (not judged)",
-            Class::NullKey => "result row whose key is NULL (never grouped)",
-            Class::ExpiredRecord => "result row whose log record has expired by TTL",
-            Class::ValidationMismatch => "record's validation hash does not match the result row",
-            Class::MalformedRecord => "log record in Redis that cannot be read",
-        }
-    }
-}
-
-impl fmt::Display for Class {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Class {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Class, String> {
-        Class::ALL
-            .into_iter()
-            .find(|c| c.name() == s.trim())
-            .ok_or_else(|| {
-                let names: Vec<&str> = Class::ALL.iter().map(|c| c.name()).collect();
-                format!("unknown class `{s}`; classes are {}", names.join(", "))
-            })
-    }
-}
+pub use crate::vocab::{key_text, parse_key, Class};
+use crate::vocab::{Key, Status};
 
 /// A result row as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,7 +41,7 @@ pub struct Finding {
     /// The shared payload hash for exact and cross-key groups.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub payload_hash: Option<PayloadHash>,
-    /// Rows that are redundant copies (see the README for the rule per class).
+    /// Rows that are redundant copies (docs/findings.md gives the rule per class).
     pub surplus_rows: u64,
     /// Result rows involved, oldest first.
     pub rows: Vec<RowRef>,
@@ -271,6 +155,9 @@ pub struct SoleDifference {
     pub groups: u64,
 }
 
+/// Most rows listed as non-JSON in a report; the total is always exact.
+pub const NON_JSON_LISTED: usize = 50;
+
 /// Most [`SoleDifference`]s a report lists.
 pub const SOLE_DIFFERENCES_LISTED: usize = 10;
 
@@ -314,28 +201,110 @@ impl Findings {
     }
 }
 
-/// A key as a command line gives it: one value per key column, or the form reports
-/// print ([`key_text`]), its values joined with `/`, split at its first slashes (a
-/// value of an earlier column that holds a `/` must be given on its own).
-pub fn parse_key(values: &[String], columns: &[String]) -> Result<Key, String> {
-    match (values, columns.len()) {
-        (values, n) if values.len() == n => Ok(values.to_vec()),
-        ([one], n) if n > 1 && one.matches('/').count() >= n - 1 => {
-            Ok(one.splitn(n, '/').map(str::to_string).collect())
+/// Every hint a human-readable report prints under its summary: the volatile
+/// fields of [`sole_difference_hints`], then the status values the spec does not map.
+pub fn hints(f: &Findings, code: impl Fn(&str) -> String) -> Vec<String> {
+    let mut hints = sole_difference_hints(f, &code);
+    hints.extend(unknown_status_hint(f, &code));
+    hints
+}
+
+/// What to add to `[log.statuses]` for the status values a scan met that the spec
+/// does not map, each to the list its word most likely belongs to.
+pub fn unknown_status_hint(f: &Findings, code: impl Fn(&str) -> String) -> Option<String> {
+    let unknown: Vec<&Finding> = f.of(Class::UnknownStatus).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let value = |g: &Finding| -> String {
+        // The value is the note's first `…` quote.
+        g.note.split('`').nth(1).unwrap_or_default().to_string()
+    };
+    let listed: Vec<String> = unknown
+        .iter()
+        .map(|g| format!("{} ({} log rows)", code(&value(g)), g.log_rows))
+        .collect();
+    let mut placed = Vec::new();
+    let mut unplaced = Vec::new();
+    for g in &unknown {
+        let v = value(g);
+        match crate::spec::Status::guess(&v) {
+            Some(s) => placed.push(format!(
+                "{} to {}",
+                code(&format!("{v:?}")),
+                code(&s.to_string().to_lowercase())
+            )),
+            None => unplaced.push(code(&v)),
         }
-        (values, n) => Err(format!(
-            "the key has {n} column(s) ({}): give {n} value(s), or the key as reports print \
-             it (its values joined with `/`); got {}",
-            columns.join(", "),
-            values.len()
-        )),
+    }
+    let mut hint = format!(
+        "the log holds status values that {} does not map: {}. Their attempts are not judged: \
+         no late write, stale lease or lost write can be found among them.",
+        code("[log.statuses]"),
+        listed.join(", ")
+    );
+    if !placed.is_empty() {
+        hint.push_str(&format!(
+            " In the spec, add under {}: {}.",
+            code("[log.statuses]"),
+            placed.join(", ")
+        ));
+    }
+    if !unplaced.is_empty() {
+        hint.push_str(&format!(
+            " dupaudit cannot tell what {} mean{}: add {} to the list {} belong{} to.",
+            unplaced.join(", "),
+            if unplaced.len() == 1 { "s" } else { "" },
+            if unplaced.len() == 1 { "it" } else { "each" },
+            if unplaced.len() == 1 { "it" } else { "they" },
+            if unplaced.len() == 1 { "s" } else { "" },
+        ));
+    }
+    Some(hint)
+}
+
+pub fn sole_difference_hints(f: &Findings, code: impl Fn(&str) -> String) -> Vec<String> {
+    let conflicts = f.summary_of(Class::Conflict).groups;
+    let written_twice = f.summary_of(Class::Exact).groups + conflicts;
+    f.sole_differences
+        .iter()
+        .filter(|d| d.groups >= 2 && d.groups * 2 > written_twice)
+        .map(|d| {
+            format!(
+                "{} of the {} keys written more than once differ only in the field {} of {} \
+                 (conflicts). If that field is volatile (a timing, a request id), add {} to \
+                 {} under {} in the spec: they then count as exact duplicates.",
+                d.groups,
+                written_twice,
+                code(&d.field),
+                code(&d.column),
+                code(&format!("{:?}", d.field)),
+                code("ignore_fields"),
+                code("[results]"),
+            )
+        })
+        .collect()
+}
+
+/// `text` with its first letter in capitals.
+pub fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
-/// Human form of a key: its values joined with `/`.
-pub fn key_text(key: &Option<Key>) -> String {
-    match key {
-        Some(k) => k.join("/"),
-        None => "NULL".to_string(),
+/// What a report says where it has no window: no duplicates, or duplicates that do
+/// not concentrate in time.
+pub fn no_window_sentence(f: &Findings) -> String {
+    let surplus =
+        f.summary_of(Class::Exact).surplus_rows + f.summary_of(Class::Conflict).surplus_rows;
+    match surplus {
+        0 => "no duplicate rows, so no window.".into(),
+        n => format!(
+            "no burst: the {n} surplus rows are not concentrated in time (no run of them less \
+             than an hour apart holds at least three and half of them)."
+        ),
     }
 }

@@ -13,7 +13,6 @@ pub mod explain;
 pub mod findings;
 pub mod generate;
 pub mod init;
-pub mod load;
 pub mod model;
 pub mod plan;
 pub mod prevent;
@@ -24,6 +23,7 @@ pub mod scan;
 pub mod source;
 pub mod spec;
 pub mod sql;
+pub mod vocab;
 
 pub use error::Error;
 

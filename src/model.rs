@@ -12,8 +12,7 @@ use crate::spec::{AuditSpec, LogSpec, Status};
 
 pub use crate::spec::EpochUnit;
 
-/// An idempotency key: one value per key column, none of them NULL.
-pub type Key = Vec<String>;
+pub use crate::vocab::Key;
 
 /// One row of the results table, projected onto the spec's columns.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,17 +12,18 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::Canonicalizer;
 use crate::error::Error;
-use crate::findings::{key_text, Class, Finding, Findings, RowRef};
+use crate::findings::{Finding, Findings, RowRef};
 use crate::model::Key;
 use crate::spec::{AuditSpec, Status};
 use crate::sql::Dialect;
+pub use crate::vocab::KeepRule;
+use crate::vocab::{key_text, read_bounded, Class};
 
 /// The plan format this dupaudit writes and reads. Version 2 added
 /// `fingerprint_scheme` (PostgreSQL rows fingerprinted by the server); version 3
@@ -85,85 +86,8 @@ impl fmt::Display for FingerprintScheme {
     }
 }
 
-/// One rule of a keep chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub enum KeepRule {
-    /// Rows whose attempt the log marks COMPLETED.
-    CompletedAttempt,
-    /// The row with the earliest timestamp.
-    Earliest,
-    /// The row with the latest timestamp.
-    Latest,
-    /// The row with the lowest primary key (numbers compared as numbers).
-    LowestId,
-    /// The row with the lowest (or, descending, highest) value of a column.
-    Column { name: String, descending: bool },
-}
-
-impl fmt::Display for KeepRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeepRule::CompletedAttempt => f.write_str("completed-attempt"),
-            KeepRule::Earliest => f.write_str("earliest"),
-            KeepRule::Latest => f.write_str("latest"),
-            KeepRule::LowestId => f.write_str("lowest-id"),
-            KeepRule::Column {
-                name,
-                descending: false,
-            } => write!(f, "column:{name}"),
-            KeepRule::Column {
-                name,
-                descending: true,
-            } => write!(f, "column:{name}:desc"),
-        }
-    }
-}
-
-impl FromStr for KeepRule {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<KeepRule, String> {
-        let s = s.trim();
-        Ok(match s {
-            "completed-attempt" => KeepRule::CompletedAttempt,
-            "earliest" => KeepRule::Earliest,
-            "latest" => KeepRule::Latest,
-            "lowest-id" => KeepRule::LowestId,
-            _ => {
-                let Some(column) = s.strip_prefix("column:") else {
-                    return Err(format!(
-                        "unknown keep rule `{s}`; rules are completed-attempt, earliest, latest, lowest-id, column:NAME[:desc]"
-                    ));
-                };
-                let (name, descending) = match column.rsplit_once(':') {
-                    Some((name, "desc")) => (name, true),
-                    Some((name, "asc")) => (name, false),
-                    _ => (column, false),
-                };
-                crate::sql::validate_identifier(name)
-                    .map_err(|why| format!("keep rule `{s}`: {why}"))?;
-                KeepRule::Column {
-                    name: name.to_string(),
-                    descending,
-                }
-            }
-        })
-    }
-}
-
-impl TryFrom<String> for KeepRule {
-    type Error = String;
-    fn try_from(s: String) -> Result<KeepRule, String> {
-        s.parse()
-    }
-}
-
-impl From<KeepRule> for String {
-    fn from(r: KeepRule) -> String {
-        r.to_string()
-    }
-}
+/// What separates a MySQL table's creation time from its InnoDB id in its identity.
+pub const TABLE_ID_MARK: &str = "innodb id ";
 
 /// Which database and table a plan was made on. `apply` refuses a plan whose
 /// identity differs from the database it is pointed at.
@@ -190,7 +114,7 @@ impl SourceIdentity {
     /// Where two identities differ, in words; `None` when they name the same table.
     /// A MySQL table's InnoDB id is compared only when both sides could read it.
     pub fn mismatch(&self, live: &SourceIdentity) -> Option<String> {
-        let mark = crate::apply::TABLE_ID_MARK;
+        let mark = TABLE_ID_MARK;
         let (plan_id, live_id) = match (
             self.table_id.split_once(mark),
             live.table_id.split_once(mark),
@@ -348,34 +272,6 @@ impl PlanKey {
         };
         blake3::keyed_hash(&self.0, body) == given
     }
-}
-
-/// The bytes of a regular file of at most `limit` bytes; anything else (a missing
-/// file, a directory, a device, a FIFO, a larger file) is refused with why.
-pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    if meta.len() > limit {
-        return Err(format!(
-            "{} bytes, more than the {limit} this file may hold",
-            meta.len()
-        ));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .map_err(|e| e.to_string())?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "grew past the {limit} bytes this file may hold while it was read"
-        ));
-    }
-    Ok(bytes)
 }
 
 impl Plan {
@@ -830,7 +726,7 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
     let mut conflicts_reason =
         "conflicts are never removed unless [cleanup] resolve_conflicts in the spec says how"
             .to_string();
-    for hint in crate::report::sole_difference_hints(findings, |s| format!("`{s}`")) {
+    for hint in crate::findings::sole_difference_hints(findings, |s| format!("`{s}`")) {
         conflicts_reason.push_str(&format!(". {hint} Then plan again"));
     }
     not_planned(Class::Conflict, conflicts_left, &conflicts_reason);

@@ -27,6 +27,7 @@ use crate::findings::{
 };
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::spec::{AuditSpec, Status, TimeWindow};
+pub use crate::vocab::{fmt_time, human};
 
 /// Gaps longer than this between consecutive duplicates split them into separate
 /// bursts when looking for the window where they concentrate.
@@ -36,8 +37,7 @@ const BURST_GAP: Duration = Duration::hours(1);
 /// the rest are no concentration.
 const BURST_MIN_ROWS: usize = 3;
 
-/// Most rows listed as non-JSON in a report; the total is always exact.
-pub const NON_JSON_LISTED: usize = 50;
+pub use crate::findings::NON_JSON_LISTED;
 
 /// The order in which findings are reported: by class, key, first row, first attempt.
 pub fn sort_findings(findings: &mut [Finding]) {
@@ -1109,24 +1109,6 @@ fn late_note(row: &ResultRow, entry: Option<&LogEntry>) -> String {
     }
 }
 
-/// `2026-10-14 14:02:10 UTC`, or `-` when unknown.
-pub fn fmt_time(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|| "-".into())
-}
-
-/// A duration in its two largest units: `42d 17h`, `2h 52m`, `2m 34s`, `12s`.
-pub fn human(d: Duration) -> String {
-    let s = d.num_seconds().max(0);
-    let (days, hours, mins, secs) = (s / 86_400, s / 3_600 % 24, s / 60 % 60, s % 60);
-    match () {
-        _ if days > 0 => format!("{days}d {hours}h"),
-        _ if hours > 0 => format!("{hours}h {mins}m"),
-        _ if mins > 0 => format!("{mins}m {secs}s"),
-        _ => format!("{secs}s"),
-    }
-}
-
 /// A surplus row as the window of concentration needs it: when it was written, and
 /// in `tag` whether it is a late write (the high bit) and its scope (the rest: a
 /// position in the scan's list of scopes plus one, or 0 for none).
@@ -1614,7 +1596,7 @@ mod tests {
         let f = scan(&dataset(results, Vec::new()), &spec, t(5000).unwrap());
         assert_eq!(f.summary_of(Class::Exact).surplus_rows, 6);
         assert_eq!(f.window, None, "no run of rows holds half of them");
-        assert!(crate::report::no_window_sentence(&f).starts_with("no burst"));
+        assert!(crate::findings::no_window_sentence(&f).starts_with("no burst"));
     }
 
     #[test]

@@ -12,9 +12,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::findings::Class;
-use crate::plan::KeepRule;
 use crate::sql::TableName;
+pub use crate::vocab::Status;
+use crate::vocab::{Class, KeepRule, KeyPattern};
 
 /// The largest spec file dupaudit reads (a spec holds a few kilobytes).
 pub const MAX_SPEC_BYTES: u64 = 1 << 20;
@@ -373,94 +373,6 @@ impl Default for ScanSpec {
     }
 }
 
-/// A status as dupaudit understands it, after the spec's spellings are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Status {
-    Processing,
-    Completed,
-    Failed,
-    /// A value the spec does not list; counted and reported, never guessed.
-    Unknown,
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Status::Processing => "PROCESSING",
-            Status::Completed => "COMPLETED",
-            Status::Failed => "FAILED",
-            Status::Unknown => "UNKNOWN",
-        })
-    }
-}
-
-impl Status {
-    /// What a status spelling most likely means, for values no spec maps yet (`init`,
-    /// and the hint of a scan that meets them): the words pipelines and libraries
-    /// write, compared case-insensitively, `_`, `-` and spaces ignored. `None` for a
-    /// word it does not know.
-    pub fn guess(spelling: &str) -> Option<Status> {
-        let word: String = spelling
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        const COMPLETED: &[&str] = &[
-            "completed",
-            "complete",
-            "done",
-            "succeeded",
-            "success",
-            "successful",
-            "ok",
-            "finished",
-            "processed",
-            "committed",
-            "saved",
-            "written",
-            // Powertools: a completed record read after its expiry.
-            "expired",
-        ];
-        const FAILED: &[&str] = &[
-            "failed",
-            "failure",
-            "fail",
-            "error",
-            "errored",
-            "aborted",
-            "cancelled",
-            "canceled",
-            "timeout",
-            "timedout",
-            "rejected",
-            "crashed",
-        ];
-        const PROCESSING: &[&str] = &[
-            "processing",
-            "inprogress",
-            "running",
-            "pending",
-            "started",
-            "queued",
-            "active",
-            "claimed",
-            "locked",
-            "working",
-            "retrying",
-            "inflight",
-        ];
-        [
-            (COMPLETED, Status::Completed),
-            (FAILED, Status::Failed),
-            (PROCESSING, Status::Processing),
-        ]
-        .into_iter()
-        .find(|(words, _)| words.contains(&word.as_str()))
-        .map(|(_, status)| status)
-    }
-}
-
 impl StatusSpellings {
     /// Maps a raw status value onto a [`Status`].
     pub fn classify(&self, raw: &str) -> Status {
@@ -515,11 +427,12 @@ impl ResultsSpec {
 impl AuditSpec {
     /// Reads and validates a spec file.
     pub fn load(path: &Path) -> Result<AuditSpec, Error> {
-        let bytes =
-            crate::plan::read_bounded(path, MAX_SPEC_BYTES).map_err(|message| Error::SpecRead {
+        let bytes = crate::vocab::read_bounded(path, MAX_SPEC_BYTES).map_err(|message| {
+            Error::SpecRead {
                 path: path.to_path_buf(),
                 source: std::io::Error::other(message),
-            })?;
+            }
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| Error::Spec {
             path: path.to_path_buf(),
             message: "not UTF-8 text".into(),
@@ -664,7 +577,7 @@ impl AuditSpec {
         if r.batch == 0 {
             return Err("log.redis.batch: must be at least 1".into());
         }
-        crate::source::redis::KeyPattern::parse(&r.key, &self.results.key)
+        KeyPattern::parse(&r.key, &self.results.key)
             .map_err(|why| format!("log.redis.key: {why}"))?;
         if let Some(v) = &r.validation {
             crate::sql::validate_identifier(&v.column)

@@ -313,7 +313,10 @@ pub fn key_comparison(
                 (Text, Uuid | Integer) => Ok((false, true)),
                 (Uuid | Integer, Text) => Ok((true, false)),
                 _ => Err(format!(
-                    "results.key column `{}` is {} but log.key column `{}` is {}: dupaudit                      compares a text key with a UUID or an integer one as text, and otherwise                      only keys of one type; name columns of the same type in results.key and                      log.key",
+                    "results.key column `{}` is {} but log.key column `{}` is {}: dupaudit \
+                     compares a text key with a UUID or an integer one as text, and otherwise \
+                     only keys of one type; name columns of the same type in results.key and \
+                     log.key",
                     r.name, r.sql_type, l.name, l.sql_type
                 )),
             }

@@ -43,7 +43,7 @@ use crate::source::DatabaseSource;
 use crate::sql::Dialect;
 
 pub use restore::{restore, runs, RestoreOutcome};
-pub use store::{RunRecord, Store, TableLock, Timeouts, TABLE_ID_MARK};
+pub use store::{RunRecord, Store, TableLock, Timeouts};
 
 /// What to do with a group whose rows changed since the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]

@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Row};
 use crate::canonical::to_hex;
 use crate::error::Error;
 use crate::model::Key;
-use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity};
+use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity, TABLE_ID_MARK};
 
 use super::LiveRow;
 use crate::source::DatabaseSource;
@@ -91,9 +91,6 @@ mod q {
         pub const BEGIN: &str = include_str!("../../queries/sqlite/apply_begin.sql");
     }
 }
-
-/// What separates a MySQL table's creation time from its InnoDB id in its identity.
-pub const TABLE_ID_MARK: &str = "innodb id ";
 
 /// Columns of the quarantine table that come before the results table's own.
 pub const QUARANTINE_META: [&str; 3] = [

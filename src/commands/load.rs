@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::cli::LoadArgs;
 use crate::error::{exit, Error};
 use crate::generate::generate;
-use crate::load::{load_incident, Tables};
+use crate::generate::load::{load_incident, Tables};
 use crate::source::redact_url;
 
 pub async fn run(args: &LoadArgs) -> Result<u8, Error> {

@@ -14,8 +14,9 @@ use std::time::Instant;
 use crate::cli::{LayoutArg, LoadRedisArgs};
 use crate::error::{exit, Error};
 use crate::generate::{generate, GenLog};
-use crate::source::redis::{KeyPattern, RedisLog};
+use crate::source::redis::RedisLog;
 use crate::spec::{AuditSpec, LogSpec, RedisLogSpec};
+use crate::vocab::KeyPattern;
 
 /// Records written per pipelined round trip.
 const BATCH: usize = 1000;

@@ -371,7 +371,7 @@ impl Watermark {
             return Ok(None);
         }
         let bytes =
-            crate::plan::read_bounded(path, MAX_STATE_BYTES).map_err(|message| Error::File {
+            crate::vocab::read_bounded(path, MAX_STATE_BYTES).map_err(|message| Error::File {
                 file: path.to_path_buf(),
                 message,
             })?;

@@ -15,6 +15,7 @@
 //!    carry a different model output: conflicts.
 //! 3. A handful of every other class, scattered over the month.
 
+pub mod load;
 pub mod shape;
 pub mod write;
 
@@ -27,6 +28,15 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use shape::Shape;
+
+/// The forms `generate` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GenFormat {
+    Sqlite,
+    Csv,
+    Parquet,
+    Ndjson,
+}
 
 /// One result row as the generator writes it.
 #[derive(Debug, Clone, PartialEq)]

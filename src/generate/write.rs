@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use super::load::{load_incident, Tables};
 use super::shape::{hex, local, Kind, Shape, Table, TimeForm, Value, ZONED_PARQUET_ZONE};
+use super::GenFormat;
 use super::{GroundTruth, Incident};
-use crate::cli::GenFormat;
 use crate::error::Error;
-use crate::load::{load_incident, Tables};
 
 /// The file names of the results and the log, by extension.
 pub fn file_names(ext: &str) -> (String, String) {

@@ -13,9 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::table::{details, keys_of, members};
 use super::timeline::{surplus_times, timeline, Timeline};
-use super::{
-    capitalized, for_people, header_lines, totals_line, window_sentence, RenderOptions, Report,
-};
+use super::{for_people, header_lines, totals_line, window_sentence, RenderOptions, Report};
 use crate::explain::{action, events_of};
 use crate::findings::{key_text, Class, Finding, Window};
 use crate::scan::{fmt_time, human};
@@ -90,7 +88,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         );
     }
     out.push_str("</tbody>\n</table>\n");
-    for hint in super::hints(f, |s| format!("<code>{}</code>", esc(s))) {
+    for hint in crate::findings::hints(f, |s| format!("<code>{}</code>", esc(s))) {
         let _ = writeln!(out, "<p class=\"hint\"><strong>Hint:</strong> {hint}</p>");
     }
     out.push_str("</section>\n");
@@ -102,8 +100,12 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             let _ = writeln!(out, "<p class=\"window\">{}</p>", esc(&window_sentence(w)));
         }
         None => {
-            let text = super::no_window_sentence(f);
-            let _ = writeln!(out, "<p class=\"window\">{}</p>", esc(&capitalized(&text)));
+            let text = crate::findings::no_window_sentence(f);
+            let _ = writeln!(
+                out,
+                "<p class=\"window\">{}</p>",
+                esc(&crate::findings::capitalized(&text))
+            );
         }
     }
     let times = surplus_times(f);

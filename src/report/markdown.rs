@@ -22,7 +22,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             class.meaning()
         ));
     }
-    for hint in super::hints(f, code) {
+    for hint in crate::findings::hints(f, code) {
         out.push_str(&format!("\n**Hint:** {hint}\n"));
     }
     out.push_str("\n## Window\n\n");
@@ -30,7 +30,9 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
         Some(w) => out.push_str(&format!("{}\n", escape(&window_sentence(w)))),
         None => out.push_str(&format!(
             "{}\n",
-            escape(&super::capitalized(&super::no_window_sentence(f)))
+            escape(&crate::findings::capitalized(
+                &crate::findings::no_window_sentence(f)
+            ))
         )),
     }
     let lines = super::timeline_lines(f);

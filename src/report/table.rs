@@ -30,12 +30,15 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     }
     out.push_str(&summary.to_string());
     out.push_str("\n\n");
-    for hint in super::hints(f, |s| format!("`{s}`")) {
+    for hint in crate::findings::hints(f, |s| format!("`{s}`")) {
         out.push_str(&format!("Hint: {hint}\n\n"));
     }
     match &f.window {
         Some(w) => out.push_str(&format!("Window: {}\n", window_sentence(w))),
-        None => out.push_str(&format!("Window: {}\n", super::no_window_sentence(f))),
+        None => out.push_str(&format!(
+            "Window: {}\n",
+            crate::findings::no_window_sentence(f)
+        )),
     }
     for line in super::timeline_lines(f) {
         out.push_str(&line);

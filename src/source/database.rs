@@ -50,7 +50,7 @@ const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 const KEY_BATCH: usize = 500;
 
 /// Most rows listed as non-JSON; must match the scan's own limit.
-const NON_JSON_LISTED: usize = crate::scan::NON_JSON_LISTED;
+use crate::findings::NON_JSON_LISTED;
 
 mod q {
     pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
@@ -2380,7 +2380,7 @@ fn elsewhere_hint(d: Dialect, places: &[String], name: &str) -> String {
     };
     format!(
         "; {is} in {place}{s} {named}: name it in the spec, as in `table = {name:?}` and \
-         `schema = {first:?}` (see \"Tables in another schema\" in the README)"
+         `schema = {first:?}` (see \"Tables in another schema\" in docs/sources.md)"
     )
 }
 
@@ -2393,7 +2393,7 @@ fn qualified_hint(schema: Option<&str>, name: &str) -> String {
     };
     format!(
         "; `table` takes the table's name alone: write `table = {name:?}`{schema} (see \
-         \"Tables in another schema\" in the README)"
+         \"Tables in another schema\" in docs/sources.md)"
     )
 }
 

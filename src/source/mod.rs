@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::model::{Dataset, Key, SourceInfo};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
+pub use crate::vocab::{redact_secrets, redact_url};
 
 pub(crate) use database::projection;
 pub use database::{DatabaseOptions, DatabaseSource, InitFacts, KeyLookup, OnPart};
@@ -182,72 +183,6 @@ pub(crate) fn check_columns(
         }
     }
     Ok(())
-}
-
-/// Removes credentials from a URL: the password part and `password=` parameters.
-pub fn redact_url(raw: &str) -> String {
-    let Ok(mut url) = url::Url::parse(raw) else {
-        // Not a URL we can parse; cut everything between `//` and `@` to be safe.
-        return match (raw.find("://"), raw.rfind('@')) {
-            (Some(s), Some(a)) if a > s => format!("{}://{}", &raw[..s], &raw[a + 1..]),
-            _ => raw.to_string(),
-        };
-    };
-    if url.password().is_some() {
-        let _ = url.set_password(None);
-    }
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| !k.to_ascii_lowercase().contains("password"))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if url.query().is_some() {
-        if pairs.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(pairs);
-        }
-    }
-    url.to_string()
-}
-
-/// Removes from a driver's message the URL's password (as written and decoded) and
-/// any `password=` parameter, wherever the driver may have echoed them.
-pub fn redact_secrets(message: &str, url: &str) -> String {
-    let mut secrets: Vec<String> = Vec::new();
-    match url::Url::parse(url) {
-        Ok(parsed) => {
-            if let Some(p) = parsed.password() {
-                secrets.push(p.to_string());
-                secrets.push(
-                    percent_encoding::percent_decode_str(p)
-                        .decode_utf8_lossy()
-                        .into_owned(),
-                );
-            }
-            secrets.extend(
-                parsed
-                    .query_pairs()
-                    .filter(|(k, _)| k.to_ascii_lowercase().contains("password"))
-                    .map(|(_, v)| v.into_owned()),
-            );
-        }
-        // Unparseable: whatever follows the user name up to the host is the secret.
-        Err(_) => {
-            if let (Some(s), Some(a)) = (url.find("://"), url.rfind('@')) {
-                if let Some((_, p)) = url.get(s + 3..a).and_then(|u| u.split_once(':')) {
-                    secrets.push(p.to_string());
-                }
-            }
-        }
-    }
-    let mut out = message.replace(url, &redact_url(url));
-    // Longest first, so that a secret containing another is removed whole.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret.as_str(), "***");
-    }
-    out
 }
 
 #[cfg(test)]

@@ -141,10 +141,10 @@ fn empty_sqlite_tables_give_a_clean_report() {
         truth: Default::default(),
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(dupaudit::load::load_incident(
+    rt.block_on(dupaudit::generate::load::load_incident(
         &url,
         &empty,
-        &dupaudit::load::Tables::default(),
+        &dupaudit::generate::load::Tables::default(),
         false,
     ))
     .unwrap();

@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use dupaudit::generate::load::{load_incident, LoadStats, Tables};
 use dupaudit::generate::{generate, GenLog, GenPayload, GenRow, Incident};
-use dupaudit::load::{load_incident, LoadStats, Tables};
 use dupaudit::source::redact_url;
 use dupaudit::sql::{quote_ident, Dialect};
 use dupaudit::Error;

@@ -46,7 +46,7 @@ const ROW: &str = "row";
 const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 
 /// Most rows listed as non-JSON; must match the scan's own limit.
-const NON_JSON_LISTED: usize = crate::scan::NON_JSON_LISTED;
+use crate::findings::NON_JSON_LISTED;
 
 fn r(i: usize) -> String {
     format!("r{i}")

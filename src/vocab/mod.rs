@@ -1,0 +1,18 @@
+//! The shared vocabulary of every layer above: statuses, classes, keys, keep rules,
+//! Redis key patterns, times and durations as people read them, URLs without their
+//! credentials. It depends on nothing else of dupaudit.
+
+mod class;
+mod keep;
+mod key_pattern;
+mod status;
+mod text;
+
+pub use class::Class;
+pub use keep::KeepRule;
+pub use key_pattern::KeyPattern;
+pub use status::Status;
+pub use text::{fmt_time, human, key_text, parse_key, read_bounded, redact_secrets, redact_url};
+
+/// An idempotency key: one value per key column, none of them NULL.
+pub type Key = Vec<String>;
