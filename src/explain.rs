@@ -8,10 +8,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::classes::attempt_ref;
 use crate::findings::{key_text, AttemptRef, Class, Finding, RowRef};
 use crate::model::{Dataset, Key};
-use crate::scan::{attempt_ref, fmt_time, human, scan};
+use crate::scan::scan;
 use crate::spec::{AuditSpec, Status};
+use crate::vocab::{fmt_time, human};
 
 /// Version of the JSON form of a story.
 pub const STORY_VERSION: u32 = 1;
@@ -292,6 +294,7 @@ mod tests {
             payload: vec![Some(r#"{"v":1}"#.into())],
         };
         let entry = |attempt: &str, status: Status, start, end| LogEntry {
+            record: None,
             key: Some(key.clone()),
             attempt: Some(attempt.into()),
             status,

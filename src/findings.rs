@@ -78,7 +78,7 @@ pub struct ClassSummary {
 pub struct Totals {
     pub result_rows: u64,
     /// Every log row; `None` when the scan checked no class that reads the log as a
-    /// whole ([`Class::reads_whole_log`]), which leaves the log uncounted.
+    /// whole ([`crate::classes::Needs::whole_log`]), which leaves the log uncounted.
     pub log_rows: Option<u64>,
     /// Distinct non-NULL keys among result rows.
     pub keys: u64,

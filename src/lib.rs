@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod canonical;
+pub mod classes;
 pub mod cli;
 mod commands;
 pub mod error;

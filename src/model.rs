@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::findings::MalformedRecord;
 use crate::spec::{AuditSpec, LogSpec, Status};
 
 pub use crate::spec::EpochUnit;
@@ -37,6 +38,32 @@ pub struct LogEntry {
     pub raw_status: String,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// What a record of a log kept in Redis adds; `None` for a row of a table or file.
+    pub record: Option<Box<Record>>,
+}
+
+/// What a record read from a log kept in Redis carries beyond a log row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Its key in Redis.
+    pub redis_key: String,
+    /// Powertools' `in_progress_expiration`: when an INPROGRESS record stops
+    /// blocking a retry (the function's deadline).
+    pub in_progress_expiry: Option<DateTime<Utc>>,
+    /// When Redis drops the record (from `PTTL`); `None`: no TTL.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The record's `validation` hash, when it has one.
+    pub validation: Option<String>,
+    /// A Powertools record of status EXPIRED, which Powertools treats as absent: it
+    /// judges no attempt, it only tells that the key's record expired.
+    pub expired: bool,
+}
+
+impl LogEntry {
+    /// Whether the entry stands for an attempt (an expired Redis record does not).
+    pub fn judged(&self) -> bool {
+        !self.record.as_ref().is_some_and(|r| r.expired)
+    }
 }
 
 /// Everything a scan reads from a source.
@@ -101,6 +128,9 @@ pub struct Counts {
     /// Non-JSON payloads over the whole table and the first rows that have one,
     /// when the source parsed every payload (the cross-key pass does).
     pub non_json_payloads: Option<(u64, Vec<Vec<String>>)>,
+    /// The records of a log kept in Redis that cannot be read, with their key when
+    /// it could be read.
+    pub malformed: Vec<(Option<Key>, MalformedRecord)>,
 }
 
 /// Where a source describes itself in reports. Never holds a password.
@@ -288,6 +318,7 @@ impl LogProjection {
             None => None,
         };
         Ok(LogEntry {
+            record: None,
             status: l.statuses.classify(&raw_status),
             key,
             attempt,

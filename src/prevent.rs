@@ -4,15 +4,12 @@
 //! scan of the duplicate classes. Out: the statement to run and whether it would
 //! succeed on today's data, with the groups that block it.
 
+use crate::sql::queries::prevent::{MYSQL, POSTGRES, SQLITE};
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{key_text, Class, Findings};
 use crate::spec::AuditSpec;
 use crate::sql::{quote_ident, render, Dialect};
-
-const POSTGRES: &str = include_str!("../queries/postgres/unique_index.sql");
-const MYSQL: &str = include_str!("../queries/mysql/unique_index.sql");
-const SQLITE: &str = include_str!("../queries/sqlite/unique_index.sql");
 
 /// Most blocking keys listed; the count is always complete.
 const BLOCKERS_LISTED: usize = 20;

@@ -539,6 +539,7 @@ async fn walk(
         // Records of an unknown status are malformed, never read into the log.
         unknown_statuses: Some(Vec::new()),
         non_json_payloads: non_json,
+        malformed: Vec::new(),
     };
     let mut records: Vec<Record> = kept.records.into_values().collect();
     records.sort_by(|a, b| a.redis_key.cmp(&b.redis_key));
@@ -599,7 +600,7 @@ fn classify(
                 payload_hash: None,
                 surplus_rows: 0,
                 rows: Vec::new(),
-                attempts: vec![crate::scan::attempt_ref(&r.entry)],
+                attempts: vec![crate::classes::attempt_ref(&r.entry)],
                 payload_diff: Vec::new(),
                 log_rows: 0,
                 note: format!(
@@ -685,7 +686,7 @@ fn classify(
                         payload_hash: None,
                         surplus_rows: 0,
                         rows: vec![row_ref(row, Some(r.entry.status))],
-                        attempts: vec![crate::scan::attempt_ref(&r.entry)],
+                        attempts: vec![crate::classes::attempt_ref(&r.entry)],
                         payload_diff: Vec::new(),
                         log_rows: 0,
                         note: match actual {

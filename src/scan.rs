@@ -20,10 +20,11 @@ use rayon::prelude::*;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::canonical::{diff, Canonicalizer, PayloadHash};
+use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::classes::{self, registry, Context, CountedAll};
 use crate::findings::{
-    AttemptRef, Class, ClassSummary, Finding, Findings, RowRef, Scope, SoleDifference, Totals,
-    Window, SOLE_DIFFERENCES_LISTED,
+    Class, ClassSummary, Finding, Findings, Scope, SoleDifference, Totals, Window,
+    SOLE_DIFFERENCES_LISTED,
 };
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::spec::{AuditSpec, Status, TimeWindow};
@@ -67,14 +68,7 @@ pub fn summarize(checks: &BTreeSet<Class>, findings: &[Finding]) -> BTreeMap<Cla
     for f in findings {
         let s = summary.entry(f.class).or_default();
         s.groups += 1;
-        s.rows += match f.class {
-            Class::MultiComplete | Class::StaleProcessing | Class::MissingResult => {
-                f.attempts.len()
-            }
-            Class::MalformedRecord => 1,
-            Class::UnknownStatus => f.log_rows as usize,
-            _ => f.rows.len(),
-        } as u64;
+        s.rows += classes::check(f.class).rows(f);
         s.surplus_rows += f.surplus_rows;
     }
     summary
@@ -312,56 +306,13 @@ struct Surplus {
 /// Every check over `data`, which holds whole keys: every row and log row of a key
 /// it holds.
 fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
-    let canon = Canonicalizer::new(data.json_columns.clone(), &spec.results.ignore_fields);
-    let with_attempt = spec.results.attempt.is_some();
-
-    // 1. Canonical payloads and attempt lookups.
-    let log = LogIndex::new(&data.log, with_attempt);
-    let canonical: Vec<_> = data
-        .results
-        .par_iter()
-        .map(|r| canon.canonicalize(&r.payload))
-        .collect();
-    let hashes: Vec<PayloadHash> = canonical.iter().map(|c| c.hash).collect();
-    // Each row's attempt in the log, looked up once: every check below asks.
-    let attempts: Vec<Option<&LogEntry>> =
-        data.results.par_iter().map(|r| log.attempt_of(r)).collect();
-    let non_json: Vec<usize> = (0..canonical.len())
-        .filter(|&i| canonical[i].non_json)
-        .collect();
-    let row_ref = |i: usize| -> RowRef {
-        let r = &data.results[i];
-        RowRef {
-            pk: r.pk.clone(),
-            key: r.key.clone(),
-            attempt: r.attempt.clone(),
-            written_at: r.written_at,
-            payload_hash: hashes[i],
-            attempt_status: attempts[i].map(|e| e.status),
-        }
-    };
-
-    let mut findings = Vec::new();
     // Findings are built only for the checked classes: on a large table the others
     // (every late write, for one) would cost as much memory as the ones reported.
     let checks = spec.scan.checks();
-
-    // 2. Duplicate keys.
-    let mut by_key: HashMap<&Key, Vec<usize>> = HashMap::new();
-    for (i, r) in data.results.iter().enumerate() {
-        if let Some(k) = &r.key {
-            by_key.entry(k).or_default().push(i);
-        }
-    }
-    for rows in by_key.values_mut() {
-        rows.sort_by(|&a, &b| order(&data.results[a], &data.results[b]));
-    }
-    let duplicated: Vec<(&Key, &Vec<usize>)> = by_key
-        .iter()
-        .filter(|(_, rows)| rows.len() > 1)
-        .map(|(&key, rows)| (key, rows))
-        .collect();
+    let cx = Context::new(data, spec, as_of, &checks);
+    let duplicated = cx.duplicated();
     let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
+    let failed = |i: usize| cx.attempts[i].map(|e| e.status) == Some(Status::Failed);
     let surplus: Vec<Surplus> = duplicated
         .iter()
         .filter(|_| duplicates)
@@ -370,7 +321,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
             let r = &data.results[i];
             Some(Surplus {
                 at: r.written_at?,
-                late: attempts[i].map(|e| e.status) == Some(Status::Failed),
+                late: failed(i),
                 scope: match spec.results.key.len() > 1 {
                     true => r.key.as_ref().map(|k| k[0].clone()),
                     false => None,
@@ -384,262 +335,28 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
             .results
             .iter()
             .enumerate()
-            .filter(|&(i, _)| attempts[i].map(|e| e.status) == Some(Status::Failed))
+            .filter(|&(i, _)| failed(i))
             .filter(|(_, r)| {
                 checks.contains(&Class::LateWrite)
                     || r.key
                         .as_ref()
-                        .is_some_and(|k| by_key.get(k).is_some_and(|rows| rows.len() > 1))
+                        .is_some_and(|k| cx.by_key.get(k).is_some_and(|rows| rows.len() > 1))
             })
             .filter_map(|(_, r)| r.written_at)
             .collect(),
     };
-    // Each duplicated key's finding on its own, on every core.
-    let duplicate = |key: &Key, rows: &[usize]| -> Option<Finding> {
-        let mut variants: Vec<PayloadHash> = Vec::new();
-        for &i in rows {
-            if !variants.contains(&hashes[i]) {
-                variants.push(hashes[i]);
-            }
-        }
-        let late = rows
-            .iter()
-            .filter(|&&i| attempts[i].map(|e| e.status) == Some(Status::Failed))
-            .count();
-        let late_note = match late {
-            0 => String::new(),
-            n => format!("; {n} written by an attempt the log marks FAILED"),
-        };
-        if variants.len() == 1 {
-            if !checks.contains(&Class::Exact) {
-                return None;
-            }
-            Some(Finding {
-                class: Class::Exact,
-                key: Some(key.clone()),
-                payload_hash: Some(variants[0]),
-                surplus_rows: rows.len() as u64 - 1,
-                rows: rows.iter().map(|&i| row_ref(i)).collect(),
-                attempts: log.attempts_of(key),
-                payload_diff: Vec::new(),
-                log_rows: 0,
-                note: format!("{} identical rows{late_note}", rows.len()),
-            })
-        } else {
-            if !checks.contains(&Class::Conflict) {
-                return None;
-            }
-            let first = rows[0];
-            let other = *rows
-                .iter()
-                .find(|&&i| hashes[i] != hashes[first])
-                .expect("two variants");
-            let show =
-                |i: usize| canon.display_value(&data.payload_columns, &data.results[i].payload);
-            Some(Finding {
-                class: Class::Conflict,
-                key: Some(key.clone()),
-                payload_hash: None,
-                surplus_rows: rows.len() as u64 - 1,
-                rows: rows.iter().map(|&i| row_ref(i)).collect(),
-                attempts: log.attempts_of(key),
-                payload_diff: diff(&show(first), &show(other)),
-                log_rows: 0,
-                note: format!(
-                    "{} rows with {} different payloads{late_note}",
-                    rows.len(),
-                    variants.len()
-                ),
-            })
-        }
-    };
-    findings.par_extend(
-        duplicated
-            .par_iter()
-            .filter_map(|&(key, rows)| duplicate(key, rows)),
-    );
-
-    // 3. The same payload under different keys.
-    if checks.contains(&Class::CrossKey) {
-        let mut by_hash: HashMap<PayloadHash, Vec<usize>> = HashMap::new();
-        // Over a window, only rows written in it are compared across keys.
-        let in_window = |r: &ResultRow| match spec.scan.window {
-            Some(w) => r.written_at.is_some_and(|t| w.contains(t)),
-            None => true,
-        };
-        for (i, r) in data.results.iter().enumerate() {
-            if r.key.is_some() && in_window(r) {
-                by_hash.entry(hashes[i]).or_default().push(i);
-            }
-        }
-        for (hash, mut rows) in by_hash {
-            let keys: HashSet<&Key> = rows
-                .iter()
-                .filter_map(|&i| data.results[i].key.as_ref())
-                .collect();
-            if keys.len() < 2 {
-                continue;
-            }
-            rows.sort_by(|&a, &b| order(&data.results[a], &data.results[b]));
-            let first_key = data.results[rows[0]].key.clone();
-            let surplus = rows
-                .iter()
-                .filter(|&&i| data.results[i].key != first_key)
-                .count();
-            findings.push(Finding {
-                class: Class::CrossKey,
-                key: None,
-                payload_hash: Some(hash),
-                surplus_rows: surplus as u64,
-                note: format!("the same payload under {} keys", keys.len()),
-                rows: rows.iter().map(|&i| row_ref(i)).collect(),
-                attempts: Vec::new(),
-                payload_diff: Vec::new(),
-                log_rows: 0,
-            });
-        }
-    }
-
-    // 4. Rows judged against the log.
-    let mut late_by_key: BTreeMap<&Key, Vec<usize>> = BTreeMap::new();
-    for (i, r) in data.results.iter().enumerate() {
-        let Some(key) = &r.key else {
-            if !checks.contains(&Class::NullKey) {
-                continue;
-            }
-            findings.push(Finding {
-                class: Class::NullKey,
-                key: None,
-                payload_hash: None,
-                surplus_rows: 0,
-                rows: vec![row_ref(i)],
-                attempts: Vec::new(),
-                payload_diff: Vec::new(),
-                log_rows: 0,
-                note: "key is NULL: counted, never grouped".into(),
-            });
-            continue;
-        };
-        match attempts[i] {
-            None if !checks.contains(&Class::OrphanResult) => {}
-            None => findings.push(Finding {
-                class: Class::OrphanResult,
-                key: Some(key.clone()),
-                payload_hash: None,
-                surplus_rows: 0,
-                rows: vec![row_ref(i)],
-                attempts: log.attempts_of(key),
-                payload_diff: Vec::new(),
-                log_rows: 0,
-                note: if with_attempt && log.has_key(key) {
-                    format!(
-                        "attempt {} is not in the log",
-                        r.attempt.as_deref().unwrap_or("NULL")
-                    )
-                } else {
-                    "the key is not in the log".into()
-                },
-            }),
-            Some(e) if e.status == Status::Failed && checks.contains(&Class::LateWrite) => {
-                late_by_key.entry(key).or_default().push(i)
-            }
-            Some(_) => {}
-        }
-    }
-    for (key, late) in late_by_key {
-        let all = by_key.get(key).map_or(0, Vec::len);
-        let notes: Vec<String> = late
-            .iter()
-            .map(|&i| late_note(&data.results[i], attempts[i]))
-            .collect();
-        findings.push(Finding {
-            class: Class::LateWrite,
-            key: Some(key.clone()),
-            payload_hash: None,
-            surplus_rows: late.len().min(all.saturating_sub(1)) as u64,
-            rows: late.iter().map(|&i| row_ref(i)).collect(),
-            attempts: log.attempts_of(key),
-            payload_diff: Vec::new(),
-            log_rows: 0,
-            note: notes.join("; "),
-        });
-    }
-
-    // 5. Log checks.
-    for (key, entries) in &log.by_key {
-        let completed: Vec<&LogEntry> = entries
-            .iter()
-            .copied()
-            .filter(|e| e.status == Status::Completed)
-            .collect();
-        if completed.len() > 1 && checks.contains(&Class::MultiComplete) {
-            findings.push(Finding {
-                class: Class::MultiComplete,
-                key: Some((*key).clone()),
-                payload_hash: None,
-                surplus_rows: 0,
-                rows: by_key
-                    .get(key)
-                    .map(|rs| rs.iter().map(|&i| row_ref(i)).collect())
-                    .unwrap_or_default(),
-                attempts: completed.iter().map(|e| attempt_ref(e)).collect(),
-                payload_diff: Vec::new(),
-                log_rows: 0,
-                note: format!("{} attempts COMPLETED", completed.len()),
-            });
-        }
-        for e in entries {
-            let last = e.updated_at.or(e.created_at);
-            match e.status {
-                Status::Processing if checks.contains(&Class::StaleProcessing) => {
-                    if let Some(age) = last.map(|t| as_of - t) {
-                        let lease = Duration::from_std(spec.log.lease).unwrap_or(Duration::MAX);
-                        if age > lease {
-                            findings.push(log_finding(
-                                Class::StaleProcessing,
-                                key,
-                                e,
-                                format!(
-                                    "PROCESSING since {}, {} past the {} lease",
-                                    fmt_time(last),
-                                    human(age - lease),
-                                    humantime::format_duration(spec.log.lease)
-                                ),
-                            ));
-                        }
-                    }
-                }
-                // A result that was lost: its key has no row at all. A key whose rows
-                // another attempt wrote, or whose copy a cleanup removed, lost none.
-                Status::Completed
-                    if checks.contains(&Class::MissingResult) && !by_key.contains_key(key) =>
-                {
-                    findings.push(log_finding(
-                        Class::MissingResult,
-                        key,
-                        e,
-                        format!(
-                            "attempt {} COMPLETED at {} but the key has no result row",
-                            e.attempt.as_deref().unwrap_or("-"),
-                            fmt_time(last)
-                        ),
-                    ));
-                }
-                _ => {}
-            }
-        }
-    }
-
+    let mut findings: Vec<Finding> = registry()
+        .into_iter()
+        .filter(|c| checks.contains(&c.class()))
+        .flat_map(|c| c.findings(&cx))
+        .collect();
     sort_findings(&mut findings);
-    // Classes not checked were computed on whatever the source handed over (a
-    // database reads only what the checked classes need): drop them.
-    findings.retain(|f| checks.contains(&f.class));
     Examined {
         findings,
         surplus,
         late,
-        non_json,
-        keys: by_key.len() as u64,
+        non_json: (0..cx.non_json.len()).filter(|&i| cx.non_json[i]).collect(),
+        keys: cx.by_key.len() as u64,
     }
 }
 
@@ -759,7 +476,7 @@ impl Tally {
             |l: BTreeMap<usize, Vec<String>>| -> Vec<Vec<String>> { l.into_values().collect() };
         // The log is counted only when a class checked reads it as a whole, whatever
         // the source happened to read.
-        let log_counted = self.checks.iter().any(|c| c.reads_whole_log());
+        let log_counted = classes::needs(&self.checks).whole_log;
         let unknown: Option<Vec<(String, u64)>> = match &data.counts {
             None => Some(std::mem::take(&mut self.unknown).into_iter().collect()),
             Some(c) => c.unknown_statuses.clone(),
@@ -804,28 +521,29 @@ impl Tally {
                 )
             }
         };
-        let mut findings = Vec::new();
-        if self.checks.contains(&Class::UnknownStatus) {
-            let mut values = unknown.unwrap_or_default();
-            // The most frequent first: the spelling that misreads most of the log.
-            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            for (value, rows) in values {
-                let s = self.summary.entry(Class::UnknownStatus).or_default();
-                s.groups += 1;
-                s.rows += rows;
-                findings.push(Finding {
-                    class: Class::UnknownStatus,
-                    key: None,
-                    payload_hash: None,
-                    surplus_rows: 0,
-                    rows: Vec::new(),
-                    attempts: Vec::new(),
-                    payload_diff: Vec::new(),
-                    note: unknown_note(&value, rows),
-                    log_rows: rows,
-                });
-            }
+        // The findings of no part: from what the source counted over the whole of it.
+        let counted = match &data.counts {
+            Some(c) => c.clone(),
+            None => Counts {
+                unknown_statuses: unknown.clone(),
+                ..Counts::default()
+            },
+        };
+        let all = CountedAll {
+            counts: &counted,
+            spec,
+        };
+        let mut findings: Vec<Finding> = registry()
+            .into_iter()
+            .filter(|c| self.checks.contains(&c.class()))
+            .flat_map(|c| c.counted(&all))
+            .collect();
+        for f in &findings {
+            let s = self.summary.entry(f.class).or_default();
+            s.groups += 1;
+            s.rows += classes::check(f.class).rows(f);
         }
+        sort_findings(&mut findings);
         let window = concentration(&mut self.surplus, &self.scopes).map(|mut w| {
             if let Some(s) = &mut w.scope {
                 s.column = spec.results.key[0].clone();
@@ -864,20 +582,6 @@ fn unknown_value(e: &LogEntry) -> String {
         true => "NULL".into(),
         false => e.raw_status.clone(),
     }
-}
-
-/// What an unknown-status finding says: the value, its rows, and what it most
-/// likely means.
-fn unknown_note(value: &str, rows: u64) -> String {
-    let guess = match Status::guess(value) {
-        Some(s) => format!("; it looks like {s}"),
-        None => String::new(),
-    };
-    format!(
-        "status `{value}` on {rows} log row{}: not one of [log.statuses]' spellings, so \
-         those attempts are not judged{guess}",
-        if rows == 1 { "" } else { "s" }
-    )
 }
 
 /// The JSON column and field that alone tell apart the two payloads of a conflict,
@@ -982,6 +686,7 @@ fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
                 .map(|r| r.pk.clone())
                 .collect(),
         )),
+        malformed: Vec::new(),
     };
     Dataset {
         payload_columns: data.payload_columns.clone(),
@@ -994,118 +699,6 @@ fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
             .collect(),
         results,
         counts: Some(counts),
-    }
-}
-
-/// Result rows in time order; rows without a timestamp last; ties by primary key.
-fn order(a: &ResultRow, b: &ResultRow) -> std::cmp::Ordering {
-    (a.written_at.is_none(), a.written_at, &a.pk).cmp(&(
-        b.written_at.is_none(),
-        b.written_at,
-        &b.pk,
-    ))
-}
-
-/// The log, indexed by key and by (key, attempt). When the log holds several rows
-/// for one attempt, the most recently updated one wins.
-struct LogIndex<'a> {
-    by_key: HashMap<&'a Key, Vec<&'a LogEntry>>,
-    by_attempt: HashMap<(&'a Key, Option<&'a str>), &'a LogEntry>,
-    with_attempt: bool,
-}
-
-impl<'a> LogIndex<'a> {
-    fn new(log: &'a [LogEntry], with_attempt: bool) -> LogIndex<'a> {
-        let mut by_key: HashMap<&Key, Vec<&LogEntry>> = HashMap::new();
-        let mut by_attempt: HashMap<(&Key, Option<&str>), &LogEntry> = HashMap::new();
-        for e in log {
-            let Some(key) = &e.key else { continue };
-            by_key.entry(key).or_default().push(e);
-            let Some(attempt) = attempt_match(with_attempt, &e.attempt) else {
-                continue;
-            };
-            let slot = by_attempt.entry((key, attempt)).or_insert(e);
-            if e.updated_at.or(e.created_at) > slot.updated_at.or(slot.created_at) {
-                *slot = e;
-            }
-        }
-        for entries in by_key.values_mut() {
-            entries.sort_by(|a, b| (a.created_at, &a.attempt).cmp(&(b.created_at, &b.attempt)));
-        }
-        LogIndex {
-            by_key,
-            by_attempt,
-            with_attempt,
-        }
-    }
-
-    /// The log row of the attempt that wrote `row`. Without attempt columns, the
-    /// key's latest log row stands for it.
-    fn attempt_of(&self, row: &ResultRow) -> Option<&'a LogEntry> {
-        let key = row.key.as_ref()?;
-        let attempt = attempt_match(self.with_attempt, &row.attempt)?;
-        self.by_attempt.get(&(key, attempt)).copied()
-    }
-
-    fn has_key(&self, key: &Key) -> bool {
-        self.by_key.contains_key(key)
-    }
-
-    fn attempts_of(&self, key: &Key) -> Vec<AttemptRef> {
-        self.by_key
-            .get(key)
-            .map(|es| es.iter().map(|e| attempt_ref(e)).collect())
-            .unwrap_or_default()
-    }
-}
-
-/// What a result row and a log row are matched on besides the key. Without attempt
-/// columns, nothing (`Some(None)`). With them, the attempt; a NULL attempt matches
-/// nothing (`None`), as in SQL, so the pushed-down queries agree with this scan.
-fn attempt_match(with_attempt: bool, attempt: &Option<String>) -> Option<Option<&str>> {
-    match (with_attempt, attempt) {
-        (false, _) => Some(None),
-        (true, Some(a)) => Some(Some(a.as_str())),
-        (true, None) => None,
-    }
-}
-
-pub(crate) fn attempt_ref(e: &LogEntry) -> AttemptRef {
-    AttemptRef {
-        attempt: e.attempt.clone(),
-        status: e.status,
-        raw_status: e.raw_status.clone(),
-        created_at: e.created_at,
-        updated_at: e.updated_at,
-    }
-}
-
-fn log_finding(class: Class, key: &Key, e: &LogEntry, note: String) -> Finding {
-    Finding {
-        class,
-        key: Some(key.clone()),
-        payload_hash: None,
-        surplus_rows: 0,
-        rows: Vec::new(),
-        attempts: vec![attempt_ref(e)],
-        payload_diff: Vec::new(),
-        log_rows: 0,
-        note,
-    }
-}
-
-fn late_note(row: &ResultRow, entry: Option<&LogEntry>) -> String {
-    let failed_at = entry.and_then(|e| e.updated_at.or(e.created_at));
-    let attempt = row.attempt.as_deref().unwrap_or("-");
-    let pk = row.pk.join(",");
-    match (row.written_at, failed_at) {
-        (Some(w), Some(f)) if w > f => format!(
-            "row {pk} written at {} by attempt {attempt}, {} after it was marked FAILED at {}",
-            fmt_time(Some(w)),
-            human(w - f),
-            fmt_time(Some(f))
-        ),
-        _ => format!("row {pk} was written by attempt {attempt}, which the log marks FAILED"),
     }
 }
 
@@ -1200,6 +793,7 @@ mod tests {
 
     fn entry(key: &str, attempt: &str, status: Status, min: i64) -> LogEntry {
         LogEntry {
+            record: None,
             key: Some(vec![key.into()]),
             attempt: Some(attempt.into()),
             status,

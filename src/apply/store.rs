@@ -20,77 +20,7 @@ use crate::source::DatabaseSource;
 use crate::spec::CleanupSpec;
 use crate::sql::{self, named, with_arrays, Dialect, TableName, TypedColumn};
 
-mod q {
-    pub const ROWS: &str = include_str!("../../queries/ansi/cleanup_rows.sql");
-    pub const QUARANTINE: &str = include_str!("../../queries/ansi/cleanup_quarantine.sql");
-    pub const DELETE: &str = include_str!("../../queries/ansi/cleanup_delete.sql");
-    pub const RUNS_CREATE: &str = include_str!("../../queries/ansi/cleanup_runs_create.sql");
-    pub const JOURNAL_CREATE: &str = include_str!("../../queries/ansi/cleanup_journal_create.sql");
-    pub const JOURNAL_ADD: &str = include_str!("../../queries/ansi/cleanup_journal_add.sql");
-    pub const JOURNAL_DONE: &str = include_str!("../../queries/ansi/cleanup_journal_done.sql");
-    pub const RUN_INSERT: &str = include_str!("../../queries/ansi/cleanup_run_insert.sql");
-    pub const RUN_PROGRESS: &str = include_str!("../../queries/ansi/cleanup_run_progress.sql");
-    pub const RUN_FINISH: &str = include_str!("../../queries/ansi/cleanup_run_finish.sql");
-    pub const RUNS_OF_PLAN: &str = include_str!("../../queries/ansi/cleanup_runs_of_plan.sql");
-    pub const RUNS_LIST: &str = include_str!("../../queries/ansi/cleanup_runs_list.sql");
-    pub const RESTORE_CLASHES: &str = include_str!("../../queries/ansi/restore_clashes.sql");
-    pub const RESTORE_INSERT: &str = include_str!("../../queries/ansi/restore_insert.sql");
-    pub const RESTORE_DELETE: &str = include_str!("../../queries/ansi/restore_delete.sql");
-    pub const RESTORE_JOURNAL: &str = include_str!("../../queries/ansi/restore_journal.sql");
-    pub const RESTORE_FINISH: &str = include_str!("../../queries/ansi/restore_finish.sql");
-
-    pub mod postgres {
-        pub const ROWS: &str = include_str!("../../queries/postgres/cleanup_rows.sql");
-        pub const DRIFT: &str = include_str!("../../queries/postgres/cleanup_drift.sql");
-        pub const REMOVE: &str = include_str!("../../queries/postgres/cleanup_remove.sql");
-        pub const JOURNAL_ADD: &str =
-            include_str!("../../queries/postgres/cleanup_journal_add.sql");
-        pub const LOCK: &str = include_str!("../../queries/postgres/apply_lock.sql");
-        pub const UNLOCK: &str = include_str!("../../queries/postgres/apply_unlock.sql");
-        pub const LOCK_HOLDER: &str = include_str!("../../queries/postgres/apply_lock_holder.sql");
-        pub const PLAN_SESSION: &str = include_str!("../../queries/postgres/plan_session.sql");
-        pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
-        pub const GENERATED_COLUMNS: &str =
-            include_str!("../../queries/postgres/generated_columns.sql");
-        pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
-        pub const QUARANTINE_CREATE: &str =
-            include_str!("../../queries/postgres/quarantine_create.sql");
-        pub const SESSION: &str = include_str!("../../queries/postgres/apply_session.sql");
-        pub const BEGIN: &str = include_str!("../../queries/postgres/apply_begin.sql");
-    }
-    pub mod mysql {
-        pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
-        pub const GENERATED_COLUMNS: &str =
-            include_str!("../../queries/mysql/generated_columns.sql");
-        pub const IDENTITY: &str = include_str!("../../queries/mysql/identity.sql");
-        pub const QUARANTINE_CREATE: &str =
-            include_str!("../../queries/mysql/quarantine_create.sql");
-        pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
-        pub const ISOLATION: &str = include_str!("../../queries/mysql/apply_isolation.sql");
-        pub const LOCK_TIMEOUT: &str = include_str!("../../queries/mysql/lock_timeout.sql");
-        pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
-        pub const TIMEOUT_MYSQL: &str =
-            include_str!("../../queries/mysql/statement_timeout_mysql.sql");
-        pub const TIMEOUT_MARIADB: &str =
-            include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
-        pub const BEGIN: &str = include_str!("../../queries/mysql/apply_begin.sql");
-        pub const LOCK: &str = include_str!("../../queries/mysql/apply_lock.sql");
-        pub const UNLOCK: &str = include_str!("../../queries/mysql/apply_unlock.sql");
-        pub const LOCK_HOLDER: &str = include_str!("../../queries/mysql/apply_lock_holder.sql");
-        pub const TABLE_ID: &str = include_str!("../../queries/mysql/table_id.sql");
-        pub const TABLE_ID_MYSQL: &str = include_str!("../../queries/mysql/table_id_mysql.sql");
-    }
-    pub mod sqlite {
-        pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
-        pub const GENERATED_COLUMNS: &str =
-            include_str!("../../queries/sqlite/generated_columns.sql");
-        pub const IDENTITY: &str = include_str!("../../queries/sqlite/identity.sql");
-        pub const QUARANTINE_CREATE: &str =
-            include_str!("../../queries/sqlite/quarantine_create.sql");
-        pub const BUSY_TIMEOUT: &str = include_str!("../../queries/sqlite/busy_timeout.sql");
-        pub const BEGIN: &str = include_str!("../../queries/sqlite/apply_begin.sql");
-    }
-}
+use crate::sql::queries::cleanup as q;
 
 /// Columns of the quarantine table that come before the results table's own.
 pub const QUARANTINE_META: [&str; 3] = [

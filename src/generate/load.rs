@@ -31,32 +31,7 @@ use crate::error::Error;
 use crate::source::{redact_secrets, redact_url};
 use crate::sql::{quote_ident, render, row_values, validate_identifier, Dialect};
 
-mod q {
-    pub mod postgres {
-        pub const EXISTS: &str = include_str!("../../queries/postgres/load_exists.sql");
-        pub const DROP: &str = include_str!("../../queries/postgres/load_drop.sql");
-        pub const SCHEMA: &str = include_str!("../../queries/postgres/load_schema.sql");
-        pub const COPY: &str = include_str!("../../queries/postgres/load_copy.sql");
-        pub const INDEX: &str = include_str!("../../queries/postgres/load_index.sql");
-        pub const FOREIGN_KEY: &str = include_str!("../../queries/postgres/load_foreign_key.sql");
-    }
-    pub mod mysql {
-        pub const EXISTS: &str = include_str!("../../queries/mysql/load_exists.sql");
-        pub const DROP: &str = include_str!("../../queries/mysql/load_drop.sql");
-        pub const SCHEMA: &str = include_str!("../../queries/mysql/load_schema.sql");
-        pub const INSERT: &str = include_str!("../../queries/mysql/load_insert.sql");
-        pub const INDEX: &str = include_str!("../../queries/mysql/load_index.sql");
-        pub const FOREIGN_KEY: &str = include_str!("../../queries/mysql/load_foreign_key.sql");
-        pub const CHECKS_OFF: &str = include_str!("../../queries/mysql/load_checks_off.sql");
-    }
-    pub mod sqlite {
-        pub const EXISTS: &str = include_str!("../../queries/sqlite/load_exists.sql");
-        pub const DROP: &str = include_str!("../../queries/sqlite/load_drop.sql");
-        pub const SCHEMA: &str = include_str!("../../queries/sqlite/load_schema.sql");
-        pub const INSERT: &str = include_str!("../../queries/sqlite/load_insert.sql");
-        pub const INDEX: &str = include_str!("../../queries/sqlite/load_index.sql");
-    }
-}
+use crate::sql::queries::load as q;
 
 /// MySQL refuses a prepared statement with more placeholders than this.
 const MYSQL_MAX_PLACEHOLDERS: usize = 65_535;

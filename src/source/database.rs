@@ -31,6 +31,7 @@ use sqlx::AnyConnection;
 use sqlx::{Connection, Row};
 
 use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::classes;
 use crate::error::Error;
 use crate::findings::Class;
 use crate::model::Clock;
@@ -38,7 +39,7 @@ use crate::model::{Counts, Dataset, Key, LogEntry, LogProjection, ResultProjecti
 use crate::progress::Progress;
 use crate::source::{redact_secrets, redact_url, Parts};
 use crate::spec::{AuditSpec, Status};
-use crate::sql::{self, Dialect, TableName, TimeKind, TypedColumn, ValueKind};
+use crate::sql::{self, queries, Dialect, TableName, TimeKind, TypedColumn, ValueKind};
 
 mod lookup;
 pub use lookup::KeyLookup;
@@ -52,92 +53,7 @@ const KEY_BATCH: usize = 500;
 /// Most rows listed as non-JSON; must match the scan's own limit.
 use crate::findings::NON_JSON_LISTED;
 
-mod q {
-    pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
-    pub const INTERESTING_SORTED: &str = include_str!("../../queries/ansi/interesting_sorted.sql");
-    pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicated.sql");
-    pub const KEYS_LATE_WRITE: &str = include_str!("../../queries/ansi/keys_late_write.sql");
-    pub const KEYS_ORPHAN_RESULT: &str = include_str!("../../queries/ansi/keys_orphan_result.sql");
-    pub const KEYS_MULTI_COMPLETE: &str =
-        include_str!("../../queries/ansi/keys_multi_complete.sql");
-    pub const KEYS_STALE_PROCESSING: &str =
-        include_str!("../../queries/ansi/keys_stale_processing.sql");
-    pub const KEYS_MISSING_RESULT: &str =
-        include_str!("../../queries/ansi/keys_missing_result.sql");
-    pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
-    pub const TOTALS_WINDOW: &str = include_str!("../../queries/ansi/totals_window.sql");
-    pub const TOUCHED: &str = include_str!("../../queries/ansi/touched.sql");
-    pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
-    pub const ROW_COUNTS: &str = include_str!("../../queries/ansi/row_counts.sql");
-    pub const KEY_ROWS: &str = include_str!("../../queries/ansi/key_rows.sql");
-    pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
-    pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
-    pub const LOG_FOR_KEYS: &str = include_str!("../../queries/ansi/log_for_keys.sql");
-    pub const DISTINCT_VALUES: &str = include_str!("../../queries/ansi/distinct_values.sql");
-
-    pub mod sqlite {
-        pub const TABLES: &str = include_str!("../../queries/sqlite/tables.sql");
-        pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
-        pub const COLUMN_TYPES: &str = include_str!("../../queries/sqlite/column_types.sql");
-        pub const FOREIGN_KEYS: &str = include_str!("../../queries/sqlite/foreign_keys.sql");
-        pub const UNIQUE_KEYS: &str = include_str!("../../queries/sqlite/unique_keys.sql");
-        pub const PRIMARY_KEY: &str = include_str!("../../queries/sqlite/primary_key.sql");
-        pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
-        pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
-    }
-    pub mod postgres {
-        pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
-        pub const TABLE_ELSEWHERE: &str =
-            include_str!("../../queries/postgres/table_elsewhere.sql");
-        pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
-        pub const SESSION: &str = include_str!("../../queries/postgres/session.sql");
-        pub const DISCONNECT_CHECK: &str =
-            include_str!("../../queries/postgres/disconnect_check.sql");
-        pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
-        pub const SERIAL: &str = include_str!("../../queries/postgres/serial.sql");
-        pub const EXPORT_SNAPSHOT: &str =
-            include_str!("../../queries/postgres/export_snapshot.sql");
-        pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
-        pub const PLAIN_TABLE: &str = include_str!("../../queries/postgres/plain_table.sql");
-        pub const KEY_INDEXED: &str = include_str!("../../queries/postgres/key_indexed.sql");
-        pub const KEY_BYTE_ORDERED: &str =
-            include_str!("../../queries/postgres/key_byte_ordered.sql");
-        pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
-        pub const INTERESTING_SORTED: &str =
-            include_str!("../../queries/postgres/interesting_sorted.sql");
-        pub const ROWS_BY_ID_SORTED: &str =
-            include_str!("../../queries/postgres/rows_by_id_sorted.sql");
-        pub const RESULT_ROWS_FOR_KEYS: &str =
-            include_str!("../../queries/postgres/result_rows_for_keys.sql");
-        pub const LOG_ROWS_FOR_KEYS: &str =
-            include_str!("../../queries/postgres/log_rows_for_keys.sql");
-        pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
-        pub const KEY_SPLIT: &str = include_str!("../../queries/postgres/key_split.sql");
-        pub const NULL_KEYS: &str = include_str!("../../queries/postgres/null_keys.sql");
-        pub const KEYS_DUPLICATED_COUNTED: &str =
-            include_str!("../../queries/postgres/keys_duplicated_counted.sql");
-        pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
-        pub const FOREIGN_KEYS: &str = include_str!("../../queries/postgres/foreign_keys.sql");
-        pub const UNIQUE_KEYS: &str = include_str!("../../queries/postgres/unique_keys.sql");
-    }
-    pub mod mysql {
-        pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
-        pub const TABLE_ELSEWHERE: &str = include_str!("../../queries/mysql/table_elsewhere.sql");
-        pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
-        pub const COLUMN_TYPES: &str = include_str!("../../queries/mysql/column_types.sql");
-        pub const FOREIGN_KEYS: &str = include_str!("../../queries/mysql/foreign_keys.sql");
-        pub const UNIQUE_KEYS: &str = include_str!("../../queries/mysql/unique_keys.sql");
-        pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
-        pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
-        pub const TIMEOUT_MYSQL: &str =
-            include_str!("../../queries/mysql/statement_timeout_mysql.sql");
-        pub const TIMEOUT_MARIADB: &str =
-            include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
-        pub const JOINS_MARIADB: &str = include_str!("../../queries/mysql/joins_mariadb.sql");
-        pub const JOINS_MYSQL: &str = include_str!("../../queries/mysql/joins_mysql.sql");
-        pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
-    }
-}
+use crate::sql::queries::scan as q;
 
 /// A database reached through sqlx.
 #[derive(Debug, Clone)]
@@ -1007,17 +923,11 @@ impl DatabaseSource {
         // 3. The status values, at once when the queries of the checked classes bind
         // them; else on the totals' connection, at the same time as the keys are read.
         let checks = spec.scan.checks();
-        let binds_statuses = [
-            Class::LateWrite,
-            Class::MultiComplete,
-            Class::StaleProcessing,
-            Class::MissingResult,
-        ]
-        .iter()
-        .any(|c| checks.contains(c));
+        let needs = classes::needs(&checks);
+        let binds_statuses = needs.statuses;
         // The status values also count the log and its unknown statuses, which only
-        // a class that reads the log as a whole needs (`Class::reads_whole_log`).
-        let log_counted = checks.iter().any(|c| c.reads_whole_log());
+        // a class that judges the whole log needs.
+        let log_counted = needs.whole_log;
         let early = if binds_statuses || (d == Dialect::Sqlite && log_counted) {
             progress.phase("reading the log's status values");
             Some(self.statuses(conn, spec, &shape).await?)
@@ -1260,6 +1170,7 @@ impl DatabaseSource {
                 .as_ref()
                 .map(|s| s.unknown_values.clone().into_iter().collect()),
             non_json_payloads: None,
+            malformed: Vec::new(),
         };
 
         // 5.
@@ -2321,22 +2232,16 @@ fn interesting_template(
 ) -> String {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
-        false => q::KEYS_DUPLICATED,
+        false => queries::KEYS_DUPLICATED,
     };
-    let parts: Vec<&str> = [
-        (Class::Exact, duplicated),
-        (Class::LateWrite, q::KEYS_LATE_WRITE),
-        (Class::OrphanResult, q::KEYS_ORPHAN_RESULT),
-        (Class::MultiComplete, q::KEYS_MULTI_COMPLETE),
-        (Class::StaleProcessing, q::KEYS_STALE_PROCESSING),
-        (Class::MissingResult, q::KEYS_MISSING_RESULT),
-    ]
-    .into_iter()
-    .filter(|(class, _)| {
-        checks.contains(class) || (*class == Class::Exact && checks.contains(&Class::Conflict))
-    })
-    .map(|(_, sql)| sql.trim_end())
-    .collect();
+    let parts: Vec<&str> = classes::prefilters(checks)
+        .into_iter()
+        .map(|sql| match sql == queries::KEYS_DUPLICATED {
+            true => duplicated,
+            false => sql,
+        })
+        .map(str::trim_end)
+        .collect();
     if parts.is_empty() {
         return String::new();
     }

@@ -448,6 +448,7 @@ impl RedisLog {
         Ok(Parsed::Record(Box::new(Record {
             redis_key: name.to_string(),
             entry: LogEntry {
+                record: None,
                 key: Some(key),
                 attempt,
                 status,
@@ -500,6 +501,7 @@ impl RedisLog {
         Ok(Parsed::Record(Box::new(Record {
             redis_key: name.to_string(),
             entry: LogEntry {
+                record: None,
                 key: Some(key),
                 attempt,
                 status,

@@ -49,17 +49,6 @@ impl Class {
         Class::MalformedRecord,
     ];
 
-    /// Whether checking the class reads the log as a whole. A scan counts the log's
-    /// rows and unknown statuses only when it checks such a class: the duplicate
-    /// classes read the log rows of their keys alone, and a pass over the whole log
-    /// for its totals would cost them as much as the grouping of their keys.
-    pub fn reads_whole_log(self) -> bool {
-        !matches!(
-            self,
-            Class::Exact | Class::Conflict | Class::CrossKey | Class::NullKey
-        )
-    }
-
     /// The name used on the command line and in every report.
     pub fn name(self) -> &'static str {
         match self {

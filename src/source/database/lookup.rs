@@ -18,11 +18,7 @@ use crate::progress::Progress;
 use crate::spec::AuditSpec;
 use crate::sql;
 
-mod lq {
-    pub const ROWS_FOR_KEYS: &str = include_str!("../../../queries/ansi/rows_for_keys.sql");
-    pub const KEYED_ATTEMPTS: &str = include_str!("../../../queries/ansi/keyed_attempts.sql");
-    pub const RESULTS_TOTALS: &str = include_str!("../../../queries/ansi/results_totals.sql");
-}
+use crate::sql::queries::lookup as lq;
 
 /// An open read-only transaction on the results table, answering by key.
 pub struct KeyLookup {

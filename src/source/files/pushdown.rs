@@ -370,7 +370,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
     // The status values also count the log, which only a class that reads the log
     // as a whole needs.
-    let log_counted = checks.iter().any(|c| c.reads_whole_log());
+    let log_counted = crate::classes::needs(&checks).whole_log;
     let window = spec.scan.window;
 
     // 1.
@@ -466,6 +466,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             .as_ref()
             .map(|s| s.unknown_values.clone().into_iter().collect()),
         non_json_payloads: None,
+        malformed: Vec::new(),
     };
 
     // 2.

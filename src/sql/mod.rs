@@ -4,6 +4,8 @@
 //! identifier is validated and quoted by [`quote_ident`]. Values never pass through
 //! here: they are always bound parameters.
 
+pub mod queries;
+
 use serde::{Deserialize, Serialize};
 
 /// The SQL dialects dupaudit speaks.

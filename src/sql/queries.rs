@@ -1,0 +1,211 @@
+//! Every SQL text dupaudit sends, from `queries/`: the class pre-filters, which
+//! every engine renders (ANSI, with `{placeholders}`), then what each stage sends,
+//! per dialect.
+
+/// exact, conflict: several rows under one key.
+pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicated.sql");
+/// late-write: rows of attempts the log marks FAILED.
+pub const KEYS_LATE_WRITE: &str = include_str!("../../queries/ansi/keys_late_write.sql");
+/// orphan-result: rows whose attempt the log never saw.
+pub const KEYS_ORPHAN_RESULT: &str = include_str!("../../queries/ansi/keys_orphan_result.sql");
+/// multi-complete: several COMPLETED attempts of one key.
+pub const KEYS_MULTI_COMPLETE: &str = include_str!("../../queries/ansi/keys_multi_complete.sql");
+/// stale-processing: PROCESSING attempts.
+pub const KEYS_STALE_PROCESSING: &str =
+    include_str!("../../queries/ansi/keys_stale_processing.sql");
+/// missing-result: COMPLETED attempts of keys without a result row.
+pub const KEYS_MISSING_RESULT: &str = include_str!("../../queries/ansi/keys_missing_result.sql");
+
+/// What a scan sends: totals, key rows, the grouping, introspection, sessions.
+pub mod scan {
+    pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
+    pub const INTERESTING_SORTED: &str = include_str!("../../queries/ansi/interesting_sorted.sql");
+    pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
+    pub const TOTALS_WINDOW: &str = include_str!("../../queries/ansi/totals_window.sql");
+    pub const TOUCHED: &str = include_str!("../../queries/ansi/touched.sql");
+    pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
+    pub const ROW_COUNTS: &str = include_str!("../../queries/ansi/row_counts.sql");
+    pub const KEY_ROWS: &str = include_str!("../../queries/ansi/key_rows.sql");
+    pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
+    pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
+    pub const LOG_FOR_KEYS: &str = include_str!("../../queries/ansi/log_for_keys.sql");
+    pub const DISTINCT_VALUES: &str = include_str!("../../queries/ansi/distinct_values.sql");
+
+    pub mod sqlite {
+        pub const TABLES: &str = include_str!("../../queries/sqlite/tables.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/sqlite/column_types.sql");
+        pub const FOREIGN_KEYS: &str = include_str!("../../queries/sqlite/foreign_keys.sql");
+        pub const UNIQUE_KEYS: &str = include_str!("../../queries/sqlite/unique_keys.sql");
+        pub const PRIMARY_KEY: &str = include_str!("../../queries/sqlite/primary_key.sql");
+        pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
+        pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
+    }
+    pub mod postgres {
+        pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
+        pub const TABLE_ELSEWHERE: &str =
+            include_str!("../../queries/postgres/table_elsewhere.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
+        pub const SESSION: &str = include_str!("../../queries/postgres/session.sql");
+        pub const DISCONNECT_CHECK: &str =
+            include_str!("../../queries/postgres/disconnect_check.sql");
+        pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
+        pub const SERIAL: &str = include_str!("../../queries/postgres/serial.sql");
+        pub const EXPORT_SNAPSHOT: &str =
+            include_str!("../../queries/postgres/export_snapshot.sql");
+        pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");
+        pub const PLAIN_TABLE: &str = include_str!("../../queries/postgres/plain_table.sql");
+        pub const KEY_INDEXED: &str = include_str!("../../queries/postgres/key_indexed.sql");
+        pub const KEY_BYTE_ORDERED: &str =
+            include_str!("../../queries/postgres/key_byte_ordered.sql");
+        pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
+        pub const INTERESTING_SORTED: &str =
+            include_str!("../../queries/postgres/interesting_sorted.sql");
+        pub const ROWS_BY_ID_SORTED: &str =
+            include_str!("../../queries/postgres/rows_by_id_sorted.sql");
+        pub const RESULT_ROWS_FOR_KEYS: &str =
+            include_str!("../../queries/postgres/result_rows_for_keys.sql");
+        pub const LOG_ROWS_FOR_KEYS: &str =
+            include_str!("../../queries/postgres/log_rows_for_keys.sql");
+        pub const ROW_COUNTS: &str = include_str!("../../queries/postgres/row_counts.sql");
+        pub const KEY_SPLIT: &str = include_str!("../../queries/postgres/key_split.sql");
+        pub const NULL_KEYS: &str = include_str!("../../queries/postgres/null_keys.sql");
+        pub const KEYS_DUPLICATED_COUNTED: &str =
+            include_str!("../../queries/postgres/keys_duplicated_counted.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/postgres/column_types.sql");
+        pub const FOREIGN_KEYS: &str = include_str!("../../queries/postgres/foreign_keys.sql");
+        pub const UNIQUE_KEYS: &str = include_str!("../../queries/postgres/unique_keys.sql");
+    }
+    pub mod mysql {
+        pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
+        pub const TABLE_ELSEWHERE: &str = include_str!("../../queries/mysql/table_elsewhere.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
+        pub const COLUMN_TYPES: &str = include_str!("../../queries/mysql/column_types.sql");
+        pub const FOREIGN_KEYS: &str = include_str!("../../queries/mysql/foreign_keys.sql");
+        pub const UNIQUE_KEYS: &str = include_str!("../../queries/mysql/unique_keys.sql");
+        pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
+        pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
+        pub const TIMEOUT_MYSQL: &str =
+            include_str!("../../queries/mysql/statement_timeout_mysql.sql");
+        pub const TIMEOUT_MARIADB: &str =
+            include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
+        pub const JOINS_MARIADB: &str = include_str!("../../queries/mysql/joins_mariadb.sql");
+        pub const JOINS_MYSQL: &str = include_str!("../../queries/mysql/joins_mysql.sql");
+        pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
+    }
+}
+
+/// The rows of given keys (cross-key copies, explain, plan).
+pub mod lookup {
+    pub const ROWS_FOR_KEYS: &str = include_str!("../../queries/ansi/rows_for_keys.sql");
+    pub const KEYED_ATTEMPTS: &str = include_str!("../../queries/ansi/keyed_attempts.sql");
+    pub const RESULTS_TOTALS: &str = include_str!("../../queries/ansi/results_totals.sql");
+}
+
+/// What apply and restore send: the ledger, locks, quarantine, identity.
+pub mod cleanup {
+    pub const ROWS: &str = include_str!("../../queries/ansi/cleanup_rows.sql");
+    pub const QUARANTINE: &str = include_str!("../../queries/ansi/cleanup_quarantine.sql");
+    pub const DELETE: &str = include_str!("../../queries/ansi/cleanup_delete.sql");
+    pub const RUNS_CREATE: &str = include_str!("../../queries/ansi/cleanup_runs_create.sql");
+    pub const JOURNAL_CREATE: &str = include_str!("../../queries/ansi/cleanup_journal_create.sql");
+    pub const JOURNAL_ADD: &str = include_str!("../../queries/ansi/cleanup_journal_add.sql");
+    pub const JOURNAL_DONE: &str = include_str!("../../queries/ansi/cleanup_journal_done.sql");
+    pub const RUN_INSERT: &str = include_str!("../../queries/ansi/cleanup_run_insert.sql");
+    pub const RUN_PROGRESS: &str = include_str!("../../queries/ansi/cleanup_run_progress.sql");
+    pub const RUN_FINISH: &str = include_str!("../../queries/ansi/cleanup_run_finish.sql");
+    pub const RUNS_OF_PLAN: &str = include_str!("../../queries/ansi/cleanup_runs_of_plan.sql");
+    pub const RUNS_LIST: &str = include_str!("../../queries/ansi/cleanup_runs_list.sql");
+    pub const RESTORE_CLASHES: &str = include_str!("../../queries/ansi/restore_clashes.sql");
+    pub const RESTORE_INSERT: &str = include_str!("../../queries/ansi/restore_insert.sql");
+    pub const RESTORE_DELETE: &str = include_str!("../../queries/ansi/restore_delete.sql");
+    pub const RESTORE_JOURNAL: &str = include_str!("../../queries/ansi/restore_journal.sql");
+    pub const RESTORE_FINISH: &str = include_str!("../../queries/ansi/restore_finish.sql");
+
+    pub mod postgres {
+        pub const ROWS: &str = include_str!("../../queries/postgres/cleanup_rows.sql");
+        pub const DRIFT: &str = include_str!("../../queries/postgres/cleanup_drift.sql");
+        pub const REMOVE: &str = include_str!("../../queries/postgres/cleanup_remove.sql");
+        pub const JOURNAL_ADD: &str =
+            include_str!("../../queries/postgres/cleanup_journal_add.sql");
+        pub const LOCK: &str = include_str!("../../queries/postgres/apply_lock.sql");
+        pub const UNLOCK: &str = include_str!("../../queries/postgres/apply_unlock.sql");
+        pub const LOCK_HOLDER: &str = include_str!("../../queries/postgres/apply_lock_holder.sql");
+        pub const PLAN_SESSION: &str = include_str!("../../queries/postgres/plan_session.sql");
+        pub const COLUMNS: &str = include_str!("../../queries/postgres/columns.sql");
+        pub const GENERATED_COLUMNS: &str =
+            include_str!("../../queries/postgres/generated_columns.sql");
+        pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
+        pub const QUARANTINE_CREATE: &str =
+            include_str!("../../queries/postgres/quarantine_create.sql");
+        pub const SESSION: &str = include_str!("../../queries/postgres/apply_session.sql");
+        pub const BEGIN: &str = include_str!("../../queries/postgres/apply_begin.sql");
+    }
+    pub mod mysql {
+        pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");
+        pub const GENERATED_COLUMNS: &str =
+            include_str!("../../queries/mysql/generated_columns.sql");
+        pub const IDENTITY: &str = include_str!("../../queries/mysql/identity.sql");
+        pub const QUARANTINE_CREATE: &str =
+            include_str!("../../queries/mysql/quarantine_create.sql");
+        pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");
+        pub const ISOLATION: &str = include_str!("../../queries/mysql/apply_isolation.sql");
+        pub const LOCK_TIMEOUT: &str = include_str!("../../queries/mysql/lock_timeout.sql");
+        pub const VERSION: &str = include_str!("../../queries/mysql/version.sql");
+        pub const TIMEOUT_MYSQL: &str =
+            include_str!("../../queries/mysql/statement_timeout_mysql.sql");
+        pub const TIMEOUT_MARIADB: &str =
+            include_str!("../../queries/mysql/statement_timeout_mariadb.sql");
+        pub const BEGIN: &str = include_str!("../../queries/mysql/apply_begin.sql");
+        pub const LOCK: &str = include_str!("../../queries/mysql/apply_lock.sql");
+        pub const UNLOCK: &str = include_str!("../../queries/mysql/apply_unlock.sql");
+        pub const LOCK_HOLDER: &str = include_str!("../../queries/mysql/apply_lock_holder.sql");
+        pub const TABLE_ID: &str = include_str!("../../queries/mysql/table_id.sql");
+        pub const TABLE_ID_MYSQL: &str = include_str!("../../queries/mysql/table_id_mysql.sql");
+    }
+    pub mod sqlite {
+        pub const COLUMNS: &str = include_str!("../../queries/sqlite/columns.sql");
+        pub const GENERATED_COLUMNS: &str =
+            include_str!("../../queries/sqlite/generated_columns.sql");
+        pub const IDENTITY: &str = include_str!("../../queries/sqlite/identity.sql");
+        pub const QUARANTINE_CREATE: &str =
+            include_str!("../../queries/sqlite/quarantine_create.sql");
+        pub const BUSY_TIMEOUT: &str = include_str!("../../queries/sqlite/busy_timeout.sql");
+        pub const BEGIN: &str = include_str!("../../queries/sqlite/apply_begin.sql");
+    }
+}
+
+/// What `load` sends to put an incident into a database.
+pub mod load {
+    pub mod postgres {
+        pub const EXISTS: &str = include_str!("../../queries/postgres/load_exists.sql");
+        pub const DROP: &str = include_str!("../../queries/postgres/load_drop.sql");
+        pub const SCHEMA: &str = include_str!("../../queries/postgres/load_schema.sql");
+        pub const COPY: &str = include_str!("../../queries/postgres/load_copy.sql");
+        pub const INDEX: &str = include_str!("../../queries/postgres/load_index.sql");
+        pub const FOREIGN_KEY: &str = include_str!("../../queries/postgres/load_foreign_key.sql");
+    }
+    pub mod mysql {
+        pub const EXISTS: &str = include_str!("../../queries/mysql/load_exists.sql");
+        pub const DROP: &str = include_str!("../../queries/mysql/load_drop.sql");
+        pub const SCHEMA: &str = include_str!("../../queries/mysql/load_schema.sql");
+        pub const INSERT: &str = include_str!("../../queries/mysql/load_insert.sql");
+        pub const INDEX: &str = include_str!("../../queries/mysql/load_index.sql");
+        pub const FOREIGN_KEY: &str = include_str!("../../queries/mysql/load_foreign_key.sql");
+        pub const CHECKS_OFF: &str = include_str!("../../queries/mysql/load_checks_off.sql");
+    }
+    pub mod sqlite {
+        pub const EXISTS: &str = include_str!("../../queries/sqlite/load_exists.sql");
+        pub const DROP: &str = include_str!("../../queries/sqlite/load_drop.sql");
+        pub const SCHEMA: &str = include_str!("../../queries/sqlite/load_schema.sql");
+        pub const INSERT: &str = include_str!("../../queries/sqlite/load_insert.sql");
+        pub const INDEX: &str = include_str!("../../queries/sqlite/load_index.sql");
+    }
+}
+
+/// The unique index `suggest-constraint` proposes, per dialect.
+pub mod prevent {
+    pub const POSTGRES: &str = include_str!("../../queries/postgres/unique_index.sql");
+    pub const MYSQL: &str = include_str!("../../queries/mysql/unique_index.sql");
+    pub const SQLITE: &str = include_str!("../../queries/sqlite/unique_index.sql");
+}
