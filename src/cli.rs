@@ -100,11 +100,7 @@ pub struct ConnectOpts {
     /// Longest any single query may run (e.g. 5m); 0 for no limit.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
     pub statement_timeout: Duration,
-}
 
-/// Where a scan reads an idempotency log kept in Redis.
-#[derive(Debug, Clone, Args)]
-pub struct RedisLogOpts {
     /// Idempotency log kept in Redis or Valkey (redis:// or rediss://, laid out as the
     /// spec's [log.redis] says); the results come from --database-url or --results-file.
     #[arg(
@@ -127,9 +123,6 @@ pub struct RedisLogOpts {
 pub struct ScanArgs {
     #[command(flatten)]
     pub connect: ConnectOpts,
-
-    #[command(flatten)]
-    pub redis: RedisLogOpts,
 
     /// Report format.
     #[arg(long, short, value_enum, default_value_t = Format::Table)]

@@ -18,7 +18,6 @@ pub mod model;
 pub mod plan;
 pub mod prevent;
 pub mod progress;
-pub mod redis_audit;
 pub mod report;
 pub mod scan;
 pub mod source;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::findings::MalformedRecord;
+use crate::findings::{MalformedRecord, RedisStats};
 use crate::spec::{AuditSpec, LogSpec, Status};
 
 pub use crate::spec::EpochUnit;
@@ -131,6 +131,8 @@ pub struct Counts {
     /// The records of a log kept in Redis that cannot be read, with their key when
     /// it could be read.
     pub malformed: Vec<(Option<Key>, MalformedRecord)>,
+    /// What the walk of a log kept in Redis met.
+    pub redis: Option<RedisStats>,
 }
 
 /// Where a source describes itself in reports. Never holds a password.

@@ -448,7 +448,11 @@ impl Tally {
         self.log_rows += data.log.len() as u64;
         self.keys += e.keys;
         self.null_key_rows += data.results.iter().filter(|r| r.key.is_none()).count() as u64;
-        for e in data.log.iter().filter(|e| e.status == Status::Unknown) {
+        for e in data
+            .log
+            .iter()
+            .filter(|e| e.status == Status::Unknown && e.judged())
+        {
             *self.unknown.entry(unknown_value(e)).or_default() += 1;
         }
         for &i in &e.non_json {
@@ -571,7 +575,7 @@ impl Tally {
             non_json_rows,
             sole_differences: most_sole_differences(self.sole_differences),
             findings,
-            redis: None,
+            redis: data.counts.as_ref().and_then(|c| c.redis.clone()),
         }
     }
 }
@@ -673,7 +677,11 @@ fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
         null_key_rows: written.iter().filter(|r| r.key.is_none()).count() as u64,
         unknown_statuses: Some({
             let mut values: BTreeMap<String, u64> = BTreeMap::new();
-            for e in data.log.iter().filter(|e| e.status == Status::Unknown) {
+            for e in data
+                .log
+                .iter()
+                .filter(|e| e.status == Status::Unknown && e.judged())
+            {
                 *values.entry(unknown_value(e)).or_default() += 1;
             }
             values.into_iter().collect()
@@ -687,6 +695,7 @@ fn restrict_to_window(data: &Dataset, w: TimeWindow) -> Dataset {
                 .collect(),
         )),
         malformed: Vec::new(),
+        redis: None,
     };
     Dataset {
         payload_columns: data.payload_columns.clone(),

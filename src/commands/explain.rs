@@ -17,6 +17,7 @@ pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, Error> {
     let key = parse_key(&args.key, &spec.results.key).map_err(Error::Usage)?;
     let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
     let source = Source::resolve(&source_options(&args.connect), &spec, spec_dir)?;
+    let spec = source.resolve_spec(&spec);
     let data = source.load_key(&spec, &key).await?;
     let story = story(&key, &data, &spec, args.as_of.unwrap_or_else(Utc::now));
     let text = match args.format {

@@ -25,6 +25,11 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
     }
     let source = Source::resolve(&opts, &AuditSpec::default(), std::path::Path::new(""))?;
     let (origin, tables) = match &source {
+        Source::Redis(_) => {
+            return Err(Error::Usage(
+                "init reads the tables of a database or the columns of files; a log kept in Redis is described by hand in [log.redis] (see docs/sources.md)".into(),
+            ))
+        }
         Source::Database(db) => {
             let schema = args.schema.as_deref();
             let all = db.tables(schema).await?;

@@ -27,7 +27,8 @@ pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
     };
     let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
     let source = Source::resolve(&source_options(&args.connect), &spec, spec_dir)?;
-    let Source::Database(db) = &source else {
+    let spec = source.resolve_spec(&spec);
+    let Some(db) = source.results_database() else {
         return Err(Error::Usage(
             "a cleanup plan needs a database source: files are exports dupaudit cannot change"
                 .into(),

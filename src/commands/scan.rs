@@ -5,17 +5,15 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::cli::{Cli, ConnectOpts, RedisLogOpts, ScanArgs};
+use crate::cli::{Cli, ConnectOpts, ScanArgs};
 use crate::error::{exit, Error};
 use crate::findings::{Class, Finding, Findings};
 use crate::model::Dataset;
-use crate::redis_audit::{self, ResultsSide};
 use crate::report::{
     CsvSpool, Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK,
 };
 use crate::scan::{self, ByClass, PartScan};
-use crate::source::redis::RedisLog;
-use crate::source::{DatabaseOptions, DatabaseSource, Parts, Source, SourceOptions};
+use crate::source::{Parts, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
 
 /// The largest state file `--incremental` reads (one holds a few hundred bytes).
@@ -96,7 +94,16 @@ fn scan_thread(
                         return (kept, Err(e));
                     }
                 }
-                ToScan::Done(shape) => return (kept, Ok(Some(scan.finish(&shape)))),
+                ToScan::Done(shape) => {
+                    // The findings of no part (from what the source counted) go
+                    // where the parts' went.
+                    let mut findings = scan.finish(&shape);
+                    let counted = std::mem::take(&mut findings.findings);
+                    return match kept.add(counted) {
+                        Ok(()) => (kept, Ok(Some(findings))),
+                        Err(e) => (kept, Err(e)),
+                    };
+                }
             }
         }
         (kept, Ok(None))
@@ -139,11 +146,12 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
         }
         spec.scan.window = Some(TimeWindow { since, until });
     }
-    let redis_url = log_url(&args.redis, &args.connect, &spec);
-    let mut checks = spec.scan.checks();
-    if redis_url.is_some() && spec.scan.classes.is_empty() {
-        checks.extend(Class::REDIS_ONLY);
-    }
+    let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
+    let mut options = source_options(&args.connect);
+    options.partitions = args.partitions;
+    let source = Source::resolve(&options, &spec, spec_dir)?;
+    let spec = source.resolve_spec(&spec);
+    let checks = spec.scan.checks();
     let fail_on = match &args.fail_on {
         Some(f) => f.0.clone(),
         None => [Class::Exact, Class::Conflict, Class::UnknownStatus]
@@ -157,81 +165,57 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
             "--fail-on {class}: that class is not checked by this scan (see --classes and [scan] cross_key)"
         )));
     }
-    let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
-    let mut options = source_options(&args.connect);
-    options.partitions = args.partitions;
 
     let started = Instant::now();
     let progress = crate::progress::Progress::new(cli.quiet);
     let as_of = args.as_of.unwrap_or_else(Utc::now);
-    // A source other than a Redis log is scanned part by part, and of each part's
-    // findings only what the report needs is kept (see `Kept`).
+    // The source is scanned part by part, and of each part's findings only what
+    // the report needs is kept (see `Kept`).
     let mut kept = None;
-    let (info, findings) = match redis_url {
-        Some(url) => {
-            if spec.scan.window.is_some() || args.partitions > 1 {
-                return Err(Error::Usage(
-                    "--since, --until, --incremental and --partitions are not available with a log in Redis"
-                        .into(),
-                ));
+    let findings = {
+        let temporary = |e: std::io::Error| {
+            Error::Runtime(format!(
+                "cannot use a temporary file in {}: {e}",
+                std::env::temp_dir().display()
+            ))
+        };
+        // Parts a database hands over as it reads them are scanned on a
+        // thread of their own while it reads the next.
+        let (to_scan, scanning) = scan_thread(spec.clone(), as_of, Kept::for_format(args.format));
+        let mut on_part = |part: Dataset, origin: Vec<usize>| {
+            to_scan
+                .send(ToScan::Part(part, origin))
+                .map_err(|_| Error::Runtime("the scan of the parts stopped".into()))
+        };
+        let parts = source
+            .load_parts(&spec, &progress, KEYS_PER_PART, &mut on_part)
+            .await;
+        progress.finish();
+        let parts = parts.map(|parts| match parts {
+            Parts::Streamed { shape } => {
+                // A failed send leaves the thread's own error to report.
+                let _ = to_scan.send(ToScan::Done(shape));
+                None
             }
-            let log = RedisLog::new(&url, &spec, options.connect_timeout.unwrap_or_default())?
-                .trusting(args.redis.log_ca.as_deref())?;
-            let results = results_side(&options, &spec, spec_dir)?;
-            let findings = redis_audit::audit(&results, &log, &spec, as_of, &progress).await;
-            progress.finish();
-            (results.info(&spec, &log), findings?)
-        }
-        None => {
-            let source = Source::resolve(&options, &spec, spec_dir)?;
-            let findings = {
-                let temporary = |e: std::io::Error| {
-                    Error::Runtime(format!(
-                        "cannot use a temporary file in {}: {e}",
-                        std::env::temp_dir().display()
-                    ))
-                };
-                // Parts a database hands over as it reads them are scanned on a
-                // thread of their own while it reads the next.
-                let (to_scan, scanning) =
-                    scan_thread(spec.clone(), as_of, Kept::for_format(args.format));
-                let mut on_part = |part: Dataset, origin: Vec<usize>| {
-                    to_scan
-                        .send(ToScan::Part(part, origin))
-                        .map_err(|_| Error::Runtime("the scan of the parts stopped".into()))
-                };
-                let parts = source
-                    .load_parts(&spec, &progress, KEYS_PER_PART, &mut on_part)
-                    .await;
-                progress.finish();
-                let parts = parts.map(|parts| match parts {
-                    Parts::Streamed { shape } => {
-                        // A failed send leaves the thread's own error to report.
-                        let _ = to_scan.send(ToScan::Done(shape));
-                        None
-                    }
-                    parts => Some(parts),
-                });
-                drop(to_scan);
-                let (taken, scanned) = scanning
-                    .join()
-                    .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
-                let taken = kept.insert(taken);
-                let scanned = scanned.map_err(temporary)?;
-                let each = |part: Vec<Finding>| taken.add(part);
-                match parts? {
-                    Some(Parts::Whole(data)) => {
-                        scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each)
-                            .map_err(temporary)?
-                    }
-                    Some(Parts::Streamed { .. }) | None => scanned.ok_or_else(|| {
-                        Error::Runtime("the scan of the parts ended before the last".into())
-                    })?,
-                }
-            };
-            (source.info(&spec), findings)
+            parts => Some(parts),
+        });
+        drop(to_scan);
+        let (taken, scanned) = scanning
+            .join()
+            .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
+        let taken = kept.insert(taken);
+        let scanned = scanned.map_err(temporary)?;
+        let each = |part: Vec<Finding>| taken.add(part);
+        match parts? {
+            Some(Parts::Whole(data)) => {
+                scan::scan_parts(data, &spec, as_of, KEYS_PER_PART, each).map_err(temporary)?
+            }
+            Some(Parts::Streamed { .. }) | None => scanned.ok_or_else(|| {
+                Error::Runtime("the scan of the parts ended before the last".into())
+            })?,
         }
     };
+    let info = source.info(&spec);
     let mut report = Report {
         format_version: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -297,51 +281,6 @@ pub fn load_spec(path: &Path, connect: &ConnectOpts) -> Result<AuditSpec, Error>
     AuditSpec::load(path)
 }
 
-/// The Redis URL of the log: `--log-url` (or `DUPAUDIT_LOG_URL`), else the spec's
-/// `[source] log_url`.
-pub fn log_url(r: &RedisLogOpts, c: &ConnectOpts, spec: &AuditSpec) -> Option<String> {
-    match (&r.log_url, &c.log_file) {
-        (Some(url), _) => Some(url.clone()),
-        // A log file on the command line wins over the spec's log.
-        (None, Some(_)) => None,
-        (None, None) => spec.source.log_url.clone(),
-    }
-}
-
-/// Where the results of a Redis-log audit come from: `--database-url`,
-/// `--results-file`, then the spec's `[source]` (paths relative to the spec).
-fn results_side(
-    opts: &SourceOptions,
-    spec: &AuditSpec,
-    spec_dir: &Path,
-) -> Result<ResultsSide, Error> {
-    let db = |url: &str, base: Option<&Path>| -> Result<ResultsSide, Error> {
-        let options = DatabaseOptions {
-            connect_timeout: opts
-                .connect_timeout
-                .unwrap_or(std::time::Duration::from_secs(10)),
-            statement_timeout: opts.statement_timeout,
-            partitions: 1,
-        };
-        DatabaseSource::new(url, base, options).map(ResultsSide::Database)
-    };
-    if let Some(url) = &opts.database_url {
-        return db(url, None);
-    }
-    if let Some(path) = &opts.results_file {
-        return Ok(ResultsSide::File(path.clone()));
-    }
-    if let Some(url) = &spec.source.database_url {
-        return db(url, Some(spec_dir));
-    }
-    if let Some(path) = &spec.source.results_file {
-        return Ok(ResultsSide::File(spec_dir.join(path)));
-    }
-    Err(Error::Usage(
-        "the log is in Redis; say where the results are: --database-url, --results-file, or [source] in the spec".into(),
-    ))
-}
-
 pub fn source_options(c: &ConnectOpts) -> SourceOptions {
     SourceOptions {
         database_url: c.database_url.clone(),
@@ -350,6 +289,8 @@ pub fn source_options(c: &ConnectOpts) -> SourceOptions {
         connect_timeout: Some(c.connect_timeout),
         statement_timeout: Some(c.statement_timeout).filter(|d| !d.is_zero()),
         partitions: 1,
+        log_url: c.log_url.clone(),
+        log_ca: c.log_ca.clone(),
     }
 }
 

@@ -29,8 +29,10 @@ pub async fn run(cli: &Cli, args: &SuggestArgs) -> Result<u8, Error> {
         (Some(DialectArg::Postgres), _) => vec![Dialect::Postgres],
         (Some(DialectArg::Mysql), _) => vec![Dialect::Mysql],
         (Some(DialectArg::Sqlite), _) => vec![Dialect::Sqlite],
-        (None, Source::Database(db)) => vec![db.dialect()],
-        (None, Source::Files(_)) => vec![Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite],
+        (None, source) => match source.results_database() {
+            Some(db) => vec![db.dialect()],
+            None => vec![Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite],
+        },
     };
     let suggestions: Vec<_> = dialects
         .into_iter()

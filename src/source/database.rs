@@ -1171,6 +1171,7 @@ impl DatabaseSource {
                 .map(|s| s.unknown_values.clone().into_iter().collect()),
             non_json_payloads: None,
             malformed: Vec::new(),
+            redis: None,
         };
 
         // 5.

@@ -22,6 +22,7 @@ pub use crate::vocab::{redact_secrets, redact_url};
 pub(crate) use database::projection;
 pub use database::{DatabaseOptions, DatabaseSource, InitFacts, KeyLookup, OnPart};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
+pub use redis::{RedisLog, RedisSource, ResultsSide};
 
 /// Where to read from, as given on the command line (each overrides the spec).
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,11 @@ pub struct SourceOptions {
     pub statement_timeout: Option<Duration>,
     /// Slices of the key space read over as many connections (0 or 1: no split).
     pub partitions: u32,
+    /// An idempotency log kept in Redis (`--log-url`), with the results read from
+    /// the database or the results file.
+    pub log_url: Option<String>,
+    /// The certificate authority to trust for a `rediss://` log URL.
+    pub log_ca: Option<PathBuf>,
 }
 
 /// A place dupaudit reads from.
@@ -41,16 +47,29 @@ pub struct SourceOptions {
 pub enum Source {
     Database(DatabaseSource),
     Files(FileSource),
+    /// Results in a database or a file, the log in Redis.
+    Redis(Box<RedisSource>),
 }
 
 impl Source {
     /// Picks the source: `--database-url` (or `DATABASE_URL`), then the file flags,
     /// then the spec's `[source]`. Paths in the spec are relative to the spec's folder.
+    /// A log URL (`--log-url`, else the spec's `log_url` unless `--log-file` is
+    /// given) puts the log in Redis, beside the results found the same way.
     pub fn resolve(
         opts: &SourceOptions,
         spec: &AuditSpec,
         spec_dir: &Path,
     ) -> Result<Source, Error> {
+        let log_url = match (&opts.log_url, &opts.log_file) {
+            (Some(url), _) => Some(url),
+            // A log file on the command line wins over the spec's log.
+            (None, Some(_)) => None,
+            (None, None) => spec.source.log_url.as_ref(),
+        };
+        if let Some(url) = log_url {
+            return Source::with_redis_log(opts, spec, spec_dir, url);
+        }
         let timeout = opts.connect_timeout.unwrap_or(Duration::from_secs(10));
         let database = |url: &str, base: Option<&Path>| -> Result<Source, Error> {
             let db = DatabaseOptions {
@@ -95,9 +114,71 @@ impl Source {
         }
     }
 
+    /// The results (`--database-url`, `--results-file`, then the spec's `[source]`)
+    /// with the log kept in Redis at `url`.
+    fn with_redis_log(
+        opts: &SourceOptions,
+        spec: &AuditSpec,
+        spec_dir: &Path,
+        url: &str,
+    ) -> Result<Source, Error> {
+        if opts.partitions > 1 {
+            return Err(Error::Usage(
+                "--partitions splits a scan over several server connections; a log in Redis is read over one"
+                    .into(),
+            ));
+        }
+        let timeout = opts.connect_timeout.unwrap_or(Duration::from_secs(10));
+        let log = RedisLog::new(url, spec, timeout)?.trusting(opts.log_ca.as_deref())?;
+        let db = |url: &str, base: Option<&Path>| -> Result<ResultsSide, Error> {
+            let options = DatabaseOptions {
+                connect_timeout: timeout,
+                statement_timeout: opts.statement_timeout,
+                partitions: 1,
+            };
+            DatabaseSource::new(url, base, options).map(ResultsSide::Database)
+        };
+        let results = match (&opts.database_url, &opts.results_file) {
+            (Some(url), _) => db(url, None)?,
+            (None, Some(path)) => ResultsSide::File(path.clone()),
+            (None, None) => match (&spec.source.database_url, &spec.source.results_file) {
+                (Some(url), _) => db(url, Some(spec_dir))?,
+                (None, Some(path)) => ResultsSide::File(spec_dir.join(path)),
+                (None, None) => {
+                    return Err(Error::Usage(
+                        "the log is in Redis; say where the results are: --database-url, --results-file, or [source] in the spec"
+                            .into(),
+                    ))
+                }
+            },
+        };
+        Ok(Source::Redis(Box::new(RedisSource { results, log })))
+    }
+
+    /// The spec as this source reads it (see [`RedisSource::resolve_spec`]).
+    pub fn resolve_spec(&self, spec: &AuditSpec) -> AuditSpec {
+        match self {
+            Source::Redis(r) => r.resolve_spec(spec),
+            _ => spec.clone(),
+        }
+    }
+
+    /// The database that holds the results table, when one does.
+    pub fn results_database(&self) -> Option<&DatabaseSource> {
+        match self {
+            Source::Database(db) => Some(db),
+            Source::Redis(r) => match &r.results {
+                ResultsSide::Database(db) => Some(db),
+                ResultsSide::File(_) => None,
+            },
+            _ => None,
+        }
+    }
+
     /// How reports name this source. Never contains a password.
     pub fn info(&self, spec: &AuditSpec) -> SourceInfo {
         match self {
+            Source::Redis(r) => r.info(spec),
             Source::Database(s) => SourceInfo {
                 kind: format!("{:?}", s.dialect()).to_lowercase(),
                 location: s.location(),
@@ -111,6 +192,7 @@ impl Source {
     /// Reads every result row and log row of one key.
     pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
         match self {
+            Source::Redis(r) => r.load_key(spec, key).await,
             Source::Database(s) => s.load_key(spec, key).await,
             Source::Files(f) => {
                 let (f, spec, key) = (f.clone(), spec.clone(), key.clone());
@@ -124,6 +206,7 @@ impl Source {
     /// Reads the rows the scan needs, showing its progress.
     pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
         match self {
+            Source::Redis(r) => r.load(spec, progress).await,
             Source::Database(s) => s.load(spec, progress).await,
             Source::Files(f) => {
                 let (f, spec, progress) = (f.clone(), spec.clone(), progress.clone());
@@ -151,6 +234,10 @@ impl Source {
                     .await
             }
             Source::Files(_) => self.load(spec, progress).await.map(Parts::Whole),
+            Source::Redis(r) => r
+                .load_parts(spec, progress, on_part)
+                .await
+                .map(|shape| Parts::Streamed { shape }),
         }
     }
 }

@@ -100,6 +100,9 @@ pub mod lookup {
     pub const ROWS_FOR_KEYS: &str = include_str!("../../queries/ansi/rows_for_keys.sql");
     pub const KEYED_ATTEMPTS: &str = include_str!("../../queries/ansi/keyed_attempts.sql");
     pub const RESULTS_TOTALS: &str = include_str!("../../queries/ansi/results_totals.sql");
+    pub const RESULTS_TOTALS_WINDOW: &str =
+        include_str!("../../queries/ansi/results_totals_window.sql");
+    pub const KEYS_WRITTEN: &str = include_str!("../../queries/ansi/keys_written.sql");
 }
 
 /// What apply and restore send: the ledger, locks, quarantine, identity.

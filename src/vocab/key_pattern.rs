@@ -88,17 +88,29 @@ impl KeyPattern {
 
     /// The `SCAN MATCH` glob: literal text escaped, each placeholder a `*`.
     pub fn glob(&self) -> String {
+        self.glob_with(None)
+    }
+
+    /// The `SCAN MATCH` glob of the records of one key: the key's values escaped,
+    /// the attempt a `*`.
+    pub fn glob_of(&self, key: &[String]) -> String {
+        self.glob_with(Some(key))
+    }
+
+    fn glob_with(&self, key: Option<&[String]>) -> String {
         let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Literal(text) => {
-                    for c in text.chars() {
-                        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-                            out.push('\\');
-                        }
-                        out.push(c);
-                    }
+        let escaped = |out: &mut String, text: &str| {
+            for c in text.chars() {
+                if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                    out.push('\\');
                 }
+                out.push(c);
+            }
+        };
+        for part in &self.parts {
+            match (part, key) {
+                (Part::Literal(text), _) => escaped(&mut out, text),
+                (Part::Column(i), Some(key)) => escaped(&mut out, &key[*i]),
                 _ => out.push('*'),
             }
         }

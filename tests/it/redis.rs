@@ -117,7 +117,7 @@ fn load_sample(dir: &Workdir, prefix: &Prefix, layout: &str) {
 }
 
 /// The findings of the log in Redis are those of the log in SQL, class by class.
-fn assert_same_findings(sql: &Findings, redis: &Findings, what: &str) {
+fn same_classes(sql: &Findings, redis: &Findings, what: &str) {
     let (a, b) = (shape(sql), shape(redis));
     let only_sql: Vec<_> = a.difference(&b).collect();
     let only_redis: Vec<_> = b.difference(&a).collect();
@@ -132,6 +132,11 @@ fn assert_same_findings(sql: &Findings, redis: &Findings, what: &str) {
     for class in Class::REDIS_ONLY {
         assert_eq!(redis.summary_of(class).groups, 0, "{what}: {class}");
     }
+}
+
+/// [`same_classes`], and every log row of the whole log read as a record.
+fn assert_same_findings(sql: &Findings, redis: &Findings, what: &str) {
+    same_classes(sql, redis, what);
     let stats = redis.redis.as_ref().expect("Redis statistics");
     assert_eq!(
         Some(stats.records),
@@ -860,4 +865,154 @@ fn a_redis_over_tls_with_a_private_ca_is_audited_with_log_ca() {
         &server.url("redis", Some(OWN_PASSWORD)),
         &["--connect-timeout", "2s"],
     );
+}
+
+/// The story of `key` as `explain --format json` tells it.
+fn story(dir: &Workdir, key: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["explain", key, "--format", "json", "--as-of", AS_OF];
+    args.extend(extra);
+    let run = dir.run(&args);
+    run.expect_code(0);
+    serde_json::from_str(&run.stdout()).expect("a story")
+}
+
+/// The plan `plan` writes into `dir`, as JSON.
+fn plan(dir: &Workdir, extra: &[&str]) -> serde_json::Value {
+    let out = dir.path("plan.json");
+    let mut args = vec!["plan", "--output", path_str(&out)];
+    args.extend(extra);
+    dir.run(&args).expect_code(0);
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).expect("a plan")
+}
+
+/// `explain` and `plan` with the log in Redis read its records, not the log table
+/// that sits beside the results: with no record in Redis a key's story has no
+/// attempt and no keeper is chosen by its completed attempt; with the sample's
+/// records both tell what they tell with the log in SQL; and a record changed in
+/// Redis changes the story.
+#[test]
+fn explain_and_plan_with_the_log_in_redis_read_its_records() {
+    let key = "summarize/req-0000001-9188";
+    let in_sql = Workdir::new();
+    let spec_sql = repo().join("dupaudit.toml");
+    let sql_story = story(&in_sql, key, &["--spec", path_str(&spec_sql)]);
+    let sql_plan = plan(&in_sql, &["--spec", path_str(&spec_sql)]);
+
+    let prefix = Prefix::new("explain");
+    let dir = Workdir::new();
+    let spec = sample_spec(&dir, &prefix.0, "hash", None);
+    let args = ["--spec", path_str(&spec), "--log-url", REDIS];
+    let attempts = |s: &serde_json::Value| -> Vec<String> {
+        s["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["text"].as_str().unwrap().to_string())
+            .filter(|t| t.starts_with("attempt "))
+            .collect()
+    };
+
+    let empty = story(&dir, key, &args);
+    assert_eq!(
+        attempts(&empty),
+        Vec::<String>::new(),
+        "no record, no attempt"
+    );
+    let decided = |p: &serde_json::Value| p["summary"]["decided_by"].clone();
+    let empty_plan = plan(&dir, &args);
+    assert!(
+        empty_plan["summary"]["decided_by"]["completed-attempt"].is_null(),
+        "no record, no keeper by its attempt: {}",
+        decided(&empty_plan)
+    );
+
+    load_sample(&dir, &prefix, "hash");
+    let loaded = story(&dir, key, &args);
+    assert_eq!(loaded["events"], sql_story["events"], "the records' story");
+    assert_eq!(loaded["findings"], sql_story["findings"]);
+    let loaded_plan = plan(&dir, &args);
+    assert_eq!(decided(&loaded_plan), decided(&sql_plan));
+    assert_eq!(
+        loaded_plan["groups"], sql_plan["groups"],
+        "the same keepers"
+    );
+
+    // att-00000002 completed; its record now says it failed.
+    let mut conn = prefix.conn();
+    let name = format!("{}:summarize#req-0000001-9188#att-00000002", prefix.0);
+    let _: () = redis::cmd("HSET")
+        .arg(&name)
+        .arg("status")
+        .arg("FAILED")
+        .query(&mut conn)
+        .unwrap();
+    let changed = story(&dir, key, &args);
+    assert!(
+        attempts(&changed)
+            .iter()
+            .any(|t| t == "attempt att-00000002 marked FAILED"),
+        "{:?}",
+        attempts(&changed)
+    );
+}
+
+/// A window and an incremental audit with the log in Redis give what they give
+/// with the log in SQL, night after night; the hash layout keeps the records'
+/// times, which a window reads.
+#[test]
+fn windows_and_incremental_runs_with_the_log_in_redis_match_the_log_in_sql() {
+    let prefix = Prefix::new("window");
+    let dir = Workdir::new();
+    load_sample(&dir, &prefix, "hash");
+    let spec = sample_spec(&dir, &prefix.0, "hash", Some(11));
+    let window = [
+        "--since",
+        "2026-10-14T16:30:00Z",
+        "--until",
+        "2026-10-14T18:00:00Z",
+    ];
+    let sql = Workdir::scan_json_in_repo(&window).findings;
+    let mut args = vec!["--spec", path_str(&spec), "--log-url", REDIS];
+    args.extend(window);
+    let redis = dir.scan_json(&args).findings;
+    same_classes(&sql, &redis, "window");
+    assert_eq!(redis.totals, sql.totals, "the window's totals");
+    let whole = Workdir::scan_json_in_repo(&[]).findings;
+    assert!(
+        redis.totals.result_rows < whole.totals.result_rows,
+        "a part of the table"
+    );
+
+    let (sql_state, redis_state) = (dir.path("sql.state"), dir.path("redis.state"));
+    for until in ["2026-10-14T17:00:00Z", "2026-10-31T00:00:00Z"] {
+        let night = ["--until", until, "--incremental"];
+        let mut a: Vec<&str> = night.to_vec();
+        a.push(path_str(&sql_state));
+        let sql = Workdir::scan_json_in_repo(&a).findings;
+        let mut b: Vec<&str> = vec!["--spec", path_str(&spec), "--log-url", REDIS];
+        b.extend(night);
+        b.push(path_str(&redis_state));
+        let redis = dir.scan_json(&b).findings;
+        same_classes(&sql, &redis, &format!("night until {until}"));
+        assert_eq!(redis.totals, sql.totals, "night until {until}: totals");
+    }
+}
+
+#[test]
+fn partitions_are_refused_with_the_log_in_redis() {
+    let prefix = Prefix::new("partitions");
+    let dir = Workdir::new();
+    let spec = sample_spec(&dir, &prefix.0, "hash", None);
+    let spec = path_str(&spec);
+    dir.run(&[
+        "scan",
+        "--spec",
+        spec,
+        "--log-url",
+        REDIS,
+        "--partitions",
+        "2",
+    ])
+    .expect_code(2)
+    .stderr_has(&["--partitions", "Redis"]);
 }

@@ -2,7 +2,8 @@
 //!
 //! In: the spec, then keys a batch at a time. Out: the rows of those keys, the
 //! NULL-key rows, every distinct key (and attempt) as a stream, the cross-key copies
-//! and the totals of the results table. Everything is read on one connection in one
+//! and the totals of the results table; over the spec's time window, when it has
+//! one, the keys of the rows written in it and its totals. Everything is read on one connection in one
 //! read-only transaction (one snapshot), so memory grows with a batch and with the
 //! findings, not with the table.
 
@@ -31,6 +32,9 @@ pub struct KeyLookup {
     keys_sql: String,
     arity: usize,
     with_attempt: bool,
+    spec: AuditSpec,
+    /// The bounds of the spec's window, as its queries bind them.
+    window: Vec<(&'static str, String)>,
 }
 
 impl DatabaseSource {
@@ -82,7 +86,14 @@ impl DatabaseSource {
         let mut fragments = shape.fragments();
         fragments.push(("r_key_attempt", &projection));
         let (keys_sql, _) = sql::render(d, lq::KEYED_ATTEMPTS, &fragments, &[]);
+        let window = spec
+            .scan
+            .window
+            .map(|w| shape.typed().window_bounds(d, w))
+            .unwrap_or_default();
         Ok(KeyLookup {
+            spec: spec.clone(),
+            window,
             source: self.clone(),
             conn,
             shape,
@@ -113,15 +124,55 @@ impl KeyLookup {
         self.result_rows(&sql, binds).await
     }
 
-    /// The rows whose key has a NULL column.
+    /// The rows whose key has a NULL column (over a window, those written in it).
     pub async fn null_key_rows(&mut self) -> Result<Vec<ResultRow>, Error> {
-        let (sql, binds) = sql::render(
-            self.source.dialect,
-            &super::unwindowed(q::NULL_KEYS),
-            &self.shape.fragments(),
-            &[],
-        );
+        let (sql, binds) = self.windowed(q::NULL_KEYS);
         self.result_rows(&sql, binds).await
+    }
+
+    /// `template` with the spec's window, rendered, and its binds.
+    fn windowed(&self, template: &str) -> (String, Vec<String>) {
+        let d = self.source.dialect;
+        let template = super::windowed(d, template, &self.spec, self.shape.typed());
+        let times: Vec<(&str, &[String])> = self
+            .window
+            .iter()
+            .map(|(name, value)| (*name, std::slice::from_ref(value)))
+            .collect();
+        sql::render(d, &template, &self.shape.fragments(), &times)
+    }
+
+    /// Over the spec's window: the rows written in it and those without a key.
+    pub async fn window_totals(&mut self) -> Result<[u64; 2], Error> {
+        let (sql, binds) = self.windowed(lq::RESULTS_TOTALS_WINDOW);
+        let row = bound(&sql, binds)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| self.source.error(e))?;
+        let count = |i: usize| -> Result<u64, Error> {
+            sqlx::Row::try_get::<i64, _>(&row, i)
+                .map(|n| n as u64)
+                .map_err(|e| self.source.error(e))
+        };
+        Ok([count(0)?, count(1)?])
+    }
+
+    /// The keys of the rows written in the spec's window.
+    pub async fn written_keys(&mut self) -> Result<Vec<Key>, Error> {
+        let (sql, binds) = self.windowed(lq::KEYS_WRITTEN);
+        let (source, arity) = (&self.source, self.arity);
+        let mut out = Vec::new();
+        let mut rows = bound(&sql, binds).fetch(&mut self.conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| source.error(e))? {
+            out.push(
+                source
+                    .cells(&row, 0, arity)?
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            );
+        }
+        Ok(out)
     }
 
     /// The result rows a query of `r_columns` returns.
@@ -171,12 +222,17 @@ impl KeyLookup {
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64, Vec<Vec<String>>), Error> {
         let mut non_json_rows = Vec::new();
+        let times: Vec<(&str, &[String])> = self
+            .window
+            .iter()
+            .map(|(name, value)| (*name, std::slice::from_ref(value)))
+            .collect();
         let (rows, non_json) = self
             .source
             .cross_key_rows(
                 &mut self.conn,
                 spec,
-                &[],
+                &times,
                 &self.shape,
                 &self.rp,
                 canon,

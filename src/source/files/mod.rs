@@ -46,7 +46,7 @@ impl FileFormat {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             FileFormat::Csv => "csv",
             FileFormat::Parquet => "parquet",

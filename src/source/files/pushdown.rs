@@ -467,6 +467,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             .map(|s| s.unknown_values.clone().into_iter().collect()),
         non_json_payloads: None,
         malformed: Vec::new(),
+        redis: None,
     };
 
     // 2.

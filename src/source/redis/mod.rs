@@ -23,34 +23,24 @@ use redis::Value;
 
 use crate::error::Error;
 use crate::findings::{MalformedRecord, RedisStats};
-use crate::model::{Clock, Key, LogEntry};
+use crate::model::{Clock, Key, LogEntry, Record};
 use crate::source::{redact_secrets, redact_url};
 use crate::spec::{AuditSpec, RedisLayout, RedisLogSpec, Status};
 use crate::vocab::KeyPattern;
 
+mod joined;
+
+pub use joined::{RedisSource, ResultsSide};
+
 /// Most malformed records listed by key; the class counts them all.
 pub const MALFORMED_LISTED: usize = 50;
-
-/// One record read from Redis.
-#[derive(Debug, Clone)]
-pub struct Record {
-    pub redis_key: String,
-    pub entry: LogEntry,
-    /// Powertools' `in_progress_expiration`: when an INPROGRESS record stops
-    /// blocking a retry (the Lambda's deadline).
-    pub in_progress_expiry: Option<DateTime<Utc>>,
-    /// When Redis will drop the record (from `PTTL`); `None`: no TTL.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// The record's `validation` hash, when it has one.
-    pub validation: Option<String>,
-}
 
 /// Everything one pass over the keyspace produced.
 #[derive(Debug, Default)]
 pub struct LogRead {
-    pub records: Vec<Record>,
-    /// Keys (and attempts) of records whose status is EXPIRED.
-    pub expired: Vec<(Key, Option<String>)>,
+    /// Each record as a log entry, with what Redis adds in [`LogEntry::record`];
+    /// a record of status EXPIRED is one too ([`Record::expired`]).
+    pub entries: Vec<LogEntry>,
     /// Every malformed record: its key when the name fits the pattern, its Redis key,
     /// and why it cannot be read.
     pub malformed: Vec<(Option<Key>, MalformedRecord)>,
@@ -186,10 +176,46 @@ impl RedisLog {
         conn: &mut MultiplexedConnection,
         cursor: u64,
     ) -> Result<(u64, Vec<Vec<u8>>), Error> {
+        self.scan_matching(conn, cursor, &self.match_pattern())
+            .await
+    }
+
+    /// The names of every record of `key` (records kept per attempt): one walk of
+    /// the keyspace with the key's own `MATCH` glob.
+    pub async fn names_matching(
+        &self,
+        conn: &mut MultiplexedConnection,
+        key: &[String],
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let glob = self.pattern.glob_of(key);
+        let mut names = std::collections::BTreeSet::new();
+        let mut cursor = 0;
+        loop {
+            let (next, page) = self.scan_matching(conn, cursor, &glob).await?;
+            // The glob may match the name of another key whose values hold the
+            // pattern's literal text: only the key's own records are kept.
+            names.extend(page.into_iter().filter(|n| {
+                self.pattern
+                    .split(&String::from_utf8_lossy(n))
+                    .is_some_and(|(k, _)| k == key)
+            }));
+            cursor = next;
+            if cursor == 0 {
+                return Ok(names.into_iter().collect());
+            }
+        }
+    }
+
+    async fn scan_matching(
+        &self,
+        conn: &mut MultiplexedConnection,
+        cursor: u64,
+        glob: &str,
+    ) -> Result<(u64, Vec<Vec<u8>>), Error> {
         redis::cmd("SCAN")
             .arg(cursor)
             .arg("MATCH")
-            .arg(self.match_pattern())
+            .arg(glob)
             .arg("COUNT")
             .arg(self.spec.batch)
             .query_async(conn)
@@ -326,13 +352,12 @@ impl RedisLog {
                 // WRONGTYPE: the key was replaced by another kind of value meanwhile.
                 None => out.stats.changed += 1,
                 Some(value) => match self.record(spec, &name, &value, expires_at) {
-                    Ok(Parsed::Record(r)) => {
-                        out.stats.records += 1;
-                        out.records.push(*r);
-                    }
-                    Ok(Parsed::Expired(key, attempt)) => {
-                        out.stats.expired_status += 1;
-                        out.expired.push((key, attempt));
+                    Ok(entry) => {
+                        match entry.judged() {
+                            true => out.stats.records += 1,
+                            false => out.stats.expired_status += 1,
+                        }
+                        out.entries.push(entry);
                     }
                     Err(reason) => self.malformed(out, &name, reason),
                 },
@@ -378,7 +403,7 @@ impl RedisLog {
         name: &str,
         value: &Value,
         expires_at: Option<DateTime<Utc>>,
-    ) -> Result<Parsed, String> {
+    ) -> Result<LogEntry, String> {
         let (key, key_attempt) = self.pattern.split(name).ok_or_else(|| {
             format!(
                 "the key name does not fit log.redis.key `{}`",
@@ -407,7 +432,7 @@ impl RedisLog {
         attempt: Option<String>,
         bytes: &[u8],
         expires_at: Option<DateTime<Utc>>,
-    ) -> Result<Parsed, String> {
+    ) -> Result<LogEntry, String> {
         let a = &self.spec.attributes;
         let doc: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
@@ -423,7 +448,25 @@ impl RedisLog {
             Status::Unknown => match raw_status.as_str() {
                 "INPROGRESS" => Status::Processing,
                 "COMPLETED" => Status::Completed,
-                "EXPIRED" => return Ok(Parsed::Expired(key, attempt)),
+                // Powertools treats an EXPIRED record as absent: it judges no
+                // attempt, it only tells that the key's record expired.
+                "EXPIRED" => {
+                    return Ok(LogEntry {
+                        key: Some(key),
+                        attempt,
+                        status: Status::Unknown,
+                        raw_status,
+                        created_at: None,
+                        updated_at: None,
+                        record: Some(Box::new(Record {
+                            redis_key: name.to_string(),
+                            in_progress_expiry: None,
+                            expires_at,
+                            validation: None,
+                            expired: true,
+                        })),
+                    })
+                }
                 _ => return Err(format!("unknown status `{raw_status}`")),
             },
             s => s,
@@ -445,21 +488,21 @@ impl RedisLog {
             Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
             _ => None,
         };
-        Ok(Parsed::Record(Box::new(Record {
-            redis_key: name.to_string(),
-            entry: LogEntry {
-                record: None,
-                key: Some(key),
-                attempt,
-                status,
-                raw_status,
-                created_at: None,
-                updated_at: None,
-            },
-            in_progress_expiry,
-            expires_at,
-            validation,
-        })))
+        Ok(LogEntry {
+            key: Some(key),
+            attempt,
+            status,
+            raw_status,
+            created_at: None,
+            updated_at: None,
+            record: Some(Box::new(Record {
+                redis_key: name.to_string(),
+                in_progress_expiry,
+                expires_at,
+                validation,
+                expired: false,
+            })),
+        })
     }
 
     fn hash(
@@ -470,7 +513,7 @@ impl RedisLog {
         key_attempt: Option<String>,
         fields: &std::collections::HashMap<String, String>,
         expires_at: Option<DateTime<Utc>>,
-    ) -> Result<Parsed, String> {
+    ) -> Result<LogEntry, String> {
         let l = &spec.log;
         let raw_status = fields
             .get(&l.status)
@@ -498,27 +541,22 @@ impl RedisLog {
                 .as_ref()
                 .and_then(|field| fields.get(field).cloned())
         });
-        Ok(Parsed::Record(Box::new(Record {
-            redis_key: name.to_string(),
-            entry: LogEntry {
-                record: None,
-                key: Some(key),
-                attempt,
-                status,
-                raw_status,
-                created_at: time(Some(&l.created_at))?,
-                updated_at: time(l.updated_at.as_ref())?,
-            },
-            in_progress_expiry: None,
-            expires_at,
-            validation: None,
-        })))
+        Ok(LogEntry {
+            key: Some(key),
+            attempt,
+            status,
+            raw_status,
+            created_at: time(Some(&l.created_at))?,
+            updated_at: time(l.updated_at.as_ref())?,
+            record: Some(Box::new(Record {
+                redis_key: name.to_string(),
+                in_progress_expiry: None,
+                expires_at,
+                validation: None,
+                expired: false,
+            })),
+        })
     }
-}
-
-enum Parsed {
-    Record(Box<Record>),
-    Expired(Key, Option<String>),
 }
 
 #[cfg(test)]
@@ -545,6 +583,14 @@ mod tests {
         assert_eq!(p.name(&cols(&["s", "k"]), Some("a")), "idem:s#k#a");
         assert_eq!(p.glob(), "idem:*#*#*");
         assert!(p.has_attempt());
+    }
+
+    #[test]
+    fn the_glob_of_a_key_matches_its_records_and_escapes_its_values() {
+        let p = KeyPattern::parse("idem:{op}#{id}#{attempt}", &cols(&["op", "id"])).unwrap();
+        let key = cols(&["sum*", "a[1]"]);
+        assert_eq!(p.glob_of(&key), r"idem:sum\*#a\[1\]#*");
+        assert_eq!(p.glob(), "idem:*#*#*");
     }
 
     #[test]

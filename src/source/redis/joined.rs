@@ -1,0 +1,804 @@
+//! A results side (a database table or a results file) with its idempotency log
+//! kept in Redis: the source of a scan, `explain` and `plan` like any other. The log
+//! side yields ordinary log entries, each carrying what Redis adds
+//! ([`crate::model::Record`]); the classes that read those (expired-record,
+//! validation-mismatch, malformed-record, the in-progress expiry of
+//! stale-processing) are checks of the one classifier.
+//!
+//! The two sides cannot be joined in one engine, so this source finds the keys
+//! that can carry a finding by walking the keyspace and looking up the result rows
+//! of each batch of keys, then hands the classifier every result row and record of
+//! those keys, part by part in key order. Memory grows with the findings, not with
+//! the keyspace or the table: records and rows are held a batch at a time, and only
+//! those of the keys found are kept.
+//!
+//! Without a time window:
+//! 1. Walk the keyspace in `SCAN` batches. For each batch, read its records and, at
+//!    the same time, the result rows of its keys (and, when records are kept per
+//!    attempt, the records of those rows' attempts that the batch does not hold),
+//!    and run the classifier over them: a key with a finding is kept, with its
+//!    records; every malformed record is kept.
+//! 2. When records are kept per attempt, a key's records may lie in other batches:
+//!    walk the keyspace again, reading only the records of the kept keys.
+//! 3. Stream the results' distinct keys (and attempts); a key none of whose rows
+//!    has a record (pipelined `EXISTS`) was never met in step 1: run the classifier
+//!    over its rows alone.
+//! 4. Cross-key, when checked: the results side finds the rows whose payload
+//!    appears under several keys; their keys are kept and their records read.
+//!
+//! With a window, the keys are those the window touches: the keys of the rows
+//! written in it (from the results side) and of the records created or updated in
+//! it (from one walk, which keeps the records of those keys; a second walk when
+//! records are kept per attempt). Memory then grows with the keys of the window.
+//!
+//! Then every result row of the keys found, with their records, goes to the
+//! classifier part by part in key order, after the NULL-key rows.
+//!
+//! Steps 1 and 3 judge a key at the latest time any scan could judge it, so a key
+//! kept is kept for every `--as-of`: what is stale or expired at some moment stays
+//! so later.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{BoxStream, StreamExt};
+use futures_util::TryStreamExt;
+use redis::aio::MultiplexedConnection;
+
+use super::RedisLog;
+use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::error::Error;
+use crate::findings::{MalformedRecord, RedisStats, NON_JSON_LISTED};
+use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow, SourceInfo};
+use crate::progress::Progress;
+use crate::source::{DatabaseSource, FileFormat, KeyLookup, OnPart};
+use crate::spec::{AuditSpec, RedisLayout};
+use crate::vocab::Class;
+
+/// Where the result rows of a source whose log is in Redis come from.
+#[derive(Debug, Clone)]
+pub enum ResultsSide {
+    Database(DatabaseSource),
+    File(PathBuf),
+}
+
+/// A results side and a log kept in Redis.
+#[derive(Debug, Clone)]
+pub struct RedisSource {
+    pub results: ResultsSide,
+    pub log: RedisLog,
+}
+
+impl RedisSource {
+    /// How reports name the two sides together. Never contains a password.
+    pub fn info(&self, spec: &AuditSpec) -> SourceInfo {
+        let (kind, location, results) = match &self.results {
+            ResultsSide::Database(db) => (
+                format!("{:?}", db.dialect()).to_lowercase(),
+                db.location(),
+                spec.results.table_name().to_string(),
+            ),
+            ResultsSide::File(path) => (
+                FileFormat::of(path)
+                    .map(|f| f.name().to_string())
+                    .unwrap_or_else(|_| "file".into()),
+                path.display().to_string(),
+                path.display().to_string(),
+            ),
+        };
+        SourceInfo {
+            kind: format!("{kind}+redis"),
+            location,
+            results,
+            log: format!("{} MATCH {}", self.log.location(), self.log.match_pattern()),
+        }
+    }
+
+    /// The spec as this source reads it: rows are matched to records by attempt
+    /// only when the records carry one, and a scan that names no classes checks
+    /// the classes only a log in Redis can show beside the others.
+    pub fn resolve_spec(&self, spec: &AuditSpec) -> AuditSpec {
+        let mut spec = spec.clone();
+        let layout = spec.log.redis.as_ref().map(|r| r.layout);
+        let attempts = self.log.pattern().has_attempt()
+            || (layout == Some(RedisLayout::Hash) && spec.log.attempt.is_some());
+        if !attempts {
+            spec.results.attempt = None;
+            spec.log.attempt = None;
+        }
+        if spec.scan.classes.is_empty() {
+            let mut checks = spec.scan.checks();
+            checks.extend(Class::REDIS_ONLY);
+            spec.scan.classes = checks.into_iter().collect();
+        }
+        spec
+    }
+
+    /// Reads the keys that can carry a finding (see the module), handing their rows
+    /// and records to `on_part` part by part; gives back what the source counted.
+    pub async fn load_parts(
+        &self,
+        spec: &AuditSpec,
+        progress: &Progress,
+        on_part: &mut OnPart<'_>,
+    ) -> Result<Dataset, Error> {
+        let per_attempt = self.log.pattern().has_attempt();
+        let mut lookup = Lookup::open(&self.results, spec, per_attempt, progress).await?;
+        let read = async {
+            let mut conn = self.log.connect().await?;
+            let mut walk = Walk {
+                log: &self.log,
+                spec,
+                conn: &mut conn,
+                lookup: &mut lookup,
+                progress,
+                kept: Kept::default(),
+                stats: RedisStats::default(),
+            };
+            walk.run(on_part).await
+        }
+        .await;
+        lookup.close().await;
+        read
+    }
+
+    /// What a scan reads, in one dataset: the keys that can carry a finding.
+    pub async fn load(&self, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
+        let mut results = Vec::new();
+        let mut log = Vec::new();
+        let mut on_part = |part: Dataset, _: Vec<usize>| {
+            results.extend(part.results);
+            log.extend(part.log);
+            Ok(())
+        };
+        let mut shape = self.load_parts(spec, progress, &mut on_part).await?;
+        shape.results = results;
+        shape.log = log;
+        Ok(shape)
+    }
+
+    /// Every result row and record of one key, for `explain`.
+    pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+        let per_attempt = self.log.pattern().has_attempt();
+        let progress = Progress::new(true);
+        let mut lookup = Lookup::open(&self.results, spec, per_attempt, &progress).await?;
+        let read = async {
+            let rows = lookup.rows_of(std::slice::from_ref(key)).await?;
+            let mut conn = self.log.connect().await?;
+            let names: Vec<Vec<u8>> = match per_attempt {
+                false => vec![self.log.pattern().name(key, None).into_bytes()],
+                true => self.log.names_matching(&mut conn, key).await?,
+            };
+            let read = self.log.read_names(&mut conn, spec, &names).await?;
+            Ok(Dataset::complete(
+                spec,
+                lookup.payload_columns().to_vec(),
+                rows,
+                read.entries,
+            ))
+        }
+        .await;
+        lookup.close().await;
+        read
+    }
+}
+
+/// A moment later than any scan judges: a key with a finding at some `--as-of` has
+/// one at this moment too.
+fn latest() -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::days(365 * 1000)
+}
+
+/// What the walk keeps: the keys found and the records of those keys, by Redis key.
+#[derive(Default)]
+struct Kept {
+    keys: HashSet<Key>,
+    records: HashMap<String, LogEntry>,
+    malformed: BTreeMap<String, (Option<Key>, MalformedRecord)>,
+}
+
+impl Kept {
+    /// Keeps the records among `entries` whose key is kept.
+    fn keep(&mut self, entries: Vec<LogEntry>) {
+        for e in entries {
+            let (Some(key), Some(record)) = (&e.key, &e.record) else {
+                continue;
+            };
+            if self.keys.contains(key) {
+                let name = record.redis_key.clone();
+                self.records.entry(name).or_insert(e);
+            }
+        }
+    }
+
+    fn malformed(&mut self, malformed: Vec<(Option<Key>, MalformedRecord)>) {
+        for (key, m) in malformed {
+            self.malformed
+                .entry(m.redis_key.clone())
+                .or_insert((key, m));
+        }
+    }
+}
+
+/// One walk of a source: the connections and what it has kept so far.
+struct Walk<'a> {
+    log: &'a RedisLog,
+    spec: &'a AuditSpec,
+    conn: &'a mut MultiplexedConnection,
+    lookup: &'a mut Lookup,
+    progress: &'a Progress,
+    kept: Kept,
+    stats: RedisStats,
+}
+
+impl Walk<'_> {
+    async fn run(&mut self, on_part: &mut OnPart<'_>) -> Result<Dataset, Error> {
+        let payload_columns = self.lookup.payload_columns().to_vec();
+        let checks = self.spec.scan.checks();
+        let (counts, non_json) = match self.spec.scan.window {
+            None => {
+                self.classified().await?;
+                self.kept_records().await?;
+                if checks.contains(&Class::OrphanResult)
+                    || checks.contains(&Class::ExpiredRecord)
+                    || checks.contains(&Class::Exact)
+                    || checks.contains(&Class::Conflict)
+                {
+                    self.unrecorded().await?;
+                }
+                let non_json = self.cross_key(&payload_columns, &checks).await?;
+                let [result_rows, null_key_rows, keys] = self.lookup.totals().await?;
+                (
+                    (result_rows, null_key_rows, keys, self.stats.records),
+                    non_json,
+                )
+            }
+            Some(w) => {
+                let (keys, log_rows) = self.touched(w).await?;
+                let non_json = self.cross_key(&payload_columns, &checks).await?;
+                let [result_rows, null_key_rows] = self.lookup.window_totals().await?;
+                ((result_rows, null_key_rows, keys, log_rows), non_json)
+            }
+        };
+
+        self.progress
+            .phase("reading the rows and records of the keys found");
+        let mut position = 0;
+        let mut hand = |part: Dataset| -> Result<(), Error> {
+            let origin: Vec<usize> = (position..position + part.results.len()).collect();
+            position += part.results.len();
+            on_part(part, origin)
+        };
+        if checks.contains(&Class::NullKey) {
+            let rows = self.lookup.null_key_rows().await?;
+            hand(Dataset::complete(
+                self.spec,
+                payload_columns.clone(),
+                rows,
+                Vec::new(),
+            ))?;
+        }
+        let mut keys: Vec<Key> = self.kept.keys.iter().cloned().collect();
+        keys.sort();
+        let mut records: BTreeMap<Key, Vec<LogEntry>> = BTreeMap::new();
+        for e in std::mem::take(&mut self.kept.records).into_values() {
+            let key = e.key.clone().expect("a kept record has a key");
+            records.entry(key).or_default().push(e);
+        }
+        // Cross-key compares the payloads of different keys: its keys go to the
+        // classifier in one part.
+        let whole = checks.contains(&Class::CrossKey);
+        let (mut rows, mut log) = (Vec::new(), Vec::new());
+        for chunk in keys.chunks(self.log.batch()) {
+            let found = self.lookup.rows_of(chunk).await?;
+            self.progress.rows(found.len() as u64);
+            rows.extend(found);
+            for key in chunk {
+                let mut of_key = records.remove(key).unwrap_or_default();
+                of_key.sort_by(|a, b| {
+                    let name = |e: &LogEntry| e.record.as_ref().map(|r| r.redis_key.clone());
+                    name(a).cmp(&name(b))
+                });
+                log.extend(of_key);
+            }
+            if !whole {
+                let part = (std::mem::take(&mut rows), std::mem::take(&mut log));
+                hand(Dataset::complete(
+                    self.spec,
+                    payload_columns.clone(),
+                    part.0,
+                    part.1,
+                ))?;
+            }
+        }
+        if whole {
+            hand(Dataset::complete(
+                self.spec,
+                payload_columns.clone(),
+                rows,
+                log,
+            ))?;
+        }
+
+        let (result_rows, null_key_rows, keys, log_rows) = counts;
+        let mut shape = Dataset::complete(self.spec, payload_columns, Vec::new(), Vec::new());
+        shape.counts = Some(Counts {
+            result_rows,
+            log_rows: Some(log_rows),
+            keys,
+            null_key_rows,
+            // A record of a status the spec does not map is malformed, never read
+            // into the log.
+            unknown_statuses: Some(Vec::new()),
+            non_json_payloads: non_json,
+            malformed: std::mem::take(&mut self.kept.malformed)
+                .into_values()
+                .collect(),
+            redis: Some(std::mem::take(&mut self.stats)),
+        });
+        Ok(shape)
+    }
+
+    /// The spec a batch is judged with: cross-key and NULL keys are found over the
+    /// whole table, not in a batch.
+    fn batch_spec(&self) -> AuditSpec {
+        let mut spec = self.spec.clone();
+        spec.scan.cross_key = false;
+        spec.scan.classes = spec
+            .scan
+            .checks()
+            .into_iter()
+            .filter(|c| !matches!(c, Class::CrossKey | Class::NullKey))
+            .collect();
+        spec
+    }
+
+    /// Keeps the keys among `rows` and `entries` the classifier finds something in.
+    fn classify(&mut self, spec: &AuditSpec, rows: Vec<ResultRow>, entries: &[LogEntry]) {
+        let payload_columns = self.lookup.payload_columns().to_vec();
+        let data = Dataset::complete(spec, payload_columns, rows, entries.to_vec());
+        let found = crate::scan::scan(&data, spec, latest());
+        self.kept
+            .keys
+            .extend(found.findings.into_iter().filter_map(|f| f.key));
+    }
+
+    /// Step 1: every batch of the keyspace, classified with the rows of its keys.
+    async fn classified(&mut self) -> Result<(), Error> {
+        let batch_spec = self.batch_spec();
+        let pattern = self.log.pattern().clone();
+        let per_attempt = pattern.has_attempt();
+        self.progress
+            .phase("reading the log from Redis, a batch at a time");
+        let mut cursor = 0;
+        loop {
+            let (next, names) = self.log.scan_page(self.conn, cursor).await?;
+            self.stats.keys_scanned += names.len() as u64;
+            self.progress.rows(names.len() as u64);
+            for chunk in names.chunks(self.log.batch()) {
+                // Every key the batch names, whatever becomes of its record: the
+                // rows of a key whose record vanished or is malformed are judged
+                // here too. The rows are looked up while the records are read.
+                let keys: Vec<Key> = chunk
+                    .iter()
+                    .filter_map(|n| pattern.split(&String::from_utf8_lossy(n)))
+                    .map(|(k, _)| k)
+                    .collect::<BTreeSet<Key>>()
+                    .into_iter()
+                    .collect();
+                let (read, rows) = futures_util::try_join!(
+                    self.log.read_names(self.conn, self.spec, chunk),
+                    self.lookup.rows_of(&keys)
+                )?;
+                self.stats.add(read.stats);
+                self.kept.malformed(read.malformed);
+                let mut entries = read.entries;
+                if per_attempt {
+                    let named: HashSet<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+                    let others: BTreeSet<Vec<u8>> = rows
+                        .iter()
+                        .filter_map(|r| {
+                            Some(pattern.name(r.key.as_ref()?, Some(r.attempt.as_ref()?)))
+                        })
+                        .map(String::into_bytes)
+                        .filter(|n| !named.contains(n.as_slice()))
+                        .collect();
+                    let others: Vec<Vec<u8>> = others.into_iter().collect();
+                    // Counted where the walk meets them, not here.
+                    let more = self.log.read_names(self.conn, self.spec, &others).await?;
+                    entries.extend(more.entries);
+                }
+                self.classify(&batch_spec, rows, &entries);
+                self.kept.keep(entries);
+            }
+            cursor = next;
+            if cursor == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Step 2 (and the window's second walk): when records are kept per attempt,
+    /// the records of the kept keys that other batches hold.
+    async fn kept_records(&mut self) -> Result<(), Error> {
+        if !self.log.pattern().has_attempt() || self.kept.keys.is_empty() {
+            return Ok(());
+        }
+        self.progress
+            .phase("reading the other records of the keys found");
+        let pattern = self.log.pattern().clone();
+        let mut cursor = 0;
+        loop {
+            let (next, names) = self.log.scan_page(self.conn, cursor).await?;
+            let wanted: Vec<Vec<u8>> = names
+                .into_iter()
+                .filter(|n| {
+                    let name = String::from_utf8_lossy(n);
+                    !self.kept.records.contains_key(name.as_ref())
+                        && pattern
+                            .split(&name)
+                            .is_some_and(|(k, _)| self.kept.keys.contains(&k))
+                })
+                .collect();
+            let read = self.log.read_names(self.conn, self.spec, &wanted).await?;
+            self.kept.keep(read.entries);
+            cursor = next;
+            if cursor == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Step 3: the result keys without any record, classified by their rows alone.
+    async fn unrecorded(&mut self) -> Result<(), Error> {
+        self.progress
+            .phase("looking up the records of every result key");
+        let batch = self.log.batch();
+        let pattern = self.log.pattern().clone();
+        let mut absent: Vec<Key> = Vec::new();
+        let mut pending: Vec<(Key, Option<String>)> = Vec::new();
+        let mut keys = self.lookup.keys();
+        loop {
+            let next = keys.try_next().await?;
+            let done = next.is_none();
+            if let Some((key, attempt)) = next {
+                if !self.kept.keys.contains(&key) {
+                    pending.push((key, attempt));
+                }
+            }
+            if pending.len() >= batch || (done && !pending.is_empty()) {
+                let names: Vec<String> = pending
+                    .iter()
+                    .map(|(k, a)| pattern.name(k, a.as_deref()))
+                    .collect();
+                let exist = self.log.exist(self.conn, &names).await?;
+                // A key with any record was met in step 1 (with all its rows).
+                let with_record: HashSet<&Key> = pending
+                    .iter()
+                    .zip(&exist)
+                    .filter(|(_, e)| **e)
+                    .map(|((k, _), _)| k)
+                    .collect();
+                let mut none: Vec<Key> = pending
+                    .iter()
+                    .map(|(k, _)| k)
+                    .filter(|k| !with_record.contains(k))
+                    .cloned()
+                    .collect();
+                none.dedup();
+                absent.extend(none);
+                pending.clear();
+            }
+            if done {
+                break;
+            }
+        }
+        drop(keys);
+        absent.sort();
+        absent.dedup();
+        let batch_spec = self.batch_spec();
+        for chunk in absent.chunks(batch) {
+            let rows = self.lookup.rows_of(chunk).await?;
+            self.classify(&batch_spec, rows, &[]);
+        }
+        Ok(())
+    }
+
+    /// Step 4: the keys of the cross-key copies, kept with their records; and the
+    /// non-JSON payloads, when every payload was read.
+    async fn cross_key(
+        &mut self,
+        payload_columns: &[String],
+        checks: &BTreeSet<Class>,
+    ) -> Result<Option<(u64, Vec<Vec<String>>)>, Error> {
+        let json_columns: Vec<bool> = payload_columns
+            .iter()
+            .map(|c| self.spec.results.json.contains(c))
+            .collect();
+        let canon = Canonicalizer::new(json_columns, &self.spec.results.ignore_fields);
+        let cross_key = checks.contains(&Class::CrossKey);
+        let (copies, non_json) = self
+            .lookup
+            .payloads(self.spec, &canon, cross_key, self.progress)
+            .await?;
+        let pattern = self.log.pattern().clone();
+        let per_attempt = pattern.has_attempt();
+        let names: BTreeSet<Vec<u8>> = copies
+            .iter()
+            .filter(|r| r.key.as_ref().is_some_and(|k| !self.kept.keys.contains(k)))
+            .filter_map(|r| {
+                let attempt = match per_attempt {
+                    true => Some(r.attempt.as_deref()?),
+                    false => None,
+                };
+                Some(pattern.name(r.key.as_ref()?, attempt).into_bytes())
+            })
+            .collect();
+        self.kept
+            .keys
+            .extend(copies.into_iter().filter_map(|r| r.key));
+        let names: Vec<Vec<u8>> = names.into_iter().collect();
+        let read = self.log.read_names(self.conn, self.spec, &names).await?;
+        self.kept.keep(read.entries);
+        Ok(non_json)
+    }
+
+    /// The keys a window touches, kept with their records: the distinct keys and
+    /// the records created in the window.
+    async fn touched(&mut self, w: crate::spec::TimeWindow) -> Result<(u64, u64), Error> {
+        self.progress
+            .phase("reading the keys of the rows written in the window");
+        let written = self.lookup.written_keys().await?;
+        self.kept.keys.extend(written);
+        let inside = |t: Option<DateTime<Utc>>| t.is_some_and(|t| w.contains(t));
+        self.progress
+            .phase("reading the log from Redis, a batch at a time");
+        let mut created = 0u64;
+        let mut cursor = 0;
+        loop {
+            let (next, names) = self.log.scan_page(self.conn, cursor).await?;
+            self.stats.keys_scanned += names.len() as u64;
+            self.progress.rows(names.len() as u64);
+            let read = self.log.read_names(self.conn, self.spec, &names).await?;
+            self.stats.add(read.stats);
+            self.kept.malformed(read.malformed);
+            for e in &read.entries {
+                created += inside(e.created_at) as u64;
+                if inside(e.created_at) || inside(e.updated_at) {
+                    self.kept.keys.extend(e.key.clone());
+                }
+            }
+            self.kept.keep(read.entries);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        self.kept_records().await?;
+        if !self.log.pattern().has_attempt() {
+            // One record per key: a key that entered the window after its record
+            // was met is read again by name.
+            let names: Vec<Vec<u8>> = self
+                .kept
+                .keys
+                .iter()
+                .map(|k| self.log.pattern().name(k, None))
+                .filter(|n| !self.kept.records.contains_key(n))
+                .map(String::into_bytes)
+                .collect();
+            let read = self.log.read_names(self.conn, self.spec, &names).await?;
+            self.kept.keep(read.entries);
+        }
+        Ok((self.kept.keys.len() as u64, created))
+    }
+}
+
+/// The results side, open for lookups by key.
+enum Lookup {
+    /// Rows looked up in the database, a batch of keys per query.
+    Database(Box<KeyLookup>),
+    /// A results file, read whole (polars reads it whole anyway) and indexed by key.
+    File(FileIndex),
+}
+
+struct FileIndex {
+    payload_columns: Vec<String>,
+    rows: Vec<ResultRow>,
+    by_key: HashMap<Key, Vec<usize>>,
+    with_attempt: bool,
+    window: Option<crate::spec::TimeWindow>,
+}
+
+impl FileIndex {
+    fn written(&self, r: &ResultRow) -> bool {
+        match self.window {
+            Some(w) => r.written_at.is_some_and(|t| w.contains(t)),
+            None => true,
+        }
+    }
+}
+
+impl Lookup {
+    /// `with_attempt`: [`Lookup::keys`] yields each key's attempts too.
+    async fn open(
+        side: &ResultsSide,
+        spec: &AuditSpec,
+        with_attempt: bool,
+        progress: &Progress,
+    ) -> Result<Lookup, Error> {
+        match side {
+            ResultsSide::Database(db) => db
+                .key_lookup(spec, with_attempt)
+                .await
+                .map(|l| Lookup::Database(Box::new(l))),
+            ResultsSide::File(path) => {
+                let (path, spec) = (path.clone(), spec.clone());
+                progress.phase("reading the results file");
+                let window = spec.scan.window;
+                let (payload_columns, rows) = tokio::task::spawn_blocking(move || {
+                    crate::source::load_results_file(&path, &spec)
+                })
+                .await
+                .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))??;
+                let mut by_key: HashMap<Key, Vec<usize>> = HashMap::new();
+                for (i, r) in rows.iter().enumerate() {
+                    if let Some(k) = &r.key {
+                        by_key.entry(k.clone()).or_default().push(i);
+                    }
+                }
+                Ok(Lookup::File(FileIndex {
+                    payload_columns,
+                    rows,
+                    by_key,
+                    with_attempt,
+                    window,
+                }))
+            }
+        }
+    }
+
+    fn payload_columns(&self) -> &[String] {
+        match self {
+            Lookup::Database(db) => &db.payload_columns,
+            Lookup::File(f) => &f.payload_columns,
+        }
+    }
+
+    async fn rows_of(&mut self, keys: &[Key]) -> Result<Vec<ResultRow>, Error> {
+        match self {
+            Lookup::Database(db) => db.rows_of(keys).await,
+            Lookup::File(f) => Ok(keys
+                .iter()
+                .flat_map(|k| f.by_key.get(k).into_iter().flatten())
+                .map(|&i| f.rows[i].clone())
+                .collect()),
+        }
+    }
+
+    /// The rows without a key (over a window, those written in it).
+    async fn null_key_rows(&mut self) -> Result<Vec<ResultRow>, Error> {
+        match self {
+            Lookup::Database(db) => db.null_key_rows().await,
+            Lookup::File(f) => Ok(f
+                .rows
+                .iter()
+                .filter(|r| r.key.is_none() && f.written(r))
+                .cloned()
+                .collect()),
+        }
+    }
+
+    /// Result rows, NULL-key rows and distinct keys.
+    async fn totals(&mut self) -> Result<[u64; 3], Error> {
+        match self {
+            Lookup::Database(db) => db.totals().await,
+            Lookup::File(f) => Ok([
+                f.rows.len() as u64,
+                f.rows.iter().filter(|r| r.key.is_none()).count() as u64,
+                f.by_key.len() as u64,
+            ]),
+        }
+    }
+
+    /// Over the window: the rows written in it and those without a key.
+    async fn window_totals(&mut self) -> Result<[u64; 2], Error> {
+        match self {
+            Lookup::Database(db) => db.window_totals().await,
+            Lookup::File(f) => {
+                let written = || f.rows.iter().filter(|r| f.written(r));
+                Ok([
+                    written().count() as u64,
+                    written().filter(|r| r.key.is_none()).count() as u64,
+                ])
+            }
+        }
+    }
+
+    /// The keys of the rows written in the window.
+    async fn written_keys(&mut self) -> Result<Vec<Key>, Error> {
+        match self {
+            Lookup::Database(db) => db.written_keys().await,
+            Lookup::File(f) => Ok(f
+                .rows
+                .iter()
+                .filter(|r| f.written(r))
+                .filter_map(|r| r.key.clone())
+                .collect::<BTreeSet<Key>>()
+                .into_iter()
+                .collect()),
+        }
+    }
+
+    /// The cross-key copies (when `cross_key`) and the non-JSON keyed payloads with
+    /// the first rows that have one; `None` when the payloads were not all read.
+    /// Over a window, the payloads of the rows written in it.
+    async fn payloads(
+        &mut self,
+        spec: &AuditSpec,
+        canon: &Canonicalizer,
+        cross_key: bool,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, Option<(u64, Vec<Vec<String>>)>), Error> {
+        match self {
+            Lookup::Database(_) if !cross_key => Ok((Vec::new(), None)),
+            Lookup::Database(db) => {
+                let (rows, n, listed) = db.cross_key(spec, canon, progress).await?;
+                Ok((rows, Some((n, listed))))
+            }
+            Lookup::File(f) => {
+                // The file is in memory: both passes over it, as the database does.
+                let keyed = || f.rows.iter().filter(|r| r.key.is_some() && f.written(r));
+                let mut seen: HashMap<PayloadHash, (&Key, bool)> = HashMap::new();
+                let (mut n, mut listed) = (0u64, Vec::new());
+                for r in keyed() {
+                    let c = canon.canonicalize(&r.payload);
+                    if c.non_json {
+                        n += 1;
+                        if listed.len() < NON_JSON_LISTED {
+                            listed.push(r.pk.clone());
+                        }
+                    }
+                    let key = r.key.as_ref().expect("keyed");
+                    let entry = seen.entry(c.hash).or_insert((key, false));
+                    entry.1 |= entry.0 != key;
+                }
+                let copies = match cross_key {
+                    true => keyed()
+                        .filter(|r| seen[&canon.canonicalize(&r.payload).hash].1)
+                        .cloned()
+                        .collect(),
+                    false => Vec::new(),
+                };
+                Ok((copies, Some((n, listed))))
+            }
+        }
+    }
+
+    /// Every distinct key (and attempt), streamed.
+    fn keys(&mut self) -> BoxStream<'_, Result<(Key, Option<String>), Error>> {
+        match self {
+            Lookup::Database(db) => db.keys(),
+            Lookup::File(f) => {
+                let pairs: BTreeSet<(Key, Option<String>)> = f
+                    .rows
+                    .iter()
+                    .filter_map(|r| {
+                        let attempt = match f.with_attempt {
+                            true => r.attempt.clone(),
+                            false => None,
+                        };
+                        Some((r.key.clone()?, attempt))
+                    })
+                    .collect();
+                futures_util::stream::iter(pairs.into_iter().map(Ok)).boxed()
+            }
+        }
+    }
+
+    async fn close(self) {
+        if let Lookup::Database(db) = self {
+            db.close().await;
+        }
+    }
+}
