@@ -366,7 +366,13 @@ mod tests {
     fn null_differs_from_empty_text() {
         let c = Canonicalizer::new(vec![false], &[]);
         assert_ne!(hash(&c, &[None]), hash(&c, &[Some("")]));
-        assert_eq!(hash(&c, &[None]), hash(&c, &[None]));
+        // Nor does NULL read as the text a database might print for it.
+        assert_ne!(hash(&c, &[None]), hash(&c, &[Some("NULL")]));
+        let two = Canonicalizer::new(vec![false, false], &[]);
+        assert_ne!(
+            hash(&two, &[Some("a"), None]),
+            hash(&two, &[Some("a"), Some("")])
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::apply::OnDrift;
 use crate::findings::Class;
+use crate::generate::redis::LayoutArg;
 use crate::generate::shape::{KeyType, Shape, Spelling, TimeForm};
 pub use crate::generate::GenFormat;
 use crate::plan::KeepRule;
@@ -153,12 +154,13 @@ pub struct ScanArgs {
     pub partitions: u32,
 
     /// Audit only the keys touched (a row written, a log row created or updated) at
-    /// or after this time (RFC 3339); all rows of those keys are compared.
-    #[arg(long, value_name = "TIME")]
+    /// or after this time (RFC 3339, `2026-10-14`, "2026-10-14 14:00" in UTC, or how long
+    /// ago: `3h`, `2d`); all rows of those keys are compared.
+    #[arg(long, value_name = "TIME", value_parser = crate::vocab::parse_time)]
     pub since: Option<DateTime<Utc>>,
 
     /// With --since or --incremental: the end of the window (default: now).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", value_parser = crate::vocab::parse_time)]
     pub until: Option<DateTime<Utc>>,
 
     /// Audit only what is new since the last run recorded in STATE (a small JSON
@@ -166,8 +168,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "STATE", conflicts_with = "since")]
     pub incremental: Option<PathBuf>,
 
-    /// Judge stale leases as of this time (RFC 3339) instead of now.
-    #[arg(long, value_name = "TIME")]
+    /// Judge stale leases as of this time (as --since reads it) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = crate::vocab::parse_time)]
     pub as_of: Option<DateTime<Utc>>,
 }
 
@@ -298,8 +300,8 @@ pub struct ExplainArgs {
     #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
     pub format: StoryFormat,
 
-    /// Judge stale leases as of this time (RFC 3339) instead of now.
-    #[arg(long, value_name = "TIME")]
+    /// Judge stale leases as of this time (as --since reads it) instead of now.
+    #[arg(long, value_name = "TIME", value_parser = crate::vocab::parse_time)]
     pub as_of: Option<DateTime<Utc>>,
 
     /// The key: one value per key column of the spec, in order
@@ -517,13 +519,6 @@ pub struct LoadRedisArgs {
     /// Delete the keys the pattern matches before writing.
     #[arg(long)]
     pub replace: bool,
-}
-
-/// The record layouts `load-redis` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LayoutArg {
-    Powertools,
-    Hash,
 }
 
 /// `--fail-on`: the classes that make a scan exit 1, each with a group threshold.

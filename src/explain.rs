@@ -63,9 +63,7 @@ pub fn story(key: &Key, data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) 
             .collect(),
         counts: None,
     };
-    let mut spec = spec.clone();
-    spec.scan.cross_key = false;
-    spec.scan.classes = Vec::new();
+    let spec = spec.with_checks(Vec::new(), false);
     let findings = scan(&own, &spec, as_of).findings;
 
     // 2. Events, told the same way as a report tells a finding's.

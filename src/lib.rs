@@ -5,25 +5,31 @@
 //! the command line and prints errors.
 
 pub mod apply;
+pub mod audit;
+pub mod backend;
 pub mod canonical;
 pub mod classes;
 pub mod cli;
 mod commands;
+pub mod confirm;
 pub mod error;
 pub mod explain;
 pub mod findings;
 pub mod generate;
 pub mod init;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod prevent;
 pub mod progress;
 pub mod report;
+pub mod resolve;
 pub mod scan;
 pub mod source;
 pub mod spec;
 pub mod sql;
 pub mod vocab;
+pub mod watermark;
 
 pub use error::Error;
 
@@ -38,9 +44,9 @@ pub fn run(cli: cli::Cli) -> Result<u8, Error> {
         match &cli.command {
             cli::Command::Scan(args) => commands::scan::run(&cli, args).await,
             cli::Command::Plan(args) => commands::plan::run(&cli, args).await,
-            cli::Command::Apply(args) => commands::apply::apply(args).await,
-            cli::Command::Restore(args) => commands::apply::restore(&cli, args).await,
-            cli::Command::Runs(args) => commands::apply::runs(&cli, args).await,
+            cli::Command::Apply(args) => commands::apply::run(args).await,
+            cli::Command::Restore(args) => commands::restore::run(&cli, args).await,
+            cli::Command::Runs(args) => commands::runs::run(&cli, args).await,
             cli::Command::Explain(args) => commands::explain::run(&cli, args).await,
             cli::Command::Generate(args) => commands::generate::run(args).await,
             cli::Command::Load(args) => commands::load::run(args).await,

@@ -736,10 +736,7 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
         "the key's rows changed between the scan and the plan; plan again",
     );
 
-    let mut spec = spec.clone();
-    for url in [&mut spec.source.database_url, &mut spec.source.log_url] {
-        *url = url.as_deref().map(crate::source::redact_url);
-    }
+    let spec = spec.redacted();
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -1175,7 +1172,8 @@ mod tests {
         };
         assert_ne!(f(None, Some("x")), f(Some(""), Some("x")));
         assert_ne!(f(Some("ab"), Some("")), f(Some("a"), Some("b")));
-        assert_eq!(f(Some("1"), None), f(Some("1"), None));
+        assert_ne!(f(Some("1"), None), f(Some("1"), Some("")));
+        assert_ne!(f(Some("1"), None), f(Some("1"), Some("NULL")));
     }
 
     proptest! {

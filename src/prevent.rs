@@ -4,7 +4,6 @@
 //! scan of the duplicate classes. Out: the statement to run and whether it would
 //! succeed on today's data, with the groups that block it.
 
-use crate::sql::queries::prevent::{MYSQL, POSTGRES, SQLITE};
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{key_text, Class, Findings};
@@ -38,11 +37,7 @@ fn index_name(spec: &AuditSpec) -> String {
 
 /// The statement for `dialect` and what blocks it in `findings`.
 pub fn suggest(dialect: Dialect, spec: &AuditSpec, findings: &Findings) -> Suggestion {
-    let template = match dialect {
-        Dialect::Postgres => POSTGRES,
-        Dialect::Mysql => MYSQL,
-        Dialect::Sqlite => SQLITE,
-    };
+    let template = dialect.backend().unique_index();
     let columns: Vec<String> = spec
         .results
         .key

@@ -85,7 +85,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         None => data,
     };
     let examined = examine(data, spec, as_of);
-    let mut tally = Tally::new(spec);
+    let mut tally = Accumulator::new(spec);
     tally.add(data, &examined, |i| i);
     let mut findings = tally.finish(spec, as_of, data);
     let mut all = examined.findings;
@@ -173,7 +173,7 @@ impl ByClass {
 pub struct PartScan<'a> {
     spec: &'a AuditSpec,
     as_of: DateTime<Utc>,
-    tally: Tally,
+    tally: Accumulator,
 }
 
 impl<'a> PartScan<'a> {
@@ -181,7 +181,7 @@ impl<'a> PartScan<'a> {
         PartScan {
             spec,
             as_of,
-            tally: Tally::new(spec),
+            tally: Accumulator::new(spec),
         }
     }
 
@@ -361,7 +361,7 @@ fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
 }
 
 /// What the parts of a scan add up to: step 6, totals, summary and window.
-struct Tally {
+struct Accumulator {
     checks: BTreeSet<Class>,
     summary: BTreeMap<Class, ClassSummary>,
     /// Every surplus row with a timestamp: 16 bytes each.
@@ -385,10 +385,10 @@ struct Tally {
     sole_differences: BTreeMap<(String, String), u64>,
 }
 
-impl Tally {
-    fn new(spec: &AuditSpec) -> Tally {
+impl Accumulator {
+    fn new(spec: &AuditSpec) -> Accumulator {
         let checks = spec.scan.checks();
-        Tally {
+        Accumulator {
             summary: summarize(&checks, &[]),
             checks,
             surplus: Vec::new(),

@@ -568,6 +568,45 @@ impl AuditSpec {
     }
 }
 
+/// Specs derived from a spec. A spec is read once and never changed; what a
+/// command or a source asks of the classifier beyond the file (other classes, a
+/// window, no attempts) is a new spec built here.
+impl AuditSpec {
+    /// The same spec checking `classes` (empty: all of them), cross-key or not.
+    pub fn with_checks(&self, classes: Vec<Class>, cross_key: bool) -> AuditSpec {
+        let mut spec = self.clone();
+        spec.scan.classes = classes;
+        spec.scan.cross_key = cross_key;
+        spec
+    }
+
+    /// The same spec auditing only the keys touched in `window`.
+    pub fn with_window(&self, window: Option<TimeWindow>) -> AuditSpec {
+        let mut spec = self.clone();
+        spec.scan.window = window;
+        spec
+    }
+
+    /// The same spec matching rows to the log by key alone: for a log whose
+    /// records carry no attempt.
+    pub fn without_attempts(&self) -> AuditSpec {
+        let mut spec = self.clone();
+        spec.results.attempt = None;
+        spec.log.attempt = None;
+        spec
+    }
+
+    /// The same spec with the passwords of its URLs taken out, as a plan file
+    /// records it.
+    pub fn redacted(&self) -> AuditSpec {
+        let mut spec = self.clone();
+        for url in [&mut spec.source.database_url, &mut spec.source.log_url] {
+            *url = url.as_deref().map(crate::vocab::redact_url);
+        }
+        spec
+    }
+}
+
 impl AuditSpec {
     /// Checks `[log.redis]`: a key pattern that names every key column once.
     fn validate_redis(&self) -> Result<(), String> {

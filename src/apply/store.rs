@@ -16,6 +16,7 @@ use crate::model::Key;
 use crate::plan::{FullRow, Layout, PlanGroup, SourceIdentity, TABLE_ID_MARK};
 
 use super::LiveRow;
+use crate::backend;
 use crate::source::DatabaseSource;
 use crate::spec::CleanupSpec;
 use crate::sql::{self, named, with_arrays, Dialect, TableName, TypedColumn};
@@ -33,17 +34,7 @@ pub const QUARANTINE_META: [&str; 3] = [
 /// rows of a batch are read and removed in chunks of this many keys, all inside the
 /// batch's one transaction. PostgreSQL binds one array per column instead, so its
 /// chunks are larger: a batch of up to this many groups is one statement.
-const KEYS_PER_STATEMENT: usize = 200;
-const KEYS_PER_ARRAY_STATEMENT: usize = 200_000;
-
-/// The timeouts of a writing session.
-#[derive(Debug, Clone, Copy)]
-pub struct Timeouts {
-    /// How long to wait for a row (or, in SQLite, the database) lock.
-    pub lock: Duration,
-    /// Longest a single statement may run; `None`: no limit.
-    pub statement: Option<Duration>,
-}
+pub use crate::backend::Timeouts;
 
 /// The lock of one apply or restore on a results table (see [`Store::lock`]).
 pub enum TableLock {
@@ -186,10 +177,7 @@ impl<'a> Store<'a> {
 
     /// How many keys one statement names.
     pub fn keys_per_statement(&self) -> usize {
-        match self.d {
-            Dialect::Postgres => KEYS_PER_ARRAY_STATEMENT,
-            _ => KEYS_PER_STATEMENT,
-        }
+        self.d.backend().keys_per_statement()
     }
 
     /// Reads the types of the table's columns: the key's, which bound keys are
@@ -345,76 +333,27 @@ impl<'a> Store<'a> {
 
     /// Session settings of a writing connection: UTC, the lock and statement timeouts.
     pub async fn session(&self, conn: &mut AnyConnection, t: Timeouts) -> Result<(), Error> {
-        let statement_ms = t.statement.map_or(0, |d| d.as_millis() as u64);
-        match self.d {
-            Dialect::Postgres => {
-                let lock_ms = (t.lock.as_millis() as u64).max(1);
-                self.execute(
-                    conn,
-                    (
-                        q::postgres::SESSION.to_string(),
-                        vec![statement_ms.to_string(), lock_ms.to_string()],
-                    ),
-                )
-                .await?;
-            }
-            Dialect::Mysql => {
-                self.plain(conn, q::mysql::SESSION).await?;
-                self.plain(conn, q::mysql::ISOLATION).await?;
-                let seconds = t.lock.as_secs_f64().ceil().max(1.0) as u64;
-                let (sql, _) = self.render(
-                    q::mysql::LOCK_TIMEOUT,
-                    &[("seconds", &seconds.to_string())],
-                    &[],
-                    &[],
-                );
-                self.plain(conn, &sql).await?;
-                let version: String = sqlx::query_scalar(q::mysql::VERSION)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(|e| self.db.error(e))?;
-                let timeout = if version.to_ascii_lowercase().contains("mariadb") {
-                    sqlx::query(q::mysql::TIMEOUT_MARIADB).bind(statement_ms as f64 / 1000.0)
-                } else {
-                    sqlx::query(q::mysql::TIMEOUT_MYSQL).bind(statement_ms as i64)
-                };
-                timeout
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|e| self.db.error(e))?;
-            }
-            Dialect::Sqlite => {
-                let (sql, _) = self.render(
-                    q::sqlite::BUSY_TIMEOUT,
-                    &[("millis", &(t.lock.as_millis() as u64).to_string())],
-                    &[],
-                    &[],
-                );
-                self.plain(conn, &sql).await?;
-            }
-        }
-        Ok(())
+        let backend = self.d.backend();
+        let server = backend::server(backend, conn)
+            .await
+            .map_err(|e| self.db.error(e))?;
+        backend::run(conn, backend.apply_session(&server, t))
+            .await
+            .map_err(|e| self.db.error(e))
     }
 
     /// Session settings of the connection `plan` reads whole rows on: UTC, as the
     /// scan and `apply` read them, so that a row's text (and with it a blake3-columns
     /// fingerprint) is the same in `plan` and in `apply` whatever the server's zone.
     pub async fn plan_session(&self, conn: &mut AnyConnection) -> Result<(), Error> {
-        match self.d {
-            Dialect::Postgres => self.plain(conn, q::postgres::PLAN_SESSION).await,
-            Dialect::Mysql => self.plain(conn, q::mysql::SESSION).await,
-            Dialect::Sqlite => Ok(()),
-        }
+        backend::run(conn, self.d.backend().plan_session())
+            .await
+            .map_err(|e| self.db.error(e))
     }
 
     /// Starts a writing transaction.
     pub async fn begin(&self, conn: &mut AnyConnection) -> Result<(), Error> {
-        let sql = match self.d {
-            Dialect::Postgres => q::postgres::BEGIN,
-            Dialect::Mysql => q::mysql::BEGIN,
-            Dialect::Sqlite => q::sqlite::BEGIN,
-        };
-        self.plain(conn, sql).await
+        self.plain(conn, self.d.backend().apply_begin()).await
     }
 
     pub async fn commit(&self, conn: &mut AnyConnection) -> Result<(), Error> {
@@ -431,25 +370,11 @@ impl<'a> Store<'a> {
         conn: &mut AnyConnection,
         table: &TableName,
     ) -> Result<SourceIdentity, Error> {
-        let row = match self.d {
-            Dialect::Postgres => sqlx::query(q::postgres::IDENTITY)
-                .bind(table.quoted(self.d))
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| self.db.error(e))?,
-            Dialect::Mysql => sqlx::query(q::mysql::IDENTITY)
-                .bind(&table.schema)
-                .bind(&table.name)
-                .bind(&table.schema)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| self.db.error(e))?,
-            Dialect::Sqlite => sqlx::query(q::sqlite::IDENTITY)
-                .bind(&table.name)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| self.db.error(e))?,
-        };
+        let backend = self.d.backend();
+        let row = backend::query(backend.catalog().identity, backend.identity_binds(table))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| self.db.error(e))?;
         let cell = |i| -> Result<String, Error> { Ok(self.db.text(&row, i)?.unwrap_or_default()) };
         let mut table_id = cell(2)?;
         if self.d == Dialect::Sqlite {
@@ -489,12 +414,8 @@ impl<'a> Store<'a> {
         conn: &mut AnyConnection,
         table: &TableName,
     ) -> Result<Vec<String>, Error> {
-        let sql = match self.d {
-            Dialect::Postgres => q::postgres::COLUMNS,
-            Dialect::Mysql => q::mysql::COLUMNS,
-            Dialect::Sqlite => q::sqlite::COLUMNS,
-        };
-        self.names(conn, sql, table).await
+        self.names(conn, self.d.backend().catalog().columns, table)
+            .await
     }
 
     /// The generated columns of `table`, whose values the database computes and
@@ -504,12 +425,8 @@ impl<'a> Store<'a> {
         conn: &mut AnyConnection,
         table: &TableName,
     ) -> Result<Vec<String>, Error> {
-        let sql = match self.d {
-            Dialect::Postgres => q::postgres::GENERATED_COLUMNS,
-            Dialect::Mysql => q::mysql::GENERATED_COLUMNS,
-            Dialect::Sqlite => q::sqlite::GENERATED_COLUMNS,
-        };
-        self.names(conn, sql, table).await
+        self.names(conn, self.d.backend().catalog().generated_columns, table)
+            .await
     }
 
     /// The first column of every row of `sql`, the table's name and (but in SQLite,
@@ -521,11 +438,7 @@ impl<'a> Store<'a> {
         table: &TableName,
     ) -> Result<Vec<String>, Error> {
         self.db.schemas_supported(table.schema.as_deref())?;
-        let query = match self.d {
-            Dialect::Sqlite => sqlx::query(sql).bind(&table.name),
-            _ => sqlx::query(sql).bind(&table.name).bind(&table.schema),
-        };
-        let rows = query
+        let rows = backend::query(sql, self.d.backend().name_binds(table))
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.db.error(e))?;
@@ -562,11 +475,7 @@ impl<'a> Store<'a> {
         let existing = self.columns_of(conn, &quarantine).await?;
         if existing.is_empty() {
             self.temporary_in_own_schema("quarantine", &cleanup.quarantine_table, dry_run);
-            let template = match self.d {
-                Dialect::Postgres => q::postgres::QUARANTINE_CREATE,
-                Dialect::Mysql => q::mysql::QUARANTINE_CREATE,
-                Dialect::Sqlite => q::sqlite::QUARANTINE_CREATE,
-            };
+            let template = self.d.backend().quarantine_create();
             let (sql, _) = self.render(template, &[("temporary", temporary)], &[], &[]);
             return self.plain(conn, &sql).await;
         }
@@ -743,10 +652,9 @@ impl<'a> Store<'a> {
     /// The statement reading the rows of `keys`: every column (`whole`), or on
     /// PostgreSQL just the primary key and key, with the fingerprint there.
     fn rows_query(&self, keys: &[Key], lock: bool, whole: bool) -> (String, Vec<String>) {
-        let lock = match (lock, self.d) {
-            (true, Dialect::Postgres) => "FOR UPDATE OF r",
-            (true, Dialect::Mysql) => "FOR UPDATE",
-            _ => "",
+        let lock = match lock {
+            true => self.d.backend().lock_rows(),
+            false => "",
         };
         match self.d {
             Dialect::Postgres => {
@@ -1098,7 +1006,7 @@ impl<'a> Store<'a> {
             .map(|g| format!("({{run}}, {g})"))
             .collect::<Vec<_>>()
             .join(", ");
-        let template = q::JOURNAL_ADD.replace("{entries}", &entries);
+        let template = sql::compose(q::JOURNAL_ADD, &[("entries", &entries)]);
         self.execute(conn, self.render(&template, &[], &[("run", &run)], &[]))
             .await
             .map(|_| ())
@@ -1242,8 +1150,8 @@ impl<'a> Store<'a> {
         }
         let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
         let template = match only.is_empty() {
-            true => q::RUNS_LIST.replace("{where_run}", ""),
-            false => q::RUNS_LIST.replace("{where_run}", "WHERE run_id = {run}"),
+            true => sql::compose(q::RUNS_LIST, &[("where_run", "")]),
+            false => sql::compose(q::RUNS_LIST, &[("where_run", "WHERE run_id = {run}")]),
         };
         let rows = self
             .fetch(conn, self.render(&template, &[], &[("run", &only)], &[]))

@@ -7,11 +7,12 @@ use clap::CommandFactory;
 
 use crate::cli::Cli;
 use crate::error::{exit, Error};
+use crate::output;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "dupaudit", &mut script);
-    super::write_output(None, &String::from_utf8_lossy(&script))?;
+    output::write_output(None, &String::from_utf8_lossy(&script))?;
     Ok(exit::CLEAN)
 }
 

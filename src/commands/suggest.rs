@@ -1,25 +1,20 @@
 //! `dupaudit suggest-constraint`: the unique index per dialect, checked against
 //! today's data with a scan of the duplicate classes.
 
-use std::path::Path;
-
 use chrono::Utc;
 
 use crate::cli::{Cli, DialectArg, StoryFormat, SuggestArgs};
 use crate::error::{exit, Error};
 use crate::findings::Class;
+use crate::output;
 use crate::prevent::suggest;
-use crate::source::Source;
+use crate::resolve;
 use crate::sql::Dialect;
 
-use super::scan::{load_spec, source_options};
-
 pub async fn run(cli: &Cli, args: &SuggestArgs) -> Result<u8, Error> {
-    let mut spec = load_spec(&cli.spec, &args.connect)?;
-    spec.scan.cross_key = false;
-    spec.scan.classes = vec![Class::Exact, Class::Conflict];
-    let spec_dir = cli.spec.parent().unwrap_or(Path::new(""));
-    let source = Source::resolve(&source_options(&args.connect), &spec, spec_dir)?;
+    let spec = resolve::read_spec(cli, &args.connect)?;
+    let spec = spec.with_checks(vec![Class::Exact, Class::Conflict], false);
+    let (spec, source) = resolve::source(cli, &resolve::source_options(&args.connect), &spec)?;
     let progress = crate::progress::Progress::new(cli.quiet);
     let data = source.load(&spec, &progress).await;
     progress.finish();
@@ -48,7 +43,7 @@ pub async fn run(cli: &Cli, args: &SuggestArgs) -> Result<u8, Error> {
             serde_json::to_string_pretty(&suggestions).expect("suggestions serialise") + "\n"
         }
     };
-    super::write_output(None, &text)?;
+    output::write_output(None, &text)?;
     let blocked = suggestions.iter().any(|s| s.blocking_keys > 0);
     Ok(if blocked { exit::FINDINGS } else { exit::CLEAN })
 }

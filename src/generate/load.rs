@@ -149,20 +149,12 @@ impl<'a> Rows<'a> {
 }
 
 fn dialect_of(url: &str) -> Result<Dialect, Error> {
-    let scheme = url
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match scheme.as_str() {
-        "postgres" | "postgresql" => Ok(Dialect::Postgres),
-        "mysql" | "mariadb" => Ok(Dialect::Mysql),
-        "sqlite" => Ok(Dialect::Sqlite),
-        _ => Err(Error::Usage(format!(
+    Dialect::of_url(url).ok_or_else(|| {
+        Error::Usage(format!(
             "`{}` is not a database URL dupaudit can load into; use postgres://, mysql:// or sqlite://",
             redact_url(url)
-        ))),
-    }
+        ))
+    })
 }
 
 /// The database being loaded, for error messages that never show its password.
@@ -690,7 +682,6 @@ async fn load_sqlite(
     tables: &Tables,
     replace: bool,
 ) -> Result<LoadStats, Error> {
-    use q::sqlite as q;
     // SQLite index names share one namespace per database: derive it from the table.
     let index = quote_ident(Dialect::Sqlite, &format!("{}_key", tables.results));
     let sql = Quoted::new(Dialect::Sqlite, tables);
@@ -707,6 +698,31 @@ async fn load_sqlite(
         .connect()
         .await
         .map_err(target.connect_failed())?;
+    // The load runs on the connection, which is closed whatever its outcome: a
+    // dropped SQLite connection lets go of the file only once its worker thread
+    // gets to it, and the next open of the file would find it locked. Closing, not
+    // dropping, also checkpoints a database in WAL mode into its file.
+    let loaded = fill_sqlite(&mut conn, target, rows, tables, replace, &sql, &index).await;
+    let closed = conn
+        .close()
+        .await
+        .map_err(target.failed("closing the database".into()));
+    let stats = loaded?;
+    closed?;
+    Ok(stats)
+}
+
+/// The tables of a SQLite load created and filled in one transaction on `conn`.
+async fn fill_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    target: &Target<'_>,
+    rows: &Rows<'_>,
+    tables: &Tables,
+    replace: bool,
+    sql: &Quoted,
+    index: &str,
+) -> Result<LoadStats, Error> {
+    use q::sqlite as q;
     let mut tx = conn
         .begin()
         .await
@@ -732,7 +748,7 @@ async fn load_sqlite(
         .await
         .map_err(target.failed(creating(tables)))?;
     let shape = tables.shape;
-    let result_rows = insert_chunks(&mut tx, &sql, true, rows.results, |query, r| {
+    let result_rows = insert_chunks(&mut tx, sql, true, rows.results, |query, r| {
         shape
             .result_values(r)
             .into_iter()
@@ -740,7 +756,7 @@ async fn load_sqlite(
     })
     .await
     .map_err(target.failed(format!("inserting rows into `{}`", tables.results)))?;
-    let log_rows = insert_chunks(&mut tx, &sql, false, &rows.log, |query, l| {
+    let log_rows = insert_chunks(&mut tx, sql, false, &rows.log, |query, l| {
         shape
             .log_values(l)
             .into_iter()
@@ -748,7 +764,7 @@ async fn load_sqlite(
     })
     .await
     .map_err(target.failed(format!("inserting rows into `{}`", tables.log)))?;
-    if let Some(statement) = sql.index(q::INDEX, &[("results_index", &index)]) {
+    if let Some(statement) = sql.index(q::INDEX, &[("results_index", index)]) {
         sqlx::raw_sql(&statement)
             .execute(&mut *tx)
             .await
@@ -757,10 +773,6 @@ async fn load_sqlite(
     tx.commit()
         .await
         .map_err(target.failed("committing".into()))?;
-    // Closing, not dropping: a database in WAL mode is checkpointed into its file.
-    conn.close()
-        .await
-        .map_err(target.failed("closing the database".into()))?;
     Ok(LoadStats {
         result_rows,
         log_rows,

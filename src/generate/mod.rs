@@ -16,6 +16,7 @@
 //! 3. A handful of every other class, scattered over the month.
 
 pub mod load;
+pub mod redis;
 pub mod shape;
 pub mod write;
 

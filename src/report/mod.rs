@@ -4,6 +4,7 @@
 //! version). Out: text in one of the [`Format`]s. The JSON form of [`Report`] is the
 //! machine contract, versioned by [`FORMAT_VERSION`] and described in the README.
 
+pub mod cleanup;
 mod csv;
 mod html;
 mod markdown;

@@ -30,6 +30,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::AnyConnection;
 use sqlx::{Connection, Row};
 
+use crate::backend::{self, Backend};
 use crate::canonical::{Canonicalizer, PayloadHash};
 use crate::classes;
 use crate::error::Error;
@@ -85,39 +86,24 @@ impl DatabaseSource {
         base: Option<&Path>,
         opts: DatabaseOptions,
     ) -> Result<DatabaseSource, Error> {
-        let scheme = url
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let (dialect, connect) = match scheme.as_str() {
-            "sqlite" => (Dialect::Sqlite, sqlite_url(url, base)),
-            "postgres" | "postgresql" => (Dialect::Postgres, url.to_string()),
-            "mysql" => (Dialect::Mysql, url.to_string()),
-            "mariadb" => (Dialect::Mysql, format!("mysql{}", &url["mariadb".len()..])),
-            _ => {
-                return Err(Error::Usage(format!(
+        let dialect = Dialect::of_url(url).ok_or_else(|| {
+            Error::Usage(format!(
                 "`{}` is not a database URL dupaudit knows; use sqlite://, postgres:// or mysql://",
                 redact_url(url)
-            )))
-            }
-        };
-        check_url_options(dialect, url)?;
-        let shown = match dialect {
-            Dialect::Sqlite => connect
-                .trim_end_matches("mode=ro")
-                .trim_end_matches(['?', '&'])
-                .to_string(),
-            _ => redact_url(&connect),
-        };
+            ))
+        })?;
+        let backend = dialect.backend();
+        let connect = backend.connect_url(url, base);
+        backend::check_url_options(backend, url).map_err(Error::Usage)?;
+        let shown = backend.shown_url(&connect);
         if opts.partitions == 0 {
             return Err(Error::Usage("--partitions must be at least 1".into()));
         }
-        if opts.partitions > 1 && dialect == Dialect::Sqlite {
-            return Err(Error::Usage(
-                "--partitions splits a scan over several server connections; SQLite is read over one"
-                    .into(),
-            ));
+        if opts.partitions > 1 && !backend.splits() {
+            return Err(Error::Usage(format!(
+                "--partitions splits a scan over several server connections; {} is read over one",
+                backend.product()
+            )));
         }
         Ok(DatabaseSource {
             url: connect,
@@ -131,9 +117,7 @@ impl DatabaseSource {
     /// without `mode=ro` (still never created: a missing file is an error).
     pub fn writable(&self) -> DatabaseSource {
         let mut w = self.clone();
-        if self.dialect == Dialect::Sqlite {
-            w.url = format!("{}rw", self.url.trim_end_matches("ro"));
-        }
+        w.url = self.dialect.backend().writable_url(&self.url);
         w
     }
 
@@ -193,8 +177,8 @@ impl DatabaseSource {
             .await;
             let err = match attempt {
                 Ok(Ok(mut conn)) => {
-                    if self.dialect == Dialect::Postgres {
-                        self.run(&mut conn, q::postgres::DISCONNECT_CHECK).await?;
+                    if let Some(check) = self.dialect.backend().after_connect() {
+                        self.run(&mut conn, check).await?;
                     }
                     return Ok(conn);
                 }
@@ -233,54 +217,16 @@ impl DatabaseSource {
             .opts
             .statement_timeout
             .map_or(0, |d| d.as_millis() as u64);
-        match self.dialect {
-            Dialect::Sqlite => {
-                for statement in [q::sqlite::SESSION, q::sqlite::BEGIN] {
-                    sqlx::query(statement)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(|e| self.error(e))?;
-                }
-            }
-            Dialect::Postgres => self.begin_postgres(conn, millis, snapshot).await?,
-            Dialect::Mysql => {
-                sqlx::query(q::mysql::SESSION)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
-                let version: String = sqlx::query_scalar(q::mysql::VERSION)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
-                let mariadb = version.to_ascii_lowercase().contains("mariadb");
-                if mariadb {
-                    sqlx::query(q::mysql::TIMEOUT_MARIADB)
-                        .bind(millis as f64 / 1000.0)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(|e| self.error(e))?;
-                } else {
-                    sqlx::query(q::mysql::TIMEOUT_MYSQL)
-                        .bind(millis as i64)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(|e| self.error(e))?;
-                }
-                let joins = match mariadb {
-                    true => q::mysql::JOINS_MARIADB,
-                    false => q::mysql::JOINS_MYSQL,
-                };
-                sqlx::query(joins)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
-                sqlx::query(q::mysql::BEGIN)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
-            }
+        if self.dialect == Dialect::Postgres {
+            return self.begin_postgres(conn, millis, snapshot).await;
         }
-        Ok(())
+        let backend = self.dialect.backend();
+        let server = backend::server(backend, conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        backend::run(conn, backend.scan_session(&server, millis))
+            .await
+            .map_err(|e| self.error(e))
     }
 
     /// PostgreSQL's part of [`begin_read_only`](Self::begin_read_only), on a connection
@@ -295,11 +241,11 @@ impl DatabaseSource {
     where
         for<'c> &'c mut C: sqlx::Executor<'c>,
     {
-        // A number, written into the text as it is: the statements of both drivers
-        // go through the simple query protocol, which binds nothing.
-        let session = q::postgres::SESSION.replace("$1", &format!("'{millis}'"));
-        self.run(conn, &session).await?;
-        self.run(conn, q::postgres::BEGIN).await?;
+        // Statements without binds: those of both drivers go through the simple
+        // query protocol.
+        for statement in Dialect::Postgres.backend().scan_session("", millis) {
+            self.run(conn, &statement.sql).await?;
+        }
         if let Some(id) = snapshot {
             // SET TRANSACTION SNAPSHOT takes no parameters; the id comes from
             // pg_export_snapshot() and is checked to be what it always is.
@@ -337,18 +283,20 @@ impl DatabaseSource {
         schema: Option<&str>,
     ) -> Result<Vec<String>, Error> {
         self.schemas_supported(schema)?;
-        let query = match self.dialect {
-            Dialect::Sqlite => sqlx::query_scalar(q::sqlite::TABLES),
-            Dialect::Postgres => sqlx::query_scalar(q::postgres::TABLES).bind(schema),
-            Dialect::Mysql => sqlx::query_scalar(q::mysql::TABLES).bind(schema),
-        };
-        query.fetch_all(&mut *conn).await.map_err(|e| self.error(e))
+        let backend = self.dialect.backend();
+        let rows = backend::query(backend.catalog().tables, backend.schema_binds(schema))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        rows.iter()
+            .map(|r| self.text(r, 0).map(Option::unwrap_or_default))
+            .collect()
     }
 
     /// SQLite has one database a file, and no schemas to name.
     pub(crate) fn schemas_supported(&self, schema: Option<&str>) -> Result<(), Error> {
-        match (self.dialect, schema) {
-            (Dialect::Sqlite, Some(schema)) => Err(Error::Usage(format!(
+        match (self.dialect.backend().schema_word(), schema) {
+            (None, Some(schema)) => Err(Error::Usage(format!(
                 "SQLite has no schemas, but the spec puts a table in schema `{schema}`: leave \
                  `schema` out of [results] and [log] for a SQLite database"
             ))),
@@ -379,20 +327,11 @@ impl DatabaseSource {
         log: &TableName,
         status: Option<&str>,
     ) -> Result<InitFacts, Error> {
-        let (fk_sql, unique_sql) = match self.dialect {
-            Dialect::Postgres => (q::postgres::FOREIGN_KEYS, q::postgres::UNIQUE_KEYS),
-            Dialect::Mysql => (q::mysql::FOREIGN_KEYS, q::mysql::UNIQUE_KEYS),
-            Dialect::Sqlite => (q::sqlite::FOREIGN_KEYS, q::sqlite::UNIQUE_KEYS),
-        };
-        let of = |sql, table: &TableName| match self.dialect {
-            Dialect::Postgres => sqlx::query(sql).bind(table.quoted(self.dialect)),
-            Dialect::Mysql => sqlx::query(sql)
-                .bind(table.name.clone())
-                .bind(table.schema.clone()),
-            Dialect::Sqlite => sqlx::query(sql).bind(table.name.clone()),
-        };
+        let backend = self.dialect.backend();
+        let catalog = backend.catalog();
+        let of = |sql, table: &TableName| backend::query(sql, backend.table_binds(table));
         let mut facts = InitFacts::default();
-        let rows = of(fk_sql, results)
+        let rows = of(catalog.foreign_keys, results)
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -426,7 +365,7 @@ impl DatabaseSource {
             }
         }
         facts.references = keys.into_iter().map(|(_, pairs)| pairs).collect();
-        facts.log_unique = self.unique_keys(conn, log, unique_sql).await?;
+        facts.log_unique = self.unique_keys(conn, log).await?;
         if let Some(status) = status {
             let value = sql::as_text(self.dialect, &sql::qualified(self.dialect, "t", status));
             let (sql, _) = sql::render(
@@ -454,16 +393,9 @@ impl DatabaseSource {
         &self,
         conn: &mut AnyConnection,
         table: &TableName,
-        sql: &str,
     ) -> Result<Vec<Vec<String>>, Error> {
-        let query = match self.dialect {
-            Dialect::Postgres => sqlx::query(sql).bind(table.quoted(self.dialect)),
-            Dialect::Mysql => sqlx::query(sql)
-                .bind(table.name.clone())
-                .bind(table.schema.clone()),
-            Dialect::Sqlite => sqlx::query(sql).bind(table.name.clone()),
-        };
-        let rows = query
+        let backend = self.dialect.backend();
+        let rows = backend::query(backend.catalog().unique_keys, backend.table_binds(table))
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -487,11 +419,11 @@ impl DatabaseSource {
         conn: &mut AnyConnection,
         table: &TableName,
     ) -> Result<Vec<String>, Error> {
-        if self.dialect != Dialect::Sqlite {
+        let backend = self.dialect.backend();
+        let Some(sql) = backend.catalog().primary_key else {
             return Ok(Vec::new());
-        }
-        let rows = sqlx::query(q::sqlite::PRIMARY_KEY)
-            .bind(table.name.clone())
+        };
+        let rows = backend::query(sql, backend.table_binds(table))
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -516,26 +448,18 @@ impl DatabaseSource {
     ) -> Result<Vec<String>, Error> {
         self.schemas_supported(table.schema.as_deref())?;
         let schema = table.schema.as_deref();
-        let query = match self.dialect {
-            Dialect::Sqlite => sqlx::query_scalar(q::sqlite::COLUMNS).bind(&table.name),
-            Dialect::Postgres => sqlx::query_scalar(q::postgres::COLUMNS)
-                .bind(&table.name)
-                .bind(schema),
-            Dialect::Mysql => sqlx::query_scalar(q::mysql::COLUMNS)
-                .bind(&table.name)
-                .bind(schema),
-        };
-        let columns: Vec<String> = query
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))?;
+        let backend = self.dialect.backend();
+        let columns: Vec<String> =
+            backend::query(backend.catalog().columns, backend.name_binds(table))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?
+                .iter()
+                .map(|r| self.text(r, 0).map(Option::unwrap_or_default))
+                .collect::<Result<_, _>>()?;
         if columns.is_empty() {
             let available = self.tables_in(conn, schema).await?;
-            let elsewhere_sql = match self.dialect {
-                Dialect::Sqlite => None,
-                Dialect::Postgres => Some(q::postgres::TABLE_ELSEWHERE),
-                Dialect::Mysql => Some(q::mysql::TABLE_ELSEWHERE),
-            };
+            let elsewhere_sql = backend.catalog().elsewhere;
             let mut elsewhere = String::new();
             if let Some(sql) = elsewhere_sql {
                 let places_of = |name: String| {
@@ -547,7 +471,7 @@ impl DatabaseSource {
                     .fetch_all(&mut *conn)
                     .await
                     .map_err(|e| self.error(e))?;
-                elsewhere = elsewhere_hint(self.dialect, &places, &table.name);
+                elsewhere = elsewhere_hint(backend, &places, &table.name);
                 // `schema.table`, as SQL would name it: the spec takes the schema on
                 // its own.
                 if let (true, None, Some((named_schema, name))) =
@@ -586,16 +510,8 @@ impl DatabaseSource {
         columns: &[String],
         field: &str,
     ) -> Result<Vec<String>, Error> {
-        let query = match self.dialect {
-            Dialect::Postgres => {
-                sqlx::query(q::postgres::COLUMN_TYPES).bind(table.quoted(self.dialect))
-            }
-            Dialect::Mysql => sqlx::query(q::mysql::COLUMN_TYPES)
-                .bind(table.name.clone())
-                .bind(table.schema.clone()),
-            Dialect::Sqlite => sqlx::query(q::sqlite::COLUMN_TYPES).bind(table.name.clone()),
-        };
-        let rows = query
+        let backend = self.dialect.backend();
+        let rows = backend::query(backend.catalog().column_types, backend.table_binds(table))
             .fetch_all(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
@@ -1062,7 +978,7 @@ impl DatabaseSource {
         let rows = async {
             if template.is_empty() {
                 Ok(Interesting {
-                    kept: Kept::default(),
+                    kept: ReadRows::default(),
                     surplus: 0,
                     table: None,
                     streamed: None,
@@ -1121,7 +1037,7 @@ impl DatabaseSource {
                     }
                 });
                 let mut all = Interesting {
-                    kept: Kept::default(),
+                    kept: ReadRows::default(),
                     surplus: 0,
                     table: None,
                     streamed: None,
@@ -1213,7 +1129,7 @@ impl DatabaseSource {
                     shape: shape_of(counts),
                 });
             }
-            (Kept { results, log }, _, _) => (results, log),
+            (ReadRows { results, log }, _, _) => (results, log),
         };
 
         // 6.
@@ -1420,7 +1336,7 @@ impl DatabaseSource {
         fragments.push(("r_part", &r_part));
         fragments.push(("l_part", &l_part));
         let split = self.key_split(conn, scope, on_part.is_some()).await?;
-        let whole = template.replace("{r_range}", "");
+        let whole = sql::compose(template, &[("r_range", "")]);
         let (sql, binds) = match &split {
             None => sql::render(self.dialect, &whole, &fragments, lists),
             Some(split) => split.render(self.dialect, template, &fragments, lists, true),
@@ -1434,7 +1350,7 @@ impl DatabaseSource {
             (_, _, on_part) => on_part,
         };
         if self.dialect != Dialect::Postgres {
-            let mut kept = Kept::default();
+            let mut kept = ReadRows::default();
             self.rows_into(conn, &sql, binds, rp, lp, progress, &mut kept)
                 .await?;
             return Ok(Interesting {
@@ -1628,8 +1544,8 @@ impl DatabaseSource {
         }
         let kept = match streamed {
             // Every part went to `on_part`.
-            Some(_) => Kept::default(),
-            None if found.is_empty() => Kept::default(),
+            Some(_) => ReadRows::default(),
+            None if found.is_empty() => ReadRows::default(),
             None => {
                 progress.phase(&format!("reading the rows of {} keys", found.len()));
                 self.rows_of_found(conn, None, found, scope, progress)
@@ -1659,7 +1575,7 @@ impl DatabaseSource {
         progress: &Progress,
     ) -> Result<Interesting, Error> {
         let Scope { rp, lp, .. } = *scope;
-        let mut part = Kept::default();
+        let mut part = ReadRows::default();
         let mut keys = 0;
         let mut origin = 0;
         let mut surplus = 0;
@@ -1717,7 +1633,7 @@ impl DatabaseSource {
             self.hand_over(part, scope, &mut origin, on_part)?;
         }
         Ok(Interesting {
-            kept: Kept::default(),
+            kept: ReadRows::default(),
             surplus,
             table: None,
             streamed: Some(origin),
@@ -1743,12 +1659,12 @@ impl DatabaseSource {
     /// result rows after those of the parts before (`origin`).
     fn hand_over(
         &self,
-        kept: Kept,
+        kept: ReadRows,
         scope: &Scope<'_>,
         origin: &mut usize,
         on_part: &mut OnPart<'_>,
     ) -> Result<(), Error> {
-        let Kept { results, log } = kept;
+        let ReadRows { results, log } = kept;
         let numbers = (*origin..*origin + results.len()).collect();
         *origin += results.len();
         on_part(
@@ -1772,7 +1688,7 @@ impl DatabaseSource {
         found: HashMap<Key, Duplicated>,
         scope: &Scope<'_>,
         progress: &Progress,
-    ) -> Result<Kept, Error> {
+    ) -> Result<ReadRows, Error> {
         let Scope { shape, rp, lp, .. } = *scope;
         // 2. Their rows: by id where the two ids are all the key's rows, else by key,
         // the keys bound as arrays of each table's key column types.
@@ -1805,11 +1721,11 @@ impl DatabaseSource {
             &r_lookup.types,
             r_lookup.indexed,
         );
-        let r_template = q::postgres::RESULT_ROWS_FOR_KEYS.replace("{r_key_in}", &r_in);
+        let r_template = sql::compose(q::postgres::RESULT_ROWS_FOR_KEYS, &[("r_key_in", &r_in)]);
         let all: Vec<&Key> = found.keys().collect();
         let (l_in, l_keys) =
             sql::in_list("{l_key}", "l_keys", &all, &l_lookup.types, l_lookup.indexed);
-        let l_template = q::postgres::LOG_ROWS_FOR_KEYS.replace("{l_key_in}", &l_in);
+        let l_template = sql::compose(q::postgres::LOG_ROWS_FOR_KEYS, &[("l_key_in", &l_in)]);
         let fragments = shape.fragments();
         // The keys are in the lists bound above: from here on memory holds those
         // lists, not the keys themselves.
@@ -1817,7 +1733,7 @@ impl DatabaseSource {
         drop((by_key, all));
         drop(found);
         let results = async {
-            let mut kept = Kept::default();
+            let mut kept = ReadRows::default();
             if row_ids[0].len() > 2 {
                 let (sql, binds) = sql::render(
                     self.dialect,
@@ -1839,7 +1755,7 @@ impl DatabaseSource {
         let log = async {
             let (sql, binds) =
                 sql::render(self.dialect, &l_template, &fragments, &sql::named(&l_keys));
-            let mut kept = Kept::default();
+            let mut kept = ReadRows::default();
             if let Some(c) = log_conn {
                 return self
                     .rows_into(c, &sql, binds, rp, lp, progress, &mut kept)
@@ -1856,7 +1772,7 @@ impl DatabaseSource {
             read.map(|()| kept)
         };
         let (results, log) = futures_util::try_join!(results, log)?;
-        Ok(Kept {
+        Ok(ReadRows {
             log: log.log,
             ..results
         })
@@ -1873,7 +1789,7 @@ impl DatabaseSource {
         rp: &ResultProjection,
         lp: &LogProjection,
         progress: &Progress,
-        kept: &mut Kept,
+        kept: &mut ReadRows,
     ) -> Result<(), Error> {
         let mut rows = conn.text_rows(self, sql, binds);
         while let Some(mut cells) = rows.try_next().await? {
@@ -2135,7 +2051,12 @@ impl KeySplit {
         let bound = [self.bound.clone()];
         let mut lists = lists.to_vec();
         lists.push(("key_split", &bound));
-        sql::render(d, &template.replace("{r_range}", &range), fragments, &lists)
+        sql::render(
+            d,
+            &sql::compose(template, &[("r_range", &range)]),
+            fragments,
+            &lists,
+        )
     }
 }
 
@@ -2152,7 +2073,7 @@ struct KeyAccess {
 /// can carry a finding, the surplus rows of the duplicated ones, and, when its query
 /// counted the table (keys_duplicated_counted.sql), the table's rows and NULL-key rows.
 struct Interesting {
-    kept: Kept,
+    kept: ReadRows,
     surplus: u64,
     table: Option<[u64; 2]>,
     /// When the rows went part by part to the caller's callback (`kept` then
@@ -2175,7 +2096,7 @@ fn surplus_of(found: &HashMap<Key, Duplicated>) -> u64 {
 
 /// The result rows and log rows a query read.
 #[derive(Default)]
-struct Kept {
+struct ReadRows {
     results: Vec<ResultRow>,
     log: Vec<LogEntry>,
 }
@@ -2250,23 +2171,22 @@ fn interesting_template(
         Wrapper::Keys => q::postgres::KEYS.to_string(),
         Wrapper::Rows => q::INTERESTING.to_string(),
         Wrapper::Sorted { .. } if d != Dialect::Postgres => q::INTERESTING_SORTED.to_string(),
-        Wrapper::Sorted { row_ids } => q::postgres::INTERESTING_SORTED.replace(
-            "{r_by_id}",
-            if row_ids {
-                q::postgres::ROWS_BY_ID_SORTED.trim_end()
-            } else {
-                ""
-            },
-        ),
+        Wrapper::Sorted { row_ids } => {
+            let by_id = match row_ids {
+                true => q::postgres::ROWS_BY_ID_SORTED.trim_end(),
+                false => "",
+            };
+            sql::compose(q::postgres::INTERESTING_SORTED, &[("r_by_id", by_id)])
+        }
     };
-    wrapper.replace("{keys}", &parts.join("\nUNION\n"))
+    sql::compose(&wrapper, &[("keys", &parts.join("\nUNION\n"))])
 }
 
 /// The key columns as text compared byte for byte, as the scan compares keys.
 /// What the error for a missing table says of the schemas (PostgreSQL) or databases
 /// (MySQL) that hold a table of that name, with how to point the URL at the first;
 /// empty when there are none.
-fn elsewhere_hint(d: Dialect, places: &[String], name: &str) -> String {
+fn elsewhere_hint(backend: &dyn Backend, places: &[String], name: &str) -> String {
     let Some(first) = places.first() else {
         return String::new();
     };
@@ -2279,10 +2199,8 @@ fn elsewhere_hint(d: Dialect, places: &[String], name: &str) -> String {
         1 => ("a table of that name is", ""),
         _ => ("tables of that name are", "s"),
     };
-    let place = match d {
-        Dialect::Postgres => "schema",
-        Dialect::Mysql => "database",
-        Dialect::Sqlite => return String::new(),
+    let Some(place) = backend.schema_word() else {
+        return String::new();
     };
     format!(
         "; {is} in {place}{s} {named}: name it in the spec, as in `table = {name:?}` and \
@@ -2413,9 +2331,9 @@ fn in_window(d: Dialect, col: &str, kind: TimeKind, x: &str) -> String {
 
 /// A template with its window markers removed: a scan not limited to a window.
 fn unwindowed(template: &str) -> String {
-    ["{touched_cte}", "{r_touch}", "{l_touch}", "{r_window_and}"]
-        .iter()
-        .fold(template.to_string(), |t, marker| t.replace(marker, ""))
+    let markers = ["touched_cte", "r_touch", "l_touch", "r_window_and"];
+    let parts: Vec<(&str, &str)> = markers.into_iter().map(|m| (m, "")).collect();
+    sql::compose(template, &parts)
 }
 
 /// Expands the window markers of a template: to nothing when the scan is not
@@ -2442,21 +2360,19 @@ fn windowed(d: Dialect, template: &str, spec: &AuditSpec, typed: &Typed) -> Stri
         .filter(|l| !l.starts_with("--"))
         .collect::<Vec<_>>()
         .join("\n");
-    template
-        .replace("{touched_cte}", &format!("touched AS (\n{touched}\n),\n"))
-        .replace("{touched_select}", &touched)
-        .replace(
-            "{r_touch}",
-            "AND ({r_key}) IN (SELECT {k_list} FROM touched)",
-        )
-        .replace(
-            "{l_touch}",
-            "AND ({l_key}) IN (SELECT {k_list} FROM touched)",
-        )
-        .replace("{r_window_and}", "AND {r_in_window}")
-        .replace("{r_in_window}", &r_in)
-        .replace("{l_created_in_window}", &l_created)
-        .replace("{l_updated_in_window}", &l_updated)
+    let touched_cte = format!("touched AS (\n{touched}\n),\n");
+    let r_window_and = format!("AND {r_in}");
+    let parts = [
+        ("touched_cte", touched_cte.as_str()),
+        ("touched_select", touched.as_str()),
+        ("r_touch", "AND ({r_key}) IN (SELECT {k_list} FROM touched)"),
+        ("l_touch", "AND ({l_key}) IN (SELECT {k_list} FROM touched)"),
+        ("r_window_and", r_window_and.as_str()),
+        ("r_in_window", r_in.as_str()),
+        ("l_created_in_window", l_created.as_str()),
+        ("l_updated_in_window", l_updated.as_str()),
+    ];
+    sql::compose(template, &parts)
 }
 
 /// The first 64 bits of a payload hash.
@@ -2471,96 +2387,6 @@ fn hash_key(key: &Key) -> u64 {
         h.update(part.as_bytes());
     }
     u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
-}
-
-/// The options of a URL's query that the driver of `dialect` reads; sqlx ignores any
-/// other, so a misspelt `sslmode` would silently connect without TLS.
-const URL_OPTIONS: [(Dialect, &[&str]); 3] = [
-    (
-        Dialect::Postgres,
-        &[
-            "sslmode",
-            "ssl-mode",
-            "sslrootcert",
-            "ssl-root-cert",
-            "ssl-ca",
-            "sslcert",
-            "ssl-cert",
-            "sslkey",
-            "ssl-key",
-            "statement-cache-capacity",
-            "host",
-            "hostaddr",
-            "port",
-            "dbname",
-            "user",
-            "password",
-            "application_name",
-            "options",
-        ],
-    ),
-    (
-        Dialect::Mysql,
-        &[
-            "sslmode",
-            "ssl-mode",
-            "sslca",
-            "ssl-ca",
-            "charset",
-            "collation",
-            "sslcert",
-            "ssl-cert",
-            "sslkey",
-            "ssl-key",
-            "statement-cache-capacity",
-            "socket",
-            "timezone",
-            "time-zone",
-        ],
-    ),
-    (Dialect::Sqlite, &["mode", "cache", "immutable", "vfs"]),
-];
-
-/// Refuses a URL option its driver does not read, naming it and those it does.
-fn check_url_options(dialect: Dialect, url: &str) -> Result<(), Error> {
-    let Some((_, query)) = url.split_once('?') else {
-        return Ok(());
-    };
-    let known = URL_OPTIONS
-        .iter()
-        .find(|(d, _)| *d == dialect)
-        .map(|(_, k)| *k)
-        .unwrap_or_default();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let name = pair.split('=').next().unwrap_or_default();
-        if !known.contains(&name) {
-            return Err(Error::Usage(format!(
-                "`{name}` in the database URL ({}) is not an option the driver reads; it reads {}",
-                redact_url(url),
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A relative SQLite path from the spec is relative to the spec's folder; the
-/// database is always opened read-only and never created.
-fn sqlite_url(url: &str, base: Option<&Path>) -> String {
-    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let path = match base {
-        Some(base) if !path.starts_with('/') && !path.starts_with(':') && base != Path::new("") => {
-            base.join(path).display().to_string()
-        }
-        _ => path.to_string(),
-    };
-    let mut params: Vec<&str> = query
-        .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
-        .collect();
-    params.push("mode=ro");
-    format!("sqlite://{path}?{}", params.join("&"))
 }
 
 /// What `init` reads of the two tables beyond their columns (see
@@ -2867,29 +2693,5 @@ impl Shape {
 
     fn typed(&self) -> &Typed {
         &self.typed
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_are_always_read_only() {
-        assert_eq!(
-            sqlite_url("sqlite://data/x.db", None),
-            "sqlite://data/x.db?mode=ro"
-        );
-        assert_eq!(
-            sqlite_url(
-                "sqlite://x.db?mode=rwc&cache=shared",
-                Some(Path::new("specs"))
-            ),
-            "sqlite://specs/x.db?cache=shared&mode=ro"
-        );
-        assert_eq!(
-            sqlite_url("sqlite:///abs/x.db", Some(Path::new("specs"))),
-            "sqlite:///abs/x.db?mode=ro"
-        );
     }
 }

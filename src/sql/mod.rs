@@ -185,6 +185,60 @@ pub fn render_rows(
     (sql, binds)
 }
 
+/// A template built of templates: each `{name}` of `parts` the template holds
+/// replaced by its text (a part it does not hold changes nothing), every other
+/// placeholder left for [`render`].
+pub fn compose(template: &str, parts: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, text) in parts {
+        out = out.replace(&format!("{{{name}}}"), text);
+    }
+    out
+}
+
+/// `template` with its `{name}` fragments filled in and each `{list}` written out
+/// as `literal` renders its values (`NULL` for an empty list, which `IN (NULL)`
+/// matches nothing with): for an engine that is handed SQL text without bound
+/// values, as polars' SQL context is.
+pub fn render_inline(
+    template: &str,
+    fragments: &[(&str, &str)],
+    lists: &[(&str, &[String])],
+    literal: fn(&str) -> String,
+) -> String {
+    let mut sql = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        sql.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .expect("query templates close every placeholder");
+        let name = &after[..close];
+        if let Some((_, fragment)) = fragments.iter().find(|(n, _)| *n == name) {
+            sql.push_str(fragment);
+        } else if let Some((_, values)) = lists.iter().find(|(n, _)| *n == name) {
+            match values.is_empty() {
+                true => sql.push_str("NULL"),
+                false => {
+                    let written: Vec<String> = values.iter().map(|v| literal(v)).collect();
+                    sql.push_str(&written.join(", "));
+                }
+            }
+        } else {
+            panic!("query template names an unknown placeholder `{name}`");
+        }
+        rest = &after[close + 1..];
+    }
+    sql.push_str(rest);
+    sql
+}
+
+/// A string literal of standard SQL: in single quotes, a quote doubled.
+pub fn string_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
 /// The `n`th (1-based) bind placeholder.
 pub fn placeholder(dialect: Dialect, n: usize) -> String {
     match dialect {

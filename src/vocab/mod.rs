@@ -7,12 +7,14 @@ mod keep;
 mod key_pattern;
 mod status;
 mod text;
+mod time;
 
 pub use class::Class;
 pub use keep::KeepRule;
 pub use key_pattern::KeyPattern;
 pub use status::Status;
 pub use text::{fmt_time, human, key_text, parse_key, read_bounded, redact_secrets, redact_url};
+pub use time::{parse_time, parse_time_at};
 
 /// An idempotency key: one value per key column, none of them NULL.
 pub type Key = Vec<String>;

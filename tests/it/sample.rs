@@ -219,3 +219,41 @@ fn failing_on_a_class_that_is_not_checked_is_a_usage_error() {
     Workdir::run_in_repo(&["scan", "--classes", "orphan-result", "--format", "json"])
         .expect_code(0);
 }
+
+/// `sample-data/` is what the generator writes, byte for byte: the sample cannot
+/// drift from the generator that the ground truth and the docs describe.
+#[test]
+fn the_sample_is_what_generate_writes() {
+    let w = Workdir::new();
+    w.run(&["generate", "--out", "gen", "--rows", "5000", "--seed", "42"])
+        .expect_code(0);
+    let written: BTreeSet<String> = std::fs::read_dir(w.path("gen"))
+        .expect("generate wrote a folder")
+        .map(|e| {
+            e.expect("a folder entry")
+                .file_name()
+                .into_string()
+                .unwrap()
+        })
+        .collect();
+    let kept: BTreeSet<String> = std::fs::read_dir(sample(""))
+        .expect("sample-data")
+        .map(|e| {
+            e.expect("a folder entry")
+                .file_name()
+                .into_string()
+                .unwrap()
+        })
+        // The specs of the sample with its log in Redis are written by hand.
+        .filter(|name| !name.starts_with("redis-"))
+        .collect();
+    assert_eq!(written, kept, "generate writes the files of sample-data");
+    for name in &written {
+        let made = std::fs::read(w.path(&format!("gen/{name}"))).unwrap();
+        let there = std::fs::read(sample(name)).unwrap();
+        assert!(
+            made == there,
+            "sample-data/{name} differs from what generate writes"
+        );
+    }
+}

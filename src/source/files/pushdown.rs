@@ -5,9 +5,10 @@
 //! holds only what can carry a finding (every row and log row of the keys that can
 //! have one, the NULL-key rows, the cross-key copies) with the totals counted over
 //! both files, so what is kept grows with the findings, not with the files (polars'
-//! groupings and joins hold a whole file's keys while they run). Each query
-//! mirrors the SQL of `queries/ansi/` named beside it, so that files and databases
-//! hand the scan the same rows.
+//! groupings and joins hold a whole file's keys while they run). The class
+//! pre-filters are the classes' own SQL; the counting queries mirror the SQL of
+//! `queries/ansi/` named beside them, so that files and databases hand the scan the
+//! same rows.
 //!
 //! Steps:
 //! 1. In one streaming run: the log's status values and their row counts
@@ -17,9 +18,11 @@
 //! 2. With a window (`--since`, `--until`): the keys touched in it and the window's
 //!    totals (`touched.sql`, `totals_window.sql`), read in batches, every timestamp
 //!    read as the scan reads it.
-//! 3. The keys of the other checked classes (`keys_*.sql`), one class at a time, their
-//!    union, kept to the touched keys over a window; then every result row and log
-//!    row of those keys, picked by a filter polars pushes into the file's reader.
+//! 3. The keys of the other checked classes: each class's own pre-filter, the SQL a
+//!    database runs (`keys_*.sql`), run by polars' SQL engine over the files, one
+//!    class at a time; their union, kept to the touched keys over a window; then
+//!    every result row and log row of those keys, picked by a filter polars pushes
+//!    into the file's reader.
 //! 4. The NULL-key rows (`null_keys.sql`).
 //! 5. Cross-key, when checked: every keyed payload hashed in batches, keeping 24 bytes
 //!    a row (payload hash, key hash, row number); the rows whose payload appears under
@@ -213,34 +216,6 @@ impl Tables {
         self.r_attempt.zip(self.l_attempt)
     }
 
-    /// The results' key as `k0`.. and, when rows are matched on it, the attempt as `a`.
-    fn r_match(&self) -> Vec<Expr> {
-        let mut exprs: Vec<Expr> = (0..self.r_key)
-            .map(|j| col(r(self.r_pk + j)).alias(k(j)))
-            .collect();
-        if let Some((a, _)) = self.attempts() {
-            exprs.push(col(r(a)).alias("a"));
-        }
-        exprs
-    }
-
-    /// The log's key as `k0`.. and, when rows are matched on it, the attempt as `a`.
-    fn l_match(&self) -> Vec<Expr> {
-        let mut exprs: Vec<Expr> = (0..self.r_key).map(|j| col(l(j)).alias(k(j))).collect();
-        if let Some((_, a)) = self.attempts() {
-            exprs.push(col(l(a)).alias("a"));
-        }
-        exprs
-    }
-
-    fn match_names(&self) -> Vec<Expr> {
-        let mut names: Vec<Expr> = (0..self.r_key).map(|j| col(k(j))).collect();
-        if self.attempts().is_some() {
-            names.push(col("a"));
-        }
-        names
-    }
-
     fn key_names(&self) -> Vec<Expr> {
         (0..self.r_key).map(|j| col(k(j))).collect()
     }
@@ -253,103 +228,92 @@ impl Tables {
         any_of(self.r_key().into_iter().map(|e| e.is_null()))
     }
 
-    fn l_key_not_null(&self) -> Expr {
-        all_of(self.l_key().into_iter().map(|e| e.is_not_null()))
-    }
-
-    /// `l.status IN (spellings)`: the stored values, as `statuses.sql` found them.
-    fn status_in(&self, spellings: &[String]) -> Expr {
-        any_of(
-            spellings
-                .iter()
-                .map(|s| col(l(self.l_status)).eq(lit(s.as_str()))),
-        )
-    }
-
-    /// The log rows of one status, with their key (and attempt) as `k0`.. (`a`).
-    fn log_of(&self, spellings: &[String]) -> LazyFrame {
-        self.log_text(false)
-            .filter(self.status_in(spellings).and(self.l_key_not_null()))
-            .select(self.l_match())
-    }
-
-    /// `left` less the rows that match a row of `right` (NOT EXISTS): a left join
-    /// on a marker, since a NULL in a match column matches nothing, as in SQL. A row
-    /// of `right` matched twice only repeats a row that is dropped.
-    fn without(&self, left: LazyFrame, right: LazyFrame) -> LazyFrame {
-        self.without_on(left, right, self.match_names())
-    }
-
-    /// [`Self::without`], matching on the columns `on` of both.
-    fn without_on(&self, left: LazyFrame, right: LazyFrame, on: Vec<Expr>) -> LazyFrame {
-        let right = right.with_column(lit(true).alias("matched"));
-        left.join(right, on.clone(), on, JoinArgs::new(JoinType::Left))
-            .filter(col("matched").is_null())
-            .select(self.key_names())
-    }
-
     /// The keys that can carry a finding of each checked class other than the
-    /// duplicate classes (read in step 1), as `k0`..: the `keys_*.sql` queries.
-    fn class_keys(&self, checks: &BTreeSet<Class>, s: &Spellings) -> Vec<LazyFrame> {
-        let mut parts = Vec::new();
-        if checks.contains(&Class::LateWrite) {
-            // keys_late_write.sql
-            parts.push(
-                self.results_text(false)
-                    .select(self.r_match())
-                    .join(
-                        self.log_of(&s.failed),
-                        self.match_names(),
-                        self.match_names(),
-                        JoinArgs::new(JoinType::Inner),
-                    )
-                    .select(self.key_names()),
-            );
-        }
-        if checks.contains(&Class::OrphanResult) {
-            // keys_orphan_result.sql
-            parts.push(
-                self.without(
-                    self.results_text(false)
-                        .filter(self.r_key_not_null())
-                        .select(self.r_match()),
-                    self.log_text(false).select(self.l_match()),
-                ),
-            );
-        }
-        if checks.contains(&Class::MultiComplete) {
-            // keys_multi_complete.sql
-            parts.push(
-                self.log_of(&s.completed)
-                    .group_by(self.key_names())
-                    .agg([len().alias("n")])
-                    .filter(col("n").gt(lit(1)))
-                    .select(self.key_names()),
-            );
-        }
-        if checks.contains(&Class::StaleProcessing) {
-            // keys_stale_processing.sql: the scan judges the lease.
-            parts.push(self.log_of(&s.processing).select(self.key_names()));
-        }
-        if checks.contains(&Class::MissingResult) {
-            // keys_missing_result.sql: a key with no result row at all, whatever
-            // attempt wrote the rows it has.
-            let keys: Vec<Expr> = (0..self.r_key)
-                .map(|j| col(r(self.r_pk + j)).alias(k(j)))
+    /// duplicate classes (read in step 1), as `k0`..: each class's own pre-filter
+    /// ([`crate::classes::Check::prefilter`]), the SQL a database runs, run by
+    /// polars' SQL engine over the two files. The window is applied to their union
+    /// afterwards, so the window's fragments are empty here.
+    fn class_keys(&self, checks: &BTreeSet<Class>, s: &Spellings) -> Result<Vec<LazyFrame>, Error> {
+        let mut context = polars::sql::SQLContext::new();
+        context.register(RESULTS_VIEW, self.results_text(false));
+        context.register(LOG_VIEW, self.log_text(false));
+        let keys = |side: fn(usize) -> String, from: usize, alias: &str| -> Vec<String> {
+            (0..self.r_key)
+                .map(|j| format!("{alias}.{}", side(from + j)))
+                .collect()
+        };
+        let (r_key, l_key) = (keys(r, self.r_pk, "r"), keys(l, 0, "l"));
+        let as_k = |exprs: &[String]| -> String {
+            let named: Vec<String> = exprs
+                .iter()
+                .enumerate()
+                .map(|(j, e)| format!("{e} AS {}", k(j)))
                 .collect();
-            parts.push(
-                self.without_on(
-                    self.log_of(&s.completed).select(self.key_names()),
-                    self.results_text(false)
-                        .select(keys)
-                        .unique(None, UniqueKeepStrategy::Any),
-                    self.key_names(),
-                ),
-            );
+            named.join(", ")
+        };
+        let not_null = |exprs: &[String]| -> String {
+            let each: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
+            each.join(" AND ")
+        };
+        let equal = |a: &[String], b: &[String]| -> String {
+            let each: Vec<String> = a.iter().zip(b).map(|(a, b)| format!("{a} = {b}")).collect();
+            each.join(" AND ")
+        };
+        let (mut r_match, mut l_match) = (r_key.clone(), l_key.clone());
+        if let Some((ra, la)) = self.attempts() {
+            r_match.push(format!("r.{}", r(ra)));
+            l_match.push(format!("l.{}", l(la)));
         }
-        parts
+        let fragments: Vec<(&str, String)> = vec![
+            ("results", RESULTS_VIEW.to_string()),
+            ("log", LOG_VIEW.to_string()),
+            ("status", l(self.l_status)),
+            ("r_key_as", as_k(&r_key)),
+            ("l_key_as", as_k(&l_key)),
+            ("r_key_group", r_key.join(", ")),
+            ("l_key_group", l_key.join(", ")),
+            ("r_key_not_null", not_null(&r_key)),
+            ("l_key_not_null", not_null(&l_key)),
+            ("rl_match", equal(&r_match, &l_match)),
+            ("rl_key_match", equal(&r_key, &l_key)),
+            ("r_pk_first", r(0)),
+            ("l_key_first", l(0)),
+            ("r_first_row", "NULL".into()),
+            ("r_last_row", "NULL".into()),
+            ("r_part", String::new()),
+            ("l_part", String::new()),
+            ("r_touch", String::new()),
+            ("l_touch", String::new()),
+        ];
+        let fragments: Vec<(&str, &str)> =
+            fragments.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let lists: [(&str, &[String]); 3] = [
+            ("failed", &s.failed),
+            ("completed", &s.completed),
+            ("processing", &s.processing),
+        ];
+        crate::classes::prefilters(checks)
+            .into_iter()
+            .filter(|template| *template != crate::sql::queries::KEYS_DUPLICATED)
+            .map(|template| {
+                let sql = crate::sql::render_inline(
+                    template,
+                    &fragments,
+                    &lists,
+                    crate::sql::string_literal,
+                );
+                context
+                    .execute(&sql)
+                    .map(|keys| keys.select(self.key_names()))
+                    .map_err(|e| self.results_error(e))
+            })
+            .collect()
     }
 }
+
+/// The names the two files go by in the pre-filters' SQL.
+const RESULTS_VIEW: &str = "dupaudit_results";
+const LOG_VIEW: &str = "dupaudit_log";
 
 /// The status values stored in the log, by what they mean.
 #[derive(Debug, Default)]
@@ -492,7 +456,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     // 3.
     progress.phase("reading the keys that can carry a finding");
     let spellings = spellings.unwrap_or_default();
-    let mut parts = t.class_keys(&checks, &spellings);
+    let mut parts = t.class_keys(&checks, &spellings)?;
     parts.extend(duplicated);
     let (mut results, mut log) = if parts.is_empty() {
         (Vec::new(), Vec::new())

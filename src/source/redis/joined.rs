@@ -99,20 +99,21 @@ impl RedisSource {
     /// only when the records carry one, and a scan that names no classes checks
     /// the classes only a log in Redis can show beside the others.
     pub fn resolve_spec(&self, spec: &AuditSpec) -> AuditSpec {
-        let mut spec = spec.clone();
         let layout = spec.log.redis.as_ref().map(|r| r.layout);
         let attempts = self.log.pattern().has_attempt()
             || (layout == Some(RedisLayout::Hash) && spec.log.attempt.is_some());
-        if !attempts {
-            spec.results.attempt = None;
-            spec.log.attempt = None;
+        let spec = match attempts {
+            true => spec.clone(),
+            false => spec.without_attempts(),
+        };
+        match spec.scan.classes.is_empty() {
+            true => {
+                let mut checks = spec.scan.checks();
+                checks.extend(Class::REDIS_ONLY);
+                spec.with_checks(checks.into_iter().collect(), spec.scan.cross_key)
+            }
+            false => spec,
         }
-        if spec.scan.classes.is_empty() {
-            let mut checks = spec.scan.checks();
-            checks.extend(Class::REDIS_ONLY);
-            spec.scan.classes = checks.into_iter().collect();
-        }
-        spec
     }
 
     /// Reads the keys that can carry a finding (see the module), handing their rows
@@ -133,7 +134,7 @@ impl RedisSource {
                 conn: &mut conn,
                 lookup: &mut lookup,
                 progress,
-                kept: Kept::default(),
+                kept: Walked::default(),
                 stats: RedisStats::default(),
             };
             walk.run(on_part).await
@@ -192,13 +193,13 @@ fn latest() -> DateTime<Utc> {
 
 /// What the walk keeps: the keys found and the records of those keys, by Redis key.
 #[derive(Default)]
-struct Kept {
+struct Walked {
     keys: HashSet<Key>,
     records: HashMap<String, LogEntry>,
     malformed: BTreeMap<String, (Option<Key>, MalformedRecord)>,
 }
 
-impl Kept {
+impl Walked {
     /// Keeps the records among `entries` whose key is kept.
     fn keep(&mut self, entries: Vec<LogEntry>) {
         for e in entries {
@@ -228,7 +229,7 @@ struct Walk<'a> {
     conn: &'a mut MultiplexedConnection,
     lookup: &'a mut Lookup,
     progress: &'a Progress,
-    kept: Kept,
+    kept: Walked,
     stats: RedisStats,
 }
 
@@ -343,15 +344,9 @@ impl Walk<'_> {
     /// The spec a batch is judged with: cross-key and NULL keys are found over the
     /// whole table, not in a batch.
     fn batch_spec(&self) -> AuditSpec {
-        let mut spec = self.spec.clone();
-        spec.scan.cross_key = false;
-        spec.scan.classes = spec
-            .scan
-            .checks()
-            .into_iter()
-            .filter(|c| !matches!(c, Class::CrossKey | Class::NullKey))
-            .collect();
-        spec
+        let checks = self.spec.scan.checks().into_iter();
+        let batch = checks.filter(|c| !matches!(c, Class::CrossKey | Class::NullKey));
+        self.spec.with_checks(batch.collect(), false)
     }
 
     /// Keeps the keys among `rows` and `entries` the classifier finds something in.

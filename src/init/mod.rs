@@ -4,6 +4,10 @@
 //! text of a `dupaudit.toml` in which every guess is written out and marked, so the
 //! user can check it before the first scan. Pure: the command reads the columns.
 
+mod survey;
+
+pub use survey::survey;
+
 use std::fmt::Write;
 
 use crate::source::InitFacts;

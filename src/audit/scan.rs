@@ -1,0 +1,207 @@
+//! The scan stage. In: a [`ScanAudit`]. Out: a [`Report`], written where asked. A database hands
+//! over parts as it reads them; they are classified on a thread of their own while
+//! it reads the next, and of each part's findings only what the report's format
+//! needs is kept (see [`FindingSink`]), so that memory holds a few parts at most.
+
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Error;
+use crate::findings::{Finding, Findings};
+use crate::model::Dataset;
+use crate::output;
+use crate::progress::Progress;
+use crate::report::{
+    CsvSpool, Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK,
+};
+use crate::resolve::ScanAudit;
+use crate::scan::{self, ByClass, PartScan};
+use crate::source::Parts;
+use crate::spec::AuditSpec;
+
+/// Keys per part of a scan: enough for every core to have work, few enough that a
+/// part's rows and findings stay small.
+const KEYS_PER_PART: usize = 8192;
+
+/// A scan done: its report, with the findings held as its format needs them.
+pub struct Scanned {
+    pub report: Report,
+    sink: FindingSink,
+}
+
+/// Scans the source of `audit`.
+pub async fn scan(
+    audit: &ScanAudit,
+    format: Format,
+    progress: &Progress,
+) -> Result<Scanned, Error> {
+    let started = Instant::now();
+    let spec = &audit.spec;
+    let (to_scan, scanning) =
+        scan_thread(spec.clone(), audit.as_of, FindingSink::for_format(format));
+    let mut on_part = |part: Dataset, origin: Vec<usize>| {
+        to_scan
+            .send(ToScan::Part(part, origin))
+            .map_err(|_| Error::Runtime("the scan of the parts stopped".into()))
+    };
+    let parts = audit
+        .source
+        .load_parts(spec, progress, KEYS_PER_PART, &mut on_part)
+        .await;
+    progress.finish();
+    let parts = parts.map(|parts| match parts {
+        Parts::Streamed { shape } => {
+            // A failed send leaves the thread's own error to report.
+            let _ = to_scan.send(ToScan::Done(shape));
+            None
+        }
+        parts => Some(parts),
+    });
+    drop(to_scan);
+    let (mut sink, scanned) = scanning
+        .join()
+        .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
+    let scanned = scanned.map_err(temporary)?;
+    let findings = match parts? {
+        Some(Parts::Whole(data)) => {
+            let each = |part: Vec<Finding>| sink.add(part);
+            scan::scan_parts(data, spec, audit.as_of, KEYS_PER_PART, each).map_err(temporary)?
+        }
+        Some(Parts::Streamed { .. }) | None => scanned
+            .ok_or_else(|| Error::Runtime("the scan of the parts ended before the last".into()))?,
+    };
+    let report = Report {
+        format_version: FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        generated_at: Utc::now(),
+        source: audit.source.info(spec),
+        spec: audit.spec_path.clone(),
+        scan_seconds: started.elapsed().as_secs_f64(),
+        audited_window: spec.scan.window,
+        findings,
+    };
+    Ok(Scanned { report, sink })
+}
+
+impl Scanned {
+    /// Writes the report in `format` to `path` (standard output: `None`); `limit`:
+    /// the groups a table shows per class.
+    pub fn write(self, format: Format, path: Option<&Path>, limit: usize) -> Result<Report, Error> {
+        let Scanned { mut report, sink } = self;
+        match (format, sink) {
+            (_, FindingSink::Spool(spool)) => {
+                output::write_with(path, |w| spool.write(&report, w))?
+            }
+            (_, FindingSink::Csv(spool)) => output::write_with(path, |w| spool.write(&report, w))?,
+            // The machine contract can be large (every group of a big table): streamed.
+            (Format::Json, _) => output::write_with(path, |w| report.write_json(w, JSON_CHUNK))?,
+            (format, sink) => {
+                if let FindingSink::Findings(by_class) = sink {
+                    report.findings.findings = by_class.into_list();
+                }
+                let text = report.render(format, RenderOptions { limit });
+                output::write_output(path, &text)?
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn temporary(e: std::io::Error) -> Error {
+    Error::Runtime(format!(
+        "cannot use a temporary file in {}: {e}",
+        std::env::temp_dir().display()
+    ))
+}
+
+/// What a scan keeps of each part's findings, by report format, once the part's rows
+/// are dropped.
+enum FindingSink {
+    /// JSON: rendered into a spool as they come.
+    Spool(JsonSpool),
+    /// CSV: their lines written into a spool as they come.
+    Csv(CsvSpool),
+    /// Table, Markdown, HTML: the findings, put back in report order.
+    Findings(ByClass),
+    /// Prometheus: nothing; its metrics are the totals and the summary, which the
+    /// scan counts part by part.
+    Counts,
+}
+
+impl FindingSink {
+    fn for_format(format: Format) -> FindingSink {
+        match format {
+            Format::Json => FindingSink::Spool(JsonSpool::new(JSON_CHUNK)),
+            Format::Csv => FindingSink::Csv(CsvSpool::default()),
+            Format::Prometheus => FindingSink::Counts,
+            Format::Table | Format::Markdown | Format::Html => {
+                FindingSink::Findings(ByClass::default())
+            }
+        }
+    }
+
+    /// Takes one part's findings, in report order.
+    fn add(&mut self, findings: Vec<Finding>) -> std::io::Result<()> {
+        match self {
+            FindingSink::Spool(spool) => spool.add(&findings),
+            FindingSink::Csv(spool) => spool.add(&findings),
+            FindingSink::Findings(by_class) => {
+                by_class.add(findings);
+                Ok(())
+            }
+            FindingSink::Counts => Ok(()),
+        }
+    }
+}
+
+/// What the thread of [`scan_thread`] is sent.
+enum ToScan {
+    /// A part as a source hands it over, with the numbers of its result rows.
+    Part(Dataset, Vec<usize>),
+    /// What the source counted, once every part was sent.
+    Done(Dataset),
+}
+
+/// A thread that scans the parts a database hands over and keeps what the report
+/// needs of their findings (`sink`), while the database reads the next parts. It
+/// gives back the sink and, once sent [`ToScan::Done`], the findings without
+/// their list; it stops at the first failure to write, which makes the next send
+/// fail.
+#[allow(clippy::type_complexity)]
+fn scan_thread(
+    spec: AuditSpec,
+    as_of: DateTime<Utc>,
+    mut sink: FindingSink,
+) -> (
+    std::sync::mpsc::SyncSender<ToScan>,
+    std::thread::JoinHandle<(FindingSink, std::io::Result<Option<Findings>>)>,
+) {
+    // One part waiting while one is scanned: memory holds a few parts at most.
+    let (to_scan, parts) = std::sync::mpsc::sync_channel(1);
+    let thread = std::thread::spawn(move || {
+        let mut scan = PartScan::new(&spec, as_of);
+        for message in parts {
+            match message {
+                ToScan::Part(part, origin) => {
+                    if let Err(e) = sink.add(scan.part(part, &origin)) {
+                        return (sink, Err(e));
+                    }
+                }
+                ToScan::Done(shape) => {
+                    // The findings of no part (from what the source counted) go
+                    // where the parts' went.
+                    let mut findings = scan.finish(&shape);
+                    let counted = std::mem::take(&mut findings.findings);
+                    return match sink.add(counted) {
+                        Ok(()) => (sink, Ok(Some(findings))),
+                        Err(e) => (sink, Err(e)),
+                    };
+                }
+            }
+        }
+        (sink, Ok(None))
+    });
+    (to_scan, thread)
+}
