@@ -139,9 +139,20 @@ pub struct ScanArgs {
     #[arg(long, value_name = "CLASS[=THRESHOLD],...", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
 
-    /// Most groups listed per class in table, Markdown and HTML reports (0: all).
+    /// Most keys (with --details: groups per class) listed in table, Markdown and
+    /// HTML reports (0: all).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+
+    /// Table report: list the groups of every class with their rows, not one line
+    /// per key.
+    #[arg(long)]
+    pub details: bool,
+
+    /// Table report: as wide as it takes, even on a terminal (lines are not wrapped
+    /// or cut to the terminal's width).
+    #[arg(long)]
+    pub wide: bool,
 
     /// Check only these classes (default: all, cross-key as the spec says). A
     /// database then runs only the queries these classes need.

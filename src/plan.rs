@@ -951,6 +951,23 @@ impl Ord for Sortable {
 /// were chosen, and what was left alone.
 pub fn summary_text(plan: &Plan, written_to: &str) -> String {
     let s = &plan.summary;
+    let mut out = contents_text(plan);
+    out.push_str(&format!(
+        "Written to {written_to} (checksum {}). Nothing was deleted.\n",
+        &plan.checksum[..16]
+    ));
+    if s.total.groups > 0 {
+        out.push_str(&format!(
+            "Next: dupaudit apply {written_to} --dry-run, then dupaudit apply {written_to}\n"
+        ));
+    }
+    out
+}
+
+/// What a plan removes and keeps: per class and operation, the rules that chose
+/// the keepers, what it leaves out, and the table and database it is for.
+pub fn contents_text(plan: &Plan) -> String {
+    let s = &plan.summary;
     let mut out = format!(
         "Plan for {} in {} ({} groups, {} rows to remove; {} keepers stay)\n",
         plan.source.table, plan.source.location, s.total.groups, s.total.rows, s.total.groups
@@ -993,15 +1010,6 @@ pub fn summary_text(plan: &Plan, written_to: &str) -> String {
         out.push_str(&format!(
             "  {:<14}{} {} groups: {}\n",
             "not planned", n.class, n.groups, n.reason
-        ));
-    }
-    out.push_str(&format!(
-        "Written to {written_to} (checksum {}). Nothing was deleted.\n",
-        &plan.checksum[..16]
-    ));
-    if s.total.groups > 0 {
-        out.push_str(&format!(
-            "Next: dupaudit apply {written_to} --dry-run, then dupaudit apply {written_to}\n"
         ));
     }
     out

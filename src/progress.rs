@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressState, ProgressStyle};
 
 /// A spinner with a phase and a row counter, or nothing.
 #[derive(Debug, Clone)]
@@ -20,12 +20,17 @@ impl Progress {
             return Progress::hidden();
         }
         let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {elapsed:>4} {msg} {human_pos} rows ({per_sec})",
-            )
-            .expect("a valid progress template"),
-        );
+        // The phase is cut to the terminal's width; the rows and their rate show
+        // once a phase counts any, the rate in whole rows a second.
+        let style = ProgressStyle::with_template("{spinner} {elapsed:>4} {wide_msg} {rows}")
+            .expect("a valid progress template")
+            .with_key("rows", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                if s.pos() > 0 {
+                    let rate = HumanCount(s.per_sec().round() as u64);
+                    let _ = write!(w, "{} rows ({rate}/s)", HumanCount(s.pos()));
+                }
+            });
+        bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(120));
         Progress { bar: Some(bar) }
     }

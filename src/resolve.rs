@@ -16,7 +16,7 @@ use crate::apply::Timeouts;
 use crate::cli::{Cli, ConnectOpts, ScanArgs, WriteOpts};
 use crate::error::Error;
 use crate::findings::Class;
-use crate::report::Report;
+use crate::report::{RenderOptions, Report};
 use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
 use crate::watermark::Incremental;
@@ -135,6 +135,23 @@ pub fn scan(cli: &Cli, args: &ScanArgs) -> Result<ScanAudit, Error> {
         fail_on,
         incremental,
     })
+}
+
+/// How a scan's report is shaped for people: fitted to the terminal it is printed
+/// on (as wide as it takes into a file, a pipe, or with `--wide`), with the verdict
+/// of `--fail-on`.
+pub fn render_options(args: &ScanArgs, audit: &ScanAudit) -> RenderOptions {
+    let terminal = console::Term::stdout();
+    let width = match (&args.output, args.wide) {
+        (None, false) => terminal.size_checked().map(|(_, columns)| columns as usize),
+        _ => None,
+    };
+    RenderOptions {
+        limit: args.limit,
+        width,
+        details: args.details,
+        fail_on: audit.fail_on.clone(),
+    }
 }
 
 /// The window `[since, until)`: from the epoch when only `until` is given.

@@ -329,6 +329,7 @@ async fn apply_locked(
         }
     }
     if !opts.dry_run && !outcome.resumed {
+        let applied_by = applied_by(&opts.applied_by, &store.database_user(conn).await);
         store
             .run_insert(
                 conn,
@@ -337,7 +338,7 @@ async fn apply_locked(
                 &spec.results.table,
                 cleanup,
                 &now(),
-                &opts.applied_by,
+                &applied_by,
                 outcome.groups_planned,
                 outcome.rows_planned,
             )
@@ -595,9 +596,7 @@ fn new_run_id() -> String {
 
 /// `user@host` of whoever runs dupaudit, for the runs table.
 pub fn who() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    let user = os_user().unwrap_or_else(|| "unknown".into());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
@@ -605,6 +604,47 @@ pub fn who() -> String {
         user
     } else {
         format!("{user}@{host}")
+    }
+}
+
+/// The name of the operating-system user running dupaudit: its account's, as the
+/// password database has it (cron and sudo leave `USER` unset or stale), else
+/// `USER` or `LOGNAME`.
+fn os_user() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let uid = unsafe { libc::getuid() };
+        let mut buffer = vec![0 as libc::c_char; 4096];
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is to memory of this frame, `buffer.len()` bytes long
+        // for the strings; `found` is either null or `&entry`.
+        let code = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        if code == 0 && !found.is_null() && !entry.pw_name.is_null() {
+            // SAFETY: getpwuid_r wrote a NUL-terminated name into `buffer`.
+            let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+            return Some(name.to_string_lossy().into_owned());
+        }
+    }
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+}
+
+/// Who ran an apply, as the runs table records it: the operating-system user and,
+/// where the database has users, the one dupaudit connected as.
+fn applied_by(os: &str, database: &Option<String>) -> String {
+    match database {
+        Some(user) => format!("{os} as {user}"),
+        None => os.to_string(),
     }
 }
 

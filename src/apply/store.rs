@@ -351,6 +351,16 @@ impl<'a> Store<'a> {
             .map_err(|e| self.db.error(e))
     }
 
+    /// The user the connection is logged in as; `None` where the database has no
+    /// users (SQLite) or will not say.
+    pub async fn database_user(&self, conn: &mut AnyConnection) -> Option<String> {
+        let sql = self.d.backend().current_user()?;
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_one(&mut *conn)
+            .await
+            .ok()
+    }
+
     /// Starts a writing transaction.
     pub async fn begin(&self, conn: &mut AnyConnection) -> Result<(), Error> {
         self.plain(conn, self.d.backend().apply_begin()).await

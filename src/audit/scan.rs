@@ -86,9 +86,14 @@ pub async fn scan(
 }
 
 impl Scanned {
-    /// Writes the report in `format` to `path` (standard output: `None`); `limit`:
-    /// the groups a table shows per class.
-    pub fn write(self, format: Format, path: Option<&Path>, limit: usize) -> Result<Report, Error> {
+    /// Writes the report in `format` to `path` (standard output: `None`), shaped by
+    /// `opts` when it is for people.
+    pub fn write(
+        self,
+        format: Format,
+        path: Option<&Path>,
+        opts: RenderOptions,
+    ) -> Result<Report, Error> {
         let Scanned { mut report, sink } = self;
         match (format, sink) {
             (_, FindingSink::Spool(spool)) => {
@@ -101,7 +106,7 @@ impl Scanned {
                 if let FindingSink::Findings(by_class) = sink {
                     report.findings.findings = by_class.into_list();
                 }
-                let text = report.render(format, RenderOptions { limit });
+                let text = report.render(format, opts);
                 output::write_output(path, &text)?
             }
         }

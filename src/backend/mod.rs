@@ -132,6 +132,12 @@ pub trait Backend: Sync {
     /// The session of `apply` and `restore`: UTC, the lock and statement timeouts.
     fn apply_session(&self, server: &str, t: Timeouts) -> Vec<Statement>;
 
+    /// The query naming the user a session is logged in as; `None` where there
+    /// are no users.
+    fn current_user(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Begins a writing transaction.
     fn apply_begin(&self) -> &'static str;
 

@@ -118,6 +118,10 @@ impl Backend for Mysql {
         ]
     }
 
+    fn current_user(&self) -> Option<&'static str> {
+        Some(cleanup::mysql::CURRENT_USER)
+    }
+
     fn apply_begin(&self) -> &'static str {
         cleanup::mysql::BEGIN
     }

@@ -87,6 +87,10 @@ impl Backend for Postgres {
         }]
     }
 
+    fn current_user(&self) -> Option<&'static str> {
+        Some(cleanup::postgres::CURRENT_USER)
+    }
+
     fn apply_begin(&self) -> &'static str {
         cleanup::postgres::BEGIN
     }

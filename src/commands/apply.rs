@@ -6,7 +6,7 @@ use crate::cli::{ApplyArgs, StoryFormat};
 use crate::confirm::confirm;
 use crate::error::{exit, Error};
 use crate::output;
-use crate::plan::{Plan, PlanKey};
+use crate::plan::{self, Plan, PlanKey};
 use crate::progress::Progress;
 use crate::report::cleanup;
 use crate::resolve;
@@ -29,7 +29,13 @@ pub async fn run(args: &ApplyArgs) -> Result<u8, Error> {
         plan.source.table,
         db.location()
     );
-    confirm(&question, args.yes || args.dry_run)?;
+    let what = format!(
+        "{}Plan file {}, checksum {}.",
+        plan::contents_text(&plan),
+        args.plan.display(),
+        &plan.checksum[..16]
+    );
+    confirm(&what, &question, args.yes || args.dry_run)?;
     let opts = ApplyOptions {
         dry_run: args.dry_run,
         on_drift: args.on_drift,

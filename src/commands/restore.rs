@@ -17,7 +17,11 @@ pub async fn run(cli: &Cli, args: &RestoreArgs) -> Result<u8, Error> {
         spec.results.table_name(),
         db.location()
     );
-    confirm(&question, args.yes || args.dry_run)?;
+    let what = format!(
+        "Restore puts the rows run {} removed back from the quarantine table {}.",
+        args.run, spec.cleanup.quarantine_table
+    );
+    confirm(&what, &question, args.yes || args.dry_run)?;
     let timeouts = resolve::timeouts(&args.write);
     let outcome = apply::restore(&db, &spec, &args.run, args.dry_run, timeouts).await?;
     let text = match args.format {

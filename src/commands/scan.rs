@@ -11,7 +11,8 @@ pub async fn run(cli: &Cli, args: &ScanArgs) -> Result<u8, Error> {
     let audit = resolve::scan(cli, args)?;
     let progress = Progress::new(cli.quiet);
     let scanned = audit::scan(&audit, args.format, &progress).await?;
-    let report = scanned.write(args.format, args.output.as_deref(), args.limit)?;
+    let opts = resolve::render_options(args, &audit);
+    let report = scanned.write(args.format, args.output.as_deref(), opts)?;
     if let Some(state) = &audit.incremental {
         state.record(&report)?;
     }

@@ -35,7 +35,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             ))
         )),
     }
-    let lines = super::timeline_lines(f);
+    let lines = super::timeline_lines(f, None);
     if !lines.is_empty() {
         out.push_str("\n```text\n");
         for line in lines {

@@ -70,10 +70,16 @@ pub struct Report {
 }
 
 /// Options that shape human-readable reports.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     /// Most groups listed per class in table, Markdown and HTML reports; 0 lists all.
     pub limit: usize,
+    /// The terminal's width the table report fits; `None`: as wide as it takes.
+    pub width: Option<usize>,
+    /// The table report lists the groups of every class, not one line per key.
+    pub details: bool,
+    /// What fails the run, for the verdict the table report ends with.
+    pub fail_on: Vec<(Class, u64)>,
 }
 
 impl Report {
@@ -122,6 +128,16 @@ impl Report {
     }
 
     /// Total findings of the given class.
+    /// The classes of `fail_on` that reached their threshold, with their groups.
+    pub fn failing(&self, fail_on: &[(Class, u64)]) -> Vec<(Class, u64)> {
+        fail_on
+            .iter()
+            .map(|&(class, threshold)| (class, self.groups(class), threshold))
+            .filter(|&(_, groups, threshold)| groups >= threshold)
+            .map(|(class, groups, _)| (class, groups))
+            .collect()
+    }
+
     pub fn groups(&self, class: Class) -> u64 {
         self.findings.summary_of(class).groups
     }
@@ -308,32 +324,43 @@ pub fn window_sentence(w: &Window) -> String {
 }
 
 /// Sparklines of surplus rows over the whole period and over the window, for
-/// terminals and Markdown; empty when there are no surplus rows.
-pub fn timeline_lines(f: &Findings) -> Vec<String> {
+/// terminals and Markdown; empty when there are no surplus rows. Within `width`
+/// (`None`: any), a sparkline goes on a line of its own, as many buckets as fit.
+pub fn timeline_lines(f: &Findings, width: Option<usize>) -> Vec<String> {
     let times = timeline::surplus_times(f);
     let (Some(first), Some(last)) = (times.first(), times.last()) else {
         return Vec::new();
     };
-    let whole = timeline::timeline(&times, *first, *last, 60);
-    let mut lines = vec![format!(
-        "surplus rows per {:<4} {} … {}  |{}|",
-        whole.bucket_label(),
-        first.format("%Y-%m-%d %H:%M"),
-        last.format("%Y-%m-%d %H:%M"),
-        whole.sparkline()
-    )];
+    let buckets = width.map_or(BUCKETS, |w| w.saturating_sub(2).clamp(10, BUCKETS));
+    let mut lines = Vec::new();
+    let mut chart =
+        |what: &str, line: &timeline::Timeline, from: DateTime<Utc>, to: DateTime<Utc>| {
+            let label = format!(
+                "{what} {:<4} {} … {}",
+                line.bucket_label(),
+                from.format("%Y-%m-%d %H:%M"),
+                to.format("%Y-%m-%d %H:%M"),
+            );
+            let spark = format!("|{}|", line.sparkline());
+            match width {
+                Some(w) if label.chars().count() + 2 + spark.chars().count() > w => {
+                    lines.push(label);
+                    lines.push(spark);
+                }
+                _ => lines.push(format!("{label}  {spark}")),
+            }
+        };
+    let whole = timeline::timeline(&times, *first, *last, buckets);
+    chart("surplus rows per", &whole, *first, *last);
     if let Some(w) = &f.window {
-        let zoom = timeline::timeline(&times, w.start, w.end, 60);
-        lines.push(format!(
-            "in the window, per {:<4} {} … {}  |{}|",
-            zoom.bucket_label(),
-            w.start.format("%Y-%m-%d %H:%M"),
-            w.end.format("%Y-%m-%d %H:%M"),
-            zoom.sparkline()
-        ));
+        let zoom = timeline::timeline(&times, w.start, w.end, buckets);
+        chart("in the window, per", &zoom, w.start, w.end);
     }
     lines
 }
+
+/// Most buckets of a sparkline.
+const BUCKETS: usize = 60;
 
 /// The header line every human-readable report starts with.
 pub fn header_lines(r: &Report) -> Vec<String> {

@@ -139,6 +139,7 @@ pub mod cleanup {
         pub const GENERATED_COLUMNS: &str =
             include_str!("../../queries/postgres/generated_columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/postgres/identity.sql");
+        pub const CURRENT_USER: &str = include_str!("../../queries/postgres/current_user.sql");
         pub const QUARANTINE_CREATE: &str =
             include_str!("../../queries/postgres/quarantine_create.sql");
         pub const SESSION: &str = include_str!("../../queries/postgres/apply_session.sql");
@@ -149,6 +150,7 @@ pub mod cleanup {
         pub const GENERATED_COLUMNS: &str =
             include_str!("../../queries/mysql/generated_columns.sql");
         pub const IDENTITY: &str = include_str!("../../queries/mysql/identity.sql");
+        pub const CURRENT_USER: &str = include_str!("../../queries/mysql/current_user.sql");
         pub const QUARANTINE_CREATE: &str =
             include_str!("../../queries/mysql/quarantine_create.sql");
         pub const SESSION: &str = include_str!("../../queries/mysql/session.sql");

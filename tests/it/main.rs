@@ -17,4 +17,5 @@ mod reports;
 mod safety;
 mod sample;
 mod servers;
+mod terminal;
 mod window;

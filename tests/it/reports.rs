@@ -310,7 +310,13 @@ fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
             findings,
         };
         let expected = serde_json::to_string_pretty(&report(whole.clone())).unwrap() + "\n";
-        let expected_csv = report(whole.clone()).render(Format::Csv, RenderOptions { limit: 0 });
+        let expected_csv = report(whole.clone()).render(
+            Format::Csv,
+            RenderOptions {
+                limit: 0,
+                ..Default::default()
+            },
+        );
         for keys_per_part in [1, 2, 7, 1_000_000] {
             let mut spool = JsonSpool::new(3);
             let mut csv = CsvSpool::default();

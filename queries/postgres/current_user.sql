@@ -1,0 +1,2 @@
+-- The user the session is logged in as, for the runs table.
+SELECT CAST(current_user AS text)
