@@ -6,6 +6,11 @@
 //! window with a timeline chart, the groups of each class and the stories of the top
 //! exact and conflict groups. Every piece of text is escaped: keys and payloads are
 //! user data.
+//!
+//! The page reads on a phone (390 px wide) as on a laptop: tables scroll in a box of
+//! their own, the group tables put key, surplus and what happened first, and the
+//! charts are laid out in percentages of their width so their labels keep their size
+//! in pixels.
 
 use std::fmt::Write as _;
 
@@ -68,7 +73,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
     out.push_str("</nav>\n");
 
     // 1. Summary: one row per checked class, linking to its groups.
-    out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<table class=\"summary\">\n");
+    out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"scroll\"><table class=\"summary\">\n");
     out.push_str("<thead><tr><th>class</th><th class=\"num\">groups</th><th class=\"num\">rows</th><th class=\"num\">surplus rows</th><th>meaning</th></tr></thead>\n<tbody>\n");
     for class in f.checked.iter().copied() {
         let s = f.summary_of(class);
@@ -87,7 +92,7 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             esc(class.meaning())
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
     for hint in crate::findings::hints(f, |s| format!("<code>{}</code>", esc(s))) {
         let _ = writeln!(out, "<p class=\"hint\"><strong>Hint:</strong> {hint}</p>");
     }
@@ -154,15 +159,15 @@ pub fn render(r: &Report, opts: RenderOptions) -> String {
             all.len(),
             esc(class.meaning())
         );
-        out.push_str("<div class=\"scroll\"><table class=\"groups\">\n<thead><tr><th>key</th><th>rows</th><th class=\"num\">surplus</th><th>what happened</th></tr></thead>\n<tbody>\n");
+        out.push_str("<div class=\"scroll\"><table class=\"groups\">\n<thead><tr><th>key</th><th class=\"num\">surplus</th><th>what happened</th><th>rows</th></tr></thead>\n<tbody>\n");
         for finding in &all[..shown] {
             let _ = writeln!(
                 out,
-                "<tr><td class=\"key\">{}</td><td class=\"rows\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                lines(&keys_of(finding)),
-                lines(&members(finding)),
+                "<tr><td class=\"key\">{}</td><td class=\"num\">{}</td><td class=\"what\">{}</td><td class=\"rows\">{}</td></tr>",
+                key_lines(&keys_of(finding)),
                 finding.surplus_rows,
-                lines(&details(finding))
+                lines(&details(finding)),
+                lines(&members(finding))
             );
         }
         out.push_str("</tbody>\n</table></div>\n");
@@ -201,7 +206,7 @@ fn story(f: &Finding) -> String {
         f.class.name(),
         esc(&f.note)
     );
-    out.push_str("<table class=\"events\">\n<thead><tr><th>time</th><th class=\"num\">gap</th><th>event</th></tr></thead>\n<tbody>\n");
+    out.push_str("<div class=\"scroll\"><table class=\"events\">\n<thead><tr><th>time</th><th class=\"num\">gap</th><th>event</th></tr></thead>\n<tbody>\n");
     for e in events_of(f) {
         // Shaded so the eye finds it; the text says it in words for everyone else.
         let late = e.text.ends_with("late write");
@@ -209,14 +214,14 @@ fn story(f: &Finding) -> String {
             out,
             "<tr{}><td class=\"time\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             if late { " class=\"late\"" } else { "" },
-            esc(&fmt_time(e.at)),
+            time_pieces(&fmt_time(e.at)),
             e.gap_seconds
                 .map(|g| format!("+{}", human(Duration::seconds(g))))
                 .unwrap_or_default(),
             esc(&e.text)
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
     if !f.payload_diff.is_empty() {
         out.push_str("<p>Payload difference (first row → other):</p>\n<ul class=\"diff\">\n");
         for d in &f.payload_diff {
@@ -241,21 +246,28 @@ fn story(f: &Finding) -> String {
     out
 }
 
-// Chart geometry, in SVG user units; the SVG scales to the page width.
-const WIDTH: f64 = 960.0;
-const HEIGHT: f64 = 250.0;
-const LEFT: f64 = 48.0;
-const RIGHT: f64 = 32.0;
+// Chart geometry. Across, every position is a percentage of the chart's width, so one
+// chart fills a phone and a laptop alike while its text keeps its size in pixels; a
+// viewBox would scale the labels with the chart, to about 4 px on a phone. Down,
+// pixels. The axis labels left of the plot and under its edges are drawn in the
+// padding around the SVG (`.plot` in the CSS).
+const HEIGHT: f64 = 240.0;
 const TOP: f64 = 36.0;
-const BOTTOM: f64 = 40.0;
+const BOTTOM: f64 = 38.0;
 
-/// A bar chart of surplus rows per bucket, with the window shaded when given.
+/// The most bars that leave room for each bar's count above it on a phone, whose plot
+/// is about 320 px wide, and on a wider screen; past these the counts are left to the
+/// y axis and each bar's tooltip.
+const COUNTS_NARROW: usize = 16;
+const COUNTS_WIDE: usize = 48;
+
+/// A bar chart of surplus rows per bucket, with the window shaded when given, and its
+/// legend.
 fn chart(id: &str, caption: &str, t: &Timeline, window: Option<&Window>) -> String {
-    let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let base = TOP + plot_h;
     let n = t.buckets.len().max(1);
-    let bar_w = plot_w / n as f64;
+    let bar_w = 100.0 / n as f64;
     let max = t
         .buckets
         .iter()
@@ -264,21 +276,22 @@ fn chart(id: &str, caption: &str, t: &Timeline, window: Option<&Window>) -> Stri
         .unwrap_or(0)
         .max(1);
     let start = t.buckets.first().map(|b| b.start);
-    // The left edge of the bucket holding `time`.
+    // The left edge of the bucket holding `time`, in percent.
     let x_of = |time: DateTime<Utc>| -> f64 {
         let i = start.map_or(0, |s| (time - s).num_seconds() / t.bucket_seconds);
-        (LEFT + i as f64 * bar_w).clamp(LEFT, LEFT + plot_w)
+        (i as f64 * bar_w).clamp(0.0, 100.0)
     };
 
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        "<figure>\n<figcaption>{}</figcaption>\n<svg id=\"{id}\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-title\">\n<title id=\"{id}-title\">{}</title>",
+        "<figure>\n<figcaption>{}</figcaption>\n<div class=\"plot\"><svg id=\"{id}\" class=\"chart\" width=\"100%\" height=\"{HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-title\">\n<title id=\"{id}-title\">{}</title>",
         esc(caption),
         esc(caption)
     );
 
     // 1. The window, behind the bars.
+    let mut inside_any = false;
     if let Some(w) = window {
         // Whole buckets, so that every bar of the window lies inside the band.
         let (x0, x1) = (
@@ -287,10 +300,9 @@ fn chart(id: &str, caption: &str, t: &Timeline, window: Option<&Window>) -> Stri
         );
         let _ = writeln!(
             svg,
-            "<rect class=\"window\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>window: {} to {}</title></rect>\n<text class=\"window-label\" x=\"{:.1}\" y=\"{:.1}\">window</text>",
-            x0 - 3.0,
+            "<rect class=\"window\" x=\"{x0:.2}%\" y=\"{:.1}\" width=\"{:.2}%\" height=\"{:.1}\"><title>window: {} to {}</title></rect>\n<text class=\"window-label\" x=\"{:.2}%\" y=\"{:.1}\">window</text>",
             TOP - 20.0,
-            x1 - x0 + 6.0,
+            x1 - x0,
             plot_h + 20.0,
             esc(&fmt_time(Some(w.start))),
             esc(&fmt_time(Some(w.end))),
@@ -306,27 +318,32 @@ fn chart(id: &str, caption: &str, t: &Timeline, window: Option<&Window>) -> Stri
         let y = base - tick as f64 / max as f64 * plot_h;
         let _ = writeln!(
             svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"y\" x=\"{:.1}\" y=\"{:.1}\">{tick}</text>",
-            LEFT + plot_w,
-            LEFT - 6.0,
+            "<line class=\"grid\" x1=\"0\" x2=\"100%\" y1=\"{y:.1}\" y2=\"{y:.1}\"/><text class=\"y\" x=\"-6\" y=\"{:.1}\">{tick}</text>",
             y + 4.0
         );
         tick += step;
     }
 
     // 3. Bars, proportional to their count, each with its bucket start and count.
-    let labels = bar_w >= 18.0;
+    let counts = if n <= COUNTS_NARROW {
+        Some("value")
+    } else if n <= COUNTS_WIDE {
+        Some("value wide")
+    } else {
+        None
+    };
     for (i, b) in t.buckets.iter().enumerate() {
         if b.surplus_rows == 0 {
             continue;
         }
         let h = b.surplus_rows as f64 / max as f64 * plot_h;
-        let x = LEFT + i as f64 * bar_w;
+        let x = i as f64 * bar_w;
         let end = b.start + Duration::seconds(t.bucket_seconds);
         let inside = window.is_some_and(|w| b.start <= w.end && end > w.start);
+        inside_any |= inside;
         let _ = writeln!(
             svg,
-            "<rect class=\"bar{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"><title>{}: {} surplus {}</title></rect>",
+            "<rect class=\"bar{}\" x=\"{:.2}%\" y=\"{:.1}\" width=\"{:.2}%\" height=\"{h:.1}\"><title>{}: {} surplus {}</title></rect>",
             if inside { " inside" } else { "" },
             x + bar_w * 0.1,
             base - h,
@@ -335,10 +352,10 @@ fn chart(id: &str, caption: &str, t: &Timeline, window: Option<&Window>) -> Stri
             b.surplus_rows,
             if b.surplus_rows == 1 { "row" } else { "rows" }
         );
-        if labels {
+        if let Some(class) = counts {
             let _ = writeln!(
                 svg,
-                "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                "<text class=\"{class}\" x=\"{:.2}%\" y=\"{:.1}\">{}</text>",
                 x + bar_w / 2.0,
                 base - h - 3.0,
                 b.surplus_rows
@@ -346,47 +363,66 @@ fn chart(id: &str, caption: &str, t: &Timeline, window: Option<&Window>) -> Stri
         }
     }
 
-    // 4. The x axis: a date or time label every few buckets.
+    // 4. The x axis: a date or time label every few buckets, in two short lines so
+    //    that neighbours do not collide; every other one is left out on a phone.
     let _ = writeln!(
         svg,
-        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{base}\" y2=\"{base}\"/>",
-        LEFT + plot_w
+        "<line class=\"axis\" x1=\"0\" x2=\"100%\" y1=\"{base}\" y2=\"{base}\"/>"
     );
     let every = n.div_ceil(8).max(1);
-    let format = time_format(t);
-    for (i, b) in t.buckets.iter().enumerate().step_by(every) {
-        let x = LEFT + i as f64 * bar_w;
-        let _ = writeln!(
+    let (first_line, second_line) = time_format(t);
+    for (k, (i, b)) in t.buckets.iter().enumerate().step_by(every).enumerate() {
+        let x = i as f64 * bar_w;
+        let _ = write!(
             svg,
-            "<line class=\"axis\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{base}\" y2=\"{:.1}\"/><text class=\"x\" x=\"{x:.1}\" y=\"{:.1}\">{}</text>",
+            "<line class=\"axis\" x1=\"{x:.2}%\" x2=\"{x:.2}%\" y1=\"{base}\" y2=\"{:.1}\"/><text class=\"x{}\" x=\"{x:.2}%\" y=\"{:.1}\">{}",
             base + 5.0,
+            if k % 2 == 1 { " wide" } else { "" },
             base + 18.0,
-            b.start.format(format)
+            b.start.format(first_line)
+        );
+        if let Some(second) = second_line {
+            let _ = write!(
+                svg,
+                "<tspan x=\"{x:.2}%\" dy=\"14\">{}</tspan>",
+                b.start.format(second)
+            );
+        }
+        svg.push_str("</text>\n");
+    }
+    svg.push_str("</svg></div>\n");
+
+    // 5. The legend: what each colour is, and how to read the times.
+    let bucket = esc(&t.bucket_label());
+    let _ = write!(
+        svg,
+        "<p class=\"legend\"><span><span class=\"swatch bar\"></span>surplus rows per {bucket}</span>"
+    );
+    if inside_any {
+        svg.push_str(
+            " <span><span class=\"swatch inside\"></span>surplus rows in the window</span>",
         );
     }
-    let _ = writeln!(
-        svg,
-        "<text class=\"unit\" x=\"{:.1}\" y=\"{:.1}\">UTC, bucket start · bars: surplus rows per {}</text>",
-        LEFT + plot_w,
-        base + 34.0,
-        esc(&t.bucket_label())
-    );
-    svg.push_str("</svg>\n</figure>\n");
+    if window.is_some() {
+        svg.push_str(" <span><span class=\"swatch band\"></span>the window</span>");
+    }
+    svg.push_str(" <span>times: UTC, where each bar starts</span></p>\n</figure>\n");
     svg
 }
 
-/// Axis labels: the time of day when the chart stays within one day, the date when
-/// buckets are days or wider, both otherwise.
-fn time_format(t: &Timeline) -> &'static str {
+/// Axis labels, as two lines (the second may be absent): the time of day when the
+/// chart stays within one day, the date when buckets are days or wider, both
+/// otherwise.
+fn time_format(t: &Timeline) -> (&'static str, Option<&'static str>) {
     let (Some(first), Some(last)) = (t.buckets.first(), t.buckets.last()) else {
-        return "%H:%M";
+        return ("%H:%M", None);
     };
     if t.bucket_seconds >= 86_400 {
-        "%Y-%m-%d"
+        ("%m-%d", Some("%Y"))
     } else if first.start.date_naive() == last.start.date_naive() {
-        "%H:%M"
+        ("%H:%M", None)
     } else {
-        "%m-%d %H:%M"
+        ("%m-%d", Some("%H:%M"))
     }
 }
 
@@ -413,6 +449,32 @@ fn lines(s: &str) -> String {
     esc(s).replace('\n', "<br>")
 }
 
+/// Escaped keys, one per line, each in pieces that end at a `/` (between operation
+/// and key), so that on a phone the key column stays narrow.
+fn key_lines(s: &str) -> String {
+    s.lines()
+        .map(|key| key.split_inclusive('/').map(piece).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("<br>")
+}
+
+/// A time as its date and its time of day, so that on a phone the two may take a line
+/// each.
+fn time_pieces(s: &str) -> String {
+    match s.split_once(' ') {
+        Some((date, time)) => format!("{} {}", piece(date), piece(time)),
+        None => piece(s),
+    }
+}
+
+/// Escaped text that breaks across lines only at its ends: the CSS makes it an inline
+/// block that does not wrap, and a phone's narrow table cell breaks between such
+/// pieces. (A `<wbr>` would break a key on a laptop too: Chromium honours it inside
+/// `nowrap`.)
+fn piece(s: &str) -> String {
+    format!("<span>{}</span>", esc(s))
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -431,7 +493,7 @@ fn esc(s: &str) -> String {
 
 const CSS: &str = "
 :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --bar: #ea580c; --window: #fde68a; }
-body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif; color: var(--ink); max-width: 1200px; margin: 0 auto; padding: 24px; }
+body { font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif; color: var(--ink); max-width: 1200px; margin: 0 auto; padding: 24px; overflow-wrap: break-word; }
 h1 { margin: 0 0 8px; font-size: 26px; }
 h2 { margin: 32px 0 8px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { margin: 20px 0 4px; font-size: 16px; }
@@ -450,7 +512,11 @@ tbody tr:nth-child(even) { background: #fafbfc; }
 .summary tr.surplus td:first-child { font-weight: 600; }
 .key, .rows, .time, code { font-family: ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 13px; }
 .key, .rows { white-space: nowrap; }
+.key span, .time span { display: inline-block; white-space: nowrap; }
 .scroll { overflow-x: auto; }
+.summary td:last-child { min-width: 12em; }
+.groups td.what { min-width: 9em; overflow-wrap: anywhere; }
+.events td:last-child { min-width: 10em; }
 .time { white-space: nowrap; }
 tr.late td { background: #fee2e2; }
 .tag { font-size: 12px; font-weight: 600; padding: 1px 6px; border-radius: 8px; background: #e5e7eb; }
@@ -461,18 +527,31 @@ tr.late td { background: #fee2e2; }
 .diff del { background: #fee2e2; text-decoration: none; } .diff ins { background: #dcfce7; text-decoration: none; }
 figure { margin: 12px 0 20px; }
 figcaption { font-weight: 600; font-size: 14px; margin-bottom: 4px; }
-svg.chart { width: 100%; height: auto; display: block; font-family: system-ui, 'DejaVu Sans', sans-serif; }
+figure .plot { padding: 0 20px 0 44px; }
+svg.chart { width: 100%; display: block; overflow: visible; font-family: system-ui, 'DejaVu Sans', sans-serif; }
 svg .bar { fill: var(--bar); }
 svg .bar.inside { fill: #b91c1c; }
 svg .window { fill: var(--window); opacity: 0.6; }
 svg .window-label { font-size: 12px; fill: #92400e; font-weight: 600; text-anchor: middle; }
 svg .grid { stroke: #eaeef2; }
 svg .axis { stroke: var(--muted); }
-svg text { font-size: 11px; fill: var(--muted); }
+svg text { font-size: 12px; fill: var(--muted); }
 svg .y { text-anchor: end; }
 svg .x { text-anchor: middle; }
 svg .value { text-anchor: middle; fill: var(--ink); }
-svg .unit { text-anchor: end; }
+.legend { margin: 4px 0 0; font-size: 13px; color: var(--muted); }
+.legend > span { white-space: nowrap; margin-right: 12px; }
+.swatch { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; background: var(--bar); }
+.swatch.inside { background: #b91c1c; }
+.swatch.band { background: var(--window); opacity: 0.6; outline: 1px solid #f59e0b; }
+@media (max-width: 720px) {
+  body { padding: 12px; }
+  th, td { padding: 4px 6px; }
+  .key, .time { white-space: normal; }
+  .events th:first-child { width: 8em; }
+  .story { padding: 4px 10px 8px; }
+  svg .wide { display: none; }
+}
 @media print { body { max-width: none; } .story { break-inside: avoid; } }
 ";
 
