@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::apply::OnDrift;
 use crate::findings::Class;
@@ -37,6 +37,34 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line as clap reads it, each command's `--help` ending with its
+/// examples and exit status ([`crate::help`]).
+pub fn command() -> clap::Command {
+    Cli::command()
+        .after_help(crate::help::after_help(None))
+        .mut_subcommands(|sub| {
+            let name = sub.get_name().to_string();
+            sub.after_help(crate::help::after_help(Some(&name)))
+        })
+}
+
+/// Parses the process's arguments (see [`command`]); exits on bad flags or `--help`.
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// `--classes` completes and lists the class names.
+impl clap::ValueEnum for Class {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Class::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,7 +144,12 @@ pub struct ConnectOpts {
     /// PEM file of the certificate authority that signed the Redis server's
     /// certificate, for a rediss:// log URL whose server the system does not trust
     /// (a private CA); default: the system's trust store.
-    #[arg(long, env = "DUPAUDIT_LOG_CA", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "DUPAUDIT_LOG_CA",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub log_ca: Option<PathBuf>,
 }
 
@@ -205,7 +238,12 @@ pub struct PlanArgs {
 
     /// Sign the plan with the secret in FILE (at least 32 bytes), so that `apply
     /// --plan-key FILE` takes only plans made by a holder of the key.
-    #[arg(long, env = "DUPAUDIT_PLAN_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "DUPAUDIT_PLAN_KEY_FILE",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub plan_key: Option<PathBuf>,
 }
 
@@ -240,7 +278,12 @@ pub struct ApplyArgs {
 
     /// A file of at least 32 bytes of secret: the plan must be signed with it (see
     /// `plan --plan-key`), or apply refuses it.
-    #[arg(long, env = "DUPAUDIT_PLAN_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "DUPAUDIT_PLAN_KEY_FILE",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub plan_key: Option<PathBuf>,
 
     #[command(flatten)]
@@ -493,7 +536,12 @@ pub struct LoadRedisArgs {
     /// PEM file of the certificate authority that signed the Redis server's
     /// certificate, for a rediss:// log URL whose server the system does not trust
     /// (a private CA); default: the system's trust store.
-    #[arg(long, env = "DUPAUDIT_LOG_CA", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "DUPAUDIT_LOG_CA",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
     pub log_ca: Option<PathBuf>,
 
     /// Record layout: a Powertools JSON document or a hash per key.

@@ -20,7 +20,7 @@ pub mod exit {
 /// Everything that can go wrong, phrased so the user knows what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read spec {path}: {source}")]
+    #[error("cannot read spec {path}: {source}{}", spec_hint(source))]
     SpecRead {
         path: PathBuf,
         source: std::io::Error,
@@ -135,5 +135,17 @@ impl Error {
             Error::Drift { .. } | Error::Refused { .. } => exit::DRIFT,
             _ => exit::RUNTIME,
         }
+    }
+}
+
+/// What to do about a spec that is not there: write one with `init`.
+fn spec_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            "; write one for your tables with `dupaudit init --database-url URL` (or \
+             --results-file and --log-file), name another with --spec, or give the source \
+             with --database-url to use the built-in defaults"
+        }
+        _ => "",
     }
 }

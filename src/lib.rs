@@ -16,6 +16,7 @@ pub mod error;
 pub mod explain;
 pub mod findings;
 pub mod generate;
+pub mod help;
 pub mod init;
 pub mod model;
 pub mod output;
@@ -75,5 +76,6 @@ fn init_logging(cli: &cli::Cli) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .without_time()
+        .with_target(false)
         .try_init();
 }

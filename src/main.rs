@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc rather than the system allocator: a scan holds millions of small strings
 /// (keys, primary keys, hashes), which mimalloc packs without a header each.
 #[global_allocator]
@@ -30,7 +28,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-    let cli = dupaudit::cli::Cli::parse();
+    let cli = dupaudit::cli::parse();
     match dupaudit::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

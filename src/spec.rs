@@ -427,6 +427,12 @@ impl ResultsSpec {
 impl AuditSpec {
     /// Reads and validates a spec file.
     pub fn load(path: &Path) -> Result<AuditSpec, Error> {
+        if !path.exists() {
+            return Err(Error::SpecRead {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            });
+        }
         let bytes = crate::vocab::read_bounded(path, MAX_SPEC_BYTES).map_err(|message| {
             Error::SpecRead {
                 path: path.to_path_buf(),

@@ -6,13 +6,20 @@ use crate::cli::{Cli, ExplainArgs, StoryFormat};
 use crate::error::{exit, Error};
 use crate::explain::story;
 use crate::findings::parse_key;
+use crate::model::Key;
 use crate::output;
 use crate::resolve;
+use crate::vocab::unknown_key;
 
 pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, Error> {
     let (spec, source) = resolve::reading(cli, &args.connect)?;
     let key = parse_key(&args.key, &spec.results.key).map_err(Error::Usage)?;
     let data = source.load_key(&spec, &key).await?;
+    let held = |k: &Option<Key>| k.as_ref() == Some(&key);
+    if !data.results.iter().any(|r| held(&r.key)) && !data.log.iter().any(|e| held(&e.key)) {
+        let like = source.similar_keys(&spec, &key, 5).await?;
+        return Err(Error::Usage(unknown_key(&key, &like)));
+    }
     let story = story(&key, &data, &spec, args.as_of.unwrap_or_else(Utc::now));
     let text = match args.format {
         StoryFormat::Table => story.render_text(),

@@ -752,6 +752,74 @@ impl DatabaseSource {
         Ok(Dataset::complete(spec, payload_columns, results, log))
     }
 
+    /// At most `n` keys of the results table that begin as `key` does (see
+    /// [`crate::vocab::prefixes`]), for the error of a key that is not there.
+    pub async fn similar_keys(
+        &self,
+        spec: &AuditSpec,
+        key: &Key,
+        n: usize,
+    ) -> Result<Vec<Key>, Error> {
+        let mut conn = self.connect().await?;
+        self.begin_read_only(&mut conn, None).await?;
+        let result = self.read_similar(&mut conn, spec, key, n).await;
+        let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
+        let _ = conn.close().await;
+        result
+    }
+
+    async fn read_similar(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        key: &Key,
+        n: usize,
+    ) -> Result<Vec<Key>, Error> {
+        let d = self.dialect;
+        let (rp, lp, _, typed) = self.projections(conn, spec).await?;
+        let shape = Shape::new(d, spec, &rp, &lp, false, typed);
+        let last = &spec.results.key[spec.results.key.len() - 1];
+        let r_last_text = sql::as_text(d, &sql::qualified(d, "r", last));
+        let limit = n.to_string();
+        let mut fragments = shape.fragments();
+        fragments.push(("r_last_text", &r_last_text));
+        fragments.push(("limit", &limit));
+        for prefix in crate::vocab::prefixes(&key[key.len() - 1]) {
+            let mut pattern = String::new();
+            for c in prefix.chars() {
+                if matches!(c, '!' | '%' | '_') {
+                    pattern.push('!');
+                }
+                pattern.push(c);
+            }
+            pattern.push('%');
+            let (sql, binds) =
+                sql::render(d, q::SIMILAR_KEYS, &fragments, &[("prefix", &[pattern])]);
+            let mut query = sqlx::query(&sql);
+            for b in binds {
+                query = query.bind(b);
+            }
+            let rows = query
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+            let mut keys = Vec::new();
+            for row in &rows {
+                if let Some(k) = self
+                    .cells(row, 0, key.len())?
+                    .into_iter()
+                    .collect::<Option<Key>>()
+                {
+                    keys.push(k);
+                }
+            }
+            if !keys.is_empty() {
+                return Ok(keys);
+            }
+        }
+        Ok(Vec::new())
+    }
+
     /// Checks that every table and column the spec names exists, and that the two
     /// tables' keys can be compared, before any other query; returns how to read them.
     async fn projections(

@@ -163,6 +163,24 @@ impl Source {
         }
     }
 
+    /// At most `n` keys of the results that begin as `key` does, for the error of a
+    /// key no row and no log entry has.
+    pub async fn similar_keys(
+        &self,
+        spec: &AuditSpec,
+        key: &Key,
+        n: usize,
+    ) -> Result<Vec<Key>, Error> {
+        match self {
+            Source::Database(db) => db.similar_keys(spec, key, n).await,
+            Source::Files(f) => files::similar_keys(f.results_path(), spec, key, n),
+            Source::Redis(r) => match &r.results {
+                ResultsSide::Database(db) => db.similar_keys(spec, key, n).await,
+                ResultsSide::File(path) => files::similar_keys(path, spec, key, n),
+            },
+        }
+    }
+
     /// The database that holds the results table, when one does.
     pub fn results_database(&self) -> Option<&DatabaseSource> {
         match self {

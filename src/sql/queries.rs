@@ -26,6 +26,7 @@ pub mod scan {
     pub const STATUSES: &str = include_str!("../../queries/ansi/statuses.sql");
     pub const ROW_COUNTS: &str = include_str!("../../queries/ansi/row_counts.sql");
     pub const KEY_ROWS: &str = include_str!("../../queries/ansi/key_rows.sql");
+    pub const SIMILAR_KEYS: &str = include_str!("../../queries/ansi/similar_keys.sql");
     pub const NULL_KEYS: &str = include_str!("../../queries/ansi/null_keys.sql");
     pub const KEYED_ROWS: &str = include_str!("../../queries/ansi/keyed_rows.sql");
     pub const LOG_FOR_KEYS: &str = include_str!("../../queries/ansi/log_for_keys.sql");

@@ -13,7 +13,10 @@ pub use class::Class;
 pub use keep::KeepRule;
 pub use key_pattern::KeyPattern;
 pub use status::Status;
-pub use text::{fmt_time, human, key_text, parse_key, read_bounded, redact_secrets, redact_url};
+pub use text::{
+    fmt_time, human, key_text, parse_key, prefixes, read_bounded, redact_secrets, redact_url,
+    unknown_key,
+};
 pub use time::{parse_time, parse_time_at};
 
 /// An idempotency key: one value per key column, none of them NULL.

@@ -145,3 +145,33 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     }
     Ok(bytes)
 }
+
+/// The prefixes of `value` a search for keys like it tries, longest first: all but
+/// its last character, then three quarters, half and a quarter of it.
+pub fn prefixes(value: &str) -> Vec<String> {
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    let mut out: Vec<String> = Vec::new();
+    for len in [n.saturating_sub(1), n * 3 / 4, n / 2, n / 4] {
+        let prefix: String = chars[..len.max(1).min(n)].iter().collect();
+        if !prefix.is_empty() && !out.contains(&prefix) {
+            out.push(prefix);
+        }
+    }
+    out
+}
+
+/// The error of a key no row and no log entry has, with the keys like it.
+pub fn unknown_key(key: &Key, like: &[Key]) -> String {
+    let mut message = format!(
+        "no result row and no log row has the key {}",
+        key_text(&Some(key.clone()))
+    );
+    if like.is_empty() {
+        message.push_str("; no key of the results begins like it");
+    } else {
+        let shown: Vec<String> = like.iter().map(|k| key_text(&Some(k.clone()))).collect();
+        message.push_str(&format!("; keys like it: {}", shown.join(", ")));
+    }
+    message
+}

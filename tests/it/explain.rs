@@ -80,13 +80,34 @@ fn explain_gives_the_same_story_from_files_and_postgres() {
     assert_eq!(story(&key, &["--database-url", db.url()]), sqlite);
 }
 
+/// The key as reports print it is what `explain` takes; a key with no row and no
+/// log entry is an error that names the keys like it, from every source.
 #[test]
-fn explain_of_an_unknown_key_says_so() {
-    let run = Workdir::run_in_repo(&["explain", "summarize", "no-such-key"]);
-    assert!(run
-        .expect_code(0)
-        .stdout()
-        .contains("no result row and no log row has this key"));
+fn explain_of_an_unknown_key_is_an_error_naming_the_keys_like_it() {
+    let key = incident_key();
+    let printed = key.join("/");
+    assert_eq!(story(std::slice::from_ref(&printed), &[]), story(&key, &[]));
+    let typo = &printed[..printed.len() - 1];
+    let r = sample("results.parquet");
+    let l = sample("idempotency_log.parquet");
+    let db = TestDb::new(Server::Mysql);
+    Workdir::new()
+        .run(&["load", "--database-url", db.url()])
+        .expect_code(0);
+    let sources: [&[&str]; 3] = [
+        &[],
+        &["--results-file", path_str(&r), "--log-file", path_str(&l)],
+        &["--database-url", db.url()],
+    ];
+    for source in sources {
+        let mut args = vec!["explain"];
+        args.extend_from_slice(source);
+        args.push(typo);
+        Workdir::run_in_repo(&args).expect_code(2).stderr_has(&[
+            &format!("no result row and no log row has the key {typo}"),
+            &format!("keys like it: {printed}"),
+        ]);
+    }
 }
 
 #[test]

@@ -80,4 +80,41 @@ fn completions_and_man_pages_come_from_the_command_line_definition() {
         scan.contains("fail\\-on") || scan.contains("fail-on"),
         "{scan}"
     );
+    // Every page and every --help ends with examples and what the exit status says.
+    for page in std::fs::read_dir(&out).unwrap() {
+        let text = std::fs::read_to_string(page.unwrap().path()).unwrap();
+        assert!(
+            text.contains(".SH EXAMPLES") && text.contains(".SH \"EXIT STATUS\""),
+            "{text}"
+        );
+    }
+    for command in [
+        "scan",
+        "plan",
+        "apply",
+        "restore",
+        "explain",
+        "init",
+        "suggest-constraint",
+    ] {
+        let help = w.run(&[command, "--help"]).expect_code(0).stdout();
+        assert!(
+            help.contains("Examples:\n  # ") && help.contains("Exit status:\n  0  "),
+            "{help}"
+        );
+    }
+    // --classes completes with the class names, not file names.
+    assert!(bash.stdout().contains("late-write"), "{}", bash.stdout());
+    // Environment values are never shown in --help.
+    let help = w.run(&["scan", "--help"]).stdout();
+    assert!(!help.contains("DUPAUDIT_LOG_CA="), "{help}");
+}
+
+#[test]
+fn a_missing_spec_says_how_to_write_one() {
+    let w = Workdir::new();
+    w.run(&["scan"]).expect_code(2).stderr_has(&[
+        "cannot read spec dupaudit.toml: no such file",
+        "dupaudit init --database-url URL",
+    ]);
 }

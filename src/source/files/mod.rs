@@ -69,6 +69,11 @@ impl FileSource {
         Ok(FileSource { results, log })
     }
 
+    /// The results file.
+    pub fn results_path(&self) -> &Path {
+        &self.results
+    }
+
     /// The column names of the results file and of the log file.
     pub fn columns(&self) -> Result<(Vec<String>, Vec<String>), Error> {
         Ok((open(&self.results)?.1, open(&self.log)?.1))
@@ -463,6 +468,48 @@ fn text_rows(
         );
     }
     Ok(rows)
+}
+
+/// At most `n` keys of the results file at `path` that begin as `key` does: those
+/// sharing with it the longest prefix of its last column that any key shares
+/// (see [`crate::vocab::prefixes`]), for the error of a key that is not there.
+pub fn similar_keys(path: &Path, spec: &AuditSpec, key: &Key, n: usize) -> Result<Vec<Key>, Error> {
+    let opened = open_typed(path)?;
+    let columns = names(&opened.1);
+    let wanted = &spec.results.key;
+    check_columns(
+        &path.display().to_string(),
+        &columns,
+        wanted,
+        &vec!["results.key".to_string(); wanted.len()],
+    )?;
+    let (frame, _) = as_text(path, opened, wanted)?;
+    let texts: Vec<Expr> = wanted
+        .iter()
+        .map(|c| col(c.as_str()).cast(DataType::String))
+        .collect();
+    let last = col(wanted[wanted.len() - 1].as_str()).cast(DataType::String);
+    for prefix in crate::vocab::prefixes(&key[key.len() - 1]) {
+        let found = frame
+            .clone()
+            .filter(last.clone().str().starts_with(lit(prefix.as_str())))
+            .select(texts.clone())
+            .unique(None, UniqueKeepStrategy::Any)
+            .sort(
+                wanted.iter().map(String::as_str).collect::<Vec<_>>(),
+                Default::default(),
+            )
+            .limit(n as IdxSize);
+        let keys = text_rows(path, found, wanted)?;
+        let keys: Vec<Key> = keys
+            .into_iter()
+            .filter_map(|cells| cells.into_iter().collect::<Option<Key>>())
+            .collect();
+        if !keys.is_empty() {
+            return Ok(keys);
+        }
+    }
+    Ok(Vec::new())
 }
 
 #[cfg(test)]
