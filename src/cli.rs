@@ -232,6 +232,33 @@ pub struct PlanArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
     pub keep: Vec<KeepRule>,
 
+    /// Plan conflicts too, keeping by this chain (default: the spec's [cleanup]
+    /// resolve_conflicts; without either, conflicts are left out). Rules as --keep.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    pub resolve_conflicts: Vec<KeepRule>,
+
+    /// Plan only these classes: exact, conflict (default: both, conflicts when a
+    /// rule resolves them).
+    #[arg(long, value_delimiter = ',', value_name = "CLASS,...")]
+    pub classes: Vec<Class>,
+
+    /// Plan only the keys touched (a row written, a log row created or updated) at or
+    /// after this time, as scan --since reads it; all rows of those keys are planned.
+    #[arg(long, value_name = "TIME", value_parser = crate::vocab::parse_time)]
+    pub since: Option<DateTime<Utc>>,
+
+    /// With --since: the end of the window (default: now).
+    #[arg(long, value_name = "TIME", value_parser = crate::vocab::parse_time)]
+    pub until: Option<DateTime<Utc>>,
+
+    /// Plan only this key, as reports print it (repeat for more keys).
+    #[arg(long, value_name = "KEY")]
+    pub only_key: Vec<String>,
+
+    /// Leave this key out of the plan, as reports print it (repeat for more keys).
+    #[arg(long, value_name = "KEY", conflicts_with = "only_key")]
+    pub exclude_key: Vec<String>,
+
     /// Format of the summary printed on standard output.
     #[arg(long, short, value_enum, default_value_t = StoryFormat::Table)]
     pub format: StoryFormat,

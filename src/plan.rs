@@ -187,6 +187,119 @@ pub struct NotPlanned {
     pub reason: String,
 }
 
+/// Which of a scan's duplicate groups a plan takes (`plan --classes`, `--only-key`,
+/// `--exclude-key`); the window, when there is one, is the spec's.
+#[derive(Debug, Clone, Default)]
+pub struct PlanScope {
+    /// Exact, conflict or both; empty: both.
+    classes: Vec<Class>,
+    only: Vec<Key>,
+    exclude: Vec<Key>,
+}
+
+/// Most keys like an unknown one that an error names.
+const LIKE_LISTED: usize = 5;
+
+impl PlanScope {
+    /// The scope of `classes` and keys; `resolves_conflicts`: a rule says which
+    /// conflicting row to keep.
+    pub fn new(
+        classes: &[Class],
+        only: Vec<Key>,
+        exclude: Vec<Key>,
+        resolves_conflicts: bool,
+    ) -> Result<PlanScope, String> {
+        if let Some(c) = classes
+            .iter()
+            .find(|c| !matches!(c, Class::Exact | Class::Conflict))
+        {
+            return Err(format!(
+                "plan --classes {c}: a plan removes the surplus copies of exact and conflict groups only; \
+                 {c} findings are for people to look at (dupaudit explain KEY)"
+            ));
+        }
+        if classes.contains(&Class::Conflict) && !resolves_conflicts {
+            return Err(
+                "plan --classes conflict: say which conflicting row to keep with --resolve-conflicts RULE,... \
+                 (or [cleanup] resolve_conflicts in the spec)"
+                    .into(),
+            );
+        }
+        Ok(PlanScope {
+            classes: classes.to_vec(),
+            only,
+            exclude,
+        })
+    }
+
+    /// The findings the plan takes, and per class the groups left out and why. A
+    /// key of `--only-key` or `--exclude-key` that no duplicate group has is an
+    /// error naming the duplicated keys like it.
+    pub fn take(&self, mut findings: Findings) -> Result<(Findings, Vec<NotPlanned>), String> {
+        let duplicated: Vec<&Key> = findings
+            .findings
+            .iter()
+            .filter_map(|f| f.key.as_ref())
+            .collect();
+        for (flag, keys) in [("--only-key", &self.only), ("--exclude-key", &self.exclude)] {
+            if let Some(k) = keys.iter().find(|k| !duplicated.contains(k)) {
+                return Err(unplanned_key(flag, k, &duplicated));
+            }
+        }
+        let mut left_out: BTreeMap<(Class, &str), u64> = BTreeMap::new();
+        findings.findings.retain(|f| {
+            let key = f.key.as_ref();
+            let reason = match () {
+                _ if !self.classes.is_empty() && !self.classes.contains(&f.class) => "--classes",
+                _ if !self.only.is_empty() && !key.is_some_and(|k| self.only.contains(k)) => {
+                    "--only-key"
+                }
+                _ if key.is_some_and(|k| self.exclude.contains(k)) => "--exclude-key",
+                _ => return true,
+            };
+            *left_out.entry((f.class, reason)).or_default() += 1;
+            false
+        });
+        let left_out = left_out
+            .into_iter()
+            .map(|((class, flag), groups)| NotPlanned {
+                class,
+                groups,
+                reason: format!("left out by {flag}"),
+            })
+            .collect();
+        Ok((findings, left_out))
+    }
+}
+
+/// The error of a key `flag` names that no duplicate group has, with the
+/// duplicated keys that begin most like it.
+fn unplanned_key(flag: &str, key: &Key, duplicated: &[&Key]) -> String {
+    let text = key_text(&Some(key.clone()));
+    let shared = |k: &Key| -> usize {
+        let other = key_text(&Some(k.clone()));
+        text.chars()
+            .zip(other.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut like: Vec<(usize, String)> = duplicated
+        .iter()
+        .map(|k| (shared(k), key_text(&Some((*k).clone()))))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    like.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    like.dedup_by(|a, b| a.1 == b.1);
+    let mut message = format!(
+        "{flag} {text}: no exact or conflict group of this scan has that key (dupaudit explain {text} tells its story)"
+    );
+    if !like.is_empty() {
+        let names: Vec<String> = like.into_iter().take(LIKE_LISTED).map(|(_, k)| k).collect();
+        message.push_str(&format!("; duplicated keys like it: {}", names.join(", ")));
+    }
+    message
+}
+
 /// What the plan does, counted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -656,6 +769,8 @@ pub struct PlanInput<'a> {
     pub rows_by_key: &'a HashMap<Key, Vec<FullRow>>,
     pub keep: Vec<KeepRule>,
     pub created_at: DateTime<Utc>,
+    /// Groups the plan's scope left out ([`PlanScope::take`]).
+    pub left_out: Vec<NotPlanned>,
 }
 
 /// Builds the plan: one group per exact finding (and per conflict when the spec
@@ -735,6 +850,7 @@ pub fn build(findings: &Findings, input: PlanInput<'_>) -> Plan {
         changed,
         "the key's rows changed between the scan and the plan; plan again",
     );
+    summary.not_planned.extend(input.left_out.iter().cloned());
 
     let spec = spec.redacted();
     Plan {
@@ -987,6 +1103,14 @@ pub fn contents_text(plan: &Plan) -> String {
         .iter()
         .map(|(c, t)| (c.to_string(), *t))
         .collect();
+    if let Some(w) = plan.spec.scan.window {
+        out.push_str(&format!(
+            "  {:<14}keys touched from {} to {}\n",
+            "window",
+            crate::vocab::fmt_time(Some(w.since)),
+            crate::vocab::fmt_time(Some(w.until))
+        ));
+    }
     out.push_str(&tallies("by class", &per_class));
     out.push_str(&tallies("by operation", &s.per_operation));
     if !s.decided_by.is_empty() {
@@ -1244,6 +1368,7 @@ mod tests {
                 rows_by_key: &HashMap::new(),
                 keep: vec![KeepRule::Earliest],
                 created_at: Utc::now(),
+                left_out: Vec::new(),
             },
         );
         let text = plan.to_json();

@@ -13,9 +13,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::apply::Timeouts;
-use crate::cli::{Cli, ConnectOpts, ScanArgs, WriteOpts};
+use crate::cli::{Cli, ConnectOpts, PlanArgs, ScanArgs, WriteOpts};
 use crate::error::Error;
 use crate::findings::Class;
+use crate::model::Key;
+use crate::plan::PlanScope;
 use crate::report::{RenderOptions, Report};
 use crate::source::{DatabaseOptions, DatabaseSource, Source, SourceOptions};
 use crate::spec::{AuditSpec, TimeWindow};
@@ -68,6 +70,35 @@ pub fn reading(cli: &Cli, connect: &ConnectOpts) -> Result<(AuditSpec, Source), 
     source(cli, &source_options(connect), &spec)
 }
 
+/// Resolves `dupaudit plan`: `--resolve-conflicts` over the spec's rule, the window
+/// of `--since` and `--until`, the classes and keys it takes, then the source.
+pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(AuditSpec, Source, PlanScope), Error> {
+    let mut spec = read_spec(cli, &args.connect)?;
+    if !args.resolve_conflicts.is_empty() {
+        spec = spec.with_resolve_conflicts(args.resolve_conflicts.clone());
+    }
+    if args.since.is_some() || args.until.is_some() {
+        let until = args.until.unwrap_or_else(Utc::now);
+        spec = spec.with_window(Some(window(&spec, args.since, until)?));
+    }
+    let keys = |given: &[String]| -> Result<Vec<Key>, Error> {
+        given
+            .iter()
+            .map(|k| crate::vocab::parse_key(std::slice::from_ref(k), &spec.results.key))
+            .collect::<Result<_, _>>()
+            .map_err(Error::Usage)
+    };
+    let scope = PlanScope::new(
+        &args.classes,
+        keys(&args.only_key)?,
+        keys(&args.exclude_key)?,
+        spec.cleanup.resolve_conflicts.is_some(),
+    )
+    .map_err(Error::Usage)?;
+    let (spec, source) = source(cli, &source_options(&args.connect), &spec)?;
+    Ok((spec, source, scope))
+}
+
 /// A scan, resolved.
 pub struct ScanAudit {
     pub spec: AuditSpec,
@@ -84,9 +115,7 @@ pub struct ScanAudit {
 impl ScanAudit {
     /// Whether `report` fails the run (exit code 1).
     pub fn fails(&self, report: &Report) -> bool {
-        self.fail_on
-            .iter()
-            .any(|&(class, threshold)| report.groups(class) >= threshold)
+        !report.failing(&self.fail_on).is_empty()
     }
 }
 

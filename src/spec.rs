@@ -593,6 +593,13 @@ impl AuditSpec {
         spec
     }
 
+    /// The same spec resolving conflicts by `chain` (keeping the row it picks).
+    pub fn with_resolve_conflicts(&self, chain: Vec<KeepRule>) -> AuditSpec {
+        let mut spec = self.clone();
+        spec.cleanup.resolve_conflicts = Some(chain);
+        spec
+    }
+
     /// The same spec matching rows to the log by key alone: for a log whose
     /// records carry no attempt.
     pub fn without_attempts(&self) -> AuditSpec {

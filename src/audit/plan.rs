@@ -12,17 +12,19 @@ use crate::error::Error;
 use crate::findings::{Class, Findings};
 use crate::model::Key;
 use crate::plan::{
-    build, FingerprintScheme, FullRow, KeepRule, Layout, Plan, PlanInput, SourceIdentity,
+    build, FingerprintScheme, FullRow, KeepRule, Layout, Plan, PlanInput, PlanScope, SourceIdentity,
 };
 use crate::progress::Progress;
 use crate::source::{DatabaseSource, Source};
 use crate::spec::AuditSpec;
 
-/// Plans the cleanup of `source`, keeping by `keep` (the spec's rules when empty).
+/// Plans the cleanup of the groups of `source` in `scope`, keeping by `keep` (the
+/// spec's rules when empty).
 pub async fn plan(
     source: &Source,
     spec: &AuditSpec,
     keep: &[KeepRule],
+    scope: &PlanScope,
     progress: &Progress,
 ) -> Result<Plan, Error> {
     let Some(db) = source.results_database() else {
@@ -38,8 +40,11 @@ pub async fn plan(
     // Only the classes a plan acts on.
     let scan_spec = spec.with_checks(vec![Class::Exact, Class::Conflict], false);
     let data = source.load(&scan_spec, progress).await;
-    let findings = data.map(|d| crate::scan::scan(&d, &scan_spec, Utc::now()));
-    let findings = match findings {
+    let findings = data.and_then(|d| {
+        let findings = crate::scan::scan(&d, &scan_spec, Utc::now());
+        scope.take(findings).map_err(Error::Usage)
+    });
+    let (findings, left_out) = match findings {
         Ok(f) => f,
         Err(e) => {
             progress.finish();
@@ -62,6 +67,7 @@ pub async fn plan(
             rows_by_key: &rows_by_key,
             keep,
             created_at: Utc::now(),
+            left_out,
         },
     ))
 }

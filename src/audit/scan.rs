@@ -3,23 +3,25 @@
 //! it reads the next, and of each part's findings only what the report's format
 //! needs is kept (see [`FindingSink`]), so that memory holds a few parts at most.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::Error;
-use crate::findings::{Finding, Findings};
-use crate::model::Dataset;
+use crate::findings::{Class, Finding, Findings};
+use crate::model::{Dataset, Key};
 use crate::output;
 use crate::progress::Progress;
 use crate::report::{
-    CsvSpool, Format, JsonSpool, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK,
+    CsvSpool, Format, JsonSpool, Outstanding, RenderOptions, Report, FORMAT_VERSION, JSON_CHUNK,
 };
 use crate::resolve::ScanAudit;
 use crate::scan::{self, ByClass, PartScan};
 use crate::source::Parts;
 use crate::spec::AuditSpec;
+use crate::watermark::Incremental;
 
 /// Keys per part of a scan: enough for every core to have work, few enough that a
 /// part's rows and findings stay small.
@@ -39,8 +41,11 @@ pub async fn scan(
 ) -> Result<Scanned, Error> {
     let started = Instant::now();
     let spec = &audit.spec;
-    let (to_scan, scanning) =
-        scan_thread(spec.clone(), audit.as_of, FindingSink::for_format(format));
+    let kept = Kept {
+        sink: FindingSink::for_format(format),
+        keyed: audit.incremental.as_ref().map(|_| Vec::new()),
+    };
+    let (to_scan, scanning) = scan_thread(spec.clone(), audit.as_of, kept);
     let mut on_part = |part: Dataset, origin: Vec<usize>| {
         to_scan
             .send(ToScan::Part(part, origin))
@@ -60,17 +65,23 @@ pub async fn scan(
         parts => Some(parts),
     });
     drop(to_scan);
-    let (mut sink, scanned) = scanning
+    let (mut kept, scanned) = scanning
         .join()
         .map_err(|_| Error::Runtime("the scan of the parts panicked".into()))?;
     let scanned = scanned.map_err(temporary)?;
     let findings = match parts? {
         Some(Parts::Whole(data)) => {
-            let each = |part: Vec<Finding>| sink.add(part);
+            let each = |part: Vec<Finding>| kept.add(part);
             scan::scan_parts(data, spec, audit.as_of, KEYS_PER_PART, each).map_err(temporary)?
         }
         Some(Parts::Streamed { .. }) | None => scanned
             .ok_or_else(|| Error::Runtime("the scan of the parts ended before the last".into()))?,
+    };
+    let Kept { sink, keyed } = kept;
+    let outstanding = match (&audit.incremental, spec.scan.window) {
+        (Some(state), _) => Some(outstanding(audit, state, keyed.unwrap_or_default()).await?),
+        (None, None) => Some(Outstanding::of_everything(&findings)),
+        (None, Some(_)) => None,
     };
     let report = Report {
         format_version: FORMAT_VERSION,
@@ -80,9 +91,61 @@ pub async fn scan(
         spec: audit.spec_path.clone(),
         scan_seconds: started.elapsed().as_secs_f64(),
         audited_window: spec.scan.window,
+        outstanding,
         findings,
     };
     Ok(Scanned { report, sink })
+}
+
+/// Classes whose findings are not one key's (a payload across keys, rows without a
+/// key, a status value): an incremental run cannot check them again by key.
+const UNKEYED: [Class; 3] = [Class::CrossKey, Class::NullKey, Class::UnknownStatus];
+
+/// What is still in the table after an incremental run: the findings of the keys
+/// earlier runs found, read whole and classified again, and the window's own.
+/// [`UNKEYED`] classes are left out.
+async fn outstanding(
+    audit: &ScanAudit,
+    state: &Incremental,
+    window: Vec<KeyedFinding>,
+) -> Result<Outstanding, Error> {
+    let spec = &audit.spec;
+    let classes: Vec<Class> = (spec.scan.checks().into_iter())
+        .filter(|c| !UNKEYED.contains(c))
+        .collect();
+    let carried = state.carried();
+    let arity = spec.results.key.len();
+    if let Some(k) = carried.iter().find(|k| k.len() != arity) {
+        return Err(Error::Usage(format!(
+            "the --incremental state file holds keys of {} column(s), but the spec's key has {arity} ({}); use another state file",
+            k.len(),
+            spec.results.key.join(", ")
+        )));
+    }
+    let mut found = Vec::new();
+    if !carried.is_empty() {
+        let whole = spec.with_window(None).with_checks(classes.clone(), false);
+        let data = audit.source.load_keys(&whole, carried).await?;
+        found.extend(keyed_of(&scan::scan(&data, &whole, audit.as_of).findings));
+    }
+    let carried_set: HashSet<&Key> = carried.iter().collect();
+    found.extend(
+        window
+            .into_iter()
+            .filter(|(_, k, _)| !carried_set.contains(k)),
+    );
+    Ok(Outstanding::of_keys(classes, &found, carried.len() as u64))
+}
+
+/// A finding's class, key and surplus rows.
+type KeyedFinding = (Class, Key, u64);
+
+/// The findings of one key each.
+fn keyed_of(findings: &[Finding]) -> impl Iterator<Item = KeyedFinding> + '_ {
+    findings
+        .iter()
+        .filter(|f| !UNKEYED.contains(&f.class))
+        .filter_map(|f| Some((f.class, f.key.clone()?, f.surplus_rows)))
 }
 
 impl Scanned {
@@ -119,6 +182,22 @@ fn temporary(e: std::io::Error) -> Error {
         "cannot use a temporary file in {}: {e}",
         std::env::temp_dir().display()
     ))
+}
+
+/// What a scan keeps of each part's findings: what the report's format needs, and
+/// for an incremental run the keyed findings, whose keys the next run checks again.
+struct Kept {
+    sink: FindingSink,
+    keyed: Option<Vec<KeyedFinding>>,
+}
+
+impl Kept {
+    fn add(&mut self, findings: Vec<Finding>) -> std::io::Result<()> {
+        if let Some(keyed) = &mut self.keyed {
+            keyed.extend(keyed_of(&findings));
+        }
+        self.sink.add(findings)
+    }
 }
 
 /// What a scan keeps of each part's findings, by report format, once the part's rows
@@ -178,10 +257,10 @@ enum ToScan {
 fn scan_thread(
     spec: AuditSpec,
     as_of: DateTime<Utc>,
-    mut sink: FindingSink,
+    mut sink: Kept,
 ) -> (
     std::sync::mpsc::SyncSender<ToScan>,
-    std::thread::JoinHandle<(FindingSink, std::io::Result<Option<Findings>>)>,
+    std::thread::JoinHandle<(Kept, std::io::Result<Option<Findings>>)>,
 ) {
     // One part waiting while one is scanned: memory holds a few parts at most.
     let (to_scan, parts) = std::sync::mpsc::sync_channel(1);

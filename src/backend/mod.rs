@@ -182,6 +182,9 @@ pub trait Backend: Sync {
 
     /// The unique index `suggest-constraint` proposes.
     fn unique_index(&self) -> &'static str;
+
+    /// The insert that skips a second write of a key once that index exists.
+    fn guarded_insert(&self) -> &'static str;
 }
 
 impl Dialect {

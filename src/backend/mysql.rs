@@ -160,4 +160,8 @@ impl Backend for Mysql {
     fn unique_index(&self) -> &'static str {
         prevent::MYSQL
     }
+
+    fn guarded_insert(&self) -> &'static str {
+        prevent::MYSQL_INSERT
+    }
 }

@@ -127,4 +127,8 @@ impl Backend for Postgres {
     fn unique_index(&self) -> &'static str {
         prevent::POSTGRES
     }
+
+    fn guarded_insert(&self) -> &'static str {
+        prevent::POSTGRES_INSERT
+    }
 }

@@ -136,6 +136,10 @@ impl Backend for Sqlite {
     fn unique_index(&self) -> &'static str {
         prevent::SQLITE
     }
+
+    fn guarded_insert(&self) -> &'static str {
+        prevent::SQLITE_INSERT
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::vocab::unknown_key;
 pub async fn run(cli: &Cli, args: &ExplainArgs) -> Result<u8, Error> {
     let (spec, source) = resolve::reading(cli, &args.connect)?;
     let key = parse_key(&args.key, &spec.results.key).map_err(Error::Usage)?;
-    let data = source.load_key(&spec, &key).await?;
+    let data = source.load_keys(&spec, std::slice::from_ref(&key)).await?;
     let held = |k: &Option<Key>| k.as_ref() == Some(&key);
     if !data.results.iter().any(|r| held(&r.key)) && !data.log.iter().any(|e| held(&e.key)) {
         let like = source.similar_keys(&spec, &key, 5).await?;

@@ -11,9 +11,9 @@ use crate::resolve;
 
 pub async fn run(cli: &Cli, args: &PlanArgs) -> Result<u8, Error> {
     let key = args.plan_key.as_deref().map(PlanKey::read).transpose()?;
-    let (spec, source) = resolve::reading(cli, &args.connect)?;
+    let (spec, source, scope) = resolve::plan(cli, args)?;
     let progress = Progress::new(cli.quiet);
-    let plan = audit::plan(&source, &spec, &args.keep, &progress).await?;
+    let plan = audit::plan(&source, &spec, &args.keep, &scope, &progress).await?;
     let plan = match &key {
         Some(key) => plan.seal_signed(key),
         None => plan,

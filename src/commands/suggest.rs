@@ -29,9 +29,18 @@ pub async fn run(cli: &Cli, args: &SuggestArgs) -> Result<u8, Error> {
             None => vec![Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite],
         },
     };
+    let spec_flag = match cli.spec.as_path() {
+        p if p == std::path::Path::new("dupaudit.toml") => String::new(),
+        p => {
+            let path = p.display().to_string();
+            let quoted = shlex::try_quote(&path)
+                .map_err(|_| Error::Usage(format!("the spec path {path:?} holds a NUL byte")))?;
+            format!(" --spec {quoted}")
+        }
+    };
     let suggestions: Vec<_> = dialects
         .into_iter()
-        .map(|d| suggest(d, &spec, &findings))
+        .map(|d| suggest(d, &spec, &findings, &spec_flag))
         .collect();
     let text = match args.format {
         StoryFormat::Table => suggestions

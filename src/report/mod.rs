@@ -65,8 +65,79 @@ pub struct Report {
     /// `--incremental`): that window.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub audited_window: Option<crate::spec::TimeWindow>,
+    /// What is still in the table after this run, whatever window it audited:
+    /// known for a scan of everything and for `--incremental` runs, which check
+    /// again the keys earlier runs found.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outstanding: Option<Outstanding>,
     #[serde(flatten)]
     pub findings: Findings,
+}
+
+/// The findings still in the table, per class.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outstanding {
+    pub summary: BTreeMap<Class, OutstandingCount>,
+    /// Keys earlier runs found that this one checked again.
+    pub carried_keys: u64,
+    /// The keys with a finding, for the next run to check again.
+    #[serde(skip)]
+    pub keys: Vec<crate::model::Key>,
+}
+
+/// Groups and surplus rows of one class still in the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutstandingCount {
+    pub groups: u64,
+    pub surplus_rows: u64,
+}
+
+impl Outstanding {
+    /// What a scan of the whole table found, from its summary.
+    pub fn of_everything(f: &Findings) -> Outstanding {
+        let summary = f
+            .summary
+            .iter()
+            .map(|(class, s)| {
+                let count = OutstandingCount {
+                    groups: s.groups,
+                    surplus_rows: s.surplus_rows,
+                };
+                (*class, count)
+            })
+            .collect();
+        Outstanding {
+            summary,
+            carried_keys: 0,
+            keys: Vec::new(),
+        }
+    }
+
+    /// The counts of `found` (class, key, surplus rows), one entry per class in
+    /// `classes` even when none is found.
+    pub fn of_keys(
+        classes: impl IntoIterator<Item = Class>,
+        found: &[(Class, crate::model::Key, u64)],
+        carried_keys: u64,
+    ) -> Outstanding {
+        let mut summary: BTreeMap<Class, OutstandingCount> = classes
+            .into_iter()
+            .map(|c| (c, OutstandingCount::default()))
+            .collect();
+        for (class, _, surplus) in found {
+            let count = summary.entry(*class).or_default();
+            count.groups += 1;
+            count.surplus_rows += surplus;
+        }
+        let mut keys: Vec<_> = found.iter().map(|(_, k, _)| k.clone()).collect();
+        keys.sort();
+        keys.dedup();
+        Outstanding {
+            summary,
+            carried_keys,
+            keys,
+        }
+    }
 }
 
 /// Options that shape human-readable reports.
@@ -127,12 +198,12 @@ impl Report {
         serde_json::to_string_pretty(self).map_err(io::Error::other)
     }
 
-    /// Total findings of the given class.
-    /// The classes of `fail_on` that reached their threshold, with their groups.
+    /// The classes of `fail_on` with at least their threshold of groups still in
+    /// the table ([`Report::still`]), with those groups.
     pub fn failing(&self, fail_on: &[(Class, u64)]) -> Vec<(Class, u64)> {
         fail_on
             .iter()
-            .map(|&(class, threshold)| (class, self.groups(class), threshold))
+            .map(|&(class, threshold)| (class, self.still(class), threshold))
             .filter(|&(_, groups, threshold)| groups >= threshold)
             .map(|(class, groups, _)| (class, groups))
             .collect()
@@ -140,6 +211,19 @@ impl Report {
 
     pub fn groups(&self, class: Class) -> u64 {
         self.findings.summary_of(class).groups
+    }
+
+    /// Groups of `class` still in the table after this run where that is known
+    /// ([`Report::outstanding`]), else the groups this run found.
+    pub fn still(&self, class: Class) -> u64 {
+        match self
+            .outstanding
+            .as_ref()
+            .and_then(|o| o.summary.get(&class))
+        {
+            Some(n) => n.groups.max(self.groups(class)),
+            None => self.groups(class),
+        }
     }
 }
 
@@ -383,6 +467,22 @@ pub fn header_lines(r: &Report) -> Vec<String> {
             fmt_time(Some(w.since)),
             fmt_time(Some(w.until))
         ));
+        if let Some(o) = &r.outstanding {
+            let parts: Vec<String> = o
+                .summary
+                .iter()
+                .filter(|(_, n)| n.groups > 0)
+                .map(|(class, n)| format!("{class} {} ({} surplus rows)", n.groups, n.surplus_rows))
+                .collect();
+            let parts = match parts.is_empty() {
+                true => "nothing".to_string(),
+                false => parts.join(", "),
+            };
+            lines.push(format!(
+                "still in the table, with what earlier runs found ({} keys checked again): {parts}",
+                o.carried_keys
+            ));
+        }
     }
     lines
 }

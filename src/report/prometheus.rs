@@ -1,10 +1,11 @@
 //! Prometheus text exposition for node_exporter's textfile collector: per class the
-//! groups, rows and surplus rows, the totals, how long the scan took and when it last
+//! groups, rows and surplus rows this run found and what is still outstanding in the
+//! table, the totals, the window audited, how long the scan took and when it last
 //! succeeded, so a scheduled audit can be graphed and alerted on.
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{OutstandingCount, Report};
 
 /// Escapes a label value as the exposition format requires.
 fn label(value: &str) -> String {
@@ -37,41 +38,74 @@ pub fn render(r: &Report) -> String {
     };
     family(
         "groups",
-        "Findings per class (groups, or single anomalous rows).",
+        "Findings per class among what this run audited (with a window, the keys touched in it): groups, or single anomalous rows.",
         per_class(|s| s.groups),
     );
     family(
         "rows",
-        "Result rows and log rows involved, per class.",
+        "Result rows and log rows in this run's findings, per class.",
         per_class(|s| s.rows),
     );
     family(
         "surplus_rows",
-        "Redundant result rows per class: what a cleanup could remove.",
+        "Redundant result rows in this run's findings, per class: what a cleanup of them could remove.",
         per_class(|s| s.surplus_rows),
+    );
+    // Known for a scan of everything and for --incremental runs; absent for --since.
+    if let Some(o) = &r.outstanding {
+        let per_class = |pick: fn(&OutstandingCount) -> u64| -> Vec<(String, String)> {
+            o.summary
+                .iter()
+                .map(|(class, n)| (format!("{source},class=\"{class}\""), pick(n).to_string()))
+                .collect()
+        };
+        family(
+            "outstanding_groups",
+            "Findings per class still in the table after this run, whatever window it audited (incremental runs check again the keys earlier runs found; cross-key only in full scans).",
+            per_class(|n| n.groups),
+        );
+        family(
+            "outstanding_surplus_rows",
+            "Redundant result rows per class still in the table after this run: what a cleanup could remove today.",
+            per_class(|n| n.surplus_rows),
+        );
+    }
+    let (start, end) = match &r.audited_window {
+        Some(w) => (w.since.timestamp(), w.until.timestamp()),
+        None => (0, r.generated_at.timestamp()),
+    };
+    family(
+        "window_start_timestamp_seconds",
+        "Unix time of the start of the window this run audited (keys touched from then on); 0 when it audited everything.",
+        vec![(source.clone(), start.to_string())],
+    );
+    family(
+        "window_end_timestamp_seconds",
+        "Unix time of the end of the window this run audited; when it audited everything, the time the scan finished.",
+        vec![(source.clone(), end.to_string())],
     );
     let t = &f.totals;
     family(
         "result_rows",
-        "Rows in the results table.",
+        "Result rows this run audited: every row of the results table, or with a window the rows written in it.",
         vec![(source.clone(), t.result_rows.to_string())],
     );
     // Absent when the scan checked no class that reads the log as a whole.
     if let Some(n) = t.log_rows {
         family(
             "log_rows",
-            "Rows in the idempotency log.",
+            "Log rows this run audited: every row of the idempotency log, or with a window the rows created in it.",
             vec![(source.clone(), n.to_string())],
         );
     }
     family(
         "null_key_rows",
-        "Result rows whose key is NULL.",
+        "Result rows whose key is NULL, among those this run audited.",
         vec![(source.clone(), t.null_key_rows.to_string())],
     );
     family(
         "non_json_payloads",
-        "Result rows whose JSON payload does not parse.",
+        "Result rows whose JSON payload does not parse, among those this run audited.",
         vec![(source.clone(), t.non_json_payloads.to_string())],
     );
     if let Some(redis) = &f.redis {

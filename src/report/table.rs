@@ -51,10 +51,23 @@ pub fn verdict(r: &Report, fail_on: &[(Class, u64)]) -> String {
         .filter(|&(_, n)| n > 0)
         .map(|(c, n)| format!("{c}={n}"))
         .collect();
-    let found = match found.is_empty() {
+    let mut found = match found.is_empty() {
         true => "no findings".to_string(),
         false => found.join(" "),
     };
+    if let (Some(_), Some(o)) = (&r.audited_window, &r.outstanding) {
+        let still: Vec<String> = (o.summary.iter())
+            .filter(|(_, n)| n.groups > 0)
+            .map(|(c, n)| format!("{c}={}", n.groups))
+            .collect();
+        found = match still.is_empty() {
+            true => format!("{found} in this window; nothing still in the table"),
+            false => format!(
+                "{found} in this window; still in the table: {}",
+                still.join(" ")
+            ),
+        };
+    }
     match failing.is_empty() {
         true => format!("Done. PASS (exit 0): {found}."),
         false => {

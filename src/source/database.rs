@@ -48,7 +48,8 @@ pub use lookup::KeyLookup;
 /// From this many result rows on, a scan that checks cross-key says what it costs.
 const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 
-/// Keys per query when reading the log rows of cross-key copies.
+/// Keys per query when reading the rows of a list of keys: the log rows of
+/// cross-key copies, the rows of the keys `explain` and incremental runs ask for.
 const KEY_BATCH: usize = 500;
 
 /// Most rows listed as non-JSON; must match the scan's own limit.
@@ -708,45 +709,44 @@ impl DatabaseSource {
         result
     }
 
-    /// Every result row and log row of one key, for `explain`.
-    pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+    /// Every result row and log row of `keys`, for `explain` and the keys an
+    /// incremental run carries over; read in batches, in one snapshot.
+    pub async fn load_keys(&self, spec: &AuditSpec, keys: &[Key]) -> Result<Dataset, Error> {
         let mut conn = self.connect().await?;
         self.begin_read_only(&mut conn, None).await?;
-        let result = self.read_key(&mut conn, spec, key).await;
+        let result = self.read_keys(&mut conn, spec, keys).await;
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;
         let _ = conn.close().await;
         result
     }
 
-    async fn read_key(
+    async fn read_keys(
         &self,
         conn: &mut AnyConnection,
         spec: &AuditSpec,
-        key: &Key,
+        keys: &[Key],
     ) -> Result<Dataset, Error> {
         let (rp, lp, payload_columns, typed) = self.projections(conn, spec).await?;
         let shape = Shape::new(self.dialect, spec, &rp, &lp, false, typed);
         let (r_key, l_key) = shape.typed().compared_keys();
-        let (sql, binds) = sql::render_rows(
-            self.dialect,
-            q::KEY_ROWS,
-            &shape.fragments(),
-            &[("r_key_values", key), ("l_key_values", key)],
-            &[],
-            &[("r_key_values", r_key), ("l_key_values", l_key)],
-        );
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = query.bind(b);
-        }
         let mut results = Vec::new();
         let mut log = Vec::new();
-        let mut rows = query.fetch(&mut *conn);
-        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-            if self.text(&row, 0)?.as_deref() == Some("r") {
-                results.push(rp.row(self.cells(&row, 1, rp.columns.len())?)?);
-            } else {
-                log.push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?);
+        for batch in keys.chunks(KEY_BATCH) {
+            let (sql, binds) = sql::render_rows(
+                self.dialect,
+                q::KEY_ROWS,
+                &shape.fragments(),
+                &[],
+                &[("r_keys", batch), ("l_keys", batch)],
+                &[("r_keys", r_key), ("l_keys", l_key)],
+            );
+            let mut rows = bound(&sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                if self.text(&row, 0)?.as_deref() == Some("r") {
+                    results.push(rp.row(self.cells(&row, 1, rp.columns.len())?)?);
+                } else {
+                    log.push(lp.entry(self.cells(&row, 1, lp.columns.len())?)?);
+                }
             }
         }
         Ok(Dataset::complete(spec, payload_columns, results, log))

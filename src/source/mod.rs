@@ -207,14 +207,14 @@ impl Source {
         }
     }
 
-    /// Reads every result row and log row of one key.
-    pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+    /// Reads every result row and log row of `keys`.
+    pub async fn load_keys(&self, spec: &AuditSpec, keys: &[Key]) -> Result<Dataset, Error> {
         match self {
-            Source::Redis(r) => r.load_key(spec, key).await,
-            Source::Database(s) => s.load_key(spec, key).await,
+            Source::Redis(r) => r.load_keys(spec, keys).await,
+            Source::Database(s) => s.load_keys(spec, keys).await,
             Source::Files(f) => {
-                let (f, spec, key) = (f.clone(), spec.clone(), key.clone());
-                tokio::task::spawn_blocking(move || f.load_key(&spec, &key))
+                let (f, spec, keys) = (f.clone(), spec.clone(), keys.to_vec());
+                tokio::task::spawn_blocking(move || f.load_keys(&spec, &keys))
                     .await
                     .map_err(|e| Error::Runtime(format!("file reader stopped: {e}")))?
             }

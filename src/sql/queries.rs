@@ -209,9 +209,13 @@ pub mod load {
     }
 }
 
-/// The unique index `suggest-constraint` proposes, per dialect.
+/// The unique index `suggest-constraint` proposes, and the write the pipeline needs
+/// once it exists, per dialect.
 pub mod prevent {
     pub const POSTGRES: &str = include_str!("../../queries/postgres/unique_index.sql");
     pub const MYSQL: &str = include_str!("../../queries/mysql/unique_index.sql");
     pub const SQLITE: &str = include_str!("../../queries/sqlite/unique_index.sql");
+    pub const POSTGRES_INSERT: &str = include_str!("../../queries/postgres/guarded_insert.sql");
+    pub const MYSQL_INSERT: &str = include_str!("../../queries/mysql/guarded_insert.sql");
+    pub const SQLITE_INSERT: &str = include_str!("../../queries/sqlite/guarded_insert.sql");
 }

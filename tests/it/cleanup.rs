@@ -444,6 +444,118 @@ fn conflicts_are_planned_only_when_the_spec_says_how_to_resolve_them() {
 }
 
 #[test]
+fn plans_are_scoped_by_class_key_and_window_and_conflicts_resolved_from_the_command_line() {
+    let t = Target::sqlite();
+    let path = t.plan_path();
+    let read = || Plan::read(std::path::Path::new(&path), None).unwrap();
+    let whole = t.plan();
+    let exact = whole.summary.per_class[&Class::Exact].groups;
+    let key = |g: &dupaudit::plan::PlanGroup| g.key.join("/");
+
+    // Conflicts by a rule given on the command line.
+    t.run(
+        "plan",
+        &[
+            "-o",
+            &path,
+            "--resolve-conflicts",
+            "completed-attempt,latest",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(read().summary.per_class[&Class::Conflict].groups, 8);
+    t.run(
+        "plan",
+        &[
+            "-o",
+            &path,
+            "--resolve-conflicts",
+            "latest",
+            "--classes",
+            "conflict",
+        ],
+    )
+    .expect_code(0)
+    .stdout_has(&["not planned", "exact", "left out by --classes"]);
+    let conflicts = read();
+    assert!(conflicts.groups.iter().all(|g| g.class == Class::Conflict));
+    assert_eq!(conflicts.groups.len(), 8);
+    t.run("plan", &["-o", &path, "--classes", "conflict"])
+        .expect_code(2)
+        .stderr_has(&["--resolve-conflicts"]);
+    t.run("plan", &["-o", &path, "--classes", "late-write"])
+        .expect_code(2)
+        .stderr_has(&["late-write", "exact and conflict"]);
+
+    // Keys as reports print them.
+    let (first, second) = (key(&whole.groups[0]), key(&whole.groups[1]));
+    t.run(
+        "plan",
+        &["-o", &path, "--only-key", &first, "--only-key", &second],
+    )
+    .expect_code(0)
+    .stdout_has(&["left out by --only-key"]);
+    let only: BTreeSet<String> = read().groups.iter().map(key).collect();
+    assert_eq!(only, BTreeSet::from([first.clone(), second.clone()]));
+    t.run("plan", &["-o", &path, "--exclude-key", &first])
+        .expect_code(0);
+    let rest = read();
+    assert_eq!(rest.groups.len() as u64, exact - 1);
+    assert!(rest.groups.iter().all(|g| key(g) != first));
+    assert!(rest
+        .summary
+        .not_planned
+        .iter()
+        .any(|n| n.reason == "left out by --exclude-key" && n.groups == 1));
+    // A key with no duplicate group is an error, with the duplicated keys like it.
+    let typo = format!("{}x", &first[..first.len() - 1]);
+    t.run("plan", &["-o", &path, "--exclude-key", &typo])
+        .expect_code(2)
+        .stderr_has(&["--exclude-key", &typo, "duplicated keys like it", &first]);
+
+    // A window: only the keys touched in it, and the plan says which window.
+    let window = [
+        "--since",
+        "2026-10-14 16:00",
+        "--until",
+        "2026-10-14T17:00:00Z",
+    ];
+    let mut args = vec!["-o", path.as_str()];
+    args.extend(window);
+    t.run("plan", &args).expect_code(0).stdout_has(&[
+        "window",
+        "keys touched from 2026-10-14 16:00:00 UTC to 2026-10-14 17:00:00 UTC",
+    ]);
+    let windowed = read();
+    assert!(!windowed.groups.is_empty() && (windowed.groups.len() as u64) < exact);
+    let mut scan = vec![
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--classes",
+        "exact",
+    ];
+    scan.extend(window);
+    let in_window: BTreeSet<String> = t
+        .run("scan", &scan)
+        .expect_code(0)
+        .report()
+        .findings
+        .findings
+        .iter()
+        .map(|f| f.key.as_ref().unwrap().join("/"))
+        .collect();
+    let planned: BTreeSet<String> = windowed.groups.iter().map(key).collect();
+    assert_eq!(planned, in_window);
+    // The summary plan prints, and apply shows again before it asks, says what the
+    // scope left out.
+    t.run("plan", &["-o", &path, "--exclude-key", &first])
+        .expect_code(0)
+        .stdout_has(&["not planned", "exact 1 groups: left out by --exclude-key"]);
+}
+
+#[test]
 fn keep_rules_on_the_command_line_change_the_keeper() {
     let t = Target::sqlite();
     let path = t.plan_path();

@@ -148,6 +148,20 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout contains every fragment.
+    #[track_caller]
+    pub fn stdout_has(&self, fragments: &[&str]) -> &Run {
+        let out = self.stdout();
+        for f in fragments {
+            assert!(
+                out.contains(f),
+                "stdout lacks {f:?}:\n{out}\n--- stderr\n{}",
+                self.stderr()
+            );
+        }
+        self
+    }
+
     /// Parses stdout as a JSON report.
     #[track_caller]
     pub fn report(&self) -> dupaudit::report::Report {

@@ -11,6 +11,7 @@ mod html;
 mod init;
 mod load;
 mod matrix;
+mod nightly;
 mod prevent;
 mod redis;
 mod reports;

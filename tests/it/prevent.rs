@@ -2,30 +2,44 @@
 //! SQLite: it fails while duplicates exist, succeeds once they are gone, and then
 //! refuses the incident's second write.
 
-use crate::harness::{sample, Workdir};
+use crate::harness::{repo, sample, Workdir};
 use crate::servers::{run_sql, Server, TestDb};
 
-fn suggestion(url: &str) -> (i32, serde_json::Value) {
-    let run = Workdir::run_in_repo(&[
-        "suggest-constraint",
-        "--database-url",
-        url,
-        "--format",
-        "json",
-    ]);
+/// The sample's spec with its source at `url`, in `w`.
+fn spec_at(w: &Workdir, url: &str) -> String {
+    let spec = std::fs::read_to_string(repo().join("dupaudit.toml")).unwrap();
+    let spec = spec.replace(
+        "database_url = \"sqlite://sample-data/incident.sqlite\"",
+        &format!("database_url = {url:?}"),
+    );
+    w.write("spec.toml", &spec).display().to_string()
+}
+
+fn suggestion(w: &Workdir, spec: &str) -> (i32, serde_json::Value) {
+    let run = w.run(&["--spec", spec, "suggest-constraint", "--format", "json"]);
     let value: serde_json::Value = serde_json::from_str(&run.stdout())
         .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout(), run.stderr()));
     (run.code(), value[0].clone())
 }
 
-const DEDUPLICATE: &str = "DELETE FROM results WHERE id NOT IN \
-    (SELECT MIN(id) FROM results WHERE idempotency_key IS NOT NULL GROUP BY operation_name, idempotency_key) \
-    AND idempotency_key IS NOT NULL";
+/// The pipeline's write as `suggest-constraint` prints it, made a real insert of a
+/// copy of a row already there.
+fn second_write_as_suggested(pipeline_write: &str) -> String {
+    let tail = ", ...) VALUES (...)";
+    assert!(pipeline_write.contains(tail), "{pipeline_write}");
+    let copy = ", id, attempt_id, payload, created_at) SELECT operation_name, idempotency_key, \
+        99999999, attempt_id, payload, created_at FROM results \
+        WHERE idempotency_key IS NOT NULL ORDER BY id LIMIT 1";
+    pipeline_write.replace(tail, copy)
+}
 
 fn check(url: &str) {
-    let (code, s) = suggestion(url);
+    let w = Workdir::new();
+    let spec = spec_at(&w, url);
+    let (code, s) = suggestion(&w, &spec);
     assert_eq!(code, 1, "duplicates block the index: {s}");
     assert_eq!(s["blocking_keys"], 113);
+    assert_eq!(s["blocking_by_class"]["conflict"], 8, "{s}");
     let statement = s["statement"].as_str().unwrap().to_string();
     assert!(
         run_sql(url, &statement).is_err(),
@@ -40,14 +54,39 @@ fn check(url: &str) {
         )
         .unwrap();
     }
-    run_sql(url, DEDUPLICATE).unwrap();
-    let (code, s) = suggestion(url);
-    assert_eq!((code, s["blocking_keys"].as_u64()), (0, Some(0)));
+    // The commands it prints clear every blocking group, conflicts included.
+    let commands = s["clear_with"].as_array().unwrap();
+    assert_eq!(commands.len(), 2, "{s}");
+    assert!(
+        commands[0]
+            .as_str()
+            .unwrap()
+            .contains("--resolve-conflicts completed-attempt,latest"),
+        "{s}"
+    );
+    for command in commands {
+        let words = shlex::split(command.as_str().unwrap()).unwrap();
+        assert_eq!(words[0], "dupaudit");
+        let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        if args.contains(&"apply") {
+            args.push("--yes");
+        }
+        w.run(&args).expect_code(0);
+    }
+    let (code, s) = suggestion(&w, &spec);
+    assert_eq!((code, s["blocking_keys"].as_u64()), (0, Some(0)), "{s}");
     run_sql(url, &statement).unwrap();
+    // A second write of a key: refused as an error by a plain insert, skipped by the
+    // write the suggestion prints.
     let second_write = "INSERT INTO results (id, operation_name, idempotency_key, attempt_id, payload, created_at) \
-        SELECT 99999999, operation_name, idempotency_key, attempt_id, payload, created_at FROM results WHERE id = 2112";
+        SELECT 99999999, operation_name, idempotency_key, attempt_id, payload, created_at FROM results \
+        WHERE idempotency_key IS NOT NULL ORDER BY id LIMIT 1";
     let err = run_sql(url, second_write).expect_err("the index refuses a second row for a key");
     assert!(err.to_lowercase().contains("unique"), "{err}");
+    let guarded = second_write_as_suggested(s["pipeline_write"].as_str().unwrap());
+    run_sql(url, &guarded).unwrap_or_else(|e| panic!("{guarded}: {e}"));
+    let run = w.run(&["--spec", &spec, "scan", "--classes", "exact,conflict"]);
+    run.expect_code(0);
 }
 
 #[test]

@@ -307,6 +307,7 @@ fn a_scan_in_parts_finds_and_writes_what_the_whole_scan_does() {
             spec: "dupaudit.toml".into(),
             scan_seconds: 0.0,
             audited_window: None,
+            outstanding: None,
             findings,
         };
         let expected = serde_json::to_string_pretty(&report(whole.clone())).unwrap() + "\n";

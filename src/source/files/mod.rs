@@ -131,10 +131,11 @@ impl FileSource {
         pushdown::read(&Tables::open(self, spec)?, spec, progress)
     }
 
-    /// Every result row and log row of one key, for `explain`.
-    pub fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+    /// Every result row and log row of `keys`, for `explain` and the keys an
+    /// incremental run carries over.
+    pub fn load_keys(&self, spec: &AuditSpec, keys: &[Key]) -> Result<Dataset, Error> {
         let t = Tables::open(self, spec)?;
-        let keys = pushdown::key_frame(key.len(), std::slice::from_ref(key))
+        let keys = pushdown::key_frame(spec.results.key.len(), keys)
             .map_err(|e| polars_error(&t.results_path, e))?;
         let (results, log) = pushdown::rows_of_keys(&t, &keys)?;
         Ok(Dataset::complete(

@@ -159,18 +159,25 @@ impl RedisSource {
         Ok(shape)
     }
 
-    /// Every result row and record of one key, for `explain`.
-    pub async fn load_key(&self, spec: &AuditSpec, key: &Key) -> Result<Dataset, Error> {
+    /// Every result row and record of `keys`, for `explain` and the keys an
+    /// incremental run carries over.
+    pub async fn load_keys(&self, spec: &AuditSpec, keys: &[Key]) -> Result<Dataset, Error> {
         let per_attempt = self.log.pattern().has_attempt();
         let progress = Progress::new(true);
         let mut lookup = Lookup::open(&self.results, spec, per_attempt, &progress).await?;
         let read = async {
-            let rows = lookup.rows_of(std::slice::from_ref(key)).await?;
+            let mut rows = Vec::new();
+            for chunk in keys.chunks(self.log.batch()) {
+                rows.extend(lookup.rows_of(chunk).await?);
+            }
             let mut conn = self.log.connect().await?;
-            let names: Vec<Vec<u8>> = match per_attempt {
-                false => vec![self.log.pattern().name(key, None).into_bytes()],
-                true => self.log.names_matching(&mut conn, key).await?,
-            };
+            let mut names: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+            for key in keys {
+                match per_attempt {
+                    false => names.push(self.log.pattern().name(key, None).into_bytes()),
+                    true => names.extend(self.log.names_matching(&mut conn, key).await?),
+                }
+            }
             let read = self.log.read_names(&mut conn, spec, &names).await?;
             Ok(Dataset::complete(
                 spec,
