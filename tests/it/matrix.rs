@@ -355,9 +355,40 @@ fn scopes(cell: &Cell, engine: Engine, first: &Findings, windowed: &Findings) ->
             ));
         } else if night == 0 && !same_scan(&run.report().findings, first) {
             wrong.push("--incremental: the first run differs from a whole scan".into());
+        } else if night == 1 {
+            // Nothing was written since: the second night's window is empty, and what
+            // is still in the table is everything the first found, read again by key.
+            wrong.extend(outstanding_differences(&run.report(), first));
         }
     }
     wrong
+}
+
+/// Where a report's outstanding findings differ from those of a whole scan of the
+/// same table (classes of one key each).
+fn outstanding_differences(report: &dupaudit::report::Report, whole: &Findings) -> Vec<String> {
+    let Some(o) = &report.outstanding else {
+        return vec!["--incremental, run 1: no outstanding findings in the report".into()];
+    };
+    let unkeyed = [Class::CrossKey, Class::NullKey, Class::UnknownStatus];
+    let keyed: Vec<Class> = (whole.checked.iter().copied())
+        .filter(|c| !unkeyed.contains(c))
+        .collect();
+    let classes: Vec<Class> = o.summary.keys().copied().collect();
+    if classes != keyed {
+        return vec![format!(
+            "--incremental, run 1: outstanding classes {classes:?}, checked {keyed:?}"
+        )];
+    }
+    (o.summary.iter())
+        .filter_map(|(class, n)| {
+            let s = whole.summary_of(*class);
+            let (got, want) = ((n.groups, n.surplus_rows), (s.groups, s.surplus_rows));
+            (got != want).then(|| {
+                format!("--incremental, run 1: {class} outstanding {got:?}, whole scan {want:?}")
+            })
+        })
+        .collect()
 }
 
 /// Every command on a database cell; where it went wrong, in words.
