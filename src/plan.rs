@@ -1120,14 +1120,17 @@ pub fn contents_text(plan: &Plan) -> String {
             .map(|(rule, n)| format!("{rule} {n}"))
             .collect();
         out.push_str(&format!(
-            "  {:<14}{} (chain: {})\n",
+            "  {:<14}{} (chain: {}{})\n",
             "keepers by",
             parts.join("; "),
-            plan.keep
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
+            chain(&plan.keep),
+            match (
+                &plan.resolve_conflicts,
+                s.per_class.contains_key(&Class::Conflict)
+            ) {
+                (Some(rule), true) => format!("; conflicts: {}", chain(rule)),
+                _ => String::new(),
+            }
         ));
     }
     for n in &s.not_planned {
@@ -1137,6 +1140,12 @@ pub fn contents_text(plan: &Plan) -> String {
         ));
     }
     out
+}
+
+/// A keep chain as the flags write it: `completed-attempt,earliest`.
+fn chain(rules: &[KeepRule]) -> String {
+    let rules: Vec<String> = rules.iter().map(ToString::to_string).collect();
+    rules.join(",")
 }
 
 /// One line per group, for `apply` messages.

@@ -48,8 +48,12 @@ pub use lookup::KeyLookup;
 /// From this many result rows on, a scan that checks cross-key says what it costs.
 const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 
-/// Keys per query when reading the rows of a list of keys: the log rows of
-/// cross-key copies, the rows of the keys `explain` and incremental runs ask for.
+/// Binds per query when reading the rows of the keys `explain` and incremental runs
+/// ask for (MySQL, SQLite): a few large batches, since without an index on the key
+/// each batch reads the tables once.
+const BINDS_PER_LOOKUP: usize = 32_000;
+
+/// Keys per query when reading the log rows of cross-key copies.
 const KEY_BATCH: usize = 500;
 
 /// Most rows listed as non-JSON; must match the scan's own limit.
@@ -710,7 +714,8 @@ impl DatabaseSource {
     }
 
     /// Every result row and log row of `keys`, for `explain` and the keys an
-    /// incremental run carries over; read in batches, in one snapshot.
+    /// incremental run carries over, in one snapshot: on PostgreSQL every key bound
+    /// at once as arrays, elsewhere in a few large batches.
     pub async fn load_keys(&self, spec: &AuditSpec, keys: &[Key]) -> Result<Dataset, Error> {
         let mut conn = self.connect().await?;
         self.begin_read_only(&mut conn, None).await?;
@@ -728,10 +733,51 @@ impl DatabaseSource {
     ) -> Result<Dataset, Error> {
         let (rp, lp, payload_columns, typed) = self.projections(conn, spec).await?;
         let shape = Shape::new(self.dialect, spec, &rp, &lp, false, typed);
+        if self.dialect == Dialect::Postgres {
+            // Every key in one array per key column and table: one pass over each
+            // table without an index on the key, one lookup per key with one.
+            let (r_lookup, l_lookup) = self.key_accesses(conn, spec, shape.typed()).await?;
+            let fragments = shape.fragments();
+            let mut kept = ReadRows::default();
+            for (template, slot, expr, marker, lookup) in [
+                (
+                    q::postgres::RESULT_ROWS_FOR_KEYS,
+                    "r_key_in",
+                    "{r_key}",
+                    "r_keys",
+                    &r_lookup,
+                ),
+                (
+                    q::postgres::LOG_ROWS_FOR_KEYS,
+                    "l_key_in",
+                    "{l_key}",
+                    "l_keys",
+                    &l_lookup,
+                ),
+            ] {
+                let (predicate, lists) =
+                    sql::in_list(expr, marker, keys, &lookup.types, lookup.indexed);
+                let template = sql::compose(template, &[(slot, &predicate)]);
+                let (sql, binds) =
+                    sql::render(self.dialect, &template, &fragments, &sql::named(&lists));
+                let hidden = Progress::new(true);
+                self.rows_into(conn, &sql, binds, &rp, &lp, &hidden, &mut kept)
+                    .await?;
+            }
+            return Ok(Dataset::complete(
+                spec,
+                payload_columns,
+                kept.results,
+                kept.log,
+            ));
+        }
         let (r_key, l_key) = shape.typed().compared_keys();
         let mut results = Vec::new();
         let mut log = Vec::new();
-        for batch in keys.chunks(KEY_BATCH) {
+        // Each key is bound once per table: a batch stays under SQLite's 32,766
+        // variables and MySQL's 65,535 placeholders.
+        let per_batch = (BINDS_PER_LOOKUP / 2 / spec.results.key.len().max(1)).max(1);
+        for batch in keys.chunks(per_batch) {
             let (sql, binds) = sql::render_rows(
                 self.dialect,
                 q::KEY_ROWS,
@@ -855,38 +901,7 @@ impl DatabaseSource {
         let d = self.dialect;
         // 2.
         let (rp, lp, payload_columns, typed) = self.projections(conn, spec).await?;
-        let (mut r_lookup, mut l_lookup) = match d {
-            Dialect::Postgres => (
-                self.key_access(
-                    conn,
-                    &spec.results.table_name(),
-                    &spec.results.key,
-                    "results.key",
-                )
-                .await?,
-                self.key_access(conn, &spec.log.table_name(), &spec.log.key, "log.key")
-                    .await?,
-            ),
-            _ => Default::default(),
-        };
-        // A key column compared as its text is looked up as text, without its index.
-        for (lookup, compared, as_text) in [
-            (
-                &mut r_lookup,
-                &typed.results_compared,
-                &typed.results_as_text,
-            ),
-            (&mut l_lookup, &typed.log_compared, &typed.log_as_text),
-        ] {
-            if d == Dialect::Postgres && as_text[..typed.keys].contains(&true) {
-                lookup.types = compared[..typed.keys]
-                    .iter()
-                    .map(|c| c.sql_type.clone())
-                    .collect();
-                lookup.indexed = false;
-                lookup.byte_ordered = false;
-            }
-        }
+        let (r_lookup, l_lookup) = self.key_accesses(conn, spec, &typed).await?;
         // A duplicated key's rows are read by row id (ctid) when each names one row
         // and no index serves the key. With such an index the grouping reads the index
         // alone, in key order, and the rows are best looked up through it: asking the
@@ -1378,6 +1393,50 @@ impl DatabaseSource {
             indexed,
             byte_ordered,
         })
+    }
+
+    /// PostgreSQL: how keys are looked up in the results and in the log (both
+    /// default elsewhere). A key column compared as its text is looked up as text,
+    /// without its index.
+    async fn key_accesses(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        typed: &Typed,
+    ) -> Result<(KeyAccess, KeyAccess), Error> {
+        let d = self.dialect;
+        if d != Dialect::Postgres {
+            return Ok(Default::default());
+        }
+        let mut r_lookup = self
+            .key_access(
+                conn,
+                &spec.results.table_name(),
+                &spec.results.key,
+                "results.key",
+            )
+            .await?;
+        let mut l_lookup = self
+            .key_access(conn, &spec.log.table_name(), &spec.log.key, "log.key")
+            .await?;
+        for (lookup, compared, as_text) in [
+            (
+                &mut r_lookup,
+                &typed.results_compared,
+                &typed.results_as_text,
+            ),
+            (&mut l_lookup, &typed.log_compared, &typed.log_as_text),
+        ] {
+            if as_text[..typed.keys].contains(&true) {
+                lookup.types = compared[..typed.keys]
+                    .iter()
+                    .map(|c| c.sql_type.clone())
+                    .collect();
+                lookup.indexed = false;
+                lookup.byte_ordered = false;
+            }
+        }
+        Ok((r_lookup, l_lookup))
     }
 
     /// Every result row and log row of the keys that can carry a finding, in one slice
