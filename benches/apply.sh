@@ -41,15 +41,12 @@ done
 
 cargo build --release --quiet
 bin=target/release/dupaudit
-db=${url##*/}
-admin=${url%/*}/postgres
+source benches/lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 if [ "$reuse" = 0 ]; then
-    psql "$admin" -qc "DROP DATABASE IF EXISTS \"$db\"" -qc "CREATE DATABASE \"$db\""
-    "$bin" load --database-url "$url" --rows "$rows" --replace
-    psql "$url" -qc "VACUUM ANALYZE"
+    load_postgres "$url" "$rows"
 fi
 psql "$url" -qc "DROP TABLE IF EXISTS dupaudit_quarantine, dupaudit_runs, dupaudit_journal, bench_saved"
 

@@ -1,5 +1,16 @@
-# Shared by the benchmark scripts: best_of NAME CMD... runs CMD $runs times, keeps the
-# fastest run, the highest peak resident memory, and prints both.
+# Shared by the benchmark scripts, sourced once $bin names the release binary.
+
+# load_postgres URL ROWS: makes URL's database anew and loads ROWS generated rows.
+load_postgres() {
+    local url=$1 rows=$2
+    local db=${url##*/}
+    psql "${url%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$db\"" -qc "CREATE DATABASE \"$db\""
+    "$bin" load --database-url "$url" --rows "$rows" --replace
+    psql "$url" -qc "VACUUM ANALYZE"
+}
+
+# best_of NAME CMD... runs CMD $runs times, keeps the fastest run, the highest peak
+# resident memory, and prints both.
 declare -A secs mem
 best_of() {
     local name=$1; shift

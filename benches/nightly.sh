@@ -36,16 +36,12 @@ done
 
 cargo build --release --quiet
 bin=target/release/dupaudit
-db=${url##*/}
-admin=${url%/*}/postgres
+source benches/lib.sh
 
 if [ "$reuse" = 0 ]; then
-    psql "$admin" -qc "DROP DATABASE IF EXISTS \"$db\"" -qc "CREATE DATABASE \"$db\""
-    "$bin" load --database-url "$url" --rows "$rows" --replace
-    psql "$url" -qc "VACUUM ANALYZE"
+    load_postgres "$url" "$rows"
 fi
 
-source benches/lib.sh
 
 state=$(mktemp -d)/state.json
 trap 'rm -rf "$(dirname "$state")"' EXIT

@@ -39,16 +39,12 @@ done
 
 cargo build --release --quiet
 bin=target/release/dupaudit
-db=${url##*/}
-admin=${url%/*}/postgres
+source benches/lib.sh
 
 if [ "$reuse" = 0 ]; then
-    psql "$admin" -qc "DROP DATABASE IF EXISTS \"$db\"" -qc "CREATE DATABASE \"$db\""
-    "$bin" load --database-url "$url" --rows "$rows" --replace
-    psql "$url" -qc "VACUUM ANALYZE"
+    load_postgres "$url" "$rows"
 fi
 
-source benches/lib.sh
 
 scan=("$bin" --spec benches/bench.toml scan --database-url "$url" --format json -o /dev/null --fail-on none)
 

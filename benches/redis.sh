@@ -36,20 +36,16 @@ done
 
 cargo build --release --quiet
 bin=target/release/dupaudit
-db=${url##*/}
-admin=${url%/*}/postgres
+source benches/lib.sh
 rdb=${redis##*/}
 prefix=dupaudit-bench
 
 if [ "$reuse" = 0 ]; then
-    psql "$admin" -qc "DROP DATABASE IF EXISTS \"$db\"" -qc "CREATE DATABASE \"$db\""
-    "$bin" load --database-url "$url" --rows "$rows" --replace
-    psql "$url" -qc "VACUUM ANALYZE"
+    load_postgres "$url" "$rows"
     "$bin" load-redis --log-url "$redis" --rows "$rows" --layout powertools \
         --key "$prefix:{operation_name}#{idempotency_key}#{attempt}" --replace
 fi
 
-source benches/lib.sh
 
 echo "PostgreSQL, $(psql "$url" -Atc 'SELECT count(*) FROM results') result rows; Redis, $(redis-cli -n "$rdb" --scan --pattern "$prefix:*" | wc -l) records:"
 best_of "floor: redis-cli --scan | wc -l" \

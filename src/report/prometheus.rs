@@ -3,9 +3,11 @@
 //! table, the totals, the window audited, how long the scan took and when it last
 //! succeeded, so a scheduled audit can be graphed and alerted on.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{OutstandingCount, Report};
+use crate::findings::Class;
 
 /// Escapes a label value as the exposition format requires.
 fn label(value: &str) -> String {
@@ -30,44 +32,42 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "dupaudit_{name}{{{labels}}} {value}");
         }
     };
-    let per_class = |pick: fn(&crate::findings::ClassSummary) -> u64| -> Vec<(String, String)> {
-        f.summary
-            .iter()
-            .map(|(class, s)| (format!("{source},class=\"{class}\""), pick(s).to_string()))
+    // One sample per class, of what `pick` reads from the class's counts.
+    fn per_class<T>(
+        source: &str,
+        counts: &BTreeMap<Class, T>,
+        pick: fn(&T) -> u64,
+    ) -> Vec<(String, String)> {
+        (counts.iter())
+            .map(|(class, n)| (format!("{source},class=\"{class}\""), pick(n).to_string()))
             .collect()
-    };
+    }
     family(
         "groups",
         "Findings per class among what this run audited (with a window, the keys touched in it): groups, or single anomalous rows.",
-        per_class(|s| s.groups),
+        per_class(&source, &f.summary, |s| s.groups),
     );
     family(
         "rows",
         "Result rows and log rows in this run's findings, per class.",
-        per_class(|s| s.rows),
+        per_class(&source, &f.summary, |s| s.rows),
     );
     family(
         "surplus_rows",
         "Redundant result rows in this run's findings, per class: what a cleanup of them could remove.",
-        per_class(|s| s.surplus_rows),
+        per_class(&source, &f.summary, |s| s.surplus_rows),
     );
     // Known for a scan of everything and for --incremental runs; absent for --since.
     if let Some(o) = &r.outstanding {
-        let per_class = |pick: fn(&OutstandingCount) -> u64| -> Vec<(String, String)> {
-            o.summary
-                .iter()
-                .map(|(class, n)| (format!("{source},class=\"{class}\""), pick(n).to_string()))
-                .collect()
-        };
         family(
             "outstanding_groups",
             "Findings per class still in the table after this run, whatever window it audited (incremental runs check again the keys earlier runs found; cross-key only in full scans).",
-            per_class(|n| n.groups),
+            per_class(&source, &o.summary, |n: &OutstandingCount| n.groups),
         );
         family(
             "outstanding_surplus_rows",
             "Redundant result rows per class still in the table after this run: what a cleanup could remove today.",
-            per_class(|n| n.surplus_rows),
+            per_class(&source, &o.summary, |n: &OutstandingCount| n.surplus_rows),
         );
     }
     let (start, end) = match &r.audited_window {
