@@ -48,6 +48,9 @@ pub fn source_options(c: &ConnectOpts) -> SourceOptions {
         partitions: 1,
         log_url: c.log_url.clone(),
         log_ca: c.log_ca.clone(),
+        // SPARK_REMOTE, read by every Spark client, is left alone when a database
+        // URL (a flag, or DATABASE_URL) is given.
+        spark: c.spark.clone().filter(|_| c.database_url.is_none()),
     }
 }
 

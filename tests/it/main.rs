@@ -17,5 +17,6 @@ mod reports;
 mod safety;
 mod sample;
 mod servers;
+mod spark;
 mod terminal;
 mod window;
