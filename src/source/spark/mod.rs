@@ -174,9 +174,13 @@ impl SparkTable {
             SparkTable::Files { path, format } => {
                 let mut options = std::collections::HashMap::new();
                 if *format == SparkFormat::Csv {
-                    // Every column read as text, as the files source reads CSV: no
-                    // type guessing, so `007` stays `007`.
+                    // Every column read as text (Spark guesses no types unless
+                    // asked), so `007` stays `007`; a quote inside a field is
+                    // doubled and a quoted field may span lines, as in every CSV
+                    // dupaudit reads (Spark's defaults: a backslash, one line).
                     options.insert("header".to_string(), "true".to_string());
+                    options.insert("escape".to_string(), "\"".to_string());
+                    options.insert("multiLine".to_string(), "true".to_string());
                 }
                 proto::read::ReadType::DataSource(proto::read::DataSource {
                     format: Some(format.reader().to_string()),
