@@ -773,7 +773,7 @@ impl Tables {
 
     /// Every result row whose key is in the view `keys`.
     async fn result_rows(&self, keys: &str) -> Result<Vec<ResultRow>, Error> {
-        let columns: Vec<String> = (0..self.rp.columns.len()).map(|i| r(i)).collect();
+        let columns: Vec<String> = (0..self.rp.columns.len()).map(r).collect();
         let key: Vec<String> = (0..self.layout.r_key)
             .map(|j| r(self.layout.r_pk + j))
             .collect();
