@@ -11,7 +11,7 @@
 #   - Spark SQL by hand: GROUP BY idempotency_key, md5(payload) HAVING count(*) > 1;
 #   - the floor: GROUP BY idempotency_key HAVING count(*) > 1;
 #   - dupaudit on Spark: the duplicate classes (exact, conflict);
-#   - a hand-written Spark job doing the full audit's joins (benches/spark_jobs.py);
+#   - a hand-written Spark job doing the full audit joins (benches/spark_jobs.py);
 #   - dupaudit on Spark: the full audit without cross-key;
 #   - dupaudit reading the same files with polars on this machine, both scans.
 # --reuse skips the generation when the files are there.
@@ -56,11 +56,11 @@ echo "Parquet, $rows result rows, on the two-worker cluster:"
 best_of "Spark SQL: GROUP BY key, md5(payload)" "${jobs[@]}" hand
 best_of "Spark SQL floor: GROUP BY key" "${jobs[@]}" floor
 best_of "dupaudit on Spark: exact, conflict" "${scan[@]}" --spark "$url" --classes exact,conflict
-best_of "Spark job: the full audit's joins" "${jobs[@]}" joins
+best_of "Spark job: the full audit joins" "${jobs[@]}" joins
 best_of "dupaudit on Spark: full audit without cross-key" "${scan[@]}" --spark "$url" --classes "$full"
 echo "The same files with polars on this machine:"
 best_of "dupaudit (polars): exact, conflict" "${scan[@]}" --classes exact,conflict
 best_of "dupaudit (polars): full audit without cross-key" "${scan[@]}" --classes "$full"
 awk -v d="${secs[dupaudit on Spark: exact, conflict]}" -v f="${secs[Spark SQL floor: GROUP BY key]}" \
-    -v a="${secs[dupaudit on Spark: full audit without cross-key]}" -v j="${secs[Spark job: the full audit's joins]}" \
+    -v a="${secs[dupaudit on Spark: full audit without cross-key]}" -v j="${secs[Spark job: the full audit joins]}" \
     'BEGIN { printf "duplicate scan / floor: %.2fx; full audit / joins: %.2fx\n", d / f, a / j }'

@@ -626,6 +626,7 @@ impl Tables {
             if summary[i] {
                 (out.rows, out.keys, out.null_rows) = (n[i], keys[i], null_rows[i]);
             } else if let Some(key) = texts.iter().map(|c| c[i].clone()).collect() {
+                // A group whose key has a NULL column is no key (None above).
                 out.duplicated.push(key);
             }
         }
