@@ -151,6 +151,15 @@ pub struct ConnectOpts {
         value_name = "FILE"
     )]
     pub log_ca: Option<PathBuf>,
+
+    /// Spark Connect server that reads the results and the log (sc://host:15002,
+    /// with /;token=…;use_ssl=true when it asks for them): --results-file and
+    /// --log-file are then paths the cluster reads (s3a://…, a folder, a file);
+    /// without them, the spec's tables in the cluster's catalog. A flag wins over
+    /// the other's variable (DATABASE_URL, SPARK_REMOTE); two flags, or both
+    /// variables without a flag, are refused.
+    #[arg(long, env = "SPARK_REMOTE", hide_env_values = true, value_name = "URL")]
+    pub spark: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -40,9 +40,10 @@ pub fn read_spec(cli: &Cli, connect: &ConnectOpts) -> Result<AuditSpec, Error> {
     )
 }
 
-pub fn source_options(c: &ConnectOpts) -> SourceOptions {
-    SourceOptions {
-        database_url: c.database_url.clone(),
+pub fn source_options(c: &ConnectOpts) -> Result<SourceOptions, Error> {
+    let (database_url, spark) = database_or_spark(c)?;
+    Ok(SourceOptions {
+        database_url,
         results_file: c.results_file.clone(),
         log_file: c.log_file.clone(),
         connect_timeout: Some(c.connect_timeout),
@@ -50,6 +51,33 @@ pub fn source_options(c: &ConnectOpts) -> SourceOptions {
         partitions: 1,
         log_url: c.log_url.clone(),
         log_ca: c.log_ca.clone(),
+        spark,
+    })
+}
+
+/// The database URL or the Spark server, whichever names the source: a flag wins
+/// over the other's environment variable (SPARK_REMOTE, read by every Spark client,
+/// and DATABASE_URL are often set for other tools); two flags, or the two variables
+/// without a flag, are refused rather than one silently chosen.
+fn database_or_spark(c: &ConnectOpts) -> Result<(Option<String>, Option<String>), Error> {
+    let (Some(database_url), Some(spark)) = (&c.database_url, &c.spark) else {
+        return Ok((c.database_url.clone(), c.spark.clone()));
+    };
+    let from_env = |name: &str, value: &String| std::env::var(name).ok().as_ref() == Some(value);
+    let (database_env, spark_env) = (
+        from_env("DATABASE_URL", database_url),
+        from_env("SPARK_REMOTE", spark),
+    );
+    match (database_env, spark_env) {
+        (true, false) => Ok((None, Some(spark.clone()))),
+        (false, true) => Ok((Some(database_url.clone()), None)),
+        (false, false) => Err(Error::Usage(
+            "--database-url and --spark name two sources; give one".into(),
+        )),
+        (true, true) => Err(Error::Usage(
+            "DATABASE_URL and SPARK_REMOTE both name a source; say which with --database-url or --spark"
+                .into(),
+        )),
     }
 }
 
@@ -67,7 +95,7 @@ pub fn source(
 /// The spec and source of `explain`, `plan` and `suggest-constraint`.
 pub fn reading(cli: &Cli, connect: &ConnectOpts) -> Result<(AuditSpec, Source), Error> {
     let spec = read_spec(cli, connect)?;
-    source(cli, &source_options(connect), &spec)
+    source(cli, &source_options(connect)?, &spec)
 }
 
 /// Resolves `dupaudit plan`: `--resolve-conflicts` over the spec's rule, the window
@@ -95,7 +123,7 @@ pub fn plan(cli: &Cli, args: &PlanArgs) -> Result<(AuditSpec, Source, PlanScope)
         spec.cleanup.resolve_conflicts.is_some(),
     )
     .map_err(Error::Usage)?;
-    let (spec, source) = source(cli, &source_options(&args.connect), &spec)?;
+    let (spec, source) = source(cli, &source_options(&args.connect)?, &spec)?;
     Ok((spec, source, scope))
 }
 
@@ -139,7 +167,7 @@ pub fn scan(cli: &Cli, args: &ScanArgs) -> Result<ScanAudit, Error> {
     if since.is_some() || args.until.is_some() {
         spec = spec.with_window(Some(window(&spec, since, until)?));
     }
-    let mut options = source_options(&args.connect);
+    let mut options = source_options(&args.connect)?;
     options.partitions = args.partitions;
     let (spec, source) = source(cli, &options, &spec)?;
     let checks = spec.scan.checks();

@@ -49,6 +49,15 @@ pub struct SourceSpec {
     /// (laid out as `[log.redis]` says); the results come from `database_url` or
     /// `results_file`.
     pub log_url: Option<String>,
+    /// A Spark Connect server (`sc://host:15002`, with `/;token=…;use_ssl=true`
+    /// when it asks for them) that reads `results_file` and `log_file` (paths the
+    /// cluster reaches), or else the `[results]` and `[log]` tables of its catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spark: Option<String>,
+    /// The format Spark reads the files in (`parquet`, `csv`, `json`) when their
+    /// names do not say it (a folder of files); only for a Spark source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 /// How the results table is laid out.
@@ -496,6 +505,26 @@ impl AuditSpec {
         if l.lease.is_zero() {
             return Err("log.lease: must be longer than zero".into());
         }
+        if let Some(format) = &self.source.format {
+            if crate::source::SparkFormat::named(format).is_none() {
+                return Err(format!(
+                    "source.format: `{format}` is not a format Spark reads for dupaudit; write \"parquet\", \"csv\" or \"json\""
+                ));
+            }
+        }
+        if let Some(url) = &self.source.spark {
+            if !url.starts_with("sc://") {
+                return Err(format!(
+                    "source.spark: `{}` is not a Spark Connect URL; write sc://host:15002",
+                    crate::source::redact_spark_url(url)
+                ));
+            }
+            if self.source.database_url.is_some() {
+                return Err(
+                    "source.spark and source.database_url name two sources; keep one".into(),
+                );
+            }
+        }
         for json in &r.json {
             if !r.payload.is_empty() && !r.payload.contains(json) {
                 return Err(format!(
@@ -616,6 +645,11 @@ impl AuditSpec {
         for url in [&mut spec.source.database_url, &mut spec.source.log_url] {
             *url = url.as_deref().map(crate::vocab::redact_url);
         }
+        spec.source.spark = spec
+            .source
+            .spark
+            .as_deref()
+            .map(crate::source::redact_spark_url);
         spec
     }
 }

@@ -27,6 +27,15 @@ pub async fn plan(
     scope: &PlanScope,
     progress: &Progress,
 ) -> Result<Plan, Error> {
+    if let Source::Spark(spark) = source {
+        return Err(Error::Usage(format!(
+            "a cleanup plan needs a database source: {} reads a data lake through Spark, \
+             whose files and tables dupaudit does not delete from (cleanup needs a database's \
+             transactions and quarantine); scan and explain work on Spark, then remove the \
+             copies in the lake with the job that wrote them",
+            spark.location()
+        )));
+    }
     let Some(db) = source.results_database() else {
         return Err(Error::Usage(
             "a cleanup plan needs a database source: files are exports dupaudit cannot change"

@@ -16,7 +16,7 @@ pub async fn run(args: &InitArgs) -> Result<u8, Error> {
             args.output.display()
         )));
     }
-    let opts: SourceOptions = resolve::source_options(&args.connect);
+    let opts: SourceOptions = resolve::source_options(&args.connect)?;
     if opts.database_url.is_none() && opts.results_file.is_none() {
         return Err(Error::Usage(
             "init needs a source: --database-url URL (or DATABASE_URL), or --results-file and --log-file".into(),

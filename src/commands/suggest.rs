@@ -14,7 +14,7 @@ use crate::sql::Dialect;
 pub async fn run(cli: &Cli, args: &SuggestArgs) -> Result<u8, Error> {
     let spec = resolve::read_spec(cli, &args.connect)?;
     let spec = spec.with_checks(vec![Class::Exact, Class::Conflict], false);
-    let (spec, source) = resolve::source(cli, &resolve::source_options(&args.connect), &spec)?;
+    let (spec, source) = resolve::source(cli, &resolve::source_options(&args.connect)?, &spec)?;
     let progress = crate::progress::Progress::new(cli.quiet);
     let data = source.load(&spec, &progress).await;
     progress.finish();

@@ -21,6 +21,11 @@ pub async fn survey(
                 "init reads the tables of a database or the columns of files; a log kept in Redis is described by hand in [log.redis] (see docs/sources.md)".into(),
             ))
         }
+        Source::Spark(_) => {
+            return Err(Error::Usage(
+                "init reads the tables of a database or the columns of local files; for data on Spark, run init on a local export of a sample (--results-file, --log-file) and add [source] spark to the spec it writes (see docs/spark.md)".into(),
+            ))
+        }
         Source::Database(db) => {
             let schema = args.schema.as_deref();
             let all = db.tables(schema).await?;

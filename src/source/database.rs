@@ -831,14 +831,7 @@ impl DatabaseSource {
         fragments.push(("r_last_text", &r_last_text));
         fragments.push(("limit", &limit));
         for prefix in crate::vocab::prefixes(&key[key.len() - 1]) {
-            let mut pattern = String::new();
-            for c in prefix.chars() {
-                if matches!(c, '!' | '%' | '_') {
-                    pattern.push('!');
-                }
-                pattern.push(c);
-            }
-            pattern.push('%');
+            let pattern = sql::like_prefix(&prefix);
             let (sql, binds) =
                 sql::render(d, q::SIMILAR_KEYS, &fragments, &[("prefix", &[pattern])]);
             let mut query = sqlx::query(&sql);
@@ -1969,13 +1962,7 @@ impl DatabaseSource {
                 pairs.push((payload_prefix(&c.hash), key_hash));
             }
         }
-        pairs.sort_unstable();
-        let shared: HashSet<u64> = pairs
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|same| same[0].1 != same[same.len() - 1].1)
-            .map(|same| same[0].0)
-            .collect();
-        drop(pairs);
+        let shared = shared_payloads(pairs);
         let mut out = Vec::new();
         if shared.is_empty() && non_json == 0 {
             return Ok((out, 0));
@@ -2502,12 +2489,24 @@ fn windowed(d: Dialect, template: &str, spec: &AuditSpec, typed: &Typed) -> Stri
     sql::compose(template, &parts)
 }
 
+/// The payload hashes (cut to 64 bits) of `pairs` (payload hash, key hash) that
+/// appear under more than one key.
+pub(crate) fn shared_payloads(mut pairs: Vec<(u64, u64)>) -> HashSet<u64> {
+    pairs.sort_unstable();
+    pairs
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|same| same[0].1 != same[same.len() - 1].1)
+        .map(|same| same[0].0)
+        .collect()
+}
+
 /// The first 64 bits of a payload hash.
-fn payload_prefix(hash: &PayloadHash) -> u64 {
+pub(crate) fn payload_prefix(hash: &PayloadHash) -> u64 {
     u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
-fn hash_key(key: &Key) -> u64 {
+/// 64 bits of blake3 over the key's parts, each prefixed with its length.
+pub(crate) fn hash_key(key: &Key) -> u64 {
     let mut h = blake3::Hasher::new();
     for part in key {
         h.update(&(part.len() as u64).to_le_bytes());

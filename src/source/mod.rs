@@ -9,12 +9,14 @@
 mod database;
 mod files;
 pub mod redis;
+mod spark;
+pub(crate) mod views;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::model::{Dataset, Key, SourceInfo};
+use crate::model::{Dataset, Key, LogEntry, ResultRow, SourceInfo};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
 pub use crate::vocab::{redact_secrets, redact_url};
@@ -23,6 +25,7 @@ pub(crate) use database::projection;
 pub use database::{DatabaseOptions, DatabaseSource, InitFacts, KeyLookup, OnPart};
 pub use files::{load_results as load_results_file, FileFormat, FileSource};
 pub use redis::{RedisLog, RedisSource, ResultsSide};
+pub use spark::{redact_spark_url, SparkFormat, SparkSource, SparkTable};
 
 /// Where to read from, as given on the command line (each overrides the spec).
 #[derive(Debug, Clone, Default)]
@@ -40,6 +43,8 @@ pub struct SourceOptions {
     pub log_url: Option<String>,
     /// The certificate authority to trust for a `rediss://` log URL.
     pub log_ca: Option<PathBuf>,
+    /// A Spark Connect server (`sc://`) that reads the results and the log.
+    pub spark: Option<String>,
 }
 
 /// A place dupaudit reads from.
@@ -49,18 +54,34 @@ pub enum Source {
     Files(FileSource),
     /// Results in a database or a file, the log in Redis.
     Redis(Box<RedisSource>),
+    /// Files or catalog tables read by a Spark cluster.
+    Spark(SparkSource),
 }
 
 impl Source {
-    /// Picks the source: `--database-url` (or `DATABASE_URL`), then the file flags,
-    /// then the spec's `[source]`. Paths in the spec are relative to the spec's folder.
-    /// A log URL (`--log-url`, else the spec's `log_url` unless `--log-file` is
-    /// given) puts the log in Redis, beside the results found the same way.
+    /// Picks the source: `--database-url` (or `DATABASE_URL`), then `--spark` (or
+    /// the spec's `spark`), then the file flags, then the spec's `[source]`. Paths
+    /// in the spec are relative to the spec's folder. A log URL (`--log-url`, else
+    /// the spec's `log_url` unless `--log-file` is given) puts the log in Redis,
+    /// beside the results found the same way.
     pub fn resolve(
         opts: &SourceOptions,
         spec: &AuditSpec,
         spec_dir: &Path,
     ) -> Result<Source, Error> {
+        if spec.source.format.is_some() && opts.spark.is_none() && spec.source.spark.is_none() {
+            return Err(Error::Usage(
+                "the spec's [source] format names the format Spark reads the files in; \
+                 give a Spark server (--spark, SPARK_REMOTE or [source] spark), or leave \
+                 format out: files read here take their format from their extension"
+                    .into(),
+            ));
+        }
+        if opts.database_url.is_none() {
+            if let Some(url) = opts.spark.as_ref().or(spec.source.spark.as_ref()) {
+                return Source::with_spark(opts, spec, spec_dir, url);
+            }
+        }
         let log_url = match (&opts.log_url, &opts.log_file) {
             (Some(url), _) => Some(url),
             // A log file on the command line wins over the spec's log.
@@ -112,6 +133,70 @@ impl Source {
                 "the spec's [source] needs both results_file and log_file".into(),
             )),
         }
+    }
+
+    /// The results and the log read by the Spark server at `url`: the file flags,
+    /// else the spec's files (relative to its folder), else the spec's tables
+    /// (`[results] table`, `[log] table`) in the cluster's catalog.
+    fn with_spark(
+        opts: &SourceOptions,
+        spec: &AuditSpec,
+        spec_dir: &Path,
+        url: &str,
+    ) -> Result<Source, Error> {
+        if opts.partitions > 1 {
+            return Err(Error::Usage(
+                "--partitions splits a scan over several server connections; Spark splits its work itself"
+                    .into(),
+            ));
+        }
+        if opts.log_url.is_some() || spec.source.log_url.is_some() {
+            return Err(Error::Usage(
+                "a log kept in Redis cannot be read by Spark: give the log as files or a catalog table".into(),
+            ));
+        }
+        let s = &spec.source;
+        let format = s.format.as_deref();
+        let in_spec = |p: &PathBuf| match p.to_string_lossy().contains("://") {
+            true => p.clone(),
+            false => spec_dir.join(p),
+        };
+        let (results, log) = match (&opts.results_file, &opts.log_file) {
+            (Some(r), Some(l)) => (r.clone(), l.clone()),
+            (None, None) => match (&s.results_file, &s.log_file) {
+                (Some(r), Some(l)) => (in_spec(r), in_spec(l)),
+                (None, None) => {
+                    let timeout = opts.connect_timeout.unwrap_or(Duration::from_secs(10));
+                    let r = &spec.results;
+                    let l = &spec.log;
+                    return SparkSource::new(
+                        url,
+                        SparkTable::catalog(r.schema.as_deref(), &r.table),
+                        SparkTable::catalog(l.schema.as_deref(), &l.table),
+                        timeout,
+                    )
+                    .map(Source::Spark);
+                }
+                _ => {
+                    return Err(Error::Usage(
+                        "the spec's [source] needs both results_file and log_file".into(),
+                    ))
+                }
+            },
+            _ => {
+                return Err(Error::Usage(
+                    "--results-file and --log-file go together: give both".into(),
+                ))
+            }
+        };
+        let timeout = opts.connect_timeout.unwrap_or(Duration::from_secs(10));
+        SparkSource::new(
+            url,
+            SparkTable::files(&results, format)?,
+            SparkTable::files(&log, format)?,
+            timeout,
+        )
+        .map(Source::Spark)
     }
 
     /// The results (`--database-url`, `--results-file`, then the spec's `[source]`)
@@ -174,6 +259,7 @@ impl Source {
         match self {
             Source::Database(db) => db.similar_keys(spec, key, n).await,
             Source::Files(f) => files::similar_keys(f.results_path(), spec, key, n),
+            Source::Spark(s) => s.similar_keys(spec, key, n).await,
             Source::Redis(r) => match &r.results {
                 ResultsSide::Database(db) => db.similar_keys(spec, key, n).await,
                 ResultsSide::File(path) => files::similar_keys(path, spec, key, n),
@@ -204,6 +290,7 @@ impl Source {
                 log: spec.log.table_name().to_string(),
             },
             Source::Files(f) => f.info(),
+            Source::Spark(s) => s.info(),
         }
     }
 
@@ -212,6 +299,7 @@ impl Source {
         match self {
             Source::Redis(r) => r.load_keys(spec, keys).await,
             Source::Database(s) => s.load_keys(spec, keys).await,
+            Source::Spark(s) => s.load_keys(spec, keys).await,
             Source::Files(f) => {
                 let (f, spec, keys) = (f.clone(), spec.clone(), keys.to_vec());
                 tokio::task::spawn_blocking(move || f.load_keys(&spec, &keys))
@@ -226,6 +314,7 @@ impl Source {
         match self {
             Source::Redis(r) => r.load(spec, progress).await,
             Source::Database(s) => s.load(spec, progress).await,
+            Source::Spark(s) => s.load(spec, progress).await,
             Source::Files(f) => {
                 let (f, spec, progress) = (f.clone(), spec.clone(), progress.clone());
                 // polars does its own threading; keep it off the async runtime.
@@ -251,7 +340,9 @@ impl Source {
                 s.load_parts(spec, progress, Some((keys_per_part, on_part)))
                     .await
             }
-            Source::Files(_) => self.load(spec, progress).await.map(Parts::Whole),
+            Source::Files(_) | Source::Spark(_) => {
+                self.load(spec, progress).await.map(Parts::Whole)
+            }
             Source::Redis(r) => r
                 .load_parts(spec, progress, on_part)
                 .await
@@ -267,6 +358,33 @@ pub enum Parts {
     /// Handed over part by part as they were read; `shape` holds the columns and
     /// what the source counted.
     Streamed { shape: Dataset },
+}
+
+/// Adds to `results` the cross-key copies not already among them and returns the
+/// keys of those copies that `log` has no row of, whose log rows are then read.
+pub(crate) fn add_copies(
+    results: &mut Vec<ResultRow>,
+    log: &[LogEntry],
+    copies: Vec<ResultRow>,
+) -> Vec<Key> {
+    let known_rows: std::collections::HashSet<Vec<String>> =
+        results.iter().map(|r| r.pk.clone()).collect();
+    let known_keys: std::collections::HashSet<&Key> =
+        log.iter().filter_map(|e| e.key.as_ref()).collect();
+    let mut new_keys: Vec<Key> = Vec::new();
+    let mut seen: std::collections::HashSet<Key> = std::collections::HashSet::new();
+    for row in copies {
+        if known_rows.contains(&row.pk) {
+            continue;
+        }
+        if let Some(key) = &row.key {
+            if !known_keys.contains(key) && seen.insert(key.clone()) {
+                new_keys.push(key.clone());
+            }
+        }
+        results.push(row);
+    }
+    new_keys
 }
 
 /// Every column the spec asks for must exist; the error names the spec field and

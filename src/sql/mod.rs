@@ -239,6 +239,32 @@ pub fn string_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// Quotes one identifier for Spark SQL: in backticks, a backtick inside doubled,
+/// as MySQL quotes.
+pub fn quote_spark(name: &str) -> String {
+    quote_ident(Dialect::Mysql, name)
+}
+
+/// A string literal of Spark SQL, whose strings take backslash escapes: in single
+/// quotes, a backslash and a quote escaped.
+pub fn spark_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A `LIKE` pattern matching the values that begin with `prefix`, `!` escaping
+/// the wildcards (`ESCAPE '!'`).
+pub fn like_prefix(prefix: &str) -> String {
+    let mut pattern = String::new();
+    for c in prefix.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// The `n`th (1-based) bind placeholder.
 pub fn placeholder(dialect: Dialect, n: usize) -> String {
     match dialect {

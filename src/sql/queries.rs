@@ -94,6 +94,14 @@ pub mod scan {
         pub const JOINS_MYSQL: &str = include_str!("../../queries/mysql/joins_mysql.sql");
         pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
     }
+    pub mod spark {
+        pub const VIEW: &str = include_str!("../../queries/spark/view.sql");
+        pub const PROJECTION: &str = include_str!("../../queries/spark/projection.sql");
+        pub const DESCRIBE: &str = include_str!("../../queries/spark/describe.sql");
+        pub const KEYS_COUNTED: &str = include_str!("../../queries/spark/keys_counted.sql");
+        pub const KEYS_KEPT: &str = include_str!("../../queries/spark/keys_kept.sql");
+        pub const ROWS_OF_KEYS: &str = include_str!("../../queries/spark/rows_of_keys.sql");
+    }
 }
 
 /// The rows of given keys (cross-key copies, explain, plan).

@@ -2,25 +2,9 @@
 //! CSV, Parquet and NDJSON, the findings and totals it gives in SQLite, for every
 //! class, for fewer classes and over a window; `explain` reads one key from files.
 
-use dupaudit::findings::{Class, Findings};
+use dupaudit::findings::Class;
 
-use crate::harness::{assert_same, path_str, repo, Workdir};
-
-/// A generated incident (every class present) in every form, under `data/`.
-fn generated() -> Workdir {
-    let w = Workdir::new();
-    w.run(&["generate", "--rows", "4000", "--seed", "7", "--out", "data"])
-        .expect_code(0);
-    w
-}
-
-fn scan(w: &Workdir, source: &[&str], extra: &[&str]) -> Findings {
-    let spec = repo().join("dupaudit.toml");
-    let mut args = vec!["--spec", path_str(&spec)];
-    args.extend_from_slice(source);
-    args.extend_from_slice(extra);
-    w.scan_json(&args).findings
-}
+use crate::harness::{assert_same, generated, path_str, repo, scan_with_spec as scan};
 
 #[test]
 fn every_file_format_finds_what_sqlite_finds_class_by_class() {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use dupaudit::findings::Findings;
 
 /// The repository root, where the sample data and `dupaudit.toml` live.
 pub fn repo() -> PathBuf {
@@ -43,6 +44,7 @@ impl Workdir {
             .expect("the dupaudit binary")
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
+            .env_remove("SPARK_REMOTE")
             .args(args)
             .output()
             .expect("running dupaudit");
@@ -58,6 +60,7 @@ impl Workdir {
             .expect("the dupaudit binary")
             .current_dir(repo())
             .env_remove("DATABASE_URL")
+            .env_remove("SPARK_REMOTE")
             .args(args)
             .output()
             .expect("running dupaudit");
@@ -98,6 +101,23 @@ impl Workdir {
             .expect_code(0)
             .report()
     }
+}
+
+/// A generated incident (every class present) in every form, under `data/`.
+pub fn generated() -> Workdir {
+    let w = Workdir::new();
+    w.run(&["generate", "--rows", "4000", "--seed", "7", "--out", "data"])
+        .expect_code(0);
+    w
+}
+
+/// The findings of a JSON scan in `w` with the repository's spec, reading `source`.
+pub fn scan_with_spec(w: &Workdir, source: &[&str], extra: &[&str]) -> Findings {
+    let spec = repo().join("dupaudit.toml");
+    let mut args = vec!["--spec", path_str(&spec)];
+    args.extend_from_slice(source);
+    args.extend_from_slice(extra);
+    w.scan_json(&args).findings
 }
 
 /// The outcome of one run.

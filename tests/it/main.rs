@@ -18,5 +18,6 @@ mod reports;
 mod safety;
 mod sample;
 mod servers;
+mod spark;
 mod terminal;
 mod window;

@@ -13,10 +13,13 @@ use polars::prelude::*;
 
 mod pushdown;
 
+pub(crate) use pushdown::key_frame;
+
 use crate::error::Error;
 use crate::model::{Dataset, Key, LogProjection, ResultProjection, SourceInfo};
 use crate::progress::Progress;
 use crate::source::check_columns;
+use crate::source::views::Layout;
 use crate::spec::AuditSpec;
 
 /// The export formats dupaudit reads.
@@ -161,14 +164,8 @@ pub(crate) struct Tables {
     /// The type of each column of `rp.columns` and `lp.columns` in the file.
     results_types: Vec<DataType>,
     log_types: Vec<DataType>,
-    /// Positions in `rp.columns` of the primary key, key, attempt and timestamp.
-    r_pk: usize,
-    r_key: usize,
-    r_attempt: Option<usize>,
-    r_ts: Option<usize>,
-    /// Positions in `lp.columns` of the attempt and the status.
-    l_attempt: Option<usize>,
-    l_status: usize,
+    /// Where each column sits, as the pre-filters' fragments need it.
+    layout: Layout,
 }
 
 impl Tables {
@@ -194,17 +191,7 @@ impl Tables {
             &lp.fields,
         )?;
         let (log, log_schema) = as_text(&files.log, opened, &lp.columns)?;
-        let r = &spec.results;
-        let l = &spec.log;
-        let r_pk = r.primary_key.len();
-        let r_key = r.key.len();
-        let r_attempt = r.attempt.as_ref().map(|_| r_pk + r_key);
-        let r_ts = r
-            .timestamp
-            .as_ref()
-            .map(|_| r_pk + r_key + r_attempt.is_some() as usize);
-        let l_attempt = l.attempt.as_ref().map(|_| l.key.len());
-        let l_status = l.key.len() + l_attempt.is_some() as usize;
+        let layout = Layout::of(spec);
         let types = |schema: &SchemaRef, columns: &[String]| -> Vec<DataType> {
             columns
                 .iter()
@@ -221,12 +208,7 @@ impl Tables {
             rp,
             lp,
             payload_columns,
-            r_pk,
-            r_key,
-            r_attempt,
-            r_ts,
-            l_attempt,
-            l_status,
+            layout,
         })
     }
 }
@@ -433,8 +415,21 @@ fn text_rows(
     frame: LazyFrame,
     columns: &[String],
 ) -> Result<Vec<Vec<Option<String>>>, Error> {
+    text_cells(frame, columns, &|message| Error::File {
+        file: path.to_path_buf(),
+        message,
+    })
+}
+
+/// The columns `columns` of `frame`, each read as text as [`pushdown::time_text`]
+/// reads it, row by row; `error` says where a failure happened.
+pub(crate) fn text_cells(
+    frame: LazyFrame,
+    columns: &[String],
+    error: &dyn Fn(String) -> Error,
+) -> Result<Vec<Vec<Option<String>>>, Error> {
     let mut frame = frame;
-    let schema = frame.collect_schema().map_err(|e| polars_error(path, e))?;
+    let schema = frame.collect_schema().map_err(|e| error(e.to_string()))?;
     let exprs: Vec<Expr> = columns
         .iter()
         .enumerate()
@@ -446,16 +441,15 @@ fn text_rows(
     let df = frame
         .select(exprs)
         .collect()
-        .map_err(|e| polars_error(path, e))?;
+        .map_err(|e| error(e.to_string()))?;
     let mut series = Vec::with_capacity(columns.len());
     for (i, name) in columns.iter().enumerate() {
         let column = df
             .column(&format!("c{i}"))
-            .map_err(|e| polars_error(path, e))?;
-        let text = column.str().map_err(|e| Error::File {
-            file: path.to_path_buf(),
-            message: format!("column `{name}` cannot be read as text: {e}"),
-        })?;
+            .map_err(|e| error(e.to_string()))?;
+        let text = column
+            .str()
+            .map_err(|e| error(format!("column `{name}` cannot be read as text: {e}")))?;
         series.push(text.clone());
     }
     let mut iters: Vec<_> = series.iter().map(|s| s.iter()).collect();

@@ -40,7 +40,8 @@ use crate::error::Error;
 use crate::findings::Class;
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
 use crate::progress::Progress;
-use crate::spec::{AuditSpec, Status, TimeWindow};
+use crate::source::views::{k, l, r, Spellings, LOG_VIEW, RESULTS_VIEW};
+use crate::spec::{AuditSpec, TimeWindow};
 
 /// The column holding a row's position in its file.
 const ROW: &str = "row";
@@ -50,18 +51,6 @@ const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 
 /// Most rows listed as non-JSON; must match the scan's own limit.
 use crate::findings::NON_JSON_LISTED;
-
-fn r(i: usize) -> String {
-    format!("r{i}")
-}
-
-fn l(i: usize) -> String {
-    format!("l{i}")
-}
-
-fn k(j: usize) -> String {
-    format!("k{j}")
-}
 
 /// True when every expression is; `lit(true)` for none.
 fn all_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
@@ -154,9 +143,7 @@ impl Tables {
     /// text, since rows are matched and grouped on them as text; the other columns
     /// keep their type until the few rows read are cast ([`as_text`]).
     fn results_text(&self, numbered: bool) -> LazyFrame {
-        let text: Vec<usize> = (self.r_pk..self.r_pk + self.r_key)
-            .chain(self.r_attempt)
-            .collect();
+        let text = self.layout.r_text();
         renamed(
             &self.results,
             &self.rp.columns,
@@ -170,10 +157,7 @@ impl Tables {
     /// The log's columns renamed `l0`.., the key, attempt and status cast to text,
     /// with `row` when asked.
     fn log_text(&self, numbered: bool) -> LazyFrame {
-        let text: Vec<usize> = (0..self.r_key)
-            .chain(self.l_attempt)
-            .chain([self.l_status])
-            .collect();
+        let text = self.layout.l_text();
         renamed(
             &self.log,
             &self.lp.columns,
@@ -187,7 +171,7 @@ impl Tables {
     /// The types of `r0`.. as [`Self::results_text`] leaves them.
     fn results_types(&self) -> Vec<DataType> {
         let mut types = self.results_types.clone();
-        for i in (self.r_pk..self.r_pk + self.r_key).chain(self.r_attempt) {
+        for i in self.layout.r_text() {
             types[i] = DataType::String;
         }
         types
@@ -196,28 +180,24 @@ impl Tables {
     /// The types of `l0`.. as [`Self::log_text`] leaves them.
     fn log_types(&self) -> Vec<DataType> {
         let mut types = self.log_types.clone();
-        for i in (0..self.r_key).chain(self.l_attempt).chain([self.l_status]) {
+        for i in self.layout.l_text() {
             types[i] = DataType::String;
         }
         types
     }
 
     fn r_key(&self) -> Vec<Expr> {
-        (0..self.r_key).map(|j| col(r(self.r_pk + j))).collect()
+        (0..self.layout.r_key)
+            .map(|j| col(r(self.layout.r_pk + j)))
+            .collect()
     }
 
     fn l_key(&self) -> Vec<Expr> {
-        (0..self.r_key).map(|j| col(l(j))).collect()
-    }
-
-    /// Whether a result row and a log row are matched on the attempt too
-    /// (`rl_match`: when both tables have an attempt column).
-    fn attempts(&self) -> Option<(usize, usize)> {
-        self.r_attempt.zip(self.l_attempt)
+        (0..self.layout.r_key).map(|j| col(l(j))).collect()
     }
 
     fn key_names(&self) -> Vec<Expr> {
-        (0..self.r_key).map(|j| col(k(j))).collect()
+        (0..self.layout.r_key).map(|j| col(k(j))).collect()
     }
 
     fn r_key_not_null(&self) -> Expr {
@@ -237,61 +217,10 @@ impl Tables {
         let mut context = polars::sql::SQLContext::new();
         context.register(RESULTS_VIEW, self.results_text(false));
         context.register(LOG_VIEW, self.log_text(false));
-        let keys = |side: fn(usize) -> String, from: usize, alias: &str| -> Vec<String> {
-            (0..self.r_key)
-                .map(|j| format!("{alias}.{}", side(from + j)))
-                .collect()
-        };
-        let (r_key, l_key) = (keys(r, self.r_pk, "r"), keys(l, 0, "l"));
-        let as_k = |exprs: &[String]| -> String {
-            let named: Vec<String> = exprs
-                .iter()
-                .enumerate()
-                .map(|(j, e)| format!("{e} AS {}", k(j)))
-                .collect();
-            named.join(", ")
-        };
-        let not_null = |exprs: &[String]| -> String {
-            let each: Vec<String> = exprs.iter().map(|e| format!("{e} IS NOT NULL")).collect();
-            each.join(" AND ")
-        };
-        let equal = |a: &[String], b: &[String]| -> String {
-            let each: Vec<String> = a.iter().zip(b).map(|(a, b)| format!("{a} = {b}")).collect();
-            each.join(" AND ")
-        };
-        let (mut r_match, mut l_match) = (r_key.clone(), l_key.clone());
-        if let Some((ra, la)) = self.attempts() {
-            r_match.push(format!("r.{}", r(ra)));
-            l_match.push(format!("l.{}", l(la)));
-        }
-        let fragments: Vec<(&str, String)> = vec![
-            ("results", RESULTS_VIEW.to_string()),
-            ("log", LOG_VIEW.to_string()),
-            ("status", l(self.l_status)),
-            ("r_key_as", as_k(&r_key)),
-            ("l_key_as", as_k(&l_key)),
-            ("r_key_group", r_key.join(", ")),
-            ("l_key_group", l_key.join(", ")),
-            ("r_key_not_null", not_null(&r_key)),
-            ("l_key_not_null", not_null(&l_key)),
-            ("rl_match", equal(&r_match, &l_match)),
-            ("rl_key_match", equal(&r_key, &l_key)),
-            ("r_pk_first", r(0)),
-            ("l_key_first", l(0)),
-            ("r_first_row", "NULL".into()),
-            ("r_last_row", "NULL".into()),
-            ("r_part", String::new()),
-            ("l_part", String::new()),
-            ("r_touch", String::new()),
-            ("l_touch", String::new()),
-        ];
+        let fragments = self.layout.prefilter_fragments();
         let fragments: Vec<(&str, &str)> =
             fragments.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        let lists: [(&str, &[String]); 3] = [
-            ("failed", &s.failed),
-            ("completed", &s.completed),
-            ("processing", &s.processing),
-        ];
+        let lists = s.lists();
         crate::classes::prefilters(checks)
             .into_iter()
             .filter(|template| *template != crate::sql::queries::KEYS_DUPLICATED)
@@ -311,24 +240,6 @@ impl Tables {
     }
 }
 
-/// The names the two files go by in the pre-filters' SQL.
-const RESULTS_VIEW: &str = "dupaudit_results";
-const LOG_VIEW: &str = "dupaudit_log";
-
-/// The status values stored in the log, by what they mean.
-#[derive(Debug, Default)]
-struct Spellings {
-    failed: Vec<String>,
-    completed: Vec<String>,
-    processing: Vec<String>,
-    /// Log rows whose status is none of the spec's spellings.
-    unknown: u64,
-    /// Those rows by status value.
-    unknown_values: std::collections::BTreeMap<String, u64>,
-    /// Every log row.
-    rows: u64,
-}
-
 pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
     let checks = spec.scan.checks();
     let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
@@ -344,7 +255,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     });
     let statuses = t
         .log_text(false)
-        .group_by([col(l(t.l_status))])
+        .group_by([col(l(t.layout.l_status))])
         .agg([len().cast(DataType::UInt64).alias("n")]);
     let row_count = t
         .results
@@ -444,8 +355,11 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             null_key_rows = touched.null_key_rows;
             keys = touched.keys.len() as u64;
             Some(
-                key_frame(t.r_key, &touched.keys.into_iter().collect::<Vec<_>>())
-                    .map_err(|e| t.results_error(e))?,
+                key_frame(
+                    t.layout.r_key,
+                    &touched.keys.into_iter().collect::<Vec<_>>(),
+                )
+                .map_err(|e| t.results_error(e))?,
             )
         }
         None => None,
@@ -521,23 +435,9 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
         let canon = Canonicalizer::new(json_columns, &spec.results.ignore_fields);
         let (copies, non_json) = cross_key_rows(t, &canon, window, result_rows, progress)?;
         counts.non_json_payloads = Some(non_json);
-        let known_rows: HashSet<Vec<String>> = results.iter().map(|r| r.pk.clone()).collect();
-        let known_keys: HashSet<Key> = log.iter().filter_map(|e| e.key.clone()).collect();
-        let mut new_keys: Vec<Key> = Vec::new();
-        let mut seen_keys: HashSet<Key> = HashSet::new();
-        for row in copies {
-            if known_rows.contains(&row.pk) {
-                continue;
-            }
-            if let Some(key) = &row.key {
-                if !known_keys.contains(key) && seen_keys.insert(key.clone()) {
-                    new_keys.push(key.clone());
-                }
-            }
-            results.push(row);
-        }
+        let new_keys = crate::source::add_copies(&mut results, &log, copies);
         if !new_keys.is_empty() {
-            let keys = key_frame(t.r_key, &new_keys).map_err(|e| t.results_error(e))?;
+            let keys = key_frame(t.layout.r_key, &new_keys).map_err(|e| t.results_error(e))?;
             log.extend(log_entries_of(t, log_rows_for(t, &keys))?);
         }
     }
@@ -584,7 +484,9 @@ fn duplicated_keys(t: &Tables, progress: &Progress, mask: u64) -> Result<Duplica
         rows: u64,
         null_rows: u64,
     }
-    let names: Vec<String> = (t.r_pk..t.r_pk + t.r_key).map(r).collect();
+    let names: Vec<String> = (t.layout.r_pk..t.layout.r_pk + t.layout.r_key)
+        .map(r)
+        .collect();
     let selected = |frame: LazyFrame| {
         frame.select(
             std::iter::once(col(ROW))
@@ -678,7 +580,7 @@ fn duplicated_keys(t: &Tables, progress: &Progress, mask: u64) -> Result<Duplica
         rows,
         null_rows,
         surplus,
-        keys: key_frame(t.r_key, &keys).map_err(|e| t.results_error(e))?,
+        keys: key_frame(t.layout.r_key, &keys).map_err(|e| t.results_error(e))?,
     })
 }
 
@@ -699,35 +601,15 @@ fn u64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
 /// The status values of the log mapped onto the spec's spellings (`statuses.sql`).
 fn spellings(t: &Tables, spec: &AuditSpec, statuses: &DataFrame) -> Result<Spellings, Error> {
     let values = statuses
-        .column(&l(t.l_status))
+        .column(&l(t.layout.l_status))
         .and_then(|c| c.str().cloned())
         .map_err(|e| t.log_error(e))?;
     let counts = u64s(statuses, "n").map_err(|e| t.log_error(e))?;
-    let mut out = Spellings::default();
-    for (raw, n) in values.iter().zip(counts) {
-        out.rows += n;
-        let status = spec.log.statuses.classify(raw.unwrap_or_default());
-        let list = match status {
-            Status::Failed => &mut out.failed,
-            Status::Completed => &mut out.completed,
-            Status::Processing => &mut out.processing,
-            Status::Unknown => {
-                out.unknown += n;
-                let value = raw.unwrap_or("NULL").to_string();
-                *out.unknown_values.entry(value).or_default() += n;
-                continue;
-            }
-        };
-        // A NULL status matches no spelling in SQL either.
-        if let Some(raw) = raw {
-            list.push(raw.to_string());
-        }
-    }
-    Ok(out)
+    Ok(Spellings::of(spec, values.iter().zip(counts)))
 }
 
 /// A frame of keys of `arity` columns, `k0`...
-pub(super) fn key_frame(arity: usize, keys: &[Key]) -> PolarsResult<DataFrame> {
+pub(crate) fn key_frame(arity: usize, keys: &[Key]) -> PolarsResult<DataFrame> {
     let columns = (0..arity)
         .map(|j| {
             Column::new(
@@ -988,7 +870,7 @@ fn cross_key_rows(
         ..Pass::default()
     }));
     let head = t.rp.columns.len() - t.payload_columns.len();
-    let (pk, arity, ts) = (t.r_pk, t.r_key, t.r_ts);
+    let (pk, arity, ts) = (t.layout.r_pk, t.layout.r_key, t.layout.r_ts);
     let clock = t.rp.clock();
     let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
     let frame = as_text(
