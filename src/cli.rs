@@ -202,7 +202,9 @@ pub struct ScanArgs {
     pub classes: Vec<Class>,
 
     /// Split the key space by hash over N connections (PostgreSQL, MySQL) and merge;
-    /// the findings are the same as with one.
+    /// the findings are the same as with one. A server on this machine is read over
+    /// one connection when its cores cannot run N parts beside dupaudit (a warning
+    /// says so): the parts would only take turns on them.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub partitions: u32,
 

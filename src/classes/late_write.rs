@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, Context, Needs};
+use super::{logged_keys, Check, Context, Needs};
 use crate::findings::Finding;
 use crate::model::{LogEntry, ResultRow};
 use crate::spec::Status;
-use crate::sql::queries;
 use crate::vocab::{fmt_time, human, Class, Key};
 
 pub struct LateWrite;
@@ -18,7 +17,7 @@ impl Check for LateWrite {
     }
 
     fn prefilter(&self) -> Option<&'static str> {
-        Some(queries::KEYS_LATE_WRITE)
+        logged_keys()
     }
 
     fn needs(&self) -> Needs {

@@ -2,10 +2,9 @@
 //! all: a lost write. A key whose rows another attempt wrote, or whose surplus copy
 //! a cleanup removed, lost none.
 
-use super::{log_finding, Check, Context, Needs};
+use super::{log_finding, logged_keys, Check, Context, Needs};
 use crate::findings::Finding;
 use crate::spec::Status;
-use crate::sql::queries;
 use crate::vocab::{fmt_time, Class};
 
 pub struct MissingResult;
@@ -16,7 +15,7 @@ impl Check for MissingResult {
     }
 
     fn prefilter(&self) -> Option<&'static str> {
-        Some(queries::KEYS_MISSING_RESULT)
+        logged_keys()
     }
 
     fn needs(&self) -> Needs {

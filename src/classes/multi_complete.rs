@@ -1,10 +1,9 @@
 //! multi-complete: more than one COMPLETED attempt for one key.
 
-use super::{attempt_ref, Check, Context, Needs};
+use super::{attempt_ref, logged_keys, Check, Context, Needs};
 use crate::findings::Finding;
 use crate::model::LogEntry;
 use crate::spec::Status;
-use crate::sql::queries;
 use crate::vocab::Class;
 
 pub struct MultiComplete;
@@ -15,7 +14,7 @@ impl Check for MultiComplete {
     }
 
     fn prefilter(&self) -> Option<&'static str> {
-        Some(queries::KEYS_MULTI_COMPLETE)
+        logged_keys()
     }
 
     fn needs(&self) -> Needs {

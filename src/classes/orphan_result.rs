@@ -2,9 +2,8 @@
 //! key) the log never saw. A row whose Redis record expired is an expired-record
 //! instead.
 
-use super::{expired_record, Check, Context, Needs};
+use super::{expired_record, logged_keys, Check, Context, Needs};
 use crate::findings::Finding;
-use crate::sql::queries;
 use crate::vocab::{fmt_time, Class};
 
 pub struct OrphanResult;
@@ -15,7 +14,7 @@ impl Check for OrphanResult {
     }
 
     fn prefilter(&self) -> Option<&'static str> {
-        Some(queries::KEYS_ORPHAN_RESULT)
+        logged_keys()
     }
 
     fn needs(&self) -> Needs {

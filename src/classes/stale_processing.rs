@@ -4,10 +4,9 @@
 
 use chrono::Duration;
 
-use super::{log_finding, Check, Context, Needs};
+use super::{log_finding, logged_keys, Check, Context, Needs};
 use crate::findings::Finding;
 use crate::spec::Status;
-use crate::sql::queries;
 use crate::vocab::{fmt_time, human, Class};
 
 pub struct StaleProcessing;
@@ -18,7 +17,7 @@ impl Check for StaleProcessing {
     }
 
     fn prefilter(&self) -> Option<&'static str> {
-        Some(queries::KEYS_STALE_PROCESSING)
+        logged_keys()
     }
 
     fn needs(&self) -> Needs {

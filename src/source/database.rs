@@ -118,6 +118,14 @@ impl DatabaseSource {
         })
     }
 
+    /// The source as a scan from the command line reads it: split into the parts
+    /// asked for only where this machine has the cores to run them
+    /// ([`parts_that_help`]).
+    pub fn fitted_to_cores(mut self) -> DatabaseSource {
+        self.opts.partitions = parts_that_help(self.opts.partitions, &self.url, cores());
+        self
+    }
+
     /// The same database opened for writing, for `apply` and `restore`: SQLite
     /// without `mode=ro` (still never created: a missing file is an error).
     pub fn writable(&self) -> DatabaseSource {
@@ -899,14 +907,17 @@ impl DatabaseSource {
         // and no index serves the key. With such an index the grouping reads the index
         // alone, in key order, and the rows are best looked up through it: asking the
         // grouping for row ids would make it visit the table row by row in index order.
-        let row_ids = d == Dialect::Postgres
-            && !r_lookup.indexed
+        // Cross-key reads the rows of shared payloads again by row id on any plain
+        // table.
+        let plain = d == Dialect::Postgres
             && sqlx::query_scalar::<_, bool>(q::postgres::PLAIN_TABLE)
                 .bind(spec.results.table_name().quoted(d))
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| self.error(e))?;
-        let shape = Shape::new(d, spec, &rp, &lp, row_ids, typed);
+        let row_ids = plain && !r_lookup.indexed;
+        let mut shape = Shape::new(d, spec, &rp, &lp, row_ids, typed);
+        shape.plain = plain;
         let json_columns: Vec<bool> = payload_columns
             .iter()
             .map(|c| spec.results.json.contains(c))
@@ -1211,8 +1222,14 @@ impl DatabaseSource {
         // 6.
         if checks.contains(&Class::CrossKey) {
             if result_rows >= CROSS_KEY_NOTICE_ROWS {
+                // A plain PostgreSQL table is read once; elsewhere the rows of shared
+                // payloads are found in a second pass.
+                let passes = match shape.plain {
+                    true => "",
+                    false => ", twice",
+                };
                 tracing::warn!(
-                    "cross-key detection reads and hashes every one of the {result_rows} payloads, twice: \
+                    "cross-key detection reads and hashes every one of the {result_rows} payloads{passes}: \
                      on a table this size it takes longer than all the other checks together; \
                      `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it"
                 );
@@ -1944,6 +1961,21 @@ impl DatabaseSource {
         non_json_rows: &mut Vec<Vec<String>>,
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
+        if shape.plain {
+            return self
+                .cross_key_rows_by_id(
+                    conn,
+                    spec,
+                    times,
+                    shape,
+                    rp,
+                    canon,
+                    rows,
+                    non_json_rows,
+                    progress,
+                )
+                .await;
+        }
         progress.phase("cross-key pass 1 of 2: hashing every payload");
         let template = windowed(self.dialect, q::KEYED_ROWS, spec, shape.typed());
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
@@ -1981,6 +2013,87 @@ impl DatabaseSource {
             }
         }
         Ok((out, non_json))
+    }
+
+    /// [`Self::cross_key_rows`] on a PostgreSQL plain table, in one pass: each row's
+    /// id is kept beside its payload and key hashes (24 bytes a row), and the rows of
+    /// the payloads several keys share are then read by id.
+    #[allow(clippy::too_many_arguments)]
+    async fn cross_key_rows_by_id(
+        &self,
+        conn: &mut AnyConnection,
+        spec: &AuditSpec,
+        times: &[(&str, &[String])],
+        shape: &Shape,
+        rp: &ResultProjection,
+        canon: &Canonicalizer,
+        rows: u64,
+        non_json_rows: &mut Vec<Vec<String>>,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, u64), Error> {
+        progress.phase("cross-key: hashing every payload");
+        let template = windowed(
+            self.dialect,
+            q::postgres::KEYED_ROWS_BY_ID,
+            spec,
+            shape.typed(),
+        );
+        let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
+        let mut hashed: Vec<(u64, u64, u64)> = Vec::with_capacity(rows as usize);
+        let mut non_json = 0u64;
+        {
+            let mut rows = bound(&sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                progress.rows(1);
+                let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
+                let c = canon.canonicalize(&r.payload);
+                if c.non_json {
+                    non_json += 1;
+                    if non_json_rows.len() < NON_JSON_LISTED {
+                        non_json_rows.push(r.pk.clone());
+                    }
+                }
+                let id = self
+                    .text(&row, row.columns().len() - 1)?
+                    .unwrap_or_default();
+                let id = pack_row_id(&id).ok_or_else(|| {
+                    Error::Runtime(format!(
+                        "PostgreSQL returned a row id dupaudit cannot read: {id}"
+                    ))
+                })?;
+                let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
+                hashed.push((payload_prefix(&c.hash), key_hash, id));
+            }
+        }
+        let ids = shared_rows(hashed);
+        let mut kept = ReadRows::default();
+        if ids.is_empty() {
+            return Ok((kept.results, non_json));
+        }
+        progress.phase(&format!(
+            "cross-key: reading the {} rows of shared payloads",
+            ids.len()
+        ));
+        let (lp, fragments) = (LogProjection::new(spec), shape.fragments());
+        for chunk in ids.chunks(ROW_IDS_PER_QUERY) {
+            let mut literal = String::from("{");
+            for (i, &id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    literal.push(',');
+                }
+                literal.push_str(&format!("\"({},{})\"", id >> 16, id & 0xffff));
+            }
+            literal.push('}');
+            let (sql, binds) = sql::render(
+                self.dialect,
+                q::postgres::ROWS_BY_ID,
+                &fragments,
+                &[("row_ids", &[literal])],
+            );
+            self.rows_into(conn, &sql, binds, rp, &lp, progress, &mut kept)
+                .await?;
+        }
+        Ok((kept.results, non_json))
     }
 
     async fn log_for_keys(
@@ -2200,6 +2313,57 @@ struct Interesting {
 /// order the source read them.
 pub type OnPart<'a> = dyn FnMut(Dataset, Vec<usize>) -> Result<(), Error> + 'a;
 
+/// This machine's cores.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// How many parts a scan asked to run in `asked` parts really runs in. A server on
+/// this machine (a loopback address, `localhost` or a socket) shares its cores with
+/// dupaudit: each part's query keeps one busy, and dupaudit, which merges and
+/// classifies the parts, another. With fewer cores than that, the parts only take
+/// turns on them and a split scan is slower than one connection (measured in
+/// docs/benchmarks.md), so it runs as one and says so. A server elsewhere has cores
+/// this machine cannot count: the scan runs in the parts asked for.
+fn parts_that_help(asked: u32, url: &str, cores: usize) -> u32 {
+    if asked <= 1 || !on_this_machine(url) || (asked as usize) < cores {
+        return asked;
+    }
+    tracing::warn!(
+        "--partitions {asked}: the database runs on this machine, whose {cores} cores cannot \
+         run {asked} parts beside dupaudit ({} needed); reading over one connection, which \
+         is faster here",
+        asked + 1
+    );
+    1
+}
+
+/// Whether a server URL names this machine: a loopback address, `localhost`, or a
+/// Unix socket (no host, or a `host` parameter that is a path).
+fn on_this_machine(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    let socket = parsed
+        .query_pairs()
+        .any(|(k, v)| k == "host" && v.starts_with('/'));
+    match parsed.host() {
+        _ if socket => true,
+        None => true,
+        // A database URL's scheme is not one the URL standard knows, so its host,
+        // an address included, comes as text.
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_start_matches('[').trim_end_matches(']');
+            d.is_empty()
+                || d.eq_ignore_ascii_case("localhost")
+                || d.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+    }
+}
+
 /// The surplus rows of duplicated keys: all but one of each key's rows.
 fn surplus_of(found: &HashMap<Key, Duplicated>) -> u64 {
     found
@@ -2272,9 +2436,11 @@ fn interesting_template(
     };
     let parts: Vec<&str> = classes::prefilters(checks)
         .into_iter()
-        .map(|sql| match sql == queries::KEYS_DUPLICATED {
-            true => duplicated,
-            false => sql,
+        .map(|sql| match sql {
+            _ if sql == queries::KEYS_DUPLICATED => duplicated,
+            // MySQL and MariaDB have no full join.
+            _ if sql == queries::KEYS_LOGGED && d == Dialect::Mysql => q::mysql::KEYS_LOGGED,
+            _ => sql,
         })
         .map(str::trim_end)
         .collect();
@@ -2489,6 +2655,28 @@ fn windowed(d: Dialect, template: &str, spec: &AuditSpec, typed: &Typed) -> Stri
     sql::compose(template, &parts)
 }
 
+/// Row ids a cross-key read asks for in one query.
+const ROW_IDS_PER_QUERY: usize = 65_536;
+
+/// A PostgreSQL row id, `(page,item)`, as one number: the page in the high bits, the
+/// item (at most 16 bits) in the low ones.
+fn pack_row_id(text: &str) -> Option<u64> {
+    let (page, item) = text.strip_prefix('(')?.strip_suffix(')')?.split_once(',')?;
+    let (page, item): (u64, u64) = (page.parse().ok()?, item.parse().ok()?);
+    (page <= u32::MAX as u64 && item <= 0xffff).then_some(page << 16 | item)
+}
+
+/// The row ids of `hashed` (payload hash, key hash, row id) whose payload appears
+/// under more than one key.
+fn shared_rows(mut hashed: Vec<(u64, u64, u64)>) -> Vec<u64> {
+    hashed.sort_unstable();
+    hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|same| same[0].1 != same[same.len() - 1].1)
+        .flat_map(|same| same.iter().map(|h| h.2))
+        .collect()
+}
+
 /// The payload hashes (cut to 64 bits) of `pairs` (payload hash, key hash) that
 /// appear under more than one key.
 pub(crate) fn shared_payloads(mut pairs: Vec<(u64, u64)>) -> HashSet<u64> {
@@ -2587,6 +2775,8 @@ impl Typed {
 /// The SQL fragments of one spec in one dialect.
 struct Shape {
     fragments: Vec<(&'static str, String)>,
+    /// The results are a PostgreSQL plain table, whose row ids name one row each.
+    plain: bool,
     dialect: Dialect,
     results: TableName,
     results_key: Vec<String>,
@@ -2678,126 +2868,134 @@ impl Shape {
                 .join(", ")
         };
         let (r_compared, _) = t.compared_keys();
+        let attempts = r_all
+            .get(t.keys)
+            .map(String::as_str)
+            .zip(l_all.get(t.keys).map(String::as_str));
+        let joined = sql::full_join_fragments(r_key, l_key, attempts);
+        let mut fragments = vec![
+            ("results", r.table_name().quoted(d)),
+            ("log", l.table_name().quoted(d)),
+            ("status", sql::quote_ident(d, &l.status)),
+            (
+                "status_text",
+                sql::as_text(d, &sql::qualified(d, "l", &l.status)),
+            ),
+            (
+                "r_columns",
+                projection(d, "r", &rp.columns, width, &t.results_columns),
+            ),
+            (
+                "l_columns",
+                projection(d, "l", &lp.columns, width, &t.log_columns),
+            ),
+            ("r_key", r_key.join(", ")),
+            ("l_key", l_key.join(", ")),
+            // A grouping groups by the columns themselves: the same groups as
+            // their text, and an expression selected over them may cast.
+            ("r_key_group", sql::column_list(d, "r", &r.key)),
+            ("l_key_group", sql::column_list(d, "l", &l.key)),
+            ("r_key_as", named(r_key)),
+            ("l_key_as", named(l_key)),
+            ("r_key_not_null", sql::key_nullness(d, "r", &r.key, false)),
+            ("l_key_not_null", sql::key_nullness(d, "l", &l.key, false)),
+            ("r_key_null", sql::key_nullness(d, "r", &r.key, true)),
+            ("rl_match", rl_match),
+            ("rl_key_match", rl_key_match),
+            ("r_pk_first", sql::quote_ident(d, &r.primary_key[0])),
+            ("l_key_first", sql::quote_ident(d, &l.key[0])),
+            (
+                "r_ts",
+                r.timestamp
+                    .as_ref()
+                    .map(|c| sql::qualified(d, "r", c))
+                    .unwrap_or_default(),
+            ),
+            ("l_created", sql::qualified(d, "l", &l.created_at)),
+            (
+                "l_updated",
+                l.updated_at
+                    .as_ref()
+                    .map(|c| sql::qualified(d, "l", c))
+                    .unwrap_or_default(),
+            ),
+            (
+                "k_list",
+                (0..r.key.len())
+                    .map(|i| format!("k{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
+                "k_text",
+                r_compared
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} AS k{i}", c.read(d, &format!("k{i}"))))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
+                "r_order",
+                key_order(d, &key_reads(d, "r", &t.results_key[..t.keys])),
+            ),
+            (
+                "l_order",
+                key_order(d, &key_reads(d, "l", &t.log_key[..t.keys])),
+            ),
+            (
+                "r_key_distinct",
+                key_distinct(d, "r", &r.key, &t.results_key),
+            ),
+            // A result row's place in the table, so that a key's rows always
+            // come in one order: on PostgreSQL its row id where row ids name
+            // one row, elsewhere its first primary key column.
+            (
+                "r_pos",
+                match (d, row_ids) {
+                    (Dialect::Postgres, true) => "r.ctid AS p".to_string(),
+                    (Dialect::Postgres, false) => "CAST(NULL AS tid) AS p".to_string(),
+                    (Dialect::Sqlite | Dialect::Mysql, _) => {
+                        format!("{} AS p", sql::qualified(d, "r", &r.primary_key[0]))
+                    }
+                },
+            ),
+            (
+                "l_pos",
+                match d {
+                    Dialect::Postgres => "CAST(NULL AS tid) AS p",
+                    Dialect::Sqlite | Dialect::Mysql => "NULL AS p",
+                }
+                .to_string(),
+            ),
+            // By key, then a key's result rows in table order where row ids
+            // name one row.
+            (
+                "order",
+                (0..r.key.len())
+                    .map(|i| format!("o{i}"))
+                    .chain(["p".to_string(), "side".to_string()])
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
+                "sorted_columns",
+                (0..width)
+                    .map(|i| format!("c{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ("r_first_row", first_row.to_string()),
+            ("r_last_row", last_row.to_string()),
+        ];
+        fragments.extend(joined);
         Shape {
             dialect: d,
             results: r.table_name(),
             results_key: r.key.clone(),
             log_key: l.key.clone(),
-            fragments: vec![
-                ("results", r.table_name().quoted(d)),
-                ("log", l.table_name().quoted(d)),
-                ("status", sql::quote_ident(d, &l.status)),
-                (
-                    "status_text",
-                    sql::as_text(d, &sql::qualified(d, "l", &l.status)),
-                ),
-                (
-                    "r_columns",
-                    projection(d, "r", &rp.columns, width, &t.results_columns),
-                ),
-                (
-                    "l_columns",
-                    projection(d, "l", &lp.columns, width, &t.log_columns),
-                ),
-                ("r_key", r_key.join(", ")),
-                ("l_key", l_key.join(", ")),
-                // A grouping groups by the columns themselves: the same groups as
-                // their text, and an expression selected over them may cast.
-                ("r_key_group", sql::column_list(d, "r", &r.key)),
-                ("l_key_group", sql::column_list(d, "l", &l.key)),
-                ("r_key_as", named(r_key)),
-                ("l_key_as", named(l_key)),
-                ("r_key_not_null", sql::key_nullness(d, "r", &r.key, false)),
-                ("l_key_not_null", sql::key_nullness(d, "l", &l.key, false)),
-                ("r_key_null", sql::key_nullness(d, "r", &r.key, true)),
-                ("rl_match", rl_match),
-                ("rl_key_match", rl_key_match),
-                ("r_pk_first", sql::quote_ident(d, &r.primary_key[0])),
-                ("l_key_first", sql::quote_ident(d, &l.key[0])),
-                (
-                    "r_ts",
-                    r.timestamp
-                        .as_ref()
-                        .map(|c| sql::qualified(d, "r", c))
-                        .unwrap_or_default(),
-                ),
-                ("l_created", sql::qualified(d, "l", &l.created_at)),
-                (
-                    "l_updated",
-                    l.updated_at
-                        .as_ref()
-                        .map(|c| sql::qualified(d, "l", c))
-                        .unwrap_or_default(),
-                ),
-                (
-                    "k_list",
-                    (0..r.key.len())
-                        .map(|i| format!("k{i}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                (
-                    "k_text",
-                    r_compared
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| format!("{} AS k{i}", c.read(d, &format!("k{i}"))))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                (
-                    "r_order",
-                    key_order(d, &key_reads(d, "r", &t.results_key[..t.keys])),
-                ),
-                (
-                    "l_order",
-                    key_order(d, &key_reads(d, "l", &t.log_key[..t.keys])),
-                ),
-                (
-                    "r_key_distinct",
-                    key_distinct(d, "r", &r.key, &t.results_key),
-                ),
-                // A result row's place in the table, so that a key's rows always
-                // come in one order: on PostgreSQL its row id where row ids name
-                // one row, elsewhere its first primary key column.
-                (
-                    "r_pos",
-                    match (d, row_ids) {
-                        (Dialect::Postgres, true) => "r.ctid AS p".to_string(),
-                        (Dialect::Postgres, false) => "CAST(NULL AS tid) AS p".to_string(),
-                        (Dialect::Sqlite | Dialect::Mysql, _) => {
-                            format!("{} AS p", sql::qualified(d, "r", &r.primary_key[0]))
-                        }
-                    },
-                ),
-                (
-                    "l_pos",
-                    match d {
-                        Dialect::Postgres => "CAST(NULL AS tid) AS p",
-                        Dialect::Sqlite | Dialect::Mysql => "NULL AS p",
-                    }
-                    .to_string(),
-                ),
-                // By key, then a key's result rows in table order where row ids
-                // name one row.
-                (
-                    "order",
-                    (0..r.key.len())
-                        .map(|i| format!("o{i}"))
-                        .chain(["p".to_string(), "side".to_string()])
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                (
-                    "sorted_columns",
-                    (0..width)
-                        .map(|i| format!("c{i}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                ("r_first_row", first_row.to_string()),
-                ("r_last_row", last_row.to_string()),
-            ],
+            fragments,
+            plain: false,
             typed,
         }
     }
@@ -2819,5 +3017,58 @@ impl Shape {
 
     fn typed(&self) -> &Typed {
         &self.typed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{on_this_machine, pack_row_id, parts_that_help, shared_rows};
+
+    #[test]
+    fn row_ids_are_packed_and_shared_payloads_found_by_row() {
+        assert_eq!(pack_row_id("(0,1)"), Some(1));
+        assert_eq!(
+            pack_row_id("(4294967295,65535)"),
+            Some(u32::MAX as u64 * 65536 + 65535)
+        );
+        assert_eq!(pack_row_id("(1,65536)"), None);
+        assert_eq!(pack_row_id("1,2"), None);
+        // Payload 7 under keys 1 and 2 (rows 10, 11, 12), payload 8 under key 3 twice.
+        let mut ids = shared_rows(vec![
+            (7, 1, 10),
+            (8, 3, 20),
+            (7, 2, 11),
+            (8, 3, 21),
+            (7, 1, 12),
+        ]);
+        ids.sort_unstable();
+        assert_eq!(ids, vec![10, 11, 12]);
+    }
+
+    #[test]
+    fn a_server_on_this_machine_is_recognised_by_its_url() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/db",
+            "postgres://localhost/db",
+            "mysql://root@[::1]:3306/db",
+            "postgres:///db?host=/var/run/postgresql",
+            "postgres://127.0.0.2/db",
+        ] {
+            assert!(on_this_machine(url), "{url}");
+        }
+        for url in ["postgres://db.internal:5432/db", "mysql://10.0.0.7/db"] {
+            assert!(!on_this_machine(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn parts_run_as_one_only_where_this_machine_lacks_the_cores() {
+        let local = "postgres://127.0.0.1/db";
+        assert_eq!(parts_that_help(2, local, 2), 1);
+        assert_eq!(parts_that_help(4, local, 4), 1);
+        assert_eq!(parts_that_help(2, local, 3), 2);
+        assert_eq!(parts_that_help(4, local, 8), 4);
+        assert_eq!(parts_that_help(1, local, 1), 1);
+        assert_eq!(parts_that_help(4, "postgres://db.internal/db", 2), 4);
     }
 }

@@ -98,7 +98,7 @@ impl Source {
                 statement_timeout: opts.statement_timeout,
                 partitions: opts.partitions.max(1),
             };
-            DatabaseSource::new(url, base, db).map(Source::Database)
+            DatabaseSource::new(url, base, db).map(|d| Source::Database(d.fitted_to_cores()))
         };
         if let Some(url) = &opts.database_url {
             return database(url, None);

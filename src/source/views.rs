@@ -123,7 +123,16 @@ impl Layout {
             r_match.push(format!("r.{}", r(ra)));
             l_match.push(format!("l.{}", l(la)));
         }
-        vec![
+        let attempts = self
+            .r_attempt
+            .zip(self.l_attempt)
+            .map(|(ra, la)| (format!("r.{}", r(ra)), format!("l.{}", l(la))));
+        let joined = crate::sql::full_join_fragments(
+            &r_key,
+            &l_key,
+            attempts.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+        );
+        let mut fragments = vec![
             ("results", RESULTS_VIEW.to_string()),
             ("log", LOG_VIEW.to_string()),
             ("status", l(self.l_status)),
@@ -143,7 +152,9 @@ impl Layout {
             ("l_part", String::new()),
             ("r_touch", String::new()),
             ("l_touch", String::new()),
-        ]
+        ];
+        fragments.extend(joined);
+        fragments
     }
 }
 

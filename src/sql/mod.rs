@@ -435,6 +435,55 @@ impl TimeKind {
     }
 }
 
+/// The fragments of the full join of `keys_logged.sql`: the results' key columns
+/// (`r_key`, as compared) named `k0`.. and the log's (`l_key`) named `j0`.., each
+/// table's attempt (`attempts`, when both tables have one) named `a` and `b`, the
+/// join condition between them, and the key of a joined row from whichever side has
+/// one.
+pub fn full_join_fragments(
+    r_key: &[String],
+    l_key: &[String],
+    attempts: Option<(&str, &str)>,
+) -> Vec<(&'static str, String)> {
+    let list = |parts: Vec<String>, sep: &str| parts.join(sep);
+    let n = r_key.len();
+    let mut matched: Vec<String> = (0..n).map(|i| format!("rr.k{i} = ll.j{i}")).collect();
+    if attempts.is_some() {
+        matched.push("rr.a = ll.b".into());
+    }
+    vec![
+        (
+            "l_key_as_j",
+            list(
+                l_key
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| format!("{e} AS j{i}"))
+                    .collect(),
+                ", ",
+            ),
+        ),
+        (
+            "r_attempt_as",
+            attempts.map_or(String::new(), |(r, _)| format!(", {r} AS a")),
+        ),
+        (
+            "l_attempt_as",
+            attempts.map_or(String::new(), |(_, l)| format!(", {l} AS b")),
+        ),
+        ("kj_match", list(matched, " AND ")),
+        (
+            "k_either",
+            list(
+                (0..n)
+                    .map(|i| format!("COALESCE(rr.k{i}, ll.j{i}) AS k{i}"))
+                    .collect(),
+                ", ",
+            ),
+        ),
+    ]
+}
+
 /// `alias.col` with the column quoted.
 pub fn qualified(dialect: Dialect, alias: &str, column: &str) -> String {
     format!("{alias}.{}", quote_ident(dialect, column))

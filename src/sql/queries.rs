@@ -4,17 +4,9 @@
 
 /// exact, conflict: several rows under one key.
 pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicated.sql");
-/// late-write: rows of attempts the log marks FAILED.
-pub const KEYS_LATE_WRITE: &str = include_str!("../../queries/ansi/keys_late_write.sql");
-/// orphan-result: rows whose attempt the log never saw.
-pub const KEYS_ORPHAN_RESULT: &str = include_str!("../../queries/ansi/keys_orphan_result.sql");
-/// multi-complete: several COMPLETED attempts of one key.
-pub const KEYS_MULTI_COMPLETE: &str = include_str!("../../queries/ansi/keys_multi_complete.sql");
-/// stale-processing: PROCESSING attempts.
-pub const KEYS_STALE_PROCESSING: &str =
-    include_str!("../../queries/ansi/keys_stale_processing.sql");
-/// missing-result: COMPLETED attempts of keys without a result row.
-pub const KEYS_MISSING_RESULT: &str = include_str!("../../queries/ansi/keys_missing_result.sql");
+/// late-write, orphan-result, missing-result, stale-processing, multi-complete: one
+/// full join of the two tables and one grouping of the log.
+pub const KEYS_LOGGED: &str = include_str!("../../queries/ansi/keys_logged.sql");
 
 /// What a scan sends: totals, key rows, the grouping, introspection, sessions.
 pub mod scan {
@@ -60,6 +52,8 @@ pub mod scan {
         pub const KEY_BYTE_ORDERED: &str =
             include_str!("../../queries/postgres/key_byte_ordered.sql");
         pub const ROWS_BY_ID: &str = include_str!("../../queries/postgres/rows_by_id.sql");
+        pub const KEYED_ROWS_BY_ID: &str =
+            include_str!("../../queries/postgres/keyed_rows_by_id.sql");
         pub const INTERESTING_SORTED: &str =
             include_str!("../../queries/postgres/interesting_sorted.sql");
         pub const ROWS_BY_ID_SORTED: &str =
@@ -93,6 +87,7 @@ pub mod scan {
         pub const JOINS_MARIADB: &str = include_str!("../../queries/mysql/joins_mariadb.sql");
         pub const JOINS_MYSQL: &str = include_str!("../../queries/mysql/joins_mysql.sql");
         pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
+        pub const KEYS_LOGGED: &str = include_str!("../../queries/mysql/keys_logged.sql");
     }
     pub mod spark {
         pub const VIEW: &str = include_str!("../../queries/spark/view.sql");

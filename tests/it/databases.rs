@@ -441,15 +441,52 @@ fn statement_timeout_stops_a_long_query() {
     .stderr_has(&["statement timeout"]);
 }
 
+/// Read over 4 connections, each a slice of the key space, the rows give the
+/// findings of one connection. (The command line runs a split scan of a server on a
+/// machine of few cores as one: see the test below; the library splits as asked.)
 #[test]
 fn a_scan_split_over_partitions_finds_the_same_as_one() {
+    let spec = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
+    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
     for server in [Server::Postgres, Server::Mysql] {
         let db = TestDb::new(server);
         load(db.url(), &[]);
-        let whole = scan(db.url(), &[]);
-        let split = scan(db.url(), &["--partitions", "4"]);
-        assert_same(&split, &whole, &format!("{server:?} in 4 partitions"));
+        let scan_in = |partitions: u32| {
+            let source = database_source_in(db.url(), partitions);
+            let data = runtime
+                .block_on(source.load(&spec, &dupaudit::progress::Progress::hidden()))
+                .unwrap();
+            dupaudit::scan::scan(&data, &spec, as_of)
+        };
+        let whole = scan_in(1);
+        assert_eq!(whole.summary[&Class::Exact].groups, 105, "{server:?}");
+        assert_same(&scan_in(4), &whole, &format!("{server:?} in 4 partitions"));
     }
+}
+
+/// A server on this machine shares its cores with dupaudit: where they cannot run
+/// every part beside dupaudit, a split scan says so and reads over one connection,
+/// which is faster there, with the same findings.
+#[test]
+fn partitions_a_server_on_this_machine_cannot_run_side_by_side_are_read_as_one() {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let db = TestDb::new(Server::Postgres);
+    load(db.url(), &[]);
+    let whole = scan(db.url(), &[]);
+    let parts = cores.to_string();
+    let run = Workdir::run_in_repo(&scan_args(&[
+        "--database-url",
+        db.url(),
+        "--partitions",
+        &parts,
+    ]));
+    run.expect_code(0).stderr_has(&[
+        &format!("--partitions {cores}: the database runs on this machine"),
+        &format!("{} needed", cores + 1),
+        "reading over one connection",
+    ]);
+    assert_same(&run.report().findings, &whole, "partitions read as one");
 }
 
 #[test]
@@ -666,13 +703,18 @@ fn postgres_finds_the_same_with_and_without_an_index_on_the_key() {
 
 /// A source of the database at `url` reading on one connection.
 fn database_source(url: &str) -> dupaudit::source::DatabaseSource {
+    database_source_in(url, 1)
+}
+
+/// A source of the database at `url` reading over `partitions` connections.
+fn database_source_in(url: &str, partitions: u32) -> dupaudit::source::DatabaseSource {
     dupaudit::source::DatabaseSource::new(
         url,
         None,
         dupaudit::source::DatabaseOptions {
             connect_timeout: std::time::Duration::from_secs(10),
             statement_timeout: None,
-            partitions: 1,
+            partitions,
         },
     )
     .unwrap()

@@ -375,8 +375,8 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     let (mut results, mut log) = if parts.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        // One class at a time: each of the joins of the log checks holds a whole
-        // table's keys while it runs, and run together they would hold them all.
+        // One pre-filter at a time: the join of the log checks holds a whole table's
+        // keys while it runs, beside the keys the grouping found.
         let mut found = Vec::with_capacity(parts.len());
         for part in parts {
             let keys = streaming(part.unique(None, UniqueKeepStrategy::Any))

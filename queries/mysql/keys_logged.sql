@@ -1,0 +1,20 @@
+-- The keys that can carry a finding of a class that reads the log, as
+-- ansi/keys_logged.sql names them, for MySQL and MariaDB, which have no full join:
+-- its two halves are the results left-joined to the log (late-write, orphan-result)
+-- and the log left-joined to the results (stale-processing, missing-result), each one
+-- hash join (joins_mariadb.sql, joins_mysql.sql), then the grouping of the log's
+-- COMPLETED rows (multi-complete).
+SELECT {r_key_as}, NULL AS n, NULL AS first_row, NULL AS last_row FROM {results} r
+LEFT JOIN {log} l ON {rl_match}
+WHERE {r_key_not_null} {r_part} {r_touch}
+  AND (l.{l_key_first} IS NULL OR l.{status} IN ({failed}))
+UNION
+SELECT {l_key_as}, NULL AS n, NULL AS first_row, NULL AS last_row FROM {log} l
+LEFT JOIN {results} r ON {rl_match}
+WHERE {l_key_not_null} {l_part} {l_touch}
+  AND (l.{status} IN ({processing})
+       OR (r.{r_pk_first} IS NULL AND l.{status} IN ({completed})))
+UNION
+SELECT {l_key_as}, NULL AS n, NULL AS first_row, NULL AS last_row FROM {log} l
+WHERE l.{status} IN ({completed}) AND {l_key_not_null} {l_part} {l_touch}
+GROUP BY {l_key_group} HAVING COUNT(*) > 1
