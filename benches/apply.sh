@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 
 cargo build --release --quiet
-bin=target/release/dupaudit
+bin=${CARGO_TARGET_DIR:-target}/release/dupaudit
 source benches/lib.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

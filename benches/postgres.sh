@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 done
 
 cargo build --release --quiet
-bin=target/release/dupaudit
+bin=${CARGO_TARGET_DIR:-target}/release/dupaudit
 source benches/lib.sh
 
 if [ "$reuse" = 0 ]; then

@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 
 cargo build --release --quiet
-bin=target/release/dupaudit
+bin=${CARGO_TARGET_DIR:-target}/release/dupaudit
 source benches/lib.sh
 rdb=${redis##*/}
 prefix=dupaudit-bench

@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
 done
 
 cargo build --release --quiet
-bin=target/release/dupaudit
+bin=${CARGO_TARGET_DIR:-target}/release/dupaudit
 if [ "$reuse" = 0 ]; then
     "$bin" generate --rows "$rows" --formats parquet --out "$dir"
 fi

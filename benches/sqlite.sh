@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 
 cargo build --release --quiet
-bin=target/release/dupaudit
+bin=${CARGO_TARGET_DIR:-target}/release/dupaudit
 if [ "$reuse" = 0 ]; then
     "$bin" generate --out "$dir/indexed" --rows "$rows" --formats sqlite
     "$bin" generate --out "$dir/no-index" --rows "$rows" --formats sqlite --no-index

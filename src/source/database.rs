@@ -2438,8 +2438,8 @@ fn interesting_template(
         .into_iter()
         .map(|sql| match sql {
             _ if sql == queries::KEYS_DUPLICATED => duplicated,
-            // MySQL and MariaDB have no full join.
-            _ if sql == queries::KEYS_LOGGED && d == Dialect::Mysql => q::mysql::KEYS_LOGGED,
+            // MySQL and MariaDB have no full join; SQLite's loops without an index.
+            _ if sql == queries::KEYS_LOGGED && d != Dialect::Postgres => queries::KEYS_LOGGED_LEFT,
             _ => sql,
         })
         .map(str::trim_end)

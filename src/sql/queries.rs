@@ -7,6 +7,8 @@ pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicat
 /// late-write, orphan-result, missing-result, stale-processing, multi-complete: one
 /// full join of the two tables and one grouping of the log.
 pub const KEYS_LOGGED: &str = include_str!("../../queries/ansi/keys_logged.sql");
+/// The same keys from two left joins, where a full join does not serve.
+pub const KEYS_LOGGED_LEFT: &str = include_str!("../../queries/ansi/keys_logged_left.sql");
 
 /// What a scan sends: totals, key rows, the grouping, introspection, sessions.
 pub mod scan {
@@ -87,7 +89,6 @@ pub mod scan {
         pub const JOINS_MARIADB: &str = include_str!("../../queries/mysql/joins_mariadb.sql");
         pub const JOINS_MYSQL: &str = include_str!("../../queries/mysql/joins_mysql.sql");
         pub const BEGIN: &str = include_str!("../../queries/mysql/begin.sql");
-        pub const KEYS_LOGGED: &str = include_str!("../../queries/mysql/keys_logged.sql");
     }
     pub mod spark {
         pub const VIEW: &str = include_str!("../../queries/spark/view.sql");

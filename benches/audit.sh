@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The whole audit on every engine, side by side with the queries people write by
+# hand, in one run that writes its tables into docs/benchmarks.md.
+#
+#   benches/audit.sh [--rows N] [--runs K] [--engines "postgres mariadb sqlite parquet"]
+#                    [--keys "text uuid bigint compound"] [--reuse] [--no-write]
+#
+# For each engine and each key shape, one generated incident of N result rows
+# (default 1,000,000; 1% of the keys duplicated by the incident):
+#   text      idempotency_key text (the tables of the sample's shape, keyed by it alone)
+#   uuid      idempotency_key uuid (MariaDB CHAR(36), SQLite and Parquet text)
+#   bigint    idempotency_key bigint
+#   compound  (operation_name, idempotency_key), both text
+# loaded with no index on the key (`dupaudit load --no-index`; Parquet: `dupaudit
+# generate`), then, on the databases, again with the key indexed in both tables. Each
+# of these is timed, best of K runs (default 2), with dupaudit's peak memory:
+#   dup       dupaudit scan --classes exact,conflict, against the floor
+#             `GROUP BY key HAVING count(*) > 1` (Parquet: against DuckDB's
+#             `GROUP BY key, hash(payload)`, which it must beat)
+#   parts     the same with --partitions 2, against one connection
+#   full      every class but cross-key, against the hand-written join of both tables
+#             on key and attempt (Parquet: DuckDB's left join results -> log plus the
+#             anti-join log -> results)
+#   cross     --classes cross-key, against `GROUP BY md5(payload) HAVING
+#             count(DISTINCT key) > 1` (SQLite: GROUP BY payload; DuckDB: hash(payload))
+# and, with an index, the full audit against itself without one (never slower).
+# Each engine's table is kept in target/bench-audit/table-ENGINE.md; unless --no-write,
+# the tables of every engine measured so far replace the part of docs/benchmarks.md
+# between the markers `<!-- audit.sh -->` and `<!-- /audit.sh -->`. --reuse skips
+# loading what is there already.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rows=1000000
+runs=2
+engines="postgres mariadb sqlite parquet"
+keys="text uuid"
+reuse=0
+write=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rows) rows=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --engines) engines=$2; shift 2 ;;
+        --keys) keys=$2; shift 2 ;;
+        --reuse) reuse=1; shift ;;
+        --no-write) write=0; shift ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+cargo build --release --quiet
+bin=${CARGO_TARGET_DIR:-target}/release/dupaudit
+source benches/lib.sh
+work=target/bench-audit
+mkdir -p "$work"
+venv=target/bench-venv
+if [[ " $engines " == *" parquet "* ]] && [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet duckdb
+fi
+
+full=exact,conflict,late-write,multi-complete,stale-processing,orphan-result,missing-result,null-key
+# Each engine's table is kept in its own file, so that a run of some engines replaces
+# their tables and keeps the others'.
+table=
+
+# shape_of KEY: the generator's --key-type of a key shape.
+shape_of() {
+    case $1 in
+        text | compound) echo scoped ;;
+        uuid) echo uuid ;;
+        bigint) echo bigint ;;
+        *) echo "unknown key shape $1" >&2; exit 2 ;;
+    esac
+}
+
+# key_columns KEY: the key's columns, comma-separated, as the hand-written queries
+# name them.
+key_columns() {
+    case $1 in
+        compound) echo "operation_name, idempotency_key" ;;
+        *) echo idempotency_key ;;
+    esac
+}
+
+# on_key KEY: the join condition of the two tables on key and attempt.
+on_key() {
+    local cond="r.idempotency_key = l.idempotency_key AND r.attempt_id = l.attempt_id"
+    case $1 in
+        compound) echo "r.operation_name = l.operation_name AND $cond" ;;
+        *) echo "$cond" ;;
+    esac
+}
+
+# spec_for KEY GENERATED: the spec of the benchmark: the shape's own (GENERATED,
+# written by the loader), or for the text key the sample shape keyed by
+# idempotency_key alone.
+spec_for() {
+    case $1 in
+        text) echo benches/bench.toml ;;
+        *) echo "$2" ;;
+    esac
+}
+
+# row WORK KEY INDEX REFERENCE REF_NAME DUPAUDIT_NAME TARGET: one line of the table,
+# from the timings best_of kept; TARGET is the highest ratio that meets it.
+row() {
+    local work=$1 key=$2 index=$3 ref=$4 ref_name=$5 name=$6 target=$7
+    local r=${secs[$ref_name]} d=${secs[$name]} m=${mem[$name]}
+    local ratio met
+    ratio=$(awk -v d="$d" -v r="$r" 'BEGIN { printf "%.2f", d / r }')
+    met=$(awk -v x="$ratio" -v t="$target" 'BEGIN { print (x <= t) ? "met" : "**missed**" }')
+    printf '| %s | %s | %s | %s: %.2f s | %.2f s | %s MB | %sx | %sx | %s |\n' \
+        "$work" "$key" "$index" "$ref" "$r" "$d" "$m" "$ratio" "$target" "$met" >> "$table"
+}
+
+header() {
+    table=$work/table-$3.md
+    {
+        echo
+        echo "### $1"
+        echo
+        echo "$2"
+        echo
+        echo "| work | key | index | reference | dupaudit | peak memory | ratio | target | |"
+        echo "|---|---|---|---|---:|---:|---:|---:|---|"
+    } >> "$table"
+}
+
+# database ENGINE: PostgreSQL or MariaDB or SQLite, each key shape, without and with
+# an index on the key.
+database() {
+    local engine=$1
+    for key in $keys; do
+        local url cols hash pre=""
+        # client: the engine's own client, which runs a query given as its last word.
+        local client
+        case $engine in
+            postgres)
+                url=postgres://postgres@127.0.0.1:5432/dupaudit_audit_$key
+                client=(psql "$url" -qAt -o /dev/null -c)
+                hash="md5(payload::text)" ;;
+            mariadb)
+                url=mysql://root@127.0.0.1:3306/dupaudit_audit_$key
+                client=(mariadb -h 127.0.0.1 -P 3306 -u root "dupaudit_audit_$key" -e)
+                # The session dupaudit sets for its joins (queries/mysql/joins_mariadb.sql).
+                pre="SET SESSION join_cache_level = 4, join_buffer_size = 268435456, join_buffer_space_limit = 1073741824;"
+                hash="md5(payload)" ;;
+            sqlite)
+                url=sqlite://$work/$key.sqlite
+                client=(sqlite3 "$work/$key.sqlite")
+                hash=payload ;;
+        esac
+        sql() { "${client[@]}" "$pre $1" >/dev/null; }
+        local spec=$work/$engine-$key.toml
+        if [ "$reuse" = 0 ] || [ ! -f "$spec" ]; then
+            case $engine in
+                postgres)
+                    psql postgres://postgres@127.0.0.1:5432/postgres -qc "DROP DATABASE IF EXISTS dupaudit_audit_$key" \
+                        -qc "CREATE DATABASE dupaudit_audit_$key" ;;
+                mariadb)
+                    mariadb -h 127.0.0.1 -P 3306 -u root -e "DROP DATABASE IF EXISTS dupaudit_audit_$key; CREATE DATABASE dupaudit_audit_$key" ;;
+                sqlite) rm -f "$work/$key.sqlite" ;;
+            esac
+            "$bin" load --database-url "$url" --rows "$rows" --key-type "$(shape_of "$key")" \
+                --no-index --replace --write-spec "$spec" >/dev/null
+        fi
+        cols=$(key_columns "$key")
+        local scan=("$bin" --spec "$(spec_for "$key" "$spec")" scan --database-url "$url"
+            --format json -o /dev/null --fail-on none)
+        for index in none key; do
+            if [ "$index" = none ]; then
+                sql "DROP INDEX IF EXISTS audit_results_key ON results" 2>/dev/null ||
+                    sql "DROP INDEX IF EXISTS audit_results_key" || true
+                sql "DROP INDEX IF EXISTS audit_log_key ON idempotency_log" 2>/dev/null ||
+                    sql "DROP INDEX IF EXISTS audit_log_key" || true
+            else
+                sql "CREATE INDEX audit_results_key ON results ($cols)"
+                sql "CREATE INDEX audit_log_key ON idempotency_log ($cols)"
+            fi
+            case $engine in
+                postgres) sql "VACUUM ANALYZE" ;;
+                mariadb) sql "ANALYZE TABLE results, idempotency_log" ;;
+                sqlite) sql "ANALYZE" ;;
+            esac
+            local at="$engine $key $index"
+            echo "$at (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+            best_of "$at floor" "${client[@]}" "$pre SELECT $cols, count(*) FROM results GROUP BY $cols HAVING count(*) > 1"
+            best_of "$at dup" "${scan[@]}" --classes exact,conflict
+            best_of "$at join" "${client[@]}" "$pre SELECT count(*) FROM results r JOIN idempotency_log l ON $(on_key "$key")"
+            best_of "$at full" "${scan[@]}" --classes "$full"
+            row "duplicate scan" "$key" "$index" floor "$at floor" "$at dup" 1.3
+            if [ "$engine" != sqlite ]; then
+                best_of "$at parts" "${scan[@]}" --classes exact,conflict --partitions 2
+                row "--partitions 2" "$key" "$index" "one connection" "$at dup" "$at parts" 1.0
+            fi
+            row "full audit" "$key" "$index" "join on key, attempt" "$at join" "$at full" 2.0
+            if [ "$index" = key ]; then
+                row "full audit" "$key" "$index" "itself unindexed" "$engine $key none full" "$at full" 1.0
+            else
+                best_of "$at hand cross" "${client[@]}" "$pre SELECT $hash, count(DISTINCT $cols) FROM results GROUP BY 1 HAVING count(DISTINCT $cols) > 1"
+                best_of "$at cross" "${scan[@]}" --classes cross-key
+                row "cross-key" "$key" "$index" "GROUP BY $hash" "$at hand cross" "$at cross" 1.0
+            fi
+        done
+    done
+}
+
+parquet() {
+    for key in $keys; do
+        local dir=$work/parquet-$key
+        if [ "$reuse" = 0 ] || [ ! -f "$dir/results.parquet" ]; then
+            rm -rf "$dir"
+            "$bin" generate --rows "$rows" --formats parquet --key-type "$(shape_of "$key")" \
+                --out "$dir" >/dev/null
+        fi
+        local cols on
+        cols=$(key_columns "$key")
+        on=$(on_key "$key")
+        local results=$dir/results.parquet log=$dir/idempotency_log.parquet
+        local spec=$dir/dupaudit.toml
+        local scan=("$bin" --spec "$(spec_for "$key" "$spec")" scan --results-file "$results"
+            --log-file "$log" --format json -o /dev/null --fail-on none)
+        local duck=("$venv/bin/python" -c 'import duckdb, sys; duckdb.sql(sys.argv[1]).fetchall()')
+        local at="parquet $key"
+        echo "$at (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+        best_of "$at duck dup" "${duck[@]}" "SELECT $cols, hash(payload), count(*) FROM '$results' GROUP BY ALL HAVING count(*) > 1"
+        best_of "$at dup" "${scan[@]}" --classes exact,conflict
+        best_of "$at duck join" "${duck[@]}" "SELECT count(*) FROM '$results' r LEFT JOIN '$log' l ON $on UNION ALL SELECT count(*) FROM '$log' l ANTI JOIN '$results' r ON $on"
+        best_of "$at full" "${scan[@]}" --classes "$full"
+        best_of "$at duck cross" "${duck[@]}" "SELECT hash(payload), count(DISTINCT ($cols)) FROM '$results' GROUP BY 1 HAVING count(DISTINCT ($cols)) > 1"
+        best_of "$at cross" "${scan[@]}" --classes cross-key
+        row "duplicate scan" "$key" "-" "DuckDB GROUP BY key, hash(payload)" "$at duck dup" "$at dup" 1.0
+        row "full audit" "$key" "-" "DuckDB joins" "$at duck join" "$at full" 2.0
+        row "cross-key" "$key" "-" "DuckDB GROUP BY hash(payload)" "$at duck cross" "$at cross" 1.0
+    done
+}
+
+for engine in $engines; do
+    case $engine in
+        postgres) header PostgreSQL "PostgreSQL $(psql postgres://postgres@127.0.0.1:5432/postgres -Atc 'SHOW server_version' | cut -d' ' -f1), default settings." "$engine" ;;
+        mariadb) header MariaDB "MariaDB $(mariadb -h 127.0.0.1 -u root -Nse 'SELECT VERSION()' | cut -d- -f1); the hand-written join runs with the hash-join settings dupaudit sets." "$engine" ;;
+        sqlite) header SQLite "SQLite, the embedded engine; \`sqlite3\` runs the references." "$engine" ;;
+        parquet) header Parquet "Parquet files, against DuckDB $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)') on the same files; peak memory target: under 1 GB." "$engine" ;;
+    esac
+    case $engine in
+        postgres | mariadb | sqlite) database "$engine" ;;
+        parquet) parquet ;;
+        *) echo "unknown engine $engine" >&2; exit 2 ;;
+    esac
+    {
+        echo
+        echo "$rows result rows per incident, best of $runs; $(nproc) cores; load average when the engine's last run ended: $(cut -d' ' -f1-3 /proc/loadavg); measured $(date -u +%Y-%m-%d)."
+    } >> "$table"
+    cat "$table"
+done
+
+tables=$work/tables.md
+: > "$tables"
+for engine in postgres mariadb sqlite parquet; do
+    if [ -f "$work/table-$engine.md" ]; then
+        cat "$work/table-$engine.md" >> "$tables"
+    fi
+done
+
+if [ "$write" = 1 ]; then
+    python3 - "$tables" <<'EOF'
+import sys
+doc = "docs/benchmarks.md"
+text = open(doc).read()
+begin, end = "<!-- audit.sh -->", "<!-- /audit.sh -->"
+i, j = text.index(begin) + len(begin), text.index(end)
+open(doc, "w").write(text[:i] + "\n" + open(sys.argv[1]).read() + "\n" + text[j:])
+EOF
+fi
