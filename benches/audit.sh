@@ -2,7 +2,8 @@
 # The whole audit on every engine, side by side with the queries people write by
 # hand, in one run that writes its tables into docs/benchmarks.md.
 #
-#   benches/audit.sh [--rows N] [--runs K] [--engines "postgres mariadb sqlite parquet"]
+#   benches/audit.sh [--rows N] [--runs K]
+#                    [--engines "postgres mariadb sqlite parquet apply redis"]
 #                    [--keys "text uuid bigint compound"] [--reuse] [--no-write]
 #
 # For each engine and each key shape, one generated incident of N result rows
@@ -24,6 +25,17 @@
 #   cross     --classes cross-key, against `GROUP BY md5(payload) HAVING
 #             count(DISTINCT key) > 1` (SQLite: GROUP BY payload; DuckDB: hash(payload))
 # and, with an index, the full audit against itself without one (never slower).
+# Two more engines:
+#   apply     PostgreSQL, the key indexed: `dupaudit apply` of a plan of the exact
+#             duplicates in one transaction, against the bare `DELETE ... WHERE id =
+#             ANY(ids)` of the same rows (target 3x), and against the floor of its
+#             checks as one statement of plain SQL: lock and fingerprint every row of
+#             the planned keys, compare, `DELETE ... RETURNING` into a quarantine
+#             table (target 1.2x); each run starts from the same, vacuumed table
+#   redis     the results in PostgreSQL (key indexed), the log in Redis as
+#             `load-redis` writes it (Powertools layout, a record per attempt):
+#             the full audit but cross-key, against `redis-cli --scan` piped into
+#             `MGET` of every record, 1,000 keys a call (target 2x)
 # Each engine's table is kept in target/bench-audit/table-ENGINE.md; unless --no-write,
 # the tables of every engine measured so far replace the part of docs/benchmarks.md
 # between the markers `<!-- audit.sh -->` and `<!-- /audit.sh -->`. --reuse skips
@@ -33,7 +45,7 @@ cd "$(dirname "$0")/.."
 
 rows=1000000
 runs=2
-engines="postgres mariadb sqlite parquet"
+engines="postgres mariadb sqlite parquet apply redis"
 keys="text uuid"
 reuse=0
 write=1
@@ -125,7 +137,7 @@ header() {
         echo
         echo "| work | key | index | reference | dupaudit | peak memory | ratio | target | |"
         echo "|---|---|---|---|---:|---:|---:|---:|---|"
-    } >> "$table"
+    } > "$table"
 }
 
 # database ENGINE: PostgreSQL or MariaDB or SQLite, each key shape, without and with
@@ -237,16 +249,173 @@ parquet() {
     done
 }
 
+# apply_engine: a cleanup on PostgreSQL, each key shape, the key indexed.
+apply_engine() {
+    for key in $keys; do
+        local url=postgres://postgres@127.0.0.1:5432/dupaudit_apply_$key
+        local spec=$work/apply-$key.toml
+        if [ "$reuse" = 0 ] || [ ! -f "$spec" ]; then
+            psql postgres://postgres@127.0.0.1:5432/postgres -qc "DROP DATABASE IF EXISTS dupaudit_apply_$key" \
+                -qc "CREATE DATABASE dupaudit_apply_$key"
+            "$bin" load --database-url "$url" --rows "$rows" --key-type "$(shape_of "$key")" \
+                --replace --write-spec "$spec" >/dev/null
+        fi
+        local spec_used
+        spec_used=$(spec_for "$key" "$spec")
+        local cols
+        cols=$(key_columns "$key")
+        psql "$url" -qc "CREATE INDEX IF NOT EXISTS audit_results_key ON results ($cols)" \
+            -qc "DROP TABLE IF EXISTS dupaudit_quarantine, dupaudit_runs, dupaudit_journal, bench_saved, bench_quarantine" \
+            -qc "CREATE TABLE bench_quarantine (LIKE results)" -qc "VACUUM ANALYZE"
+        local plan=$work/apply-$key.plan.json
+        "$bin" --spec "$spec_used" plan --database-url "$url" --classes exact -o "$plan" --quiet >/dev/null
+        # The plan's rows as SQL: the saved copy, the bare DELETE and the floor.
+        python3 - "$plan" "$url" "$work/apply-$key" <<'PY'
+import json, subprocess, sys
+plan, url, out = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+key_cols = plan["spec"]["results"]["key"]
+pk = plan["spec"]["results"].get("primary_key") or ["id"]
+assert len(pk) == 1, "one primary key column"
+def col_type(c):
+    q = f"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'results'::regclass AND attname = '{c}'"
+    return subprocess.run(["psql", url, "-Atc", q], capture_output=True, text=True, check=True).stdout.strip()
+def array(values, ty):
+    items = ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return f"'{{{items}}}'::{ty}[]"
+groups = plan["groups"]
+ids = [r["pk"][0] for g in groups for r in g["remove"]]
+fps = ["\\x" + r["fingerprint"] for g in groups for r in g["remove"]]
+pk_type = col_type(pk[0])
+keys = [array([g["key"][i] for g in groups], col_type(c)) for i, c in enumerate(key_cols)]
+k_cols = ", ".join(f"k{i}" for i in range(len(key_cols)))
+k_match = " AND ".join(f"r.{c} = k.k{i}" for i, c in enumerate(key_cols))
+open(out + ".save.sql", "w").write(f"CREATE TABLE bench_saved AS SELECT * FROM results WHERE {pk[0]} = ANY({array(ids, pk_type)});\n")
+open(out + ".delete.sql", "w").write(f"BEGIN;\nDELETE FROM results WHERE {pk[0]} = ANY({array(ids, pk_type)});\nCOMMIT;\n")
+open(out + ".floor.sql", "w").write(f"""BEGIN;
+WITH live AS (
+    SELECT r.{pk[0]} AS id, sha256(record_send(ROW(r.*))) AS fp
+    FROM unnest({", ".join(keys)}) AS k ({k_cols})
+    JOIN results r ON {k_match}
+    FOR UPDATE OF r
+),
+p AS (SELECT * FROM unnest({array(ids, pk_type)}, {array(fps, "bytea")}) AS p (id, fp)),
+removed AS (
+    DELETE FROM results r USING p JOIN live l ON l.id = p.id AND l.fp = p.fp
+    WHERE r.{pk[0]} = p.id
+    RETURNING r.*
+)
+INSERT INTO bench_quarantine SELECT * FROM removed;
+COMMIT;
+""")
+print(f"{len(groups)} groups, {len(ids)} rows to remove")
+PY
+        local at="apply $key"
+        echo "$at (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+        psql "$url" -qf "$work/apply-$key.save.sql"
+        # timed WHAT CMD...: one run from the starting table, then the table put back.
+        timed() {
+            local what=$1; shift
+            psql "$url" -qc "VACUUM results"
+            /usr/bin/time -f "%e %M" -o "$work/t" "$@" > "$work/out"
+            local s kb
+            read -r s kb < "$work/t"
+            if [ -z "${secs[$at $what]:-}" ] || awk "BEGIN{exit !($s < ${secs[$at $what]})}"; then
+                secs[$at $what]=$s
+            fi
+            if [ "$((kb / 1024))" -gt "${mem[$at $what]:-0}" ]; then mem[$at $what]=$((kb / 1024)); fi
+        }
+        for _ in $(seq "$runs"); do
+            timed apply "$bin" apply "$plan" --database-url "$url" --yes --format json --quiet
+            local run
+            run=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['run_id'])" "$work/out")
+            "$bin" restore "$run" --database-url "$url" --yes --quiet >/dev/null
+            timed delete psql "$url" -qf "$work/apply-$key.delete.sql"
+            psql "$url" -qc "INSERT INTO results SELECT * FROM bench_saved"
+            timed floor psql "$url" -qf "$work/apply-$key.floor.sql"
+            psql "$url" -qc "INSERT INTO results SELECT * FROM bench_saved" -qc "TRUNCATE bench_quarantine"
+        done
+        for what in apply delete floor; do
+            printf '%-44s %8.2f s  %6d MB\n' "$at $what" "${secs[$at $what]}" "${mem[$at $what]:-0}"
+        done
+        row "apply" "$key" key "bare DELETE of the same ids" "$at delete" "$at apply" 3.0
+        row "apply" "$key" key "its checks as one SQL statement" "$at floor" "$at apply" 1.2
+        psql "$url" -qc "DROP TABLE bench_saved"
+    done
+}
+
+# redis_engine: the log in Redis, the results in PostgreSQL, each key shape.
+redis_engine() {
+    for key in $keys; do
+        # A logical database per key shape, so that each walk meets its own keys only.
+        local redis
+        case $key in
+            text) redis=redis://127.0.0.1:6379/15 ;;
+            uuid) redis=redis://127.0.0.1:6379/14 ;;
+            bigint) redis=redis://127.0.0.1:6379/13 ;;
+            compound) redis=redis://127.0.0.1:6379/12 ;;
+        esac
+        local url=postgres://postgres@127.0.0.1:5432/dupaudit_redis_$key
+        local prefix=dupaudit-audit-$key
+        local spec=$work/redis-$key.toml
+        local cols placeholders
+        cols=$(key_columns "$key")
+        case $key in
+            text | compound) cols="operation_name, idempotency_key"; placeholders="{operation_name}#{idempotency_key}" ;;
+            *) placeholders="{idempotency_key}" ;;
+        esac
+        if [ "$reuse" = 0 ] || [ ! -f "$spec" ]; then
+            psql postgres://postgres@127.0.0.1:5432/postgres -qc "DROP DATABASE IF EXISTS dupaudit_redis_$key" \
+                -qc "CREATE DATABASE dupaudit_redis_$key"
+            "$bin" load --database-url "$url" --rows "$rows" --key-type "$(shape_of "$key")" \
+                --replace >/dev/null
+            "$bin" load-redis --log-url "$redis" --rows "$rows" --layout powertools \
+                --key-type "$(shape_of "$key")" --key "$prefix:$placeholders#{attempt}" --replace
+            local key_list
+            key_list=$(echo "$cols" | sed 's/\([a-z_][a-z_]*\)/"\1"/g')
+            cat > "$spec" <<TOML
+[results]
+key = [$key_list]
+ignore_fields = ["latency_ms"]
+
+[log]
+key = [$key_list]
+
+[log.statuses]
+processing = ["PROCESSING", "INPROGRESS"]
+
+[log.redis]
+layout = "powertools"
+key = "$prefix:$placeholders#{attempt}"
+
+[scan]
+cross_key = false
+TOML
+        fi
+        psql "$url" -qc "CREATE INDEX IF NOT EXISTS audit_results_key ON results ($cols)" -qc "VACUUM ANALYZE"
+        local rdb=${redis##*/}
+        local at="redis $key"
+        echo "$at (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+        best_of "$at floor" bash -c "redis-cli -n $rdb --scan --pattern '$prefix:*' | xargs -d '\n' -n 1000 redis-cli -n $rdb MGET | wc -l"
+        best_of "$at full" "$bin" --spec "$spec" scan --database-url "$url" --log-url "$redis" \
+            --format json -o /dev/null --fail-on none
+        row "full audit, log in Redis" "$key" key "SCAN + MGET of every record" "$at floor" "$at full" 2.0
+    done
+}
+
 for engine in $engines; do
     case $engine in
         postgres) header PostgreSQL "PostgreSQL $(psql postgres://postgres@127.0.0.1:5432/postgres -Atc 'SHOW server_version' | cut -d' ' -f1), default settings." "$engine" ;;
         mariadb) header MariaDB "MariaDB $(mariadb -h 127.0.0.1 -u root -Nse 'SELECT VERSION()' | cut -d- -f1); the hand-written join runs with the hash-join settings dupaudit sets." "$engine" ;;
         sqlite) header SQLite "SQLite, the embedded engine; \`sqlite3\` runs the references." "$engine" ;;
         parquet) header Parquet "Parquet files, against DuckDB $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)') on the same files; peak memory target: under 1 GB." "$engine" ;;
+        apply) header "Cleanup (apply)" "PostgreSQL, a plan of the exact duplicates applied in one transaction; dupaudit's peak memory." "$engine" ;;
+        redis) header "Log in Redis" "Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), a Powertools record per attempt; the results in PostgreSQL, key indexed." "$engine" ;;
     esac
     case $engine in
         postgres | mariadb | sqlite) database "$engine" ;;
         parquet) parquet ;;
+        apply) apply_engine ;;
+        redis) redis_engine ;;
         *) echo "unknown engine $engine" >&2; exit 2 ;;
     esac
     {
@@ -258,7 +427,7 @@ done
 
 tables=$work/tables.md
 : > "$tables"
-for engine in postgres mariadb sqlite parquet; do
+for engine in postgres mariadb sqlite parquet apply redis; do
     if [ -f "$work/table-$engine.md" ]; then
         cat "$work/table-$engine.md" >> "$tables"
     fi

@@ -595,6 +595,13 @@ pub struct LoadRedisArgs {
     )]
     pub key: String,
 
+    /// Type of the idempotency key, as `load --key-type` writes the results: the
+    /// placeholders of --key are then that shape's key columns (uuid, bigint and
+    /// binary: `{idempotency_key}` alone; scoped-bigint: `{user_id}` and
+    /// `{idempotency_key}`), and each record's name holds its key as reports write it.
+    #[arg(long, default_value = "scoped", value_name = "TYPE")]
+    pub key_type: KeyType,
+
     /// About how many result rows the incident has (its log is written).
     #[arg(long, default_value_t = 5_000, value_name = "N")]
     pub rows: u64,

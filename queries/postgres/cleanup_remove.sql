@@ -1,18 +1,42 @@
--- Moves the rows to remove into quarantine in one statement, each only if it is
--- still the row the plan names: its primary key, its key and its fingerprint (the
--- SHA-256 of the row in PostgreSQL's binary form, as cleanup_rows.sql computes it),
--- compared as the DELETE locks the row, whatever the plan file says. The DELETE
--- hands each row, whole, to the INSERT; the statement returns how many rows of each
--- group (its position in the plan) it moved, which apply compares with the plan
--- before it commits. {planned_arrays} binds one array per column: the group, each
--- primary key column, each key column (cast to the columns' own types), the
--- fingerprint.
+-- A batch of the plan carried out in one statement, whatever the plan file says:
+-- every row of each planned key is locked and fingerprinted (SHA-256 of the row in
+-- PostgreSQL's binary form, as cleanup_rows.sql computes it), once; a group whose
+-- rows are not exactly the rows the plan names (a keeper or a row to remove
+-- changed or gone, or a row the plan does not know under the key) is drifted and
+-- left alone; the rows to remove of every other group are moved into quarantine
+-- (the DELETE hands each row, whole, to the INSERT). The fingerprint covers every
+-- column, the primary key included; a planned row matches a live one when both its
+-- primary key and its fingerprint are the live row's, so a plan that pairs a row's
+-- primary key with another row's fingerprint is drift too. Returns, per group (its
+-- position in the plan), the rows it moved, and each drifted group with -1; apply
+-- compares the counts with the plan before it commits.
+-- {planned_arrays} binds one array per column of every planned row, keeper and rows
+-- to remove: the group, each primary key column, each key column (cast to the
+-- columns' own types), the fingerprint, and whether the row goes.
 WITH planned AS (
-    SELECT * FROM unnest({planned_arrays}) AS p (dupaudit_group, {p_columns}, dupaudit_fingerprint)
+    SELECT * FROM unnest({planned_arrays})
+        AS p (dupaudit_group, {p_columns}, dupaudit_fingerprint, dupaudit_remove)
+),
+live AS (
+    SELECT p.dupaudit_group, {r_pk_as_l}, sha256(record_send(ROW(r.*))) AS dupaudit_fingerprint
+    FROM planned p
+    JOIN {results} r ON {p_key_match}
+    WHERE NOT p.dupaudit_remove
+    FOR UPDATE OF r
+),
+drifted AS (
+    SELECT DISTINCT coalesce(p.dupaudit_group, l.dupaudit_group) AS dupaudit_group
+    FROM planned p
+    FULL JOIN live l
+        ON p.dupaudit_group = l.dupaudit_group
+        AND {pl_match}
+        AND p.dupaudit_fingerprint = l.dupaudit_fingerprint
+    WHERE p.dupaudit_group IS NULL OR l.dupaudit_group IS NULL
 ),
 removed AS (
     DELETE FROM {results} r USING planned p
-    WHERE {p_match} AND sha256(record_send(ROW(r.*))) = p.dupaudit_fingerprint
+    WHERE p.dupaudit_remove AND {p_match}
+        AND p.dupaudit_group NOT IN (SELECT dupaudit_group FROM drifted)
     RETURNING r.*, p.dupaudit_group
 ),
 moved AS (
@@ -20,3 +44,5 @@ moved AS (
     SELECT {run}, {now}, {source_table}, {columns} FROM removed
 )
 SELECT dupaudit_group, count(*) FROM removed GROUP BY dupaudit_group
+UNION ALL
+SELECT dupaudit_group, -1 FROM drifted

@@ -13,16 +13,17 @@
 //! 3. A plan already applied is a no-op; a run of it that was interrupted is resumed.
 //! 4. With several batches, compare every group with the database first, so that a
 //!    refused apply changes nothing.
-//! 5. Per batch, one transaction: lock the rows of the batch's keys and read back
-//!    each one's primary key and fingerprint (elsewhere than PostgreSQL computed from
-//!    the columns read as text), judge each group against the plan ([`judge`]).
-//!    PostgreSQL computes the fingerprints itself and sends only each row's group
-//!    and fingerprint; the groups whose fingerprints are not the plan's are then
-//!    read back in full to be judged. Then move the rows to remove into quarantine (on PostgreSQL one
-//!    `DELETE … RETURNING` feeding the INSERT), journal the groups, count them in
-//!    the run; commit (roll back for a dry run). The last batch closes the run in
-//!    its transaction, and so journals nothing: once it commits there is nothing
-//!    to resume.
+//! 5. Per batch, one transaction. On PostgreSQL one statement per chunk of groups
+//!    locks and fingerprints every row of their keys, compares them with the rows
+//!    the plan names, and moves the rows to remove of each group that matches into
+//!    quarantine (a `DELETE … RETURNING` feeding the INSERT); the groups it left
+//!    alone are read back to say why ([`judge`]). Elsewhere: lock the rows of the
+//!    batch's keys and read back each one's primary key and fingerprint (computed
+//!    from the columns read as text), judge each group against the plan, then move
+//!    the rows to remove into quarantine. Journal the groups, count them in the run;
+//!    commit (roll back for a dry run). The last batch closes the run in its
+//!    transaction, and so journals nothing: once it commits there is nothing to
+//!    resume.
 //! 6. A plan of no groups closes its run on its own.
 
 mod restore;
@@ -357,22 +358,31 @@ async fn apply_locked(
         // no journal.
         let last = i + 1 == batches.len();
         store.begin(conn).await?;
-        let verdicts =
-            judge_batch(store, conn, plan, &run_id, batch, true, outcome.resumed).await?;
+        // PostgreSQL compares and moves a batch in one statement; elsewhere the rows
+        // are read and judged here, then moved.
+        let moved = match store.dialect() {
+            Dialect::Postgres => {
+                let moved = move_batch(store, conn, plan, &run_id, batch, outcome.resumed).await;
+                let (removed, groups) = (outcome.rows_removed, batch.len() as u64);
+                Some(or_refused(moved, store, conn, opts, &run_id, removed, groups).await?)
+            }
+            _ => None,
+        };
+        let verdicts = match &moved {
+            Some((verdicts, _)) => verdicts.clone(),
+            None => judge_batch(store, conn, plan, &run_id, batch, true, outcome.resumed).await?,
+        };
         let drifted = drift_of(plan, &verdicts);
         if !drifted.is_empty() && opts.on_drift == OnDrift::Refuse {
-            store.rollback(conn).await?;
-            if !opts.dry_run {
-                store
-                    .run_finish(conn, &run_id, "refused", &now(), drifted.len() as u64)
-                    .await?;
-            }
-            let done = match (opts.dry_run, outcome.rows_removed) {
-                (true, _) | (false, 0) => "nothing was changed".to_string(),
-                (false, n) => format!(
-                    "the {n} rows removed by the batches committed before it stay in quarantine under run {run_id}"
-                ),
-            };
+            let done = refuse_batch(
+                store,
+                conn,
+                opts,
+                &run_id,
+                outcome.rows_removed,
+                drifted.len() as u64,
+            )
+            .await?;
             return Err(Error::Drift {
                 groups: drifted.len(),
                 done,
@@ -393,37 +403,23 @@ async fn apply_locked(
             })
             .collect();
         for chunk in removals.chunks(store.keys_per_statement()) {
-            let groups: Vec<(usize, &PlanGroup)> =
-                chunk.iter().map(|(g, _)| (*g, &plan.groups[*g])).collect();
-            let moved = store
-                .quarantine_and_delete(conn, &run_id, &now(), &groups)
-                .await;
-            rows += match moved {
-                Ok(n) => n,
-                Err(Error::Refused { message }) => {
-                    store.rollback(conn).await?;
-                    if !opts.dry_run {
-                        store
-                            .run_finish(conn, &run_id, "refused", &now(), chunk.len() as u64)
-                            .await?;
-                    }
-                    let done = match (opts.dry_run, outcome.rows_removed) {
-                        (true, _) | (false, 0) => "nothing was changed".to_string(),
-                        (false, n) => format!(
-                            "the {n} rows removed by the batches committed before it stay in quarantine under run {run_id}"
-                        ),
-                    };
-                    return Err(Error::Refused {
-                        message: format!("{message}; {done}"),
-                    });
-                }
-                Err(e) => return Err(e),
-            };
+            if moved.is_none() {
+                let groups: Vec<(usize, &PlanGroup)> =
+                    chunk.iter().map(|(g, _)| (*g, &plan.groups[*g])).collect();
+                let moved = store
+                    .quarantine_and_delete(conn, &run_id, &now(), &groups)
+                    .await;
+                let (removed, groups) = (outcome.rows_removed, chunk.len() as u64);
+                rows += or_refused(moved, store, conn, opts, &run_id, removed, groups).await?;
+            }
             let groups: Vec<usize> = chunk.iter().map(|(g, _)| *g).collect();
             if !last {
                 store.journal_add(conn, &run_id, &groups).await?;
             }
             applied.extend(groups);
+        }
+        if let Some((_, n)) = moved {
+            rows = n;
         }
         if !opts.dry_run {
             store
@@ -483,6 +479,116 @@ fn batches(plan: &Plan, size: u64) -> Vec<Vec<usize>> {
     out
 }
 
+/// Rolls back a batch that may not stand and records the run as refused (a dry run
+/// records nothing); says what stands of the run.
+async fn refuse_batch(
+    store: &Store<'_>,
+    conn: &mut AnyConnection,
+    opts: &ApplyOptions,
+    run_id: &str,
+    removed_before: u64,
+    groups: u64,
+) -> Result<String, Error> {
+    store.rollback(conn).await?;
+    if !opts.dry_run {
+        store
+            .run_finish(conn, run_id, "refused", &now(), groups)
+            .await?;
+    }
+    Ok(match (opts.dry_run, removed_before) {
+        (true, _) | (false, 0) => "nothing was changed".to_string(),
+        (false, n) => format!(
+            "the {n} rows removed by the batches committed before it stay in quarantine under run {run_id}"
+        ),
+    })
+}
+
+/// `result`, unless the database refused the batch: then it is rolled back and the
+/// run recorded as refused ([`refuse_batch`]), and the error says what stands.
+async fn or_refused<T>(
+    result: Result<T, Error>,
+    store: &Store<'_>,
+    conn: &mut AnyConnection,
+    opts: &ApplyOptions,
+    run_id: &str,
+    removed_before: u64,
+    groups: u64,
+) -> Result<T, Error> {
+    match result {
+        Err(Error::Refused { message }) => {
+            let done = refuse_batch(store, conn, opts, run_id, removed_before, groups).await?;
+            Err(Error::Refused {
+                message: format!("{message}; {done}"),
+            })
+        }
+        other => other,
+    }
+}
+
+/// PostgreSQL: a batch compared with the database and carried out in one
+/// statement per chunk of groups ([`Store::move_unless_drifted`]), inside the
+/// batch's transaction. Gives back each group's verdict and the rows moved. The
+/// groups the statement left alone are read back (locked already) to say why; those
+/// a resumed run's journal holds were finished by the interrupted run. The journal
+/// is read after the locks are held, as [`judge_batch`] does.
+async fn move_batch(
+    store: &Store<'_>,
+    conn: &mut AnyConnection,
+    plan: &Plan,
+    run_id: &str,
+    batch: &[usize],
+    resumed: bool,
+) -> Result<(Vec<(usize, Verdict)>, u64), Error> {
+    let mut verdicts = Vec::with_capacity(batch.len());
+    let mut moved = 0;
+    for chunk in batch.chunks(store.keys_per_statement()) {
+        let groups: Vec<(usize, &PlanGroup)> =
+            chunk.iter().map(|&g| (g, &plan.groups[g])).collect();
+        let (n, drifted) = store
+            .move_unless_drifted(conn, run_id, &now(), &groups)
+            .await?;
+        moved += n;
+        let mut drifted: Vec<usize> = drifted.into_iter().collect();
+        drifted.sort_unstable();
+        let done = match resumed && !drifted.is_empty() {
+            true => store.journal_done(conn, run_id, &drifted).await?,
+            false => HashSet::new(),
+        };
+        drifted.retain(|g| !done.contains(g));
+        let keys: Vec<Key> = drifted
+            .iter()
+            .map(|&g| plan.groups[g].key.clone())
+            .collect();
+        let rows = match keys.is_empty() {
+            true => Vec::new(),
+            false => store.live_rows_of_keys(conn, &keys, true).await?,
+        };
+        let by_key = by_key(&rows);
+        for &g in chunk {
+            let group = &plan.groups[g];
+            let verdict =
+                if done.contains(&g) {
+                    Verdict::DoneBefore
+                } else if drifted.binary_search(&g).is_ok() {
+                    let live = by_key
+                        .get(&group.key)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    match judge(group, live) {
+                        Verdict::Remove(_) => Verdict::Drift(vec![
+                            "its rows' fingerprints are not the plan's".to_string(),
+                        ]),
+                        other => other,
+                    }
+                } else {
+                    Verdict::as_planned(group)
+                };
+            verdicts.push((g, verdict));
+        }
+    }
+    Ok((verdicts, moved))
+}
+
 /// Reads (and, inside a transaction, locks) the rows of a batch's keys and judges
 /// every group of the batch. The journal of a resumed run is read after the locks
 /// are held, so that a session of the interrupted run that was still committing
@@ -522,12 +628,7 @@ async fn judge_batch(
             true => store.journal_done(conn, run_id, chunk).await?,
             false => HashSet::new(),
         };
-        let mut by_key: HashMap<&Key, Vec<&LiveRow>> = HashMap::with_capacity(keys.len());
-        for r in &rows {
-            if let Some(k) = &r.key {
-                by_key.entry(k).or_default().push(r);
-            }
-        }
+        let by_key = by_key(&rows);
         for &g in chunk {
             let group = &plan.groups[g];
             if done.contains(&g) {
@@ -544,6 +645,17 @@ async fn judge_batch(
         }
     }
     Ok(verdicts)
+}
+
+/// Live rows by their key.
+fn by_key(rows: &[LiveRow]) -> HashMap<&Key, Vec<&LiveRow>> {
+    let mut by_key: HashMap<&Key, Vec<&LiveRow>> = HashMap::new();
+    for r in rows {
+        if let Some(k) = &r.key {
+            by_key.entry(k).or_default().push(r);
+        }
+    }
+    by_key
 }
 
 fn drift_of(plan: &Plan, verdicts: &[(usize, Verdict)]) -> Vec<Drifted> {

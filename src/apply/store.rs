@@ -602,11 +602,10 @@ impl<'a> Store<'a> {
     }
 
     /// PostgreSQL: the plan positions among `groups` whose key's rows are not the
-    /// rows the plan names (keeper and rows to remove) with the fingerprints it holds
-    /// (cleanup_drift.sql): reads, and with `lock` locks, every row of those keys, but
-    /// only a group number and 32 bytes of fingerprint per row leave the server. The
-    /// fingerprint covers the whole row, primary key included, so the same rows
-    /// unchanged are the same fingerprints.
+    /// rows the plan names (keeper and rows to remove), each with the primary key and
+    /// fingerprint the plan holds for it (cleanup_drift.sql): reads, and with `lock`
+    /// locks, every row of those keys; a group number, the primary key and 32 bytes
+    /// of fingerprint per row leave the server.
     pub async fn drifted_groups(
         &self,
         conn: &mut AnyConnection,
@@ -632,25 +631,29 @@ impl<'a> Store<'a> {
                 self.render(&template, &[("lock", lock)], &named(&arrays), &[]),
             )
             .await?;
-        let mut live: Vec<Vec<String>> = vec![Vec::new(); groups.len()];
+        let pk = self.primary_key.len();
+        let mut live: Vec<Vec<(Vec<String>, String)>> = vec![Vec::new(); groups.len()];
         for r in &rows {
             let i = r.try_get::<i64, _>(0).map_err(|e| self.db.error(e))?;
             let fingerprint = r.try_get::<Vec<u8>, _>(1).map_err(|e| self.db.error(e))?;
+            let cells = self.db.cells(r, 2, pk)?;
             let slot = usize::try_from(i).ok().and_then(|i| live.get_mut(i));
             let slot = slot.ok_or_else(|| {
                 Error::Runtime(format!(
                     "the server named group {i}, which the batch does not have"
                 ))
             })?;
-            slot.push(to_hex(&fingerprint));
+            let pk = cells.into_iter().map(Option::unwrap_or_default).collect();
+            slot.push((pk, to_hex(&fingerprint)));
         }
+        // A row matches when both its primary key and its fingerprint are the plan's.
         Ok(groups
             .iter()
             .zip(live)
             .filter_map(|((g, group), mut live)| {
-                let mut planned: Vec<&str> = std::iter::once(&group.keeper)
+                let mut planned: Vec<(Vec<String>, String)> = std::iter::once(&group.keeper)
                     .chain(&group.remove)
-                    .map(|r| r.fingerprint.as_str())
+                    .map(|r| (r.pk.clone(), r.fingerprint.clone()))
                     .collect();
                 planned.sort_unstable();
                 live.sort_unstable();
@@ -697,13 +700,11 @@ impl<'a> Store<'a> {
             .expect("the store defines every fragment it uses")
     }
 
-    /// Moves the rows a batch removes into quarantine: copies them there and deletes
-    /// them. PostgreSQL does it in one statement that moves a row only if it is still
-    /// the one the plan names (primary key, key and fingerprint, compared as the row
-    /// is locked) and counts what it moved by group; elsewhere the rows were locked
-    /// and compared with the plan by primary key just before, and are named by key
-    /// and primary key. Every row named must be moved, or the batch is refused (its
-    /// transaction then rolls back and nothing of it stands).
+    /// Elsewhere than PostgreSQL: moves the rows a batch removes into quarantine,
+    /// copying them there and deleting them. The rows were locked and compared with
+    /// the plan by primary key just before, and are named by key and primary key.
+    /// Every row named must be moved, or the batch is refused (its transaction then
+    /// rolls back and nothing of it stands).
     pub async fn quarantine_and_delete(
         &self,
         conn: &mut AnyConnection,
@@ -711,39 +712,13 @@ impl<'a> Store<'a> {
         now: &str,
         removals: &[(usize, &PlanGroup)],
     ) -> Result<u64, Error> {
-        let run = [run.to_string()];
-        let now = [now.to_string()];
-        let table = [self.results.name.clone()];
+        let (run, now, table) = self.meta(run, now);
         let meta = [
             ("run", &run[..]),
             ("now", &now[..]),
             ("source_table", &table[..]),
         ];
         let planned: u64 = removals.iter().map(|(_, g)| g.remove.len() as u64).sum();
-        if self.d == Dialect::Postgres {
-            let moved = self.remove_by_fingerprint(conn, &meta, removals).await?;
-            let short: Vec<String> = removals
-                .iter()
-                .filter(|(g, group)| moved.get(g).copied().unwrap_or(0) != group.remove.len() as u64)
-                .map(|(g, group)| {
-                    format!(
-                        "group {g} ({}): the plan removes {} row(s); {} still had the primary key, key and fingerprint it names",
-                        crate::plan::group_label(group),
-                        group.remove.len(),
-                        moved.get(g).copied().unwrap_or(0)
-                    )
-                })
-                .collect();
-            if !short.is_empty() {
-                return Err(Error::Refused {
-                    message: format!(
-                        "the database holds other rows than the plan names; the batch was rolled back:\n  {}",
-                        short.join("\n  ")
-                    ),
-                });
-            }
-            return Ok(moved.values().sum());
-        }
         let keys: Vec<Key> = removals.iter().map(|(_, g)| g.key.clone()).collect();
         let pks: Vec<Vec<String>> = removals
             .iter()
@@ -764,30 +739,52 @@ impl<'a> Store<'a> {
         Ok(deleted)
     }
 
-    /// PostgreSQL: cleanup_remove.sql over `removals`; how many rows it moved of each
-    /// group (plan position).
-    async fn remove_by_fingerprint(
+    fn meta(&self, run: &str, now: &str) -> ([String; 1], [String; 1], [String; 1]) {
+        (
+            [run.to_string()],
+            [now.to_string()],
+            [self.results.name.clone()],
+        )
+    }
+
+    /// PostgreSQL: carries out `groups` in one statement (cleanup_remove.sql). Every
+    /// row of their keys is locked and fingerprinted; a group whose rows are not the
+    /// rows the plan names, with the fingerprints it holds, is drifted and left
+    /// alone; the rows to remove of the others are moved into quarantine. Gives back
+    /// the rows moved and the drifted groups (plan positions). A group moved short
+    /// of the plan refuses the batch (its transaction then rolls back).
+    pub async fn move_unless_drifted(
         &self,
         conn: &mut AnyConnection,
-        meta: &[(&str, &[String])],
-        removals: &[(usize, &PlanGroup)],
-    ) -> Result<HashMap<usize, u64>, Error> {
-        let tuples: Vec<Vec<String>> = removals
+        run: &str,
+        now: &str,
+        groups: &[(usize, &PlanGroup)],
+    ) -> Result<(u64, HashSet<usize>), Error> {
+        let (run, now, table) = self.meta(run, now);
+        let meta = [
+            ("run", &run[..]),
+            ("now", &now[..]),
+            ("source_table", &table[..]),
+        ];
+        let tuples: Vec<Vec<String>> = groups
             .iter()
             .flat_map(|(g, group)| {
-                group.remove.iter().map(move |r| {
-                    std::iter::once(g.to_string())
-                        .chain(r.pk.iter().cloned())
-                        .chain(group.key.iter().cloned())
-                        .chain(std::iter::once(r.fingerprint.clone()))
-                        .collect()
-                })
+                let keeper = std::iter::once((&group.keeper, false));
+                keeper
+                    .chain(group.remove.iter().map(|r| (r, true)))
+                    .map(move |(r, remove)| {
+                        std::iter::once(g.to_string())
+                            .chain(r.pk.iter().cloned())
+                            .chain(group.key.iter().cloned())
+                            .chain([r.fingerprint.clone(), remove.to_string()])
+                            .collect()
+                    })
             })
             .collect();
         let mut types = vec!["bigint".to_string()];
         types.extend(self.pk_types.iter().cloned());
         types.extend(self.key_types());
-        types.push("bytea".to_string());
+        types.extend(["bytea".to_string(), "boolean".to_string()]);
         let d = self.d;
         let p_pk: Vec<String> = (0..self.primary_key.len())
             .map(|i| format!("p{i}"))
@@ -799,12 +796,30 @@ impl<'a> Store<'a> {
             .cloned()
             .collect::<Vec<_>>()
             .join(", ");
-        let p_match = self
+        let matching = |pairs: Vec<(&String, &String)>| {
+            pairs
+                .into_iter()
+                .map(|(c, p)| format!("{} = p.{p}", sql::qualified(d, "r", c)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let p_match = matching(
+            self.primary_key
+                .iter()
+                .zip(&p_pk)
+                .chain(self.key.iter().zip(&p_key))
+                .collect(),
+        );
+        let p_key_match = matching(self.key.iter().zip(&p_key).collect());
+        let r_pk_as_l = self
             .primary_key
             .iter()
-            .zip(&p_pk)
-            .chain(self.key.iter().zip(&p_key))
-            .map(|(c, p)| format!("{} = p.{p}", sql::qualified(d, "r", c)))
+            .enumerate()
+            .map(|(i, c)| format!("{} AS l{i}", sql::qualified(d, "r", c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let pl_match = (0..self.primary_key.len())
+            .map(|i| format!("p.p{i} = l.l{i}"))
             .collect::<Vec<_>>()
             .join(" AND ");
         let (template, arrays) =
@@ -816,19 +831,54 @@ impl<'a> Store<'a> {
                 conn,
                 self.render(
                     &template,
-                    &[("p_columns", &p_columns), ("p_match", &p_match)],
+                    &[
+                        ("p_columns", &p_columns),
+                        ("p_match", &p_match),
+                        ("p_key_match", &p_key_match),
+                        ("r_pk_as_l", &r_pk_as_l),
+                        ("pl_match", &pl_match),
+                    ],
                     &lists,
                     &[],
                 ),
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                let g = r.try_get::<i64, _>(0).map_err(|e| self.db.error(e))?;
-                let n = r.try_get::<i64, _>(1).map_err(|e| self.db.error(e))?;
-                Ok((g as usize, n as u64))
+        let mut moved: HashMap<usize, u64> = HashMap::new();
+        let mut drifted = HashSet::new();
+        for r in &rows {
+            let g = r.try_get::<i64, _>(0).map_err(|e| self.db.error(e))?;
+            let n = r.try_get::<i64, _>(1).map_err(|e| self.db.error(e))?;
+            match u64::try_from(n) {
+                Ok(n) => {
+                    moved.insert(g as usize, n);
+                }
+                Err(_) => {
+                    drifted.insert(g as usize);
+                }
+            }
+        }
+        let short: Vec<String> = groups
+            .iter()
+            .filter(|(g, _)| !drifted.contains(g))
+            .filter(|(g, group)| moved.get(g).copied().unwrap_or(0) != group.remove.len() as u64)
+            .map(|(g, group)| {
+                format!(
+                    "group {g} ({}): the plan removes {} row(s); {} were moved",
+                    crate::plan::group_label(group),
+                    group.remove.len(),
+                    moved.get(g).copied().unwrap_or(0)
+                )
             })
-            .collect()
+            .collect();
+        if !short.is_empty() {
+            return Err(Error::Refused {
+                message: format!(
+                    "the database holds other rows than the plan names; the batch was rolled back:\n  {}",
+                    short.join("\n  ")
+                ),
+            });
+        }
+        Ok((moved.values().sum(), drifted))
     }
 
     /// Takes the lock that lets one apply or restore at a time work on the results

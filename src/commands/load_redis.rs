@@ -8,12 +8,17 @@ use crate::cli::LoadRedisArgs;
 use crate::error::{exit, Error};
 use crate::generate::generate;
 use crate::generate::redis::{self, RedisLoad};
+use crate::generate::shape::Shape;
 use crate::source::redis::RedisLog;
 use crate::spec::{AuditSpec, LogSpec, RedisLogSpec, ResultsSpec};
 use crate::vocab::KeyPattern;
 
 pub async fn run(args: &LoadRedisArgs) -> Result<u8, Error> {
-    let key_columns = vec!["operation_name".to_string(), "idempotency_key".to_string()];
+    let shape = Shape {
+        key: args.key_type,
+        ..Shape::default()
+    };
+    let key_columns: Vec<String> = shape.log_key().into_iter().map(String::from).collect();
     let pattern = KeyPattern::parse(&args.key, &key_columns)
         .map_err(|why| Error::Usage(format!("--key: {why}")))?;
     if !pattern.has_attempt() {
@@ -42,6 +47,7 @@ pub async fn run(args: &LoadRedisArgs) -> Result<u8, Error> {
     let incident = generate(args.seed, args.rows);
     let how = RedisLoad {
         pattern: &pattern,
+        shape,
         layout: args.layout,
         ttl: args.ttl,
         lease: args.lease,

@@ -27,6 +27,8 @@ const BATCH: usize = 1000;
 /// How the records are written.
 pub struct RedisLoad<'a> {
     pub pattern: &'a KeyPattern,
+    /// The key's shape: how each record's key is written in its name.
+    pub shape: crate::generate::shape::Shape,
     pub layout: LayoutArg,
     /// Each record's time to live.
     pub ttl: Option<Duration>,
@@ -80,7 +82,8 @@ pub async fn write(
         let mut pipe = redis::pipe();
         for entry in chunk {
             let name = pattern.name(
-                &[entry.operation_name.clone(), entry.idempotency_key.clone()],
+                &how.shape
+                    .key_text(&entry.operation_name, &entry.idempotency_key),
                 Some(&entry.attempt_id),
             );
             match how.layout {

@@ -1429,23 +1429,8 @@ impl DatabaseSource {
         let mut l_lookup = self
             .key_access(conn, &spec.log.table_name(), &spec.log.key, "log.key")
             .await?;
-        for (lookup, compared, as_text) in [
-            (
-                &mut r_lookup,
-                &typed.results_compared,
-                &typed.results_as_text,
-            ),
-            (&mut l_lookup, &typed.log_compared, &typed.log_as_text),
-        ] {
-            if as_text[..typed.keys].contains(&true) {
-                lookup.types = compared[..typed.keys]
-                    .iter()
-                    .map(|c| c.sql_type.clone())
-                    .collect();
-                lookup.indexed = false;
-                lookup.byte_ordered = false;
-            }
-        }
+        r_lookup.compared(&typed.results_compared, &typed.results_as_text, typed.keys);
+        l_lookup.compared(&typed.log_compared, &typed.log_as_text, typed.keys);
         Ok((r_lookup, l_lookup))
     }
 
@@ -2296,6 +2281,21 @@ struct KeyAccess {
     byte_ordered: bool,
 }
 
+impl KeyAccess {
+    /// A key compared as its text (`as_text`, per column) is looked up as text, in
+    /// the types it is compared as, without its index.
+    fn compared(&mut self, compared: &[TypedColumn], as_text: &[bool], keys: usize) {
+        if as_text[..keys].contains(&true) {
+            self.types = compared[..keys]
+                .iter()
+                .map(|c| c.sql_type.clone())
+                .collect();
+            self.indexed = false;
+            self.byte_ordered = false;
+        }
+    }
+}
+
 /// What [`DatabaseSource::interesting`] read: the rows and log rows of the keys that
 /// can carry a finding, the surplus rows of the duplicated ones, and, when its query
 /// counted the table (keys_duplicated_counted.sql), the table's rows and NULL-key rows.
@@ -2693,14 +2693,10 @@ pub(crate) fn payload_prefix(hash: &PayloadHash) -> u64 {
     u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
-/// 64 bits of blake3 over the key's parts, each prefixed with its length.
+/// The first 64 bits of the key's digest ([`crate::vocab::key_digest`]).
 pub(crate) fn hash_key(key: &Key) -> u64 {
-    let mut h = blake3::Hasher::new();
-    for part in key {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+    let digest = crate::vocab::key_digest(key.iter().map(String::as_str));
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
 }
 
 /// What `init` reads of the two tables beyond their columns (see

@@ -103,7 +103,7 @@ pub mod scan {
 /// The rows of given keys (cross-key copies, explain, plan).
 pub mod lookup {
     pub const ROWS_FOR_KEYS: &str = include_str!("../../queries/ansi/rows_for_keys.sql");
-    pub const KEYED_ATTEMPTS: &str = include_str!("../../queries/ansi/keyed_attempts.sql");
+    pub const DISTINCT_KEYS: &str = include_str!("../../queries/ansi/distinct_keys.sql");
     pub const RESULTS_TOTALS: &str = include_str!("../../queries/ansi/results_totals.sql");
     pub const RESULTS_TOTALS_WINDOW: &str =
         include_str!("../../queries/ansi/results_totals_window.sql");

@@ -21,3 +21,14 @@ pub use time::{parse_time, parse_time_at};
 
 /// An idempotency key: one value per key column, none of them NULL.
 pub type Key = Vec<String>;
+
+/// blake3 over a key's parts, each prefixed with its length: equal keys, equal
+/// digests, and no two keys whose parts join to the same text share one by that.
+pub fn key_digest<'a>(parts: impl IntoIterator<Item = &'a str>) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    for part in parts {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    *h.finalize().as_bytes()
+}

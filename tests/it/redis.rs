@@ -164,6 +164,71 @@ fn sample_log_in_redis_gives_the_findings_of_the_log_in_sql_in_both_layouts() {
     }
 }
 
+/// An incident keyed by a `uuid` column, its results in PostgreSQL: its log written
+/// into Redis by `load-redis --key-type uuid` (records named by the key alone) gives
+/// the findings of its log in the database, read seven keys a batch.
+#[test]
+fn a_uuid_keyed_incident_with_its_log_in_redis_gives_the_findings_of_its_log_in_sql() {
+    let db = TestDb::new(Server::Postgres);
+    let dir = Workdir::new();
+    let spec = dir.path("uuid.toml");
+    dir.run(&[
+        "load",
+        "--database-url",
+        db.url(),
+        "--rows",
+        "400",
+        "--key-type",
+        "uuid",
+        "--write-spec",
+        path_str(&spec),
+    ])
+    .expect_code(0);
+    let base = std::fs::read_to_string(&spec).unwrap().replace(
+        "processing = [\"PROCESSING\"]",
+        "processing = [\"PROCESSING\", \"INPROGRESS\"]",
+    );
+    std::fs::write(&spec, &base).unwrap();
+    let sql = dir
+        .scan_json(&["--spec", path_str(&spec), "--database-url", db.url()])
+        .findings;
+
+    let prefix = Prefix::new("uuid");
+    let key = format!("{}:{{idempotency_key}}#{{attempt}}", prefix.0);
+    dir.run(&[
+        "load-redis",
+        "--log-url",
+        REDIS,
+        "--rows",
+        "400",
+        "--key-type",
+        "uuid",
+        "--key",
+        &key,
+    ])
+    .expect_code(0);
+    let in_redis = dir.write(
+        "uuid-redis.toml",
+        &format!("{base}\n[log.redis]\nlayout = \"powertools\"\nkey = \"{key}\"\nbatch = 7\n"),
+    );
+    let redis = dir
+        .scan_json(&[
+            "--spec",
+            path_str(&in_redis),
+            "--database-url",
+            db.url(),
+            "--log-url",
+            REDIS,
+        ])
+        .findings;
+    assert!(
+        sql.findings.len() > 10,
+        "the incident has findings: {}",
+        sql.findings.len()
+    );
+    assert_same_findings(&sql, &redis, "uuid keys");
+}
+
 /// Seven keys a batch: a key's records and rows fall into different batches, the
 /// lookups of rows by key run in chunks of seven, and the findings do not change,
 /// with the results in SQLite or in PostgreSQL.
@@ -505,8 +570,13 @@ fn resp_command(buf: &[u8]) -> Option<(Vec<Vec<u8>>, usize)> {
 /// first time a client sends a pipeline that reads at least three records under
 /// `prefix` (`GET` or `HGETALL`), it deletes two of those keys and replaces the third
 /// by a list, on a connection of its own, before it forwards the reads. The client
-/// has by then seen the keys in `SCAN` and their types; the reads find them gone or
-/// changed, as when a record expires or is rewritten mid-scan.
+/// has by then seen the keys in `SCAN`; the reads find them gone or of another
+/// type, as when a record expires or is rewritten mid-scan. With `restore`, when the
+/// client then asks the list's `TYPE`, the proxy first puts the record back: the key
+/// has changed type between the two reads.
+/// A retyped record's name and value, kept to put it back.
+type Saved = (String, Vec<u8>);
+
 struct Meddler {
     port: u16,
     deleted: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -514,7 +584,7 @@ struct Meddler {
 }
 
 impl Meddler {
-    fn start(prefix: &str) -> Meddler {
+    fn start(prefix: &str, restore: bool) -> Meddler {
         use std::io::{Read, Write};
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{Arc, Mutex};
@@ -524,6 +594,8 @@ impl Meddler {
         let retyped = Arc::new(Mutex::new(Vec::new()));
         let done = Arc::new(AtomicBool::new(false));
         let (d, r, prefix) = (deleted.clone(), retyped.clone(), prefix.to_string());
+        // The retyped record's value, until its TYPE is asked (with `restore`).
+        let saved: Arc<Mutex<Option<Saved>>> = Arc::new(Mutex::new(None));
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(mut client) = client else { return };
@@ -532,6 +604,7 @@ impl Meddler {
                     (server.try_clone().unwrap(), client.try_clone().unwrap());
                 std::thread::spawn(move || std::io::copy(&mut from_server, &mut to_client));
                 let (d, r, done, prefix) = (d.clone(), r.clone(), done.clone(), prefix.clone());
+                let saved = saved.clone();
                 std::thread::spawn(move || {
                     let mut buf: Vec<u8> = Vec::new();
                     let mut chunk = [0u8; 65536];
@@ -543,26 +616,49 @@ impl Meddler {
                         buf.extend_from_slice(&chunk[..n]);
                         let mut complete = 0;
                         let mut reads: Vec<String> = Vec::new();
+                        let mut typed: Vec<String> = Vec::new();
                         while let Some((args, len)) = resp_command(&buf[complete..]) {
                             complete += len;
                             let verb = String::from_utf8_lossy(&args[0]).to_uppercase();
-                            if matches!(verb.as_str(), "GET" | "HGETALL") {
-                                let key = String::from_utf8_lossy(&args[1]).into_owned();
-                                if key.starts_with(&prefix) {
-                                    reads.push(key);
-                                }
+                            let key = String::from_utf8_lossy(&args[1]).into_owned();
+                            match verb.as_str() {
+                                "GET" | "HGETALL" if key.starts_with(&prefix) => reads.push(key),
+                                "TYPE" => typed.push(key),
+                                _ => {}
+                            }
+                        }
+                        let mut conn = redis::Client::open(REDIS)
+                            .and_then(|c| c.get_connection())
+                            .unwrap();
+                        if let Some((key, value)) = saved.lock().unwrap().take() {
+                            if typed.contains(&key) {
+                                let _: () = redis::pipe()
+                                    .atomic()
+                                    .cmd("DEL")
+                                    .arg(&key)
+                                    .ignore()
+                                    .cmd("SET")
+                                    .arg(&key)
+                                    .arg(value)
+                                    .ignore()
+                                    .query(&mut conn)
+                                    .unwrap();
+                            } else {
+                                *saved.lock().unwrap() = Some((key, value));
                             }
                         }
                         if reads.len() >= 3 && !done.swap(true, Ordering::SeqCst) {
-                            let mut conn = redis::Client::open(REDIS)
-                                .and_then(|c| c.get_connection())
-                                .unwrap();
                             for key in &reads[..2] {
                                 let n: u64 = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
                                 assert_eq!(n, 1, "{key} existed");
                                 d.lock().unwrap().push(key.clone());
                             }
                             let key = &reads[2];
+                            if restore {
+                                let value: Vec<u8> =
+                                    redis::cmd("GET").arg(key).query(&mut conn).unwrap();
+                                *saved.lock().unwrap() = Some((key.clone(), value));
+                            }
                             let _: () = redis::pipe()
                                 .atomic()
                                 .cmd("DEL")
@@ -596,21 +692,57 @@ impl Meddler {
     }
 }
 
-#[test]
-fn records_deleted_or_retyped_mid_scan_are_counted_and_the_scan_goes_on() {
-    let sql = Workdir::scan_json_in_repo(&[]).findings;
-    let prefix = Prefix::new("midscan");
+/// Scans the sample's log in Redis through a [`Meddler`]: the report, and the keys
+/// the proxy deleted and retyped.
+fn meddled_scan(name: &str, restore: bool) -> (dupaudit::report::Report, Vec<String>, Vec<String>) {
+    let prefix = Prefix::new(name);
     let dir = Workdir::new();
     load_sample(&dir, &prefix, "powertools");
     let spec = sample_spec(&dir, &prefix.0, "powertools", Some(7));
-    let meddler = Meddler::start(&prefix.0);
+    let meddler = Meddler::start(&prefix.0, restore);
     let report = dir.scan_json(&["--spec", path_str(&spec), "--log-url", &meddler.url()]);
     let deleted = meddler.deleted.lock().unwrap().clone();
     let retyped = meddler.retyped.lock().unwrap().clone();
     assert_eq!((deleted.len(), retyped.len()), (2, 1), "the proxy meddled");
+    (report, deleted, retyped)
+}
+
+#[test]
+fn records_deleted_or_retyped_mid_scan_are_counted_and_the_scan_goes_on() {
+    let sql = Workdir::scan_json_in_repo(&[]).findings;
+    let (report, deleted, retyped) = meddled_scan("midscan", false);
     let stats = report.findings.redis.as_ref().unwrap();
     assert_eq!(stats.vanished, deleted.len() as u64, "{stats:?}");
-    assert_eq!(stats.changed, retyped.len() as u64, "{stats:?}");
+    // A record that is a list when it is read is no record.
+    let listed: Vec<(&str, &str)> = stats
+        .malformed
+        .iter()
+        .map(|m| (m.redis_key.as_str(), m.reason.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![(
+            retyped[0].as_str(),
+            "a redis list, but the powertools layout keeps a string"
+        )],
+        "{stats:?}"
+    );
+    assert_eq!(stats.changed, 0, "{stats:?}");
+    assert_eq!(
+        Some(stats.records + stats.vanished + 1),
+        sql.totals.log_rows,
+        "every other record read: {stats:?}"
+    );
+}
+
+#[test]
+fn a_record_whose_type_changes_between_reads_is_counted_as_changed() {
+    let sql = Workdir::scan_json_in_repo(&[]).findings;
+    let (report, deleted, _) = meddled_scan("retyped", true);
+    let stats = report.findings.redis.as_ref().unwrap();
+    assert_eq!(stats.vanished, deleted.len() as u64, "{stats:?}");
+    assert_eq!(stats.changed, 1, "{stats:?}");
+    assert!(stats.malformed.is_empty(), "{stats:?}");
     assert_eq!(
         Some(stats.records + stats.vanished + stats.changed),
         sql.totals.log_rows,

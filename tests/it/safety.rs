@@ -27,15 +27,20 @@ enum Forgery {
     KeysSwapped,
     /// A removed row given its keeper's fingerprint and primary key.
     RemovedIsKeeper,
+    /// A group's keeper and a removed row given each other's fingerprint, their
+    /// primary keys left as they were: the rows the plan names are the live rows,
+    /// but each row's content is another's.
+    FingerprintsSwapped,
 }
 
-const FORGERIES: [Forgery; 6] = [
+const FORGERIES: [Forgery; 7] = [
     Forgery::PkAtALoneRow,
     Forgery::PkAtAnotherKeeper,
     Forgery::KeeperRemoved,
     Forgery::KeyTwiceSwapped,
     Forgery::KeysSwapped,
     Forgery::RemovedIsKeeper,
+    Forgery::FingerprintsSwapped,
 ];
 
 /// `plan` forged as `how` on groups `a` and `b` (`lone`: the primary key of a row
@@ -66,6 +71,13 @@ fn forge(mut plan: Plan, how: Forgery, a: usize, b: usize, lone: &str) -> Plan {
             let keeper = plan.groups[a].keeper.clone();
             plan.groups[a].remove[0].pk = keeper.pk;
             plan.groups[a].remove[0].fingerprint = keeper.fingerprint;
+        }
+        Forgery::FingerprintsSwapped => {
+            let group = &mut plan.groups[a];
+            std::mem::swap(
+                &mut group.keeper.fingerprint,
+                &mut group.remove[0].fingerprint,
+            );
         }
     }
     plan.checksum = String::new();
@@ -135,6 +147,14 @@ fn forged_apply(
             run.stderr()
         );
         prop_assert_eq!(&left, &rows.keys().cloned().collect::<BTreeSet<_>>());
+    }
+    // Rows whose content is not the plan's are drift: the apply is refused and, in
+    // one transaction, changes nothing.
+    if matches!(how, Forgery::FingerprintsSwapped) {
+        prop_assert_eq!(run.code(), 4, "{:?}: {}", how, run.stderr());
+        if batch == "0" {
+            prop_assert_eq!(&left, &rows.keys().cloned().collect::<BTreeSet<_>>());
+        }
     }
     Ok(())
 }

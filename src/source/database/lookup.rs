@@ -1,23 +1,25 @@
 //! Result rows looked up by key, for a log kept outside the database (Redis).
 //!
 //! In: the spec, then keys a batch at a time. Out: the rows of those keys, the
-//! NULL-key rows, every distinct key (and attempt) as a stream, the cross-key copies
-//! and the totals of the results table; over the spec's time window, when it has
-//! one, the keys of the rows written in it and its totals. Everything is read on one connection in one
-//! read-only transaction (one snapshot), so memory grows with a batch and with the
-//! findings, not with the table.
+//! NULL-key rows, every distinct key as a stream, the cross-key copies and the
+//! totals of the results table; over the spec's time window, when it has one, the
+//! keys of the rows written in it and its totals. Everything is read on one
+//! connection in one read-only transaction (one snapshot), so memory grows with a
+//! batch and with the findings, not with the table. On PostgreSQL a batch's keys are
+//! bound as one array per key column, cast to the column's type, so that one
+//! statement of any size is planned once and probes the key's index.
 
 use futures_util::stream::{BoxStream, StreamExt};
 use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, Connection};
 
-use super::{bound, q, DatabaseSource, Shape};
+use super::{bound, q, DatabaseSource, KeyAccess, Shape};
 use crate::canonical::Canonicalizer;
 use crate::error::Error;
 use crate::model::{Key, LogProjection, ResultProjection, ResultRow};
 use crate::progress::Progress;
 use crate::spec::AuditSpec;
-use crate::sql;
+use crate::sql::{self, Dialect};
 
 use crate::sql::queries::lookup as lq;
 
@@ -31,7 +33,8 @@ pub struct KeyLookup {
     pub payload_columns: Vec<String>,
     keys_sql: String,
     arity: usize,
-    with_attempt: bool,
+    /// PostgreSQL: how the results' key is looked up.
+    access: Option<KeyAccess>,
     spec: AuditSpec,
     /// The bounds of the spec's window, as its queries bind them.
     window: Vec<(&'static str, String)>,
@@ -39,13 +42,8 @@ pub struct KeyLookup {
 
 impl DatabaseSource {
     /// Opens the lookup: connects, begins a read-only transaction and checks the
-    /// spec's columns. `with_attempt`: [`KeyLookup::keys`] also yields each key's
-    /// attempts (records are kept per attempt).
-    pub async fn key_lookup(
-        &self,
-        spec: &AuditSpec,
-        with_attempt: bool,
-    ) -> Result<KeyLookup, Error> {
+    /// spec's columns.
+    pub async fn key_lookup(&self, spec: &AuditSpec) -> Result<KeyLookup, Error> {
         let mut conn = self.connect().await?;
         if let Err(e) = self.begin_read_only(&mut conn, None).await {
             let _ = conn.close().await;
@@ -71,21 +69,22 @@ impl DatabaseSource {
         let d = self.dialect;
         let typed = self.results_typed(&mut conn, spec).await?;
         let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false, typed);
-        let mut key_columns = spec.results.key.clone();
-        let with_attempt = with_attempt && spec.results.attempt.is_some();
-        if with_attempt {
-            key_columns.extend(spec.results.attempt.clone());
-        }
-        let projection = super::projection(
-            d,
-            "r",
-            &key_columns,
-            key_columns.len(),
-            &shape.typed().results_columns,
-        );
+        let access = match d {
+            Dialect::Postgres => {
+                let mut access = self
+                    .key_access(&mut conn, &results, &spec.results.key, "results.key")
+                    .await?;
+                let t = shape.typed();
+                access.compared(&t.results_compared, &t.results_as_text, t.keys);
+                Some(access)
+            }
+            _ => None,
+        };
+        let key = &spec.results.key;
+        let projection = super::projection(d, "r", key, key.len(), &shape.typed().results_columns);
         let mut fragments = shape.fragments();
-        fragments.push(("r_key_attempt", &projection));
-        let (keys_sql, _) = sql::render(d, lq::KEYED_ATTEMPTS, &fragments, &[]);
+        fragments.push(("r_key_read", &projection));
+        let (keys_sql, _) = sql::render(d, lq::DISTINCT_KEYS, &fragments, &[]);
         let window = spec
             .scan
             .window
@@ -101,7 +100,7 @@ impl DatabaseSource {
             payload_columns,
             keys_sql,
             arity: spec.results.key.len(),
-            with_attempt,
+            access,
         })
     }
 }
@@ -112,9 +111,22 @@ impl KeyLookup {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        let d = self.source.dialect;
+        if let Some(access) = &self.access {
+            let (predicate, lists) =
+                sql::in_list("{r_key}", "r_keys", keys, &access.types, access.indexed);
+            let template = sql::compose(
+                q::postgres::RESULT_ROWS_FOR_KEYS,
+                &[("r_key_in", &predicate)],
+            );
+            let (sql, binds) =
+                sql::render(d, &template, &self.shape.fragments(), &sql::named(&lists));
+            // The template's first column names the side.
+            return self.result_rows_from(&sql, binds, 1).await;
+        }
         let (r_key, _) = self.shape.typed().compared_keys();
         let (sql, binds) = sql::render_rows(
-            self.source.dialect,
+            d,
             lq::ROWS_FOR_KEYS,
             &self.shape.fragments(),
             &[],
@@ -181,12 +193,22 @@ impl KeyLookup {
         sql: &str,
         binds: Vec<String>,
     ) -> Result<Vec<ResultRow>, Error> {
+        self.result_rows_from(sql, binds, 0).await
+    }
+
+    /// The rows `sql` reads, their columns from the `first`.
+    async fn result_rows_from(
+        &mut self,
+        sql: &str,
+        binds: Vec<String>,
+        first: usize,
+    ) -> Result<Vec<ResultRow>, Error> {
         let mut out = Vec::new();
         let mut rows = bound(sql, binds).fetch(&mut self.conn);
         while let Some(row) = rows.try_next().await.map_err(|e| self.source.error(e))? {
             out.push(
                 self.rp
-                    .row(self.source.cells(&row, 0, self.rp.columns.len())?)?,
+                    .row(self.source.cells(&row, first, self.rp.columns.len())?)?,
             );
         }
         Ok(out)
@@ -245,18 +267,18 @@ impl KeyLookup {
         Ok((rows, non_json, non_json_rows))
     }
 
-    /// Every distinct key of the results (with each of its attempts when the lookup
-    /// was opened `with_attempt`), streamed.
-    pub fn keys(&mut self) -> BoxStream<'_, Result<(Key, Option<String>), Error>> {
-        let (source, arity, with_attempt) = (&self.source, self.arity, self.with_attempt);
-        let width = arity + with_attempt as usize;
+    /// Every distinct key of the results, streamed.
+    pub fn keys(&mut self) -> BoxStream<'_, Result<Key, Error>> {
+        let (source, arity) = (&self.source, self.arity);
         sqlx::query(&self.keys_sql)
             .fetch(&mut self.conn)
             .map(move |row| {
                 let row = row.map_err(|e| source.error(e))?;
-                let mut cells = source.cells(&row, 0, width)?.into_iter();
-                let key: Key = cells.by_ref().take(arity).flatten().collect();
-                Ok((key, cells.next().flatten()))
+                Ok(source
+                    .cells(&row, 0, arity)?
+                    .into_iter()
+                    .flatten()
+                    .collect())
             })
             .boxed()
     }

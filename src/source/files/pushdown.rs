@@ -997,14 +997,10 @@ fn payload_prefix(hash: &PayloadHash) -> u64 {
     u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
-/// 64 bits of blake3 over the key's parts, each prefixed with its length.
+/// The first 64 bits of the key's digest ([`crate::vocab::key_digest`]).
 fn hash_key<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
-    let mut h = blake3::Hasher::new();
-    for part in parts {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+    let digest = crate::vocab::key_digest(parts);
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
 }
 
 #[cfg(test)]

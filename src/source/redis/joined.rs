@@ -6,11 +6,13 @@
 //! stale-processing) are checks of the one classifier.
 //!
 //! The two sides cannot be joined in one engine, so this source finds the keys
-//! that can carry a finding by walking the keyspace and looking up the result rows
-//! of each batch of keys, then hands the classifier every result row and record of
-//! those keys, part by part in key order. Memory grows with the findings, not with
-//! the keyspace or the table: records and rows are held a batch at a time, and only
-//! those of the keys found are kept.
+//! that can carry a finding by walking the keyspace once and looking up the result
+//! rows of each batch of keys, then hands the classifier every result row and record
+//! of those keys, part by part in key order. Records and rows are held a batch at a
+//! time, and only those of the keys found are kept; beside them the walk notes each
+//! record name it meets compactly (24 bytes and the attempt's text a name), so that
+//! nothing needs Redis twice. Memory grows with the findings and, at that rate, with
+//! the keyspace; not with the table.
 //!
 //! Without a time window:
 //! 1. Walk the keyspace in `SCAN` batches. For each batch, read its records and, at
@@ -19,17 +21,17 @@
 //!    and run the classifier over them: a key with a finding is kept, with its
 //!    records; every malformed record is kept.
 //! 2. When records are kept per attempt, a key's records may lie in other batches:
-//!    walk the keyspace again, reading only the records of the kept keys.
-//! 3. Stream the results' distinct keys (and attempts); a key none of whose rows
-//!    has a record (pipelined `EXISTS`) was never met in step 1: run the classifier
-//!    over its rows alone.
+//!    read those of the kept keys by the names the walk noted.
+//! 3. Stream the results' distinct keys; a key the walk met no record of was never
+//!    classified in step 1: run the classifier over its rows alone.
 //! 4. Cross-key, when checked: the results side finds the rows whose payload
 //!    appears under several keys; their keys are kept and their records read.
 //!
 //! With a window, the keys are those the window touches: the keys of the rows
 //! written in it (from the results side) and of the records created or updated in
-//! it (from one walk, which keeps the records of those keys; a second walk when
-//! records are kept per attempt). Memory then grows with the keys of the window.
+//! it (from the walk, which keeps the records of those keys; and, when records are
+//! kept per attempt, reads the others of those keys by name). Memory then grows with
+//! the keys of the window.
 //!
 //! Then every result row of the keys found, with their records, goes to the
 //! classifier part by part in key order, after the NULL-key rows.
@@ -124,8 +126,7 @@ impl RedisSource {
         progress: &Progress,
         on_part: &mut OnPart<'_>,
     ) -> Result<Dataset, Error> {
-        let per_attempt = self.log.pattern().has_attempt();
-        let mut lookup = Lookup::open(&self.results, spec, per_attempt, progress).await?;
+        let mut lookup = Lookup::open(&self.results, spec, progress).await?;
         let read = async {
             let mut conn = self.log.connect().await?;
             let mut walk = Walk {
@@ -135,6 +136,7 @@ impl RedisSource {
                 lookup: &mut lookup,
                 progress,
                 kept: Walked::default(),
+                seen: Seen::default(),
                 stats: RedisStats::default(),
             };
             walk.run(on_part).await
@@ -164,7 +166,7 @@ impl RedisSource {
     pub async fn load_keys(&self, spec: &AuditSpec, keys: &[Key]) -> Result<Dataset, Error> {
         let per_attempt = self.log.pattern().has_attempt();
         let progress = Progress::new(true);
-        let mut lookup = Lookup::open(&self.results, spec, per_attempt, &progress).await?;
+        let mut lookup = Lookup::open(&self.results, spec, &progress).await?;
         let read = async {
             let mut rows = Vec::new();
             for chunk in keys.chunks(self.log.batch()) {
@@ -229,6 +231,156 @@ impl Walked {
     }
 }
 
+impl Walked {
+    /// Keeps the keys among `rows` and `entries` the classifier finds something in.
+    fn classify(
+        &mut self,
+        spec: &AuditSpec,
+        payload_columns: &[String],
+        rows: Vec<ResultRow>,
+        entries: &[LogEntry],
+    ) {
+        let data = Dataset::complete(spec, payload_columns.to_vec(), rows, entries.to_vec());
+        let found = crate::scan::scan(&data, spec, latest());
+        self.keys
+            .extend(found.findings.into_iter().filter_map(|f| f.key));
+    }
+}
+
+/// The keyspace's names, a batch at a time, `SCAN` page after page.
+#[derive(Default)]
+struct Pages {
+    /// The next page's cursor; `None` once the walk is over.
+    cursor: Option<u64>,
+    started: bool,
+    batches: std::collections::VecDeque<Vec<Vec<u8>>>,
+}
+
+impl Pages {
+    /// The next batch of names (at most the log's batch), or `None` at the end.
+    async fn next(
+        &mut self,
+        log: &RedisLog,
+        conn: &mut MultiplexedConnection,
+        progress: &Progress,
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
+        if !self.started {
+            self.started = true;
+            self.cursor = Some(0);
+        }
+        while self.batches.is_empty() {
+            let Some(cursor) = self.cursor else {
+                return Ok(None);
+            };
+            let (next, names) = log.scan_page(conn, cursor).await?;
+            progress.rows(names.len() as u64);
+            self.cursor = (next != 0).then_some(next);
+            self.batches
+                .extend(names.chunks(log.batch()).map(<[Vec<u8>]>::to_vec));
+        }
+        Ok(self.batches.pop_front())
+    }
+}
+
+/// A batch's names, their records and the result rows of their keys.
+struct Fetched {
+    names: Vec<Vec<u8>>,
+    read: super::LogRead,
+    rows: Vec<ResultRow>,
+}
+
+/// How many ranges [`Seen`] indexes its names by (a power of two).
+const BUCKETS: usize = 1 << 16;
+
+/// Result keys looked up among the names the walk met at a time, in digest order.
+const UNMET_PER_LOOKUP: usize = 1 << 16;
+
+/// What the walk met of the keyspace, compactly: each record name's key, as the
+/// first 128 bits of its digest, and its attempt when records are kept per attempt
+/// (24 bytes and the attempt's text per name). Step 3 asks it which keys have a
+/// record and step 2 which records a kept key has, instead of asking Redis again.
+#[derive(Default)]
+struct Seen {
+    /// (key digest, start and length of the attempt in `attempts`), sorted by
+    /// [`Seen::finish`].
+    names: Vec<([u64; 2], u32, u32)>,
+    attempts: String,
+    sorted: bool,
+    /// Where the names of each value of a digest's top 16 bits start in `names`
+    /// (one entry more than there are values): a lookup reads a few neighbouring
+    /// names instead of halving a table larger than the processor's caches.
+    starts: Vec<u32>,
+}
+
+impl Seen {
+    fn digest(key: &[String]) -> [u64; 2] {
+        let digest = crate::vocab::key_digest(key.iter().map(String::as_str));
+        let half = |at: usize| u64::from_le_bytes(digest[at..at + 8].try_into().expect("8 bytes"));
+        [half(0), half(8)]
+    }
+
+    fn add(&mut self, key: &[String], attempt: Option<&str>) {
+        let attempt = attempt.unwrap_or_default();
+        let start = self.attempts.len() as u32;
+        self.attempts.push_str(attempt);
+        self.names
+            .push((Self::digest(key), start, attempt.len() as u32));
+        self.sorted = false;
+    }
+
+    /// Sorts the names by key, once the walk is over.
+    fn finish(&mut self) {
+        if self.sorted {
+            return;
+        }
+        self.names.sort_unstable();
+        self.names.dedup();
+        self.starts = Vec::with_capacity(BUCKETS + 1);
+        let mut at = 0;
+        for bucket in 0..=BUCKETS {
+            while at < self.names.len() && Self::bucket(&self.names[at].0) < bucket {
+                at += 1;
+            }
+            self.starts.push(at as u32);
+        }
+        self.sorted = true;
+    }
+
+    fn bucket(digest: &[u64; 2]) -> usize {
+        (digest[0] >> (64 - BUCKETS.trailing_zeros())) as usize
+    }
+
+    fn of(&self, key: &[String]) -> &[([u64; 2], u32, u32)] {
+        self.of_digest(Self::digest(key))
+    }
+
+    fn of_digest(&self, d: [u64; 2]) -> &[([u64; 2], u32, u32)] {
+        debug_assert!(self.sorted, "looked up before the walk was over");
+        let b = Self::bucket(&d);
+        let bucket = &self.names[self.starts[b] as usize..self.starts[b + 1] as usize];
+        let from = bucket.partition_point(|n| n.0 < d);
+        let to = from + bucket[from..].partition_point(|n| n.0 == d);
+        &bucket[from..to]
+    }
+
+    /// The keys among `keys` the walk met no record of. They are looked up in the
+    /// order of their digests, so that the lookups move through the names in order
+    /// rather than jump across memory.
+    fn unmet(&self, mut keys: Vec<([u64; 2], Key)>) -> impl Iterator<Item = Key> + '_ {
+        keys.sort_unstable_by_key(|k| k.0);
+        keys.into_iter()
+            .filter(|(d, _)| self.of_digest(*d).is_empty())
+            .map(|(_, k)| k)
+    }
+
+    /// The attempts of the records of `key` the walk met.
+    fn attempts_of<'s>(&'s self, key: &[String]) -> impl Iterator<Item = &'s str> + 's {
+        self.of(key)
+            .iter()
+            .map(|&(_, start, len)| &self.attempts[start as usize..start as usize + len as usize])
+    }
+}
+
 /// One walk of a source: the connections and what it has kept so far.
 struct Walk<'a> {
     log: &'a RedisLog,
@@ -237,6 +389,7 @@ struct Walk<'a> {
     lookup: &'a mut Lookup,
     progress: &'a Progress,
     kept: Walked,
+    seen: Seen,
     stats: RedisStats,
 }
 
@@ -359,45 +512,61 @@ impl Walk<'_> {
     /// Keeps the keys among `rows` and `entries` the classifier finds something in.
     fn classify(&mut self, spec: &AuditSpec, rows: Vec<ResultRow>, entries: &[LogEntry]) {
         let payload_columns = self.lookup.payload_columns().to_vec();
-        let data = Dataset::complete(spec, payload_columns, rows, entries.to_vec());
-        let found = crate::scan::scan(&data, spec, latest());
-        self.kept
-            .keys
-            .extend(found.findings.into_iter().filter_map(|f| f.key));
+        self.kept.classify(spec, &payload_columns, rows, entries);
     }
 
     /// Step 1: every batch of the keyspace, classified with the rows of its keys.
+    /// Two batches are in hand at a time: while one is classified (and, with records
+    /// kept per attempt, its rows' other records read), the records and rows of the
+    /// next are on their way.
     async fn classified(&mut self) -> Result<(), Error> {
         let batch_spec = self.batch_spec();
         let pattern = self.log.pattern().clone();
         let per_attempt = pattern.has_attempt();
+        let payload_columns = self.lookup.payload_columns().to_vec();
         self.progress
             .phase("reading the log from Redis, a batch at a time");
-        let mut cursor = 0;
+        let (log, spec, progress) = (self.log, self.spec, self.progress);
+        let (mut reading, mut classifying) = (self.conn.clone(), self.conn.clone());
+        let lookup = &mut *self.lookup;
+        let (kept, seen, stats) = (&mut self.kept, &mut self.seen, &mut self.stats);
+        let mut pages = Pages::default();
+        let mut fetched: Option<Fetched> = None;
         loop {
-            let (next, names) = self.log.scan_page(self.conn, cursor).await?;
-            self.stats.keys_scanned += names.len() as u64;
-            self.progress.rows(names.len() as u64);
-            for chunk in names.chunks(self.log.batch()) {
-                // Every key the batch names, whatever becomes of its record: the
-                // rows of a key whose record vanished or is malformed are judged
-                // here too. The rows are looked up while the records are read.
-                let keys: Vec<Key> = chunk
-                    .iter()
-                    .filter_map(|n| pattern.split(&String::from_utf8_lossy(n)))
-                    .map(|(k, _)| k)
-                    .collect::<BTreeSet<Key>>()
-                    .into_iter()
-                    .collect();
+            let names = pages.next(log, self.conn, progress).await?;
+            if names.is_none() && fetched.is_none() {
+                return Ok(());
+            }
+            // Every key the batch names, whatever becomes of its record: the rows of
+            // a key whose record vanished or is malformed are judged too.
+            let mut keys = BTreeSet::new();
+            for n in names.iter().flatten() {
+                stats.keys_scanned += 1;
+                if let Some((k, attempt)) = pattern.split(&String::from_utf8_lossy(n)) {
+                    seen.add(&k, attempt.as_deref());
+                    keys.insert(k);
+                }
+            }
+            let keys: Vec<Key> = keys.into_iter().collect();
+            let fetch = async {
+                let Some(names) = names else {
+                    return Ok(None);
+                };
                 let (read, rows) = futures_util::try_join!(
-                    self.log.read_names(self.conn, self.spec, chunk),
-                    self.lookup.rows_of(&keys)
+                    log.read_names(&mut reading, spec, &names),
+                    lookup.rows_of(&keys)
                 )?;
-                self.stats.add(read.stats);
-                self.kept.malformed(read.malformed);
+                Ok::<_, Error>(Some(Fetched { names, read, rows }))
+            };
+            let classify = async {
+                let Some(Fetched { names, read, rows }) = fetched.take() else {
+                    return Ok(());
+                };
+                stats.add(read.stats);
+                kept.malformed(read.malformed);
                 let mut entries = read.entries;
                 if per_attempt {
-                    let named: HashSet<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+                    let named: HashSet<&[u8]> = names.iter().map(Vec::as_slice).collect();
                     let others: BTreeSet<Vec<u8>> = rows
                         .iter()
                         .filter_map(|r| {
@@ -408,91 +577,63 @@ impl Walk<'_> {
                         .collect();
                     let others: Vec<Vec<u8>> = others.into_iter().collect();
                     // Counted where the walk meets them, not here.
-                    let more = self.log.read_names(self.conn, self.spec, &others).await?;
+                    let more = log.read_names(&mut classifying, spec, &others).await?;
                     entries.extend(more.entries);
                 }
-                self.classify(&batch_spec, rows, &entries);
-                self.kept.keep(entries);
-            }
-            cursor = next;
-            if cursor == 0 {
-                return Ok(());
-            }
+                kept.classify(&batch_spec, &payload_columns, rows, &entries);
+                kept.keep(entries);
+                Ok::<_, Error>(())
+            };
+            let (next, done) = futures_util::join!(fetch, classify);
+            done?;
+            fetched = next?;
         }
     }
 
-    /// Step 2 (and the window's second walk): when records are kept per attempt,
-    /// the records of the kept keys that other batches hold.
+    /// Step 2: when records are kept per attempt, the records of the kept keys that
+    /// other batches hold, by the names the walk met.
     async fn kept_records(&mut self) -> Result<(), Error> {
         if !self.log.pattern().has_attempt() || self.kept.keys.is_empty() {
             return Ok(());
         }
         self.progress
             .phase("reading the other records of the keys found");
-        let pattern = self.log.pattern().clone();
-        let mut cursor = 0;
-        loop {
-            let (next, names) = self.log.scan_page(self.conn, cursor).await?;
-            let wanted: Vec<Vec<u8>> = names
-                .into_iter()
-                .filter(|n| {
-                    let name = String::from_utf8_lossy(n);
-                    !self.kept.records.contains_key(name.as_ref())
-                        && pattern
-                            .split(&name)
-                            .is_some_and(|(k, _)| self.kept.keys.contains(&k))
-                })
-                .collect();
-            let read = self.log.read_names(self.conn, self.spec, &wanted).await?;
-            self.kept.keep(read.entries);
-            cursor = next;
-            if cursor == 0 {
-                return Ok(());
+        self.seen.finish();
+        let pattern = self.log.pattern();
+        let mut wanted: Vec<Vec<u8>> = Vec::new();
+        for key in &self.kept.keys {
+            for attempt in self.seen.attempts_of(key) {
+                let name = pattern.name(key, Some(attempt));
+                if !self.kept.records.contains_key(&name) {
+                    wanted.push(name.into_bytes());
+                }
             }
         }
+        wanted.sort_unstable();
+        let read = self.log.read_names(self.conn, self.spec, &wanted).await?;
+        self.kept.keep(read.entries);
+        Ok(())
     }
 
     /// Step 3: the result keys without any record, classified by their rows alone.
+    /// A key with a record was met in step 1, with all its rows.
     async fn unrecorded(&mut self) -> Result<(), Error> {
         self.progress
-            .phase("looking up the records of every result key");
-        let batch = self.log.batch();
-        let pattern = self.log.pattern().clone();
+            .phase("reading the keys of the results without a record");
+        self.seen.finish();
         let mut absent: Vec<Key> = Vec::new();
-        let mut pending: Vec<(Key, Option<String>)> = Vec::new();
+        let mut pending = Vec::new();
         let mut keys = self.lookup.keys();
         loop {
-            let next = keys.try_next().await?;
-            let done = next.is_none();
-            if let Some((key, attempt)) = next {
-                if !self.kept.keys.contains(&key) {
-                    pending.push((key, attempt));
-                }
+            let key = keys.try_next().await?;
+            let end = key.is_none();
+            if let Some(key) = key.filter(|k| !self.kept.keys.contains(k)) {
+                pending.push((Seen::digest(&key), key));
             }
-            if pending.len() >= batch || (done && !pending.is_empty()) {
-                let names: Vec<String> = pending
-                    .iter()
-                    .map(|(k, a)| pattern.name(k, a.as_deref()))
-                    .collect();
-                let exist = self.log.exist(self.conn, &names).await?;
-                // A key with any record was met in step 1 (with all its rows).
-                let with_record: HashSet<&Key> = pending
-                    .iter()
-                    .zip(&exist)
-                    .filter(|(_, e)| **e)
-                    .map(|((k, _), _)| k)
-                    .collect();
-                let mut none: Vec<Key> = pending
-                    .iter()
-                    .map(|(k, _)| k)
-                    .filter(|k| !with_record.contains(k))
-                    .cloned()
-                    .collect();
-                none.dedup();
-                absent.extend(none);
-                pending.clear();
+            if pending.len() >= UNMET_PER_LOOKUP || end {
+                absent.extend(self.seen.unmet(std::mem::take(&mut pending)));
             }
-            if done {
+            if end {
                 break;
             }
         }
@@ -500,7 +641,7 @@ impl Walk<'_> {
         absent.sort();
         absent.dedup();
         let batch_spec = self.batch_spec();
-        for chunk in absent.chunks(batch) {
+        for chunk in absent.chunks(self.log.batch()) {
             let rows = self.lookup.rows_of(chunk).await?;
             self.classify(&batch_spec, rows, &[]);
         }
@@ -562,6 +703,11 @@ impl Walk<'_> {
             let (next, names) = self.log.scan_page(self.conn, cursor).await?;
             self.stats.keys_scanned += names.len() as u64;
             self.progress.rows(names.len() as u64);
+            for n in &names {
+                if let Some((k, attempt)) = self.log.pattern().split(&String::from_utf8_lossy(n)) {
+                    self.seen.add(&k, attempt.as_deref());
+                }
+            }
             let read = self.log.read_names(self.conn, self.spec, &names).await?;
             self.stats.add(read.stats);
             self.kept.malformed(read.malformed);
@@ -608,7 +754,6 @@ struct FileIndex {
     payload_columns: Vec<String>,
     rows: Vec<ResultRow>,
     by_key: HashMap<Key, Vec<usize>>,
-    with_attempt: bool,
     window: Option<crate::spec::TimeWindow>,
 }
 
@@ -622,16 +767,14 @@ impl FileIndex {
 }
 
 impl Lookup {
-    /// `with_attempt`: [`Lookup::keys`] yields each key's attempts too.
     async fn open(
         side: &ResultsSide,
         spec: &AuditSpec,
-        with_attempt: bool,
         progress: &Progress,
     ) -> Result<Lookup, Error> {
         match side {
             ResultsSide::Database(db) => db
-                .key_lookup(spec, with_attempt)
+                .key_lookup(spec)
                 .await
                 .map(|l| Lookup::Database(Box::new(l))),
             ResultsSide::File(path) => {
@@ -653,7 +796,6 @@ impl Lookup {
                     payload_columns,
                     rows,
                     by_key,
-                    with_attempt,
                     window,
                 }))
             }
@@ -777,23 +919,13 @@ impl Lookup {
         }
     }
 
-    /// Every distinct key (and attempt), streamed.
-    fn keys(&mut self) -> BoxStream<'_, Result<(Key, Option<String>), Error>> {
+    /// Every distinct key, streamed.
+    fn keys(&mut self) -> BoxStream<'_, Result<Key, Error>> {
         match self {
             Lookup::Database(db) => db.keys(),
             Lookup::File(f) => {
-                let pairs: BTreeSet<(Key, Option<String>)> = f
-                    .rows
-                    .iter()
-                    .filter_map(|r| {
-                        let attempt = match f.with_attempt {
-                            true => r.attempt.clone(),
-                            false => None,
-                        };
-                        Some((r.key.clone()?, attempt))
-                    })
-                    .collect();
-                futures_util::stream::iter(pairs.into_iter().map(Ok)).boxed()
+                let keys = f.by_key.keys().cloned().map(Ok).collect::<Vec<_>>();
+                futures_util::stream::iter(keys).boxed()
             }
         }
     }

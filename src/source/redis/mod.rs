@@ -5,20 +5,19 @@
 //! the spec's `[log.redis]`. Out, one call at a time so that the caller holds only a
 //! batch: the key names of one `SCAN` page, the records of given key names as a
 //! [`LogRead`] (each as a [`LogEntry`] with what the audit needs beyond it: its Redis
-//! key, expiries, validation hash; the records that cannot be read; counts), and
-//! whether given key names exist.
+//! key, expiries, validation hash; the records that cannot be read; counts).
 //!
 //! Only reading commands are sent: `SCAN ... MATCH ... COUNT` (never `KEYS`), then,
-//! pipelined per batch of keys, `TYPE` and `PTTL`, and `GET` or `HGETALL`, or
-//! `EXISTS`. A key that expires, is deleted or changes type between those reads is
-//! counted, not an error; a record that cannot be read is reported with its key and
-//! the scan goes on.
+//! pipelined per batch of keys, `PTTL` and `GET` or `HGETALL` (and `TYPE` of a key
+//! that answers WRONGTYPE). A key that expires, is deleted or changes type between
+//! those reads is counted, not an error; a record that cannot be read is reported
+//! with its key and the scan goes on.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::Value;
 
 use crate::error::Error;
@@ -237,28 +236,9 @@ impl RedisLog {
         Ok(out)
     }
 
-    /// Which of `names` exist, with one pipelined `EXISTS` per batch.
-    pub async fn exist(
-        &self,
-        conn: &mut MultiplexedConnection,
-        names: &[String],
-    ) -> Result<Vec<bool>, Error> {
-        let mut out = Vec::with_capacity(names.len());
-        for chunk in names.chunks(self.batch()) {
-            let mut pipe = redis::pipe();
-            for name in chunk {
-                pipe.cmd("EXISTS").arg(name);
-            }
-            let found: Vec<i64> = pipe
-                .query_async(conn)
-                .await
-                .map_err(|e| self.error("EXISTS", e))?;
-            out.extend(found.into_iter().map(|n| n > 0));
-        }
-        Ok(out)
-    }
-
-    /// Reads one batch of keys in two pipelined round trips.
+    /// Reads one batch of keys in one pipelined round trip: `PTTL` and `GET` (or
+    /// `HGETALL`) of each. A key of another type answers WRONGTYPE; only those are
+    /// asked their `TYPE`, in a second round trip, to say what they are.
     async fn read_batch(
         &self,
         conn: &mut MultiplexedConnection,
@@ -267,40 +247,82 @@ impl RedisLog {
         out: &mut LogRead,
     ) -> Result<(), Error> {
         let now = Utc::now();
+        let (read, expected) = match self.spec.layout {
+            RedisLayout::Powertools => ("GET", "string"),
+            RedisLayout::Hash => ("HGETALL", "hash"),
+        };
         let mut pipe = redis::pipe();
+        let mut names: Vec<(&[u8], String)> = Vec::with_capacity(keys.len());
         for k in keys {
-            pipe.cmd("TYPE").arg(k).cmd("PTTL").arg(k);
-        }
-        let types: Vec<Value> = pipe
-            .query_async(conn)
-            .await
-            .map_err(|e| self.error("TYPE/PTTL", e))?;
-        let mut wanted: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
-        let mut pipe = redis::pipe();
-        let mut reads: Vec<redis::Cmd> = Vec::new();
-        for (k, pair) in keys.iter().zip(types.chunks(2)) {
             let name = String::from_utf8_lossy(k).into_owned();
             if self.spec.layout == RedisLayout::Powertools && name.ends_with(":lock") {
                 // Powertools' orphan-record lock, `{key}:lock`: not a record.
                 out.stats.lock_keys += 1;
                 continue;
             }
-            let kind = match &pair[0] {
+            pipe.cmd("PTTL").arg(k).cmd(read).arg(k);
+            names.push((k, name));
+        }
+        if names.is_empty() {
+            return Ok(());
+        }
+        // The replies as they come, a command's error among them as a value.
+        let values = conn
+            .req_packed_commands(&pipe, 0, names.len() * 2)
+            .await
+            .map_err(|e| self.error(&format!("PTTL/{read}"), e))?;
+        let mut other_type: Vec<(&[u8], String)> = Vec::new();
+        for ((k, name), pair) in names.into_iter().zip(values.chunks(2)) {
+            let ttl = redis::from_redis_value::<i64>(&pair[0]).unwrap_or(-2);
+            let expires_at = (ttl >= 0).then(|| now + chrono::Duration::milliseconds(ttl));
+            match &pair[1] {
+                Value::ServerError(e) if e.code() == "WRONGTYPE" => other_type.push((k, name)),
+                Value::ServerError(e) => {
+                    let why = e.details().unwrap_or_default();
+                    return Err(self.error(read, format!("{} {why}", e.code())));
+                }
+                _ if ttl == -2 => out.stats.vanished += 1,
+                Value::Nil => out.stats.vanished += 1,
+                Value::Array(a) if a.is_empty() => out.stats.vanished += 1,
+                Value::Map(m) if m.is_empty() => out.stats.vanished += 1,
+                value => {
+                    if ttl == -1 {
+                        out.stats.without_ttl += 1;
+                    }
+                    match self.record(spec, &name, value, expires_at) {
+                        Ok(entry) => {
+                            match entry.judged() {
+                                true => out.stats.records += 1,
+                                false => out.stats.expired_status += 1,
+                            }
+                            out.entries.push(entry);
+                        }
+                        Err(reason) => self.malformed(out, &name, reason),
+                    }
+                }
+            }
+        }
+        if other_type.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (k, _) in &other_type {
+            pipe.cmd("TYPE").arg(*k);
+        }
+        let kinds: Vec<Value> = pipe
+            .query_async(conn)
+            .await
+            .map_err(|e| self.error("TYPE", e))?;
+        for ((_, name), kind) in other_type.into_iter().zip(kinds) {
+            let kind = match &kind {
                 Value::SimpleString(s) => s.clone(),
                 other => redis::from_redis_value::<String>(other).unwrap_or_default(),
             };
-            let ttl = redis::from_redis_value::<i64>(&pair[1]).unwrap_or(-2);
-            let expires_at = (ttl >= 0).then(|| now + chrono::Duration::milliseconds(ttl));
-            let expected = match self.spec.layout {
-                RedisLayout::Powertools => "string",
-                RedisLayout::Hash => "hash",
-            };
-            if kind == "none" || ttl == -2 {
-                out.stats.vanished += 1;
-                continue;
-            }
-            if kind != expected {
-                self.malformed(
+            match kind.as_str() {
+                "none" => out.stats.vanished += 1,
+                // Replaced by a record of the right type since the read.
+                k if k == expected => out.stats.changed += 1,
+                _ => self.malformed(
                     out,
                     &name,
                     format!(
@@ -308,59 +330,7 @@ impl RedisLog {
                         self.spec.layout
                     )
                     .to_lowercase(),
-                );
-                continue;
-            }
-            if ttl == -1 {
-                out.stats.without_ttl += 1;
-            }
-            let mut read = redis::cmd(match self.spec.layout {
-                RedisLayout::Powertools => "GET",
-                RedisLayout::Hash => "HGETALL",
-            });
-            read.arg(k);
-            pipe.add_command(read.clone());
-            reads.push(read);
-            wanted.push((name, expires_at));
-        }
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        // `None`: the key changed type between the reads.
-        let values: Vec<Option<Value>> = match pipe.query_async::<Vec<Value>>(conn).await {
-            Ok(values) => values.into_iter().map(Some).collect(),
-            // A key replaced by another type since TYPE fails the whole pipeline
-            // (WRONGTYPE): read the batch again one key at a time.
-            Err(e) if e.kind() == redis::ErrorKind::TypeError || e.code().is_some() => {
-                let mut values = Vec::with_capacity(reads.len());
-                for read in &reads {
-                    values.push(match read.query_async::<Value>(conn).await {
-                        Ok(v) => Some(v),
-                        Err(e) if e.code().is_some() => None,
-                        Err(e) => return Err(self.error("GET/HGETALL", e)),
-                    });
-                }
-                values
-            }
-            Err(e) => return Err(self.error("GET/HGETALL", e)),
-        };
-        for ((name, expires_at), value) in wanted.into_iter().zip(values) {
-            match value {
-                Some(Value::Nil) => out.stats.vanished += 1,
-                Some(Value::Array(ref a)) if a.is_empty() => out.stats.vanished += 1,
-                Some(Value::Map(ref m)) if m.is_empty() => out.stats.vanished += 1,
-                // WRONGTYPE: the key was replaced by another kind of value meanwhile.
-                None => out.stats.changed += 1,
-                Some(value) => match self.record(spec, &name, &value, expires_at) {
-                    Ok(entry) => {
-                        match entry.judged() {
-                            true => out.stats.records += 1,
-                            false => out.stats.expired_status += 1,
-                        }
-                        out.entries.push(entry);
-                    }
-                    Err(reason) => self.malformed(out, &name, reason),
-                },
+                ),
             }
         }
         Ok(())
