@@ -11,9 +11,10 @@
 
 use futures_util::stream::{BoxStream, StreamExt};
 use futures_util::TryStreamExt;
+use sqlx::postgres::PgConnection;
 use sqlx::{AnyConnection, Connection};
 
-use super::{bound, q, DatabaseSource, KeyAccess, Shape};
+use super::{bound, q, DatabaseSource, KeyAccess, Shape, TextRows};
 use crate::canonical::Canonicalizer;
 use crate::error::Error;
 use crate::model::{Key, LogProjection, ResultProjection, ResultRow};
@@ -35,6 +36,10 @@ pub struct KeyLookup {
     arity: usize,
     /// PostgreSQL: how the results' key is looked up.
     access: Option<KeyAccess>,
+    /// PostgreSQL: a connection of the server's own driver in the same snapshot,
+    /// which reads the rows of keys and the distinct keys without the Any driver's
+    /// copy of each row.
+    reader: Option<PgConnection>,
     spec: AuditSpec,
     /// The bounds of the spec's window, as its queries bind them.
     window: Vec<(&'static str, String)>,
@@ -69,16 +74,27 @@ impl DatabaseSource {
         let d = self.dialect;
         let typed = self.results_typed(&mut conn, spec).await?;
         let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false, typed);
-        let access = match d {
+        let (access, reader) = match d {
             Dialect::Postgres => {
                 let mut access = self
                     .key_access(&mut conn, &results, &spec.results.key, "results.key")
                     .await?;
                 let t = shape.typed();
                 access.compared(&t.results_compared, &t.results_as_text, t.keys);
-                Some(access)
+                let snapshot = sqlx::query_scalar::<_, String>(q::postgres::EXPORT_SNAPSHOT)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                let millis = self
+                    .opts
+                    .statement_timeout
+                    .map_or(0, |d| d.as_millis() as u64);
+                let mut reader: PgConnection = self.connect_as().await?;
+                self.begin_postgres(&mut reader, millis, Some(&snapshot))
+                    .await?;
+                (Some(access), Some(reader))
             }
-            _ => None,
+            _ => (None, None),
         };
         let key = &spec.results.key;
         let projection = super::projection(d, "r", key, key.len(), &shape.typed().results_columns);
@@ -101,6 +117,7 @@ impl DatabaseSource {
             keys_sql,
             arity: spec.results.key.len(),
             access,
+            reader,
         })
     }
 }
@@ -204,11 +221,12 @@ impl KeyLookup {
         first: usize,
     ) -> Result<Vec<ResultRow>, Error> {
         let mut out = Vec::new();
-        let mut rows = bound(sql, binds).fetch(&mut self.conn);
-        while let Some(row) = rows.try_next().await.map_err(|e| self.source.error(e))? {
+        let n = self.rp.columns.len();
+        let mut rows = text_rows(&mut self.reader, &mut self.conn, &self.source, sql, binds);
+        while let Some(cells) = rows.try_next().await? {
             out.push(
                 self.rp
-                    .row(self.source.cells(&row, first, self.rp.columns.len())?)?,
+                    .row(cells.into_iter().skip(first).take(n).collect())?,
             );
         }
         Ok(out)
@@ -269,23 +287,41 @@ impl KeyLookup {
 
     /// Every distinct key of the results, streamed.
     pub fn keys(&mut self) -> BoxStream<'_, Result<Key, Error>> {
-        let (source, arity) = (&self.source, self.arity);
-        sqlx::query(&self.keys_sql)
-            .fetch(&mut self.conn)
-            .map(move |row| {
-                let row = row.map_err(|e| source.error(e))?;
-                Ok(source
-                    .cells(&row, 0, arity)?
-                    .into_iter()
-                    .flatten()
-                    .collect())
-            })
-            .boxed()
+        let arity = self.arity;
+        let sql = self.keys_sql.as_str();
+        text_rows(
+            &mut self.reader,
+            &mut self.conn,
+            &self.source,
+            sql,
+            Vec::new(),
+        )
+        .map_ok(move |cells| cells.into_iter().take(arity).flatten().collect())
+        .boxed()
     }
 
-    /// Ends the transaction (it only ever read) and the connection.
+    /// Ends the transactions (they only ever read) and the connections.
     pub async fn close(mut self) {
+        if let Some(mut reader) = self.reader.take() {
+            let _ = sqlx::query("ROLLBACK").execute(&mut reader).await;
+            let _ = reader.close().await;
+        }
         let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
         let _ = self.conn.close().await;
+    }
+}
+
+/// The rows of `sql`, each cell as text: on PostgreSQL's own connection when there
+/// is one.
+fn text_rows<'a>(
+    reader: &'a mut Option<PgConnection>,
+    conn: &'a mut AnyConnection,
+    source: &'a DatabaseSource,
+    sql: &'a str,
+    binds: Vec<String>,
+) -> BoxStream<'a, Result<Vec<Option<String>>, Error>> {
+    match reader {
+        Some(pg) => pg.text_rows(source, sql, binds),
+        None => conn.text_rows(source, sql, binds),
     }
 }

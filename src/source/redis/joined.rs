@@ -138,6 +138,10 @@ impl RedisSource {
                 kept: Walked::default(),
                 seen: Seen::default(),
                 stats: RedisStats::default(),
+                serial: rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .map_err(|e| Error::Runtime(format!("cannot start a thread: {e}")))?,
             };
             walk.run(on_part).await
         }
@@ -233,52 +237,64 @@ impl Walked {
 
 impl Walked {
     /// Keeps the keys among `rows` and `entries` the classifier finds something in.
+    /// The classifier runs on `serial`, one thread: a batch is small, and the
+    /// threads of a parallel run would wait for work spinning, on the processors the
+    /// database and Redis answer on.
     fn classify(
         &mut self,
+        serial: &rayon::ThreadPool,
         spec: &AuditSpec,
         payload_columns: &[String],
         rows: Vec<ResultRow>,
         entries: &[LogEntry],
     ) {
         let data = Dataset::complete(spec, payload_columns.to_vec(), rows, entries.to_vec());
-        let found = crate::scan::scan(&data, spec, latest());
+        let found = serial.install(|| crate::scan::scan(&data, spec, latest()));
         self.keys
             .extend(found.findings.into_iter().filter_map(|f| f.key));
     }
 }
 
-/// The keyspace's names, a batch at a time, `SCAN` page after page.
+/// The keyspace's names, `SCAN` page after page, handed on in parts of a given size
+/// whatever the pages' sizes.
 #[derive(Default)]
 struct Pages {
     /// The next page's cursor; `None` once the walk is over.
     cursor: Option<u64>,
     started: bool,
-    batches: std::collections::VecDeque<Vec<Vec<u8>>>,
+    names: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl Pages {
-    /// The next batch of names (at most the log's batch), or `None` at the end.
-    async fn next(
+    /// Reads pages until `size` names are in hand or the walk is over.
+    async fn fill(
         &mut self,
         log: &RedisLog,
         conn: &mut MultiplexedConnection,
+        size: usize,
         progress: &Progress,
-    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    ) -> Result<(), Error> {
         if !self.started {
             self.started = true;
             self.cursor = Some(0);
         }
-        while self.batches.is_empty() {
+        while self.names.len() < size {
             let Some(cursor) = self.cursor else {
-                return Ok(None);
+                break;
             };
             let (next, names) = log.scan_page(conn, cursor).await?;
             progress.rows(names.len() as u64);
             self.cursor = (next != 0).then_some(next);
-            self.batches
-                .extend(names.chunks(log.batch()).map(<[Vec<u8>]>::to_vec));
+            self.names.extend(names);
         }
-        Ok(self.batches.pop_front())
+        Ok(())
+    }
+
+    /// The next `size` names in hand (fewer at the end of the walk), or `None` when
+    /// none are.
+    fn take(&mut self, size: usize) -> Option<Vec<Vec<u8>>> {
+        let take = size.min(self.names.len());
+        (take > 0).then(|| self.names.drain(..take).collect())
     }
 }
 
@@ -391,6 +407,8 @@ struct Walk<'a> {
     kept: Walked,
     seen: Seen,
     stats: RedisStats,
+    /// Where the batches are classified ([`Walked::classify`]).
+    serial: rayon::ThreadPool,
 }
 
 impl Walk<'_> {
@@ -512,13 +530,14 @@ impl Walk<'_> {
     /// Keeps the keys among `rows` and `entries` the classifier finds something in.
     fn classify(&mut self, spec: &AuditSpec, rows: Vec<ResultRow>, entries: &[LogEntry]) {
         let payload_columns = self.lookup.payload_columns().to_vec();
-        self.kept.classify(spec, &payload_columns, rows, entries);
+        self.kept
+            .classify(&self.serial, spec, &payload_columns, rows, entries);
     }
 
     /// Step 1: every batch of the keyspace, classified with the rows of its keys.
-    /// Two batches are in hand at a time: while one is classified (and, with records
-    /// kept per attempt, its rows' other records read), the records and rows of the
-    /// next are on their way.
+    /// Three batches are in hand at a time: while one is classified (and, with
+    /// records kept per attempt, its rows' other records read), the records and rows
+    /// of the next are on their way, and the names of the one after are scanned.
     async fn classified(&mut self) -> Result<(), Error> {
         let batch_spec = self.batch_spec();
         let pattern = self.log.pattern().clone();
@@ -530,10 +549,15 @@ impl Walk<'_> {
         let (mut reading, mut classifying) = (self.conn.clone(), self.conn.clone());
         let lookup = &mut *self.lookup;
         let (kept, seen, stats) = (&mut self.kept, &mut self.seen, &mut self.stats);
+        let serial = &self.serial;
+        let mut scanning = self.conn.clone();
         let mut pages = Pages::default();
+        pages
+            .fill(log, &mut scanning, log.batch(), progress)
+            .await?;
         let mut fetched: Option<Fetched> = None;
         loop {
-            let names = pages.next(log, self.conn, progress).await?;
+            let names = pages.take(log.batch());
             if names.is_none() && fetched.is_none() {
                 return Ok(());
             }
@@ -580,12 +604,15 @@ impl Walk<'_> {
                     let more = log.read_names(&mut classifying, spec, &others).await?;
                     entries.extend(more.entries);
                 }
-                kept.classify(&batch_spec, &payload_columns, rows, &entries);
+                kept.classify(serial, &batch_spec, &payload_columns, rows, &entries);
                 kept.keep(entries);
                 Ok::<_, Error>(())
             };
-            let (next, done) = futures_util::join!(fetch, classify);
+            // The next batch's names, meanwhile.
+            let ahead = pages.fill(log, &mut scanning, log.batch(), progress);
+            let (next, done, ahead) = futures_util::join!(fetch, classify, ahead);
             done?;
+            ahead?;
             fetched = next?;
         }
     }
