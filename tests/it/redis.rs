@@ -620,17 +620,24 @@ impl Meddler {
                         while let Some((args, len)) = resp_command(&buf[complete..]) {
                             complete += len;
                             let verb = String::from_utf8_lossy(&args[0]).to_uppercase();
-                            let key = String::from_utf8_lossy(&args[1]).into_owned();
+                            let Some(key) = args.get(1) else {
+                                continue;
+                            };
+                            let key = String::from_utf8_lossy(key).into_owned();
                             match verb.as_str() {
                                 "GET" | "HGETALL" if key.starts_with(&prefix) => reads.push(key),
                                 "TYPE" => typed.push(key),
                                 _ => {}
                             }
                         }
-                        let mut conn = redis::Client::open(REDIS)
-                            .and_then(|c| c.get_connection())
-                            .unwrap();
-                        if let Some((key, value)) = saved.lock().unwrap().take() {
+                        let conn = || {
+                            redis::Client::open(REDIS)
+                                .and_then(|c| c.get_connection())
+                                .unwrap()
+                        };
+                        // Taken out of the lock first: it is locked again to put back.
+                        let pending = saved.lock().unwrap().take();
+                        if let Some((key, value)) = pending {
                             if typed.contains(&key) {
                                 let _: () = redis::pipe()
                                     .atomic()
@@ -641,13 +648,14 @@ impl Meddler {
                                     .arg(&key)
                                     .arg(value)
                                     .ignore()
-                                    .query(&mut conn)
+                                    .query(&mut conn())
                                     .unwrap();
                             } else {
                                 *saved.lock().unwrap() = Some((key, value));
                             }
                         }
                         if reads.len() >= 3 && !done.swap(true, Ordering::SeqCst) {
+                            let mut conn = conn();
                             for key in &reads[..2] {
                                 let n: u64 = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
                                 assert_eq!(n, 1, "{key} existed");

@@ -13,12 +13,14 @@
 //! those reads is counted, not an error; a record that cannot be read is reported
 //! with its key and the scan goes on.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::Value;
+use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::findings::{MalformedRecord, RedisStats};
@@ -404,14 +406,32 @@ impl RedisLog {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<LogEntry, String> {
         let a = &self.spec.attributes;
-        let doc: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
-        let obj = doc
-            .as_object()
-            .ok_or_else(|| "not a JSON object".to_string())?;
-        let raw_status = match obj.get(&a.status) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(other) => return Err(format!("`{}` is not a string: {other}", a.status)),
+        // Each attribute's JSON as written: only those read are parsed, never the
+        // stored response (`data`), which may be large.
+        let obj: HashMap<String, &RawValue> = match serde_json::from_slice(bytes) {
+            Ok(obj) => obj,
+            Err(e) => {
+                return Err(
+                    match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                        Ok(_) => "not a JSON object".to_string(),
+                        Err(_) => format!("not JSON ({e})"),
+                    },
+                )
+            }
+        };
+        let text = |attr: &str| {
+            obj.get(attr)
+                .map(|v| serde_json::from_str::<String>(v.get()))
+        };
+        let raw_status = match text(&a.status) {
+            Some(Ok(s)) => s,
+            Some(Err(_)) => {
+                return Err(format!(
+                    "`{}` is not a string: {}",
+                    a.status,
+                    obj[&a.status].get()
+                ))
+            }
             None => return Err(format!("no `{}` attribute", a.status)),
         };
         let status = match spec.log.statuses.classify(&raw_status) {
@@ -442,20 +462,24 @@ impl RedisLog {
             s => s,
         };
         let number = |attr: &str| -> Result<Option<i64>, String> {
-            match obj.get(attr) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(v) => v
+            let Some(v) = obj.get(attr) else {
+                return Ok(None);
+            };
+            match serde_json::from_str::<Option<serde_json::Number>>(v.get()) {
+                Ok(None) => Ok(None),
+                Ok(Some(n)) => n
                     .as_i64()
-                    .or_else(|| v.as_f64().map(|f| f as i64))
+                    .or_else(|| n.as_f64().map(|f| f as i64))
                     .map(Some)
-                    .ok_or_else(|| format!("`{attr}` is not a number: {v}")),
+                    .ok_or_else(|| format!("`{attr}` is not a number: {}", v.get())),
+                Err(_) => Err(format!("`{attr}` is not a number: {}", v.get())),
             }
         };
         number(&a.expiration)?;
         let in_progress_expiry =
             number(&a.in_progress_expiration)?.and_then(DateTime::<Utc>::from_timestamp_millis);
-        let validation = match obj.get(&a.validation) {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        let validation = match text(&a.validation) {
+            Some(Ok(s)) if !s.is_empty() => Some(s),
             _ => None,
         };
         Ok(LogEntry {
