@@ -344,9 +344,9 @@ fn duplicated_keys() -> Option<&'static str> {
     Some(queries::KEYS_DUPLICATED)
 }
 
-/// The pre-filter of the classes that read the log, shared by all five: one join of
-/// the two tables names the keys of every one of them, so a full audit reads each
-/// table once for them, not once per class.
+/// The pre-filter of the classes that join the log to the results, shared by all
+/// four: one join of the two tables names the keys of every one of them, so a full
+/// audit reads each table once for them, not once per class.
 fn logged_keys() -> Option<&'static str> {
     Some(queries::KEYS_LOGGED)
 }

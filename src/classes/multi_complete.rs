@@ -1,6 +1,6 @@
 //! multi-complete: more than one COMPLETED attempt for one key.
 
-use super::{attempt_ref, logged_keys, Check, Context, Needs};
+use super::{attempt_ref, Check, Context, Needs};
 use crate::findings::Finding;
 use crate::model::LogEntry;
 use crate::spec::Status;
@@ -14,7 +14,7 @@ impl Check for MultiComplete {
     }
 
     fn prefilter(&self) -> Option<&'static str> {
-        logged_keys()
+        Some(crate::sql::queries::KEYS_COMPLETED)
     }
 
     fn needs(&self) -> Needs {

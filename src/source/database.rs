@@ -1056,6 +1056,12 @@ impl DatabaseSource {
             spec,
             shape.typed(),
         );
+        // PostgreSQL, the whole key space on one connection: the keys queries of the
+        // classes run at the same time, each a pass of its own over the tables.
+        let concurrent = match (d, window.is_none() && n <= 1) {
+            (Dialect::Postgres, true) => key_statements(wrapper, &checks, counted),
+            _ => None,
+        };
         progress.phase("reading the keys that can carry a finding");
         let columns = Dataset {
             payload_columns: payload_columns.clone(),
@@ -1082,6 +1088,7 @@ impl DatabaseSource {
                     columns: &columns,
                     slice: 0,
                     splittable,
+                    concurrent: concurrent.as_ref(),
                 };
                 let on_part = on_part.as_deref_mut();
                 self.interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
@@ -1114,6 +1121,7 @@ impl DatabaseSource {
                             columns,
                             slice,
                             splittable: false,
+                            concurrent: None,
                         };
                         let found = self
                             .interesting(&mut c, template, &scope, lists, &progress, None)
@@ -1210,6 +1218,7 @@ impl DatabaseSource {
                     columns: &columns,
                     slice: 0,
                     splittable: false,
+                    concurrent: None,
                 };
                 self.hand_over(kept, &scope, &mut origin, on_part)?;
                 return Ok(Parts::Streamed {
@@ -1452,6 +1461,11 @@ impl DatabaseSource {
         progress: &Progress,
         on_part: Option<&mut OnPart<'_>>,
     ) -> Result<Interesting, Error> {
+        if let Some((statements, around)) = scope.concurrent {
+            return self
+                .interesting_at_once(conn, statements, around, scope, lists, progress, on_part)
+                .await;
+        }
         let Scope { shape, rp, lp, .. } = *scope;
         let (r_part, l_part) = shape.partition(self.opts.partitions, scope.slice);
         let mut fragments = shape.fragments();
@@ -1562,9 +1576,7 @@ impl DatabaseSource {
         };
         let key_conn = &mut *conn;
         let keys = async move {
-            let mut found: HashMap<Key, Duplicated> = HashMap::new();
-            // keys_duplicated_counted.sql's counts of the table: rows, NULL-key rows.
-            let mut table: Option<[u64; 2]> = None;
+            let mut keys = FoundKeys::default();
             let mut surplus = 0;
             let mut last: Option<Key> = None;
             let lower = bound(&sql, binds)
@@ -1576,25 +1588,8 @@ impl DatabaseSource {
             });
             let mut rows = Box::pin(lower.chain(upper));
             while let Some(row) = rows.try_next().await? {
-                let (key, n, first, last_row) = match row {
-                    // one row, or one a key range
-                    KeyRow::All(count) => {
-                        table.get_or_insert([0, 0])[0] += count;
-                        continue;
-                    }
-                    KeyRow::Null(count) => {
-                        table.get_or_insert([0, 0])[1] += count;
-                        continue;
-                    }
-                    KeyRow::Key {
-                        key,
-                        n,
-                        first,
-                        last,
-                    } => (key, n, first, last),
-                };
-                if let Some((parts, keys_per_part)) = &part_tx {
-                    if let Some(last) = last.as_ref().filter(|last| **last > key) {
+                if let (Some((parts, keys_per_part)), KeyRow::Key { key, .. }) = (&part_tx, &row) {
+                    if let Some(last) = last.as_ref().filter(|last| *last > key) {
                         // Parts are key ranges in byte order: a key out of that order
                         // would put findings in the wrong part.
                         return Err(Error::Runtime(format!(
@@ -1603,9 +1598,9 @@ impl DatabaseSource {
                              by byte"
                         )));
                     }
-                    let new = last.as_ref() != Some(&key);
-                    if new && found.len() >= *keys_per_part {
-                        let part = std::mem::take(&mut found);
+                    let new = last.as_ref() != Some(key);
+                    if new && keys.found.len() >= *keys_per_part {
+                        let part = std::mem::take(&mut keys.found);
                         surplus += surplus_of(&part);
                         if parts.send(part).await.is_err() {
                             // The reader of the parts stopped, with its error.
@@ -1616,15 +1611,9 @@ impl DatabaseSource {
                         last = Some(key.clone());
                     }
                 }
-                let seen = found.entry(key).or_default();
-                if n.is_some() {
-                    *seen = Duplicated {
-                        n,
-                        first,
-                        last: last_row,
-                    };
-                }
+                keys.add(row);
             }
+            let FoundKeys { mut found, table } = keys;
             surplus += surplus_of(&found);
             if let Some((parts, _)) = part_tx {
                 if !found.is_empty() {
@@ -1680,6 +1669,146 @@ impl DatabaseSource {
             table,
             streamed,
         })
+    }
+
+    /// [`interesting`](Self::interesting) on PostgreSQL with the keys queries of
+    /// several classes (`statements`): each runs on a connection of its own, all at
+    /// once in the scan's snapshot (a query runs on one core, and each is a pass of
+    /// its own over the tables), and their keys are merged here. The rows of those
+    /// keys are then read as `interesting` reads them: sorted by the database, the
+    /// keys bound as arrays into `around` (in parts, without an index on the key in
+    /// both tables); through the indexes a part at a time, in key order (in parts,
+    /// with them); or all at once.
+    #[allow(clippy::too_many_arguments)]
+    async fn interesting_at_once(
+        &self,
+        conn: &mut AnyConnection,
+        statements: &[String],
+        around: &str,
+        scope: &Scope<'_>,
+        lists: &[(&str, &[String])],
+        progress: &Progress,
+        on_part: Option<&mut OnPart<'_>>,
+    ) -> Result<Interesting, Error> {
+        let shape = scope.shape;
+        let (r_part, l_part) = shape.partition(1, 0);
+        let mut fragments = shape.fragments();
+        fragments.push(("r_part", &r_part));
+        fragments.push(("l_part", &l_part));
+        let arity = shape.results_key.len();
+        let render = |statement: &str| sql::render(self.dialect, statement, &fragments, lists);
+        let (first, rest) = statements.split_first().expect("two statements or more");
+        let others = rest.iter().map(|statement| async {
+            let mut c = self.connect().await?;
+            self.begin_read_only(&mut c, scope.snapshot).await?;
+            let rows = self.key_rows(&mut c, render(statement), arity).await;
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            rows
+        });
+        let (mine, others) = futures_util::try_join!(
+            self.key_rows(conn, render(first), arity),
+            futures_util::future::try_join_all(others)
+        )?;
+        let mut found = FoundKeys::default();
+        for row in mine.into_iter().chain(others.into_iter().flatten()) {
+            found.add(row);
+        }
+        let FoundKeys { found, table } = found;
+        let surplus = surplus_of(&found);
+        let (r_lookup, l_lookup) = scope.keys;
+        progress.phase(&format!("reading the rows of {} keys", found.len()));
+        match (scope.sorted, scope.in_parts, on_part) {
+            (true, Some(keys_per_part), Some(on_part)) => {
+                // The keys with the row counts and row ids the grouping found, in the
+                // order the arrays bind them: n is 0, and the row ids empty, where the
+                // grouping did not count the key.
+                let tuples: Vec<Key> = found
+                    .into_iter()
+                    .map(|(mut key, d)| {
+                        key.push(d.n.unwrap_or(0).to_string());
+                        key.push(d.first.unwrap_or_default());
+                        key.push(d.last.unwrap_or_default());
+                        key
+                    })
+                    .collect();
+                let mut types = r_lookup.types.clone();
+                types.extend(["bigint", "text", "text"].map(String::from));
+                let (template, arrays) = sql::with_arrays(around, "i_keys", &tuples, &types);
+                drop(tuples);
+                let mut lists = lists.to_vec();
+                lists.extend(sql::named(&arrays));
+                let (sql, binds) = sql::render(self.dialect, &template, &fragments, &lists);
+                drop(arrays);
+                let read = self
+                    .parts_in_key_order(conn, &sql, binds, scope, keys_per_part, on_part, progress)
+                    .await?;
+                Ok(Interesting { table, ..read })
+            }
+            (_, Some(keys_per_part), Some(on_part)) if r_lookup.indexed && l_lookup.indexed => {
+                let mut keys: Vec<(Key, Duplicated)> = found.into_iter().collect();
+                keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                let (mut results, mut log) = self.readers(scope.snapshot).await?;
+                let mut origin = 0;
+                let mut keys = keys.into_iter().peekable();
+                let mut read = Ok(());
+                while keys.peek().is_some() {
+                    let part: HashMap<Key, Duplicated> =
+                        keys.by_ref().take(keys_per_part).collect();
+                    read = match self
+                        .rows_of_found(&mut results, Some(&mut log), part, scope, progress)
+                        .await
+                    {
+                        Ok(kept) => self.hand_over(kept, scope, &mut origin, &mut *on_part),
+                        Err(e) => Err(e),
+                    };
+                    if read.is_err() {
+                        break;
+                    }
+                }
+                for mut c in [results, log] {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+                    let _ = c.close().await;
+                }
+                read?;
+                Ok(Interesting {
+                    kept: ReadRows::default(),
+                    surplus,
+                    table,
+                    streamed: Some(origin),
+                })
+            }
+            _ => {
+                let kept = match found.is_empty() {
+                    true => ReadRows::default(),
+                    false => {
+                        self.rows_of_found(conn, None, found, scope, progress)
+                            .await?
+                    }
+                };
+                Ok(Interesting {
+                    kept,
+                    surplus,
+                    table,
+                    streamed: None,
+                })
+            }
+        }
+    }
+
+    /// The rows of a keys query.
+    async fn key_rows(
+        &self,
+        conn: &mut AnyConnection,
+        (sql, binds): (String, Vec<String>),
+        arity: usize,
+    ) -> Result<Vec<KeyRow>, Error> {
+        let mut rows = bound(&sql, binds).fetch(conn);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            out.push(self.key_row(&row, arity)?);
+        }
+        Ok(out)
     }
 
     /// The rows of interesting_sorted.sql, cut into parts of whole keys, about
@@ -2220,6 +2349,10 @@ struct Scope<'a> {
     /// The query is keys_duplicated_counted.sql alone, which may be split into two
     /// key ranges read at the same time.
     splittable: bool,
+    /// PostgreSQL: the keys query of each checked class, to be read at the same
+    /// time, and the query of the rows around keys bound as arrays
+    /// ([`key_statements`]).
+    concurrent: Option<&'a (Vec<String>, String)>,
 }
 
 /// A row of the keys query, read ([`DatabaseSource::key_row`]).
@@ -2235,6 +2368,36 @@ enum KeyRow {
         first: Option<String>,
         last: Option<String>,
     },
+}
+
+/// The interesting keys of the keys queries, each once, with the row counts and
+/// row ids of the duplicated ones, and the counts of the table when a query
+/// counted it (keys_duplicated_counted.sql: its rows, its NULL-key rows).
+#[derive(Default)]
+struct FoundKeys {
+    found: HashMap<Key, Duplicated>,
+    table: Option<[u64; 2]>,
+}
+
+impl FoundKeys {
+    fn add(&mut self, row: KeyRow) {
+        match row {
+            KeyRow::All(count) => self.table.get_or_insert([0, 0])[0] += count,
+            KeyRow::Null(count) => self.table.get_or_insert([0, 0])[1] += count,
+            KeyRow::Key {
+                key,
+                n,
+                first,
+                last,
+            } => {
+                let seen = self.found.entry(key).or_default();
+                // Only the duplicated keys' query counts a key's rows.
+                if n.is_some() {
+                    *seen = Duplicated { n, first, last };
+                }
+            }
+        }
+    }
 }
 
 /// PostgreSQL: a duplicate scan's grouping split into the key ranges below and from
@@ -2430,11 +2593,23 @@ fn interesting_template(
     checks: &BTreeSet<Class>,
     counted: bool,
 ) -> String {
+    let parts = key_parts(d, checks, counted);
+    if parts.is_empty() {
+        return String::new();
+    }
+    sql::compose(
+        &wrapper_template(d, wrapper),
+        &[("keys", &parts.join("\nUNION\n"))],
+    )
+}
+
+/// The keys_*.sql queries of the checked classes, each once.
+fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<&'static str> {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => queries::KEYS_DUPLICATED,
     };
-    let parts: Vec<&str> = classes::prefilters(checks)
+    classes::prefilters(checks)
         .into_iter()
         .map(|sql| match sql {
             _ if sql == queries::KEYS_DUPLICATED => duplicated,
@@ -2443,11 +2618,12 @@ fn interesting_template(
             _ => sql,
         })
         .map(str::trim_end)
-        .collect();
-    if parts.is_empty() {
-        return String::new();
-    }
-    let wrapper = match wrapper {
+        .collect()
+}
+
+/// The query around the interesting keys (`{keys}`).
+fn wrapper_template(d: Dialect, wrapper: Wrapper) -> String {
+    match wrapper {
         Wrapper::Keys => q::postgres::KEYS.to_string(),
         Wrapper::Rows => q::INTERESTING.to_string(),
         Wrapper::Sorted { .. } if d != Dialect::Postgres => q::INTERESTING_SORTED.to_string(),
@@ -2458,11 +2634,38 @@ fn interesting_template(
             };
             sql::compose(q::postgres::INTERESTING_SORTED, &[("r_by_id", by_id)])
         }
-    };
-    sql::compose(&wrapper, &[("keys", &parts.join("\nUNION\n"))])
+    }
 }
 
-/// The key columns as text compared byte for byte, as the scan compares keys.
+/// PostgreSQL, a scan of the whole key space on one connection: the keys query of
+/// each checked class alone (`keys.sql` around one `keys_*.sql`), to be run at the
+/// same time on connections of their own, with `wrapper` around keys bound from
+/// the client (`{i_keys}`: one array per key column, then the keys' row counts and
+/// first and last row ids). None when the classes have one keys query, or none.
+fn key_statements(
+    wrapper: Wrapper,
+    checks: &BTreeSet<Class>,
+    counted: bool,
+) -> Option<(Vec<String>, String)> {
+    let parts = key_parts(Dialect::Postgres, checks, counted);
+    if parts.len() < 2 {
+        return None;
+    }
+    let alone = parts
+        .iter()
+        .map(|part| {
+            let alone = sql::compose(q::postgres::KEYS, &[("keys", part)]);
+            unwindowed(&sql::compose(&alone, &[("r_range", "")]))
+        })
+        .collect();
+    let bound = "SELECT * FROM unnest({i_keys}) AS i({k_list}, n, first_row, last_row)";
+    let around = unwindowed(&sql::compose(
+        &wrapper_template(Dialect::Postgres, wrapper),
+        &[("keys", bound)],
+    ));
+    Some((alone, around))
+}
+
 /// What the error for a missing table says of the schemas (PostgreSQL) or databases
 /// (MySQL) that hold a table of that name, with how to point the URL at the first;
 /// empty when there are none.

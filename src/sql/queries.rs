@@ -7,6 +7,7 @@ pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicat
 /// late-write, orphan-result, missing-result, stale-processing, multi-complete: one
 /// full join of the two tables and one grouping of the log.
 pub const KEYS_LOGGED: &str = include_str!("../../queries/ansi/keys_logged.sql");
+pub const KEYS_COMPLETED: &str = include_str!("../../queries/ansi/keys_completed.sql");
 /// The same keys from two left joins, where a full join does not serve.
 pub const KEYS_LOGGED_LEFT: &str = include_str!("../../queries/ansi/keys_logged_left.sql");
 
