@@ -4,15 +4,13 @@
 -- holds one part however many keys there are, and the database's sort holds the
 -- rest. The sort columns are the key columns as text compared byte for byte (MySQL:
 -- cast to BINARY; SQLite: text compares so by default), then a result row's first
--- primary key column, so that a key's rows always come in one order.
-WITH {touched_cte}interesting AS (
-{keys}
-)
-SELECT side, {sorted_columns} FROM (
+-- primary key column, so that a key's rows always come in one order. The keys are
+-- named as in interesting.sql.
+{with_interesting}SELECT side, {sorted_columns} FROM (
 SELECT 'r' AS side, {r_columns}, {r_order}, {r_pos} FROM {results} r
-WHERE ({r_key}) IN (SELECT {k_list} FROM interesting)
+WHERE ({r_key}) IN ({interesting_keys})
 UNION ALL
 SELECT 'l' AS side, {l_columns}, {l_order}, {l_pos} FROM {log} l
-WHERE ({l_key}) IN (SELECT {k_list} FROM interesting)
+WHERE ({l_key}) IN ({interesting_keys})
 ) interesting_rows
 ORDER BY {order}

@@ -1062,6 +1062,18 @@ impl DatabaseSource {
             (Dialect::Postgres, true) => key_statements(wrapper, &checks, counted),
             _ => None,
         };
+        // MariaDB computes a CTE once for each reference: the keys are read first.
+        let listed = match d {
+            Dialect::Mysql if self.mariadb(conn).await? => {
+                listed_statements(wrapper, &checks, counted).map(|(keys, around)| {
+                    (
+                        windowed(d, &keys, spec, shape.typed()),
+                        windowed(d, &around, spec, shape.typed()),
+                    )
+                })
+            }
+            _ => None,
+        };
         progress.phase("reading the keys that can carry a finding");
         let columns = Dataset {
             payload_columns: payload_columns.clone(),
@@ -1089,12 +1101,14 @@ impl DatabaseSource {
                     slice: 0,
                     splittable,
                     concurrent: concurrent.as_ref(),
+                    listed: listed.as_ref(),
                 };
                 let on_part = on_part.as_deref_mut();
                 self.interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
                     .await
             } else {
                 // Each slice on its own connection.
+                let listed_ref = listed.as_ref();
                 let slices = (0..n).map(|slice| {
                     let (template, shape, rp, lp, lists, snapshot, columns) = (
                         &template,
@@ -1122,6 +1136,7 @@ impl DatabaseSource {
                             slice,
                             splittable: false,
                             concurrent: None,
+                            listed: listed_ref,
                         };
                         let found = self
                             .interesting(&mut c, template, &scope, lists, &progress, None)
@@ -1219,6 +1234,7 @@ impl DatabaseSource {
                     slice: 0,
                     splittable: false,
                     concurrent: None,
+                    listed: None,
                 };
                 self.hand_over(kept, &scope, &mut origin, on_part)?;
                 return Ok(Parts::Streamed {
@@ -1476,6 +1492,13 @@ impl DatabaseSource {
         let (sql, binds) = match &split {
             None => sql::render(self.dialect, &whole, &fragments, lists),
             Some(split) => split.render(self.dialect, template, &fragments, lists, true),
+        };
+        let (sql, binds) = match scope.listed {
+            Some((keys, around)) => {
+                let listed = self.listed(conn, keys, around, &fragments, lists).await?;
+                listed.unwrap_or((sql, binds))
+            }
+            None => (sql, binds),
         };
         let on_part = match (scope.sorted, scope.in_parts, on_part) {
             (true, Some(keys_per_part), Some(on_part)) => {
@@ -1809,6 +1832,74 @@ impl DatabaseSource {
             out.push(self.key_row(&row, arity)?);
         }
         Ok(out)
+    }
+
+    /// Whether the server is MariaDB.
+    async fn mariadb(&self, conn: &mut AnyConnection) -> Result<bool, Error> {
+        let server = backend::server(self.dialect.backend(), conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(server.to_ascii_lowercase().contains("mariadb"))
+    }
+
+    /// MariaDB: the keys query (`keys`, rendered with `fragments` and `lists`), then
+    /// the query of their rows, `around` with the keys listed as literals, rendered.
+    /// None, to read keys and rows in one query, when the list would pass half the
+    /// server's largest statement (`max_allowed_packet`).
+    async fn listed(
+        &self,
+        conn: &mut AnyConnection,
+        keys: &str,
+        around: &str,
+        fragments: &[(&str, &str)],
+        lists: &[(&str, &[String])],
+    ) -> Result<Option<(String, Vec<String>)>, Error> {
+        let largest: i64 = sqlx::query_scalar(q::mysql::MAX_STATEMENT)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let (sql, binds) = sql::render(self.dialect, keys, fragments, lists);
+        let arity = fragments
+            .iter()
+            .find(|(name, _)| *name == "k_list")
+            .map_or(1, |(_, list)| list.split(", ").count());
+        let mut list = String::new();
+        let mut rows = bound(&sql, binds).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let literals: Vec<String> = self
+                .cells(&row, 0, arity)?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect();
+            if !list.is_empty() {
+                list.push_str(", ");
+            }
+            match literals.len() {
+                1 => list.push_str(&literals[0]),
+                _ => {
+                    list.push('(');
+                    list.push_str(&literals.join(", "));
+                    list.push(')');
+                }
+            }
+            if list.len() as i64 > largest / 2 {
+                tracing::info!(
+                    "the keys that can carry a finding pass half the server's largest \
+                     statement (max_allowed_packet, {largest} bytes): read with their rows"
+                );
+                return Ok(None);
+            }
+        }
+        drop(rows);
+        if list.is_empty() {
+            // No key: a list that matches none.
+            list = match arity {
+                1 => "NULL".to_string(),
+                _ => format!("({})", vec!["NULL"; arity].join(", ")),
+            };
+        }
+        let around = sql::compose(around, &[("i_list", &list)]);
+        Ok(Some(sql::render(self.dialect, &around, fragments, lists)))
     }
 
     /// The rows of interesting_sorted.sql, cut into parts of whole keys, about
@@ -2353,6 +2444,9 @@ struct Scope<'a> {
     /// time, and the query of the rows around keys bound as arrays
     /// ([`key_statements`]).
     concurrent: Option<&'a (Vec<String>, String)>,
+    /// MariaDB: the keys query, and the query of their rows around the keys listed
+    /// as literals ([`listed_statements`]).
+    listed: Option<&'a (String, String)>,
 }
 
 /// A row of the keys query, read ([`DatabaseSource::key_row`]).
@@ -2623,10 +2717,16 @@ fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<&'stati
 
 /// The query around the interesting keys (`{keys}`).
 fn wrapper_template(d: Dialect, wrapper: Wrapper) -> String {
+    let through_cte = [
+        ("with_interesting", q::INTERESTING_WITH),
+        ("interesting_keys", "SELECT {k_list} FROM interesting"),
+    ];
     match wrapper {
         Wrapper::Keys => q::postgres::KEYS.to_string(),
-        Wrapper::Rows => q::INTERESTING.to_string(),
-        Wrapper::Sorted { .. } if d != Dialect::Postgres => q::INTERESTING_SORTED.to_string(),
+        Wrapper::Rows => sql::compose(q::INTERESTING, &through_cte),
+        Wrapper::Sorted { .. } if d != Dialect::Postgres => {
+            sql::compose(q::INTERESTING_SORTED, &through_cte)
+        }
         Wrapper::Sorted { row_ids } => {
             let by_id = match row_ids {
                 true => q::postgres::ROWS_BY_ID_SORTED.trim_end(),
@@ -2664,6 +2764,30 @@ fn key_statements(
         &[("keys", bound)],
     ));
     Some((alone, around))
+}
+
+/// MariaDB: the keys query of the checked classes alone (`mysql/keys_listed.sql`),
+/// and `wrapper` around the keys it reads, listed as literals (`{i_list}`). None when
+/// no class needs the keys.
+fn listed_statements(
+    wrapper: Wrapper,
+    checks: &BTreeSet<Class>,
+    counted: bool,
+) -> Option<(String, String)> {
+    let parts = key_parts(Dialect::Mysql, checks, counted);
+    if parts.is_empty() {
+        return None;
+    }
+    let keys = sql::compose(q::mysql::KEYS_LISTED, &[("keys", &parts.join("\nUNION\n"))]);
+    let template = match wrapper {
+        Wrapper::Sorted { .. } => q::INTERESTING_SORTED,
+        Wrapper::Rows | Wrapper::Keys => q::INTERESTING,
+    };
+    let around = sql::compose(
+        template,
+        &[("with_interesting", ""), ("interesting_keys", "{i_list}")],
+    );
+    Some((keys, around))
 }
 
 /// What the error for a missing table says of the schemas (PostgreSQL) or databases
@@ -3122,6 +3246,13 @@ impl Shape {
                 "k_list",
                 (0..r.key.len())
                     .map(|i| format!("k{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
+                "k_literal",
+                (0..r.key.len())
+                    .map(|i| format!("CONCAT('_', CHARSET(k{i}), ' X''', HEX(CAST(k{i} AS BINARY)), '''') AS k{i}"))
                     .collect::<Vec<_>>()
                     .join(", "),
             ),

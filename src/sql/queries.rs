@@ -14,6 +14,7 @@ pub const KEYS_LOGGED_LEFT: &str = include_str!("../../queries/ansi/keys_logged_
 /// What a scan sends: totals, key rows, the grouping, introspection, sessions.
 pub mod scan {
     pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
+    pub const INTERESTING_WITH: &str = include_str!("../../queries/ansi/interesting_with.sql");
     pub const INTERESTING_SORTED: &str = include_str!("../../queries/ansi/interesting_sorted.sql");
     pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
     pub const TOTALS_WINDOW: &str = include_str!("../../queries/ansi/totals_window.sql");
@@ -75,6 +76,8 @@ pub mod scan {
         pub const UNIQUE_KEYS: &str = include_str!("../../queries/postgres/unique_keys.sql");
     }
     pub mod mysql {
+        pub const KEYS_LISTED: &str = include_str!("../../queries/mysql/keys_listed.sql");
+        pub const MAX_STATEMENT: &str = include_str!("../../queries/mysql/max_statement.sql");
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
         pub const TABLE_ELSEWHERE: &str = include_str!("../../queries/mysql/table_elsewhere.sql");
         pub const COLUMNS: &str = include_str!("../../queries/mysql/columns.sql");

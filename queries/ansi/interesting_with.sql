@@ -1,0 +1,3 @@
+WITH {touched_cte}interesting AS (
+{keys}
+)
