@@ -36,7 +36,9 @@
 #             `load-redis` writes it (Powertools layout, a record per attempt):
 #             the full audit but cross-key, against `redis-cli --scan` piped into
 #             `MGET` of every record, 1,000 keys a call (target 2x)
-# Each engine's table is kept in target/bench-audit/table-ENGINE.md; unless --no-write,
+# Each engine's table is kept in target/bench-audit/table-ENGINE.md (table-ENGINE-N.md
+# when N is not 1,000,000 rows, so that a run at another size adds a table beside
+# it); unless --no-write,
 # the tables of every engine measured so far replace the part of docs/benchmarks.md
 # between the markers `<!-- audit.sh -->` and `<!-- /audit.sh -->`. --reuse skips
 # loading what is there already.
@@ -74,8 +76,13 @@ fi
 
 full=exact,conflict,late-write,multi-complete,stale-processing,orphan-result,missing-result,null-key
 # Each engine's table is kept in its own file, so that a run of some engines replaces
-# their tables and keeps the others'.
+# their tables and keeps the others'; one at another size than a million rows in a
+# file of its own.
 table=
+size=
+if [ "$rows" != 1000000 ]; then
+    size=-$rows
+fi
 
 # shape_of KEY: the generator's --key-type of a key shape.
 shape_of() {
@@ -128,7 +135,7 @@ row() {
 }
 
 header() {
-    table=$work/table-$3.md
+    table=$work/table-$3$size.md
     {
         echo
         echo "### $1"
@@ -439,7 +446,10 @@ found = {}
 for section in re.split(r"(?m)^(?=### )", block):
     title = section.splitlines()[0][4:].strip() if section.startswith("### ") else None
     if title in titles:
-        found[titles[title]] = found.get(titles[title], "") + "\n" + section.rstrip("\n") + "\n"
+        rows = re.search(r"(?m)^(\d+) result rows per incident", section)
+        size = "" if rows is None or rows.group(1) == "1000000" else "-" + rows.group(1)
+        name = titles[title] + size
+        found[name] = found.get(name, "") + "\n" + section.rstrip("\n") + "\n"
 for engine, table in found.items():
     path = os.path.join(work, f"table-{engine}.md")
     if not os.path.exists(path):
@@ -449,9 +459,11 @@ EOF
 tables=$work/tables.md
 : > "$tables"
 for engine in postgres mariadb sqlite parquet apply redis; do
-    if [ -f "$work/table-$engine.md" ]; then
-        cat "$work/table-$engine.md" >> "$tables"
-    fi
+    for file in "$work/table-$engine.md" $(ls "$work"/table-"$engine"-*.md 2>/dev/null | sort -V); do
+        if [ -f "$file" ]; then
+            cat "$file" >> "$tables"
+        fi
+    done
 done
 
 if [ "$write" = 1 ]; then
