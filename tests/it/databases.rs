@@ -1025,9 +1025,9 @@ fn mariadb_reads_back_keys_in_their_own_character_set_and_collation() {
     // their columns' character sets: keys with quotes, a backslash and a letter
     // outside ASCII must read back every row, under a binary collation and in
     // latin1, whose collation a literal of another character set would clash with.
-    // Cross-key is left out in latin1: the log rows of the keys only its copies name
-    // are looked up with the keys bound as text, which miss a latin1 key outside
-    // ASCII (docs/limitations.md).
+    // Cross-key is left out: in latin1 the log rows of the keys only its copies name
+    // are looked up with a list of several (operation, key) tuples, which MariaDB
+    // matches to no latin1 key outside ASCII (docs/limitations.md).
     let spec = AuditSpec::load(&repo().join("dupaudit.toml")).unwrap();
     let at = spec
         .results
