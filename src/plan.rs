@@ -429,29 +429,33 @@ impl Plan {
         let mut keys: HashMap<&Key, usize> = HashMap::new();
         let mut rows: HashMap<&Vec<String>, usize> = HashMap::new();
         for (i, g) in self.groups.iter().enumerate() {
-            let label = group_label(g);
+            let label = || group_label(g);
             if g.remove.iter().any(|r| r.pk == g.keeper.pk) {
                 out.push(format!(
-                    "group {i} ({label}): its keeper {} is also listed for removal",
+                    "group {i} ({}): its keeper {} is also listed for removal",
+                    label(),
                     g.keeper.pk.join(",")
                 ));
             }
             if let Some(first) = keys.insert(&g.key, i) {
                 out.push(format!(
-                    "group {i} ({label}): the key is planned already by group {first}"
+                    "group {i} ({}): the key is planned already by group {first}",
+                    label()
                 ));
             }
             for r in std::iter::once(&g.keeper).chain(&g.remove) {
                 if let Some(first) = rows.insert(&r.pk, i) {
                     out.push(format!(
-                        "group {i} ({label}): row {} is named already by group {first}",
+                        "group {i} ({}): row {} is named already by group {first}",
+                        label(),
                         r.pk.join(",")
                     ));
                 }
             }
             if g.key.len() != self.spec.results.key.len() {
                 out.push(format!(
-                    "group {i} ({label}): the key has {} values, the spec's key {} columns",
+                    "group {i} ({}): the key has {} values, the spec's key {} columns",
+                    label(),
                     g.key.len(),
                     self.spec.results.key.len()
                 ));
@@ -459,7 +463,8 @@ impl Plan {
             for r in std::iter::once(&g.keeper).chain(&g.remove) {
                 if r.pk.len() != self.spec.results.primary_key.len() {
                     out.push(format!(
-                        "group {i} ({label}): row {} has {} primary key values, the spec {}",
+                        "group {i} ({}): row {} has {} primary key values, the spec {}",
+                        label(),
                         r.pk.join(","),
                         r.pk.len(),
                         self.spec.results.primary_key.len()

@@ -10,18 +10,23 @@
 -- primary key with another row's fingerprint is drift too. Returns, per group (its
 -- position in the plan), the rows it moved, and each drifted group with -1; apply
 -- compares the counts with the plan before it commits.
--- {planned_arrays} binds one array per column of every planned row, keeper and rows
--- to remove: the group, each primary key column, each key column (cast to the
--- columns' own types), the fingerprint, and whether the row goes.
-WITH planned AS (
+-- The keys are bound as one array per column (the group, then each key column,
+-- cast to the columns' own types); the planned rows, keeper and rows to remove, as
+-- one array per column too: the group, each primary key column, the fingerprint,
+-- and whether the row goes. A row to remove is deleted by the physical address the
+-- lock read it at: a locked row stays where it is until the transaction ends.
+WITH keys AS (
+    SELECT * FROM unnest({key_arrays}) AS k (dupaudit_group, {k_columns})
+),
+planned AS (
     SELECT * FROM unnest({planned_arrays})
         AS p (dupaudit_group, {p_columns}, dupaudit_fingerprint, dupaudit_remove)
 ),
 live AS (
-    SELECT p.dupaudit_group, {r_pk_as_l}, sha256(record_send(ROW(r.*))) AS dupaudit_fingerprint
-    FROM planned p
-    JOIN {results} r ON {p_key_match}
-    WHERE NOT p.dupaudit_remove
+    SELECT k.dupaudit_group, r.ctid AS dupaudit_row, {r_pk_as_l},
+        sha256(record_send(ROW(r.*))) AS dupaudit_fingerprint
+    FROM keys k
+    JOIN {results} r ON {k_match}
     FOR UPDATE OF r
 ),
 drifted AS (
@@ -34,8 +39,13 @@ drifted AS (
     WHERE p.dupaudit_group IS NULL OR l.dupaudit_group IS NULL
 ),
 removed AS (
-    DELETE FROM {results} r USING planned p
-    WHERE p.dupaudit_remove AND {p_match}
+    DELETE FROM {results} r
+    USING planned p
+    JOIN live l
+        ON p.dupaudit_group = l.dupaudit_group
+        AND {pl_match}
+        AND p.dupaudit_fingerprint = l.dupaudit_fingerprint
+    WHERE p.dupaudit_remove AND r.ctid = l.dupaudit_row
         AND p.dupaudit_group NOT IN (SELECT dupaudit_group FROM drifted)
     RETURNING r.*, p.dupaudit_group
 ),

@@ -766,7 +766,15 @@ impl<'a> Store<'a> {
             ("now", &now[..]),
             ("source_table", &table[..]),
         ];
-        let tuples: Vec<Vec<String>> = groups
+        let keys: Vec<Vec<String>> = groups
+            .iter()
+            .map(|(g, group)| {
+                std::iter::once(g.to_string())
+                    .chain(group.key.iter().cloned())
+                    .collect()
+            })
+            .collect();
+        let planned: Vec<Vec<String>> = groups
             .iter()
             .flat_map(|(g, group)| {
                 let keeper = std::iter::once((&group.keeper, false));
@@ -775,42 +783,32 @@ impl<'a> Store<'a> {
                     .map(move |(r, remove)| {
                         std::iter::once(g.to_string())
                             .chain(r.pk.iter().cloned())
-                            .chain(group.key.iter().cloned())
                             .chain([r.fingerprint.clone(), remove.to_string()])
                             .collect()
                     })
             })
             .collect();
+        let mut key_types = vec!["bigint".to_string()];
+        key_types.extend(self.key_types());
         let mut types = vec!["bigint".to_string()];
         types.extend(self.pk_types.iter().cloned());
-        types.extend(self.key_types());
         types.extend(["bytea".to_string(), "boolean".to_string()]);
         let d = self.d;
-        let p_pk: Vec<String> = (0..self.primary_key.len())
+        let p_columns = (0..self.primary_key.len())
             .map(|i| format!("p{i}"))
-            .collect();
-        let p_key: Vec<String> = (0..self.key.len()).map(|i| format!("k{i}")).collect();
-        let p_columns = p_pk
-            .iter()
-            .chain(&p_key)
-            .cloned()
             .collect::<Vec<_>>()
             .join(", ");
-        let matching = |pairs: Vec<(&String, &String)>| {
-            pairs
-                .into_iter()
-                .map(|(c, p)| format!("{} = p.{p}", sql::qualified(d, "r", c)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        };
-        let p_match = matching(
-            self.primary_key
-                .iter()
-                .zip(&p_pk)
-                .chain(self.key.iter().zip(&p_key))
-                .collect(),
-        );
-        let p_key_match = matching(self.key.iter().zip(&p_key).collect());
+        let k_columns = (0..self.key.len())
+            .map(|i| format!("k{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let k_match = self
+            .key
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} = k.k{i}", sql::qualified(d, "r", c)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
         let r_pk_as_l = self
             .primary_key
             .iter()
@@ -822,9 +820,11 @@ impl<'a> Store<'a> {
             .map(|i| format!("p.p{i} = l.l{i}"))
             .collect::<Vec<_>>()
             .join(" AND ");
-        let (template, arrays) =
-            with_arrays(q::postgres::REMOVE, "planned_arrays", &tuples, &types);
+        let (template, key_arrays) =
+            with_arrays(q::postgres::REMOVE, "key_arrays", &keys, &key_types);
+        let (template, arrays) = with_arrays(&template, "planned_arrays", &planned, &types);
         let mut lists = meta.to_vec();
+        lists.extend(named(&key_arrays));
         lists.extend(named(&arrays));
         let rows = self
             .fetch(
@@ -833,8 +833,8 @@ impl<'a> Store<'a> {
                     &template,
                     &[
                         ("p_columns", &p_columns),
-                        ("p_match", &p_match),
-                        ("p_key_match", &p_key_match),
+                        ("k_columns", &k_columns),
+                        ("k_match", &k_match),
                         ("r_pk_as_l", &r_pk_as_l),
                         ("pl_match", &pl_match),
                     ],
