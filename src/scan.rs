@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::canonical::{Canonicalizer, PayloadHash};
-use crate::classes::{self, registry, Context, CountedAll};
+use crate::classes::{self, registry, Context, CountedAll, Payloads};
 use crate::findings::{
     Class, ClassSummary, Finding, Findings, Scope, SoleDifference, Totals, Window,
     SOLE_DIFFERENCES_LISTED,
@@ -84,7 +84,7 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
         }
         None => data,
     };
-    let examined = examine(data, spec, as_of);
+    let examined = examine(data, spec, as_of, Payloads::Every);
     let mut tally = Accumulator::new(spec);
     tally.add(data, &examined, |i| i);
     let mut findings = tally.finish(spec, as_of, data);
@@ -93,6 +93,26 @@ pub fn scan(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Findings 
     sort_findings(&mut all);
     findings.findings = all;
     findings
+}
+
+/// The keys of `data` that have a finding, for a source that reads those keys again
+/// to scan them with the rest (a log kept in Redis, a batch at a time): the findings
+/// only, without totals, and only the payloads the checks compare canonicalized.
+pub fn keys_with_findings(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Vec<Key> {
+    let cut;
+    let data = match cut_to_window(data, spec) {
+        Some(c) => {
+            cut = c;
+            &cut
+        }
+        None => data,
+    };
+    let examined = examine(data, spec, as_of, Payloads::Compared);
+    examined
+        .findings
+        .into_iter()
+        .filter_map(|f| f.key)
+        .collect()
 }
 
 /// Runs every check over `data` one part at a time, each part the rows and log rows
@@ -188,7 +208,7 @@ impl<'a> PartScan<'a> {
     /// The findings of one part, whole keys whose result row `i` was row `origin[i]`
     /// of the source, in report order; the part is dropped.
     pub fn part(&mut self, part: Dataset, origin: &[usize]) -> Vec<Finding> {
-        let examined = examine(&part, self.spec, self.as_of);
+        let examined = examine(&part, self.spec, self.as_of, Payloads::Every);
         self.tally.add(&part, &examined, |i| origin[i]);
         examined.findings
     }
@@ -305,11 +325,11 @@ struct Surplus {
 
 /// Every check over `data`, which holds whole keys: every row and log row of a key
 /// it holds.
-fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>) -> Examined {
+fn examine(data: &Dataset, spec: &AuditSpec, as_of: DateTime<Utc>, payloads: Payloads) -> Examined {
     // Findings are built only for the checked classes: on a large table the others
     // (every late write, for one) would cost as much memory as the ones reported.
     let checks = spec.scan.checks();
-    let cx = Context::new(data, spec, as_of, &checks);
+    let cx = Context::new(data, spec, as_of, &checks, payloads);
     let duplicated = cx.duplicated();
     let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
     let failed = |i: usize| cx.attempts[i].map(|e| e.status) == Some(Status::Failed);
@@ -831,6 +851,61 @@ mod tests {
 
     fn classes(f: &Findings) -> Vec<Class> {
         f.findings.iter().map(|f| f.class).collect()
+    }
+
+    #[test]
+    fn the_keys_with_findings_are_the_full_scans_with_only_compared_payloads_hashed() {
+        let results = vec![
+            row("1", Some("dup"), "a1", 0, r#"{"v":1}"#),
+            row("2", Some("dup"), "a1", 1, r#"{ "v" : 1 }"#),
+            row("3", Some("conflict"), "a2", 0, r#"{"v":1}"#),
+            row("4", Some("conflict"), "a3", 1, r#"{"v":2}"#),
+            row("5", Some("late"), "a4", 0, r#"{"v":3}"#),
+            row("6", Some("orphan"), "a5", 0, "not json"),
+            row("7", Some("fine"), "a6", 0, r#"{"v":4}"#),
+        ];
+        let log = vec![
+            entry("dup", "a1", Status::Completed, 0),
+            entry("conflict", "a2", Status::Completed, 0),
+            entry("conflict", "a3", Status::Completed, 0),
+            entry("late", "a4", Status::Failed, 0),
+            entry("fine", "a6", Status::Completed, 0),
+        ];
+        let data = dataset(results, log);
+        let mut spec = AuditSpec::default();
+        spec.results.ignore_fields = vec!["latency_ms".into()];
+        // As a log in Redis checks a batch: cross-key compares every payload.
+        let batch = spec
+            .scan
+            .checks()
+            .into_iter()
+            .filter(|c| *c != Class::CrossKey);
+        let spec = spec.with_checks(batch.collect(), false);
+        let full = scan(&data, &spec, t(600).unwrap());
+        let mut expected: Vec<Key> = full.findings.iter().filter_map(|f| f.key.clone()).collect();
+        let mut found = keys_with_findings(&data, &spec, t(600).unwrap());
+        expected.sort();
+        found.sort();
+        assert_eq!(found, expected);
+        assert!(
+            found.contains(&vec!["late".to_string()])
+                && found.contains(&vec!["orphan".to_string()])
+        );
+        // The rows of a finding carry their payload's hash, computed when asked for.
+        let checks = spec.scan.checks();
+        let every = Context::new(&data, &spec, t(600).unwrap(), &checks, Payloads::Every);
+        let compared = Context::new(&data, &spec, t(600).unwrap(), &checks, Payloads::Compared);
+        for i in 0..data.results.len() {
+            assert_eq!(
+                every.row_ref(i).payload_hash,
+                compared.row_ref(i).payload_hash
+            );
+        }
+        assert_eq!(
+            every.non_json,
+            [false, false, false, false, false, true, false]
+        );
+        assert_eq!(compared.non_json, [false; 7]);
     }
 
     #[test]

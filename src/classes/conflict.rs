@@ -34,7 +34,7 @@ impl Check for Conflict {
                     return None;
                 }
                 let first = rows[0];
-                let other = *rows.iter().find(|&&i| cx.hashes[i] != cx.hashes[first])?;
+                let other = *rows.iter().find(|&&i| cx.hash(i) != cx.hash(first))?;
                 let show = |i: usize| {
                     cx.canon
                         .display_value(&data.payload_columns, &data.results[i].payload)

@@ -34,7 +34,7 @@ impl Check for CrossKey {
         };
         for (i, r) in data.results.iter().enumerate() {
             if r.key.is_some() && in_window(r) {
-                by_hash.entry(cx.hashes[i]).or_default().push(i);
+                by_hash.entry(cx.hash(i)).or_default().push(i);
             }
         }
         let mut out = Vec::new();

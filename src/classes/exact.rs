@@ -30,7 +30,7 @@ impl Check for Exact {
             .map(|&(key, rows)| Finding {
                 class: Class::Exact,
                 key: Some(key.clone()),
-                payload_hash: Some(cx.hashes[rows[0]]),
+                payload_hash: Some(cx.hash(rows[0])),
                 surplus_rows: rows.len() as u64 - 1,
                 rows: rows.iter().map(|&i| cx.row_ref(i)).collect(),
                 attempts: cx.log.attempts_of(key),
@@ -46,8 +46,8 @@ impl Check for Exact {
 pub(super) fn variants(cx: &Context<'_>, rows: &[usize]) -> usize {
     let mut seen = Vec::new();
     for &i in rows {
-        if !seen.contains(&cx.hashes[i]) {
-            seen.push(cx.hashes[i]);
+        if !seen.contains(&cx.hash(i)) {
+            seen.push(cx.hash(i));
         }
     }
     seen.len()

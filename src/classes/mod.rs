@@ -156,6 +156,16 @@ pub fn order(a: &ResultRow, b: &ResultRow) -> std::cmp::Ordering {
     ))
 }
 
+/// Which result rows' payloads a [`Context`] canonicalizes up front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payloads {
+    /// Every row's: the scan counts the payloads that are not JSON.
+    Every,
+    /// Only those the checks compare (the rows of keys with several rows, every row
+    /// when cross-key is checked): enough to find which keys have findings.
+    Compared,
+}
+
 /// Everything one part of a scan holds, with what the classes ask computed once.
 pub struct Context<'a> {
     pub data: &'a Dataset,
@@ -163,9 +173,11 @@ pub struct Context<'a> {
     pub as_of: DateTime<Utc>,
     pub checks: &'a BTreeSet<Class>,
     pub canon: Canonicalizer,
-    /// The canonical payload hash of each result row.
-    pub hashes: Vec<PayloadHash>,
-    /// Whether each result row's JSON payload failed to parse.
+    /// The canonical payload hash of each result row, where it was computed up front
+    /// ([`Context::hash`] computes the others).
+    hashes: Vec<Option<PayloadHash>>,
+    /// Whether each result row's JSON payload failed to parse (`false` for a row
+    /// whose payload was not canonicalized up front).
     pub non_json: Vec<bool>,
     /// Each result row's attempt in the log.
     pub attempts: Vec<Option<&'a LogEntry>>,
@@ -175,19 +187,17 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// The context of `data`; `payloads` says which rows' payloads are canonicalized
+    /// up front.
     pub fn new(
         data: &'a Dataset,
         spec: &'a AuditSpec,
         as_of: DateTime<Utc>,
         checks: &'a BTreeSet<Class>,
+        payloads: Payloads,
     ) -> Context<'a> {
         let canon = Canonicalizer::new(data.json_columns.clone(), &spec.results.ignore_fields);
         let log = LogIndex::new(&data.log, spec.results.attempt.is_some());
-        let canonical: Vec<_> = data
-            .results
-            .par_iter()
-            .map(|r| canon.canonicalize(&r.payload))
-            .collect();
         let attempts = data.results.par_iter().map(|r| log.attempt_of(r)).collect();
         let mut by_key: HashMap<&Key, Vec<usize>> = HashMap::new();
         for (i, r) in data.results.iter().enumerate() {
@@ -198,18 +208,42 @@ impl<'a> Context<'a> {
         for rows in by_key.values_mut() {
             rows.sort_by(|&a, &b| order(&data.results[a], &data.results[b]));
         }
+        let every = payloads == Payloads::Every || checks.contains(&Class::CrossKey);
+        let compared = |r: &ResultRow| {
+            every
+                || r.key
+                    .as_ref()
+                    .is_some_and(|k| by_key.get(k).is_some_and(|rows| rows.len() > 1))
+        };
+        let canonical: Vec<_> = data
+            .results
+            .par_iter()
+            .map(|r| compared(r).then(|| canon.canonicalize(&r.payload)))
+            .collect();
         Context {
             data,
             spec,
             as_of,
             checks,
             canon,
-            hashes: canonical.iter().map(|c| c.hash).collect(),
-            non_json: canonical.iter().map(|c| c.non_json).collect(),
+            hashes: canonical
+                .iter()
+                .map(|c| c.as_ref().map(|c| c.hash))
+                .collect(),
+            non_json: canonical
+                .iter()
+                .map(|c| c.as_ref().is_some_and(|c| c.non_json))
+                .collect(),
             attempts,
             log,
             by_key,
         }
+    }
+
+    /// The canonical payload hash of result row `i`.
+    pub fn hash(&self, i: usize) -> PayloadHash {
+        self.hashes[i]
+            .unwrap_or_else(|| self.canon.canonicalize(&self.data.results[i].payload).hash)
     }
 
     /// Result row `i` as reports show it.
@@ -220,7 +254,7 @@ impl<'a> Context<'a> {
             key: r.key.clone(),
             attempt: r.attempt.clone(),
             written_at: r.written_at,
-            payload_hash: self.hashes[i],
+            payload_hash: self.hash(i),
             attempt_status: self.attempts[i].map(|e| e.status),
         }
     }

@@ -42,6 +42,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{BoxStream, StreamExt};
@@ -249,10 +250,27 @@ impl Walked {
         entries: &[LogEntry],
     ) {
         let data = Dataset::complete(spec, payload_columns.to_vec(), rows, entries.to_vec());
-        let found = serial.install(|| crate::scan::scan(&data, spec, latest()));
-        self.keys
-            .extend(found.findings.into_iter().filter_map(|f| f.key));
+        let found = serial.install(|| crate::scan::keys_with_findings(&data, spec, latest()));
+        self.keys.extend(found);
     }
+}
+
+/// The keys among `rows` and `entries` the classifier finds something in, found on
+/// `serial` while the task that awaits them goes on reading the next batch.
+async fn keys_found_apart(
+    serial: &rayon::ThreadPool,
+    spec: Arc<AuditSpec>,
+    payload_columns: Arc<Vec<String>>,
+    rows: Vec<ResultRow>,
+    entries: Vec<LogEntry>,
+) -> Result<Vec<Key>, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    serial.spawn(move || {
+        let data = Dataset::complete(&spec, payload_columns.to_vec(), rows, entries);
+        let _ = tx.send(crate::scan::keys_with_findings(&data, &spec, latest()));
+    });
+    rx.await
+        .map_err(|_| Error::Runtime("the classifier of a batch of the log panicked".into()))
 }
 
 /// The keyspace's names, `SCAN` page after page, handed on in parts of a given size
@@ -539,10 +557,10 @@ impl Walk<'_> {
     /// records kept per attempt, its rows' other records read), the records and rows
     /// of the next are on their way, and the names of the one after are scanned.
     async fn classified(&mut self) -> Result<(), Error> {
-        let batch_spec = self.batch_spec();
+        let batch_spec = Arc::new(self.batch_spec());
         let pattern = self.log.pattern().clone();
         let per_attempt = pattern.has_attempt();
-        let payload_columns = self.lookup.payload_columns().to_vec();
+        let payload_columns = Arc::new(self.lookup.payload_columns().to_vec());
         self.progress
             .phase("reading the log from Redis, a batch at a time");
         let (log, spec, progress) = (self.log, self.spec, self.progress);
@@ -604,7 +622,15 @@ impl Walk<'_> {
                     let more = log.read_names(&mut classifying, spec, &others).await?;
                     entries.extend(more.entries);
                 }
-                kept.classify(serial, &batch_spec, &payload_columns, rows, &entries);
+                let found = keys_found_apart(
+                    serial,
+                    batch_spec.clone(),
+                    payload_columns.clone(),
+                    rows,
+                    entries.clone(),
+                )
+                .await?;
+                kept.keys.extend(found);
                 kept.keep(entries);
                 Ok::<_, Error>(())
             };
