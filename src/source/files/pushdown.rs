@@ -11,16 +11,17 @@
 //! same rows.
 //!
 //! Steps:
-//! 1. In one streaming run: the log's status values and their row counts
-//!    (`statuses.sql`), mapped onto the spec's spellings; the number of result rows;
-//!    the duplicated keys with their row counts (`keys_duplicated.sql`), or, when the
-//!    duplicate classes are not checked, the number of keys (`totals.sql`).
+//! 1. At once: the log's status values and their row counts (`statuses.sql`), mapped
+//!    onto the spec's spellings; the number of result rows, of NULL-key rows and of
+//!    keys (`totals.sql`), and the duplicated keys (`keys_duplicated.sql`), from one
+//!    pass that hashes each key rather than holding it.
 //! 2. With a window (`--since`, `--until`): the keys touched in it and the window's
 //!    totals (`touched.sql`, `totals_window.sql`), read in batches, every timestamp
 //!    read as the scan reads it.
 //! 3. The keys of the other checked classes: each class's own pre-filter, the SQL a
 //!    database runs (`keys_*.sql`), run by polars' SQL engine over the files, one
-//!    class at a time; their union, kept to the touched keys over a window; then
+//!    class and one part of the keys (split by a hash of the key) at a time, so that
+//!    a join holds a part's keys; their union, kept to the touched keys over a window; then
 //!    every result row and log row of those keys, picked by a filter polars pushes
 //!    into the file's reader.
 //! 4. The NULL-key rows (`null_keys.sql`).
@@ -69,7 +70,8 @@ fn any_of(exprs: impl IntoIterator<Item = Expr>) -> Expr {
 }
 
 /// `columns` of `frame` renamed by `name`, those at `text` cast to text, after the
-/// row's position when `numbered`.
+/// row's position when `numbered`; with `slice` (offset, length), only those rows of
+/// the file, which its reader alone reads.
 fn renamed(
     frame: &LazyFrame,
     columns: &[String],
@@ -77,6 +79,7 @@ fn renamed(
     name: fn(usize) -> String,
     text: &[usize],
     numbered: bool,
+    slice: Option<(u64, u64)>,
 ) -> LazyFrame {
     let columns = columns.iter().zip(types).enumerate().map(|(i, (c, t))| {
         let column = col(c.as_str());
@@ -91,6 +94,10 @@ fn renamed(
         true => frame.clone().with_row_index(ROW, None),
         false => frame.clone(),
     };
+    let frame = match slice {
+        Some((offset, len)) => frame.slice(offset as i64, len as IdxSize),
+        None => frame,
+    };
     let head = numbered.then(|| col(ROW));
     frame.select(head.into_iter().chain(columns).collect::<Vec<_>>())
 }
@@ -103,6 +110,21 @@ fn as_text(frame: LazyFrame, names: &[String], types: &[DataType]) -> LazyFrame 
         .zip(types)
         .map(|(n, t)| time_text(col(n.as_str()), t).alias(n.as_str()));
     frame.select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
+}
+
+/// A text column with its strings copied out of the buffers they were read into.
+/// polars' filters keep each string where it was read, and the page buffers it lies
+/// in with it: the few rows a filter keeps out of a file would otherwise hold the
+/// whole column in memory.
+fn compacted(column: Expr) -> Expr {
+    column.map(
+        |c| {
+            let text = c.str()?;
+            let copy: StringChunked = text.iter().collect();
+            Ok(copy.with_name(text.name().clone()).into_column())
+        },
+        |_, field| Ok(field.clone()),
+    )
 }
 
 /// A column as text, as [`crate::model::Clock::parse`] reads it: a zoned datetime as
@@ -120,6 +142,53 @@ pub(super) fn time_text(column: Expr, dtype: &DataType) -> Expr {
         DataType::Date => column.dt().to_string("%Y-%m-%d"),
         _ => column.cast(DataType::String),
     }
+}
+
+/// How many rows of a file the class pre-filters read in one part (see
+/// [`Tables::class_keys`]): a part's joins and groupings hold about 150 bytes for each
+/// of its keys, so a part of this many rows stays near 300 MB.
+const ROWS_PER_PART: u64 = 2_000_000;
+
+/// The seed of the hash that splits the keys into parts.
+const PART_SEED: u64 = 0x7061_7274_6b65_7973;
+
+/// True for the rows whose key (the text columns `key`) falls in part `part` of
+/// `parts`: a 64-bit hash of the key's cells, modulo `parts`. The same key hashes
+/// alike in both files, since both hand it over as text.
+fn in_part(key: Vec<Expr>, part: u64, parts: u64) -> Expr {
+    let mut key = key.into_iter();
+    let first = key.next().expect("a key has at least one column");
+    let rest: Vec<Expr> = key.collect();
+    first.map_many(
+        move |columns: &mut [Column]| {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let state = foldhash::quality::FixedState::with_seed(PART_SEED);
+            let mut cells = columns
+                .iter()
+                .map(|c| c.str().map(|s| s.iter()))
+                .collect::<PolarsResult<Vec<_>>>()?;
+            let height = columns.first().map_or(0, Column::len);
+            let mask: BooleanChunked = (0..height)
+                .map(|_| {
+                    let mut h = state.build_hasher();
+                    for c in cells.iter_mut() {
+                        c.next().flatten().hash(&mut h);
+                    }
+                    h.finish() % parts == part
+                })
+                .collect();
+            Ok(mask
+                .with_name(PlSmallStr::from_static("part"))
+                .into_column())
+        },
+        &rest,
+        |_, _| {
+            Ok(Field::new(
+                PlSmallStr::from_static("part"),
+                DataType::Boolean,
+            ))
+        },
+    )
 }
 
 fn streaming(frame: LazyFrame) -> PolarsResult<DataFrame> {
@@ -151,6 +220,21 @@ impl Tables {
             r,
             &text,
             numbered,
+            None,
+        )
+    }
+
+    /// [`Self::results_text`] numbered, of the rows `offset..offset + len` of the
+    /// file alone.
+    fn results_slice(&self, offset: u64, len: u64) -> LazyFrame {
+        renamed(
+            &self.results,
+            &self.rp.columns,
+            &self.results_types,
+            r,
+            &self.layout.r_text(),
+            true,
+            Some((offset, len)),
         )
     }
 
@@ -165,6 +249,7 @@ impl Tables {
             l,
             &text,
             numbered,
+            None,
         )
     }
 
@@ -213,10 +298,42 @@ impl Tables {
     /// ([`crate::classes::Check::prefilter`]), the SQL a database runs, run by
     /// polars' SQL engine over the two files. The window is applied to their union
     /// afterwards, so the window's fragments are empty here.
-    fn class_keys(&self, checks: &BTreeSet<Class>, s: &Spellings) -> Result<Vec<LazyFrame>, Error> {
+    ///
+    /// Each query reads only the rows of part `part` of `parts` of the keys, split by
+    /// a hash of the key ([`in_part`]): the joins and groupings match rows on the key,
+    /// so the union of every part's keys is the whole files' keys, and each part
+    /// holds a `parts`th of the keys while it runs.
+    fn class_keys(
+        &self,
+        checks: &BTreeSet<Class>,
+        s: &Spellings,
+        (part, parts): (u64, u64),
+    ) -> Result<Vec<LazyFrame>, Error> {
+        let (mut results, mut log) = (self.results_text(false), self.log_text(false));
+        if parts > 1 {
+            // The rows of the part, their text copied out of the file's buffers, so
+            // that what the joins keep of a part holds nothing of the others.
+            let own = |frame: LazyFrame, text: Vec<usize>, name: fn(usize) -> String| {
+                frame.with_columns(
+                    text.into_iter()
+                        .map(|i| compacted(col(name(i))))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            results = own(
+                results.filter(in_part(self.r_key(), part, parts)),
+                self.layout.r_text(),
+                r,
+            );
+            log = own(
+                log.filter(in_part(self.l_key(), part, parts)),
+                self.layout.l_text(),
+                l,
+            );
+        }
         let mut context = polars::sql::SQLContext::new();
-        context.register(RESULTS_VIEW, self.results_text(false));
-        context.register(LOG_VIEW, self.log_text(false));
+        context.register(RESULTS_VIEW, results);
+        context.register(LOG_VIEW, log);
         let fragments = self.layout.prefilter_fragments();
         let fragments: Vec<(&str, &str)> =
             fragments.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -241,6 +358,16 @@ impl Tables {
 }
 
 pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<Dataset, Error> {
+    read_in_parts(t, spec, progress, SIZES)
+}
+
+/// [`read`], reading the files by `sizes`.
+fn read_in_parts(
+    t: &Tables,
+    spec: &AuditSpec,
+    progress: &Progress,
+    sizes: Sizes,
+) -> Result<Dataset, Error> {
     let checks = spec.scan.checks();
     let duplicates = checks.contains(&Class::Exact) || checks.contains(&Class::Conflict);
     // The status values also count the log, which only a class that reads the log
@@ -257,81 +384,29 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
         .log_text(false)
         .group_by([col(l(t.layout.l_status))])
         .agg([len().cast(DataType::UInt64).alias("n")]);
-    let row_count = t
-        .results
-        .clone()
-        .select([len().cast(DataType::UInt64).alias("n")]);
-    let by_key: Vec<Expr> = t
-        .r_key()
-        .into_iter()
-        .enumerate()
-        .map(|(j, e)| e.alias(k(j)))
-        .collect();
-    let mut plans = Vec::new();
-    if log_counted {
-        plans.push(statuses.logical_plan);
-    }
-    if !duplicates {
-        // The rows, the number of keys and of NULL-key rows (totals.sql).
-        plans.push(row_count.logical_plan);
-        plans.push(
-            t.results_text(false)
-                .filter(t.r_key_not_null())
-                .group_by(by_key)
-                .agg([])
-                .select([len().cast(DataType::UInt64).alias("n")])
-                .logical_plan,
-        );
-        plans.push(
-            t.results_text(false)
-                .select([t.r_key_null().cast(DataType::UInt64).sum().alias("n")])
-                .logical_plan,
-        );
-    }
-    // The duplicated keys are found (keys_duplicated.sql) while the other counts
-    // are made.
-    let (first, found) = std::thread::scope(|scope| {
-        let found = duplicates.then(|| scope.spawn(|| duplicated_keys(t, progress, u64::MAX)));
-        let first = match plans.is_empty() {
-            true => Ok(Vec::new()),
-            false => LazyFrame::collect_all_with_engine(
-                plans,
-                Engine::Streaming,
-                t.results.get_current_optimizations(),
-            ),
-        };
-        let found = found.map(|pass| {
-            pass.join()
-                .unwrap_or_else(|_| Err(Error::Runtime("the pass over the keys panicked".into())))
-        });
-        (first, found)
+    // The rows, the NULL-key rows and the keys are counted by the pass that finds the
+    // duplicated keys (keys_duplicated.sql), which holds 16 bytes a row where a
+    // grouping would hold every key (totals.sql), while the log's statuses are
+    // counted.
+    let (statuses, found) = std::thread::scope(|scope| {
+        let found = scope.spawn(|| duplicated_keys(t, progress, u64::MAX));
+        let statuses = log_counted.then(|| streaming(statuses));
+        let found = found
+            .join()
+            .unwrap_or_else(|_| Err(Error::Runtime("the pass over the keys panicked".into())));
+        (statuses, found)
     });
-    let mut first = first.map_err(|e| t.results_error(e))?.into_iter();
-    let mut next = || {
-        first
-            .next()
-            .ok_or_else(|| Error::Runtime("polars returned fewer frames than queries".into()))
+    let spellings = match statuses {
+        Some(statuses) => Some(spellings(t, spec, &statuses.map_err(|e| t.log_error(e))?)?),
+        None => None,
     };
-    let spellings = match log_counted {
-        true => Some(spellings(t, spec, &next()?)?),
-        false => None,
-    };
-    let (result_rows, duplicated, mut null_key_rows, mut keys) = if let Some(found) = found {
-        let found = found?;
-        // Every keyed row is either the only row of its key or one of the rows of a
-        // duplicated key, of which all but one are surplus.
-        (
-            found.rows,
-            Some(found.keys.lazy()),
-            found.null_rows,
-            found.rows - found.null_rows - found.surplus,
-        )
-    } else {
-        let rows = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
-        let keys = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
-        let nulls = u64s(&next()?, "n").map_err(|e| t.results_error(e))?[0];
-        (rows, None, nulls, keys)
-    };
+    let found = found?;
+    let result_rows = found.rows;
+    let mut null_key_rows = found.null_rows;
+    // Every keyed row is either the only row of its key or one of the rows of a
+    // duplicated key, of which all but one are surplus.
+    let mut keys = found.rows - found.null_rows - found.surplus;
+    let duplicated = duplicates.then(|| found.keys.lazy());
     let mut counts = Counts {
         result_rows,
         log_rows: spellings.as_ref().map(|s| s.rows),
@@ -370,19 +445,33 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
     // 3.
     progress.phase("reading the keys that can carry a finding");
     let spellings = spellings.unwrap_or_default();
-    let mut parts = t.class_keys(&checks, &spellings)?;
-    parts.extend(duplicated);
-    let (mut results, mut log) = if parts.is_empty() {
+    // One pre-filter and one part of the keys at a time: the join of the log checks
+    // holds the keys of its part of both files while it runs.
+    let parts = result_rows.max(spellings.rows).div_ceil(sizes.part).max(1);
+    tracing::debug!("the class pre-filters read the keys in {parts} parts");
+    let mut found = Vec::new();
+    for part in 0..parts {
+        // A part's pre-filters run together, sharing their reads of the files.
+        let plans: Vec<DslPlan> = t
+            .class_keys(&checks, &spellings, (part, parts))?
+            .into_iter()
+            .map(|frame| frame.unique(None, UniqueKeepStrategy::Any).logical_plan)
+            .collect();
+        if plans.is_empty() {
+            continue;
+        }
+        let keys = LazyFrame::collect_all_with_engine(
+            plans,
+            Engine::Streaming,
+            t.results.get_current_optimizations(),
+        )
+        .map_err(|e| t.results_error(e))?;
+        found.extend(keys.into_iter().map(DataFrame::lazy));
+    }
+    found.extend(duplicated);
+    let (mut results, mut log) = if found.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        // One pre-filter at a time: the join of the log checks holds a whole table's
-        // keys while it runs, beside the keys the grouping found.
-        let mut found = Vec::with_capacity(parts.len());
-        for part in parts {
-            let keys = streaming(part.unique(None, UniqueKeepStrategy::Any))
-                .map_err(|e| t.results_error(e))?;
-            found.push(keys.lazy());
-        }
         let mut interesting = concat(found, UnionArgs::default())
             .map_err(|e| t.results_error(e))?
             .unique(None, UniqueKeepStrategy::Any);
@@ -399,14 +488,16 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             "reading the rows of {} keys",
             interesting.height()
         ));
-        rows_of_keys(t, &interesting)?
+        rows_of_keys(t, &interesting, Some((result_rows, sizes.pick)))?
     };
 
     // 4.
     if checks.contains(&Class::NullKey) {
         progress.phase("reading rows whose key is NULL");
-        let frame = t.results_text(true).filter(t.r_key_null());
-        for row in result_rows_of(t, frame)? {
+        let null_keyed = result_rows_picked(t, Some((result_rows, sizes.pick)), |frame| {
+            frame.filter(t.r_key_null())
+        })?;
+        for row in null_keyed {
             let inside = match window {
                 Some(w) => row.written_at.is_some_and(|at| w.contains(at)),
                 None => true,
@@ -433,7 +524,7 @@ pub(super) fn read(t: &Tables, spec: &AuditSpec, progress: &Progress) -> Result<
             .map(|c| spec.results.json.contains(c))
             .collect();
         let canon = Canonicalizer::new(json_columns, &spec.results.ignore_fields);
-        let (copies, non_json) = cross_key_rows(t, &canon, window, result_rows, progress)?;
+        let (copies, non_json) = cross_key_rows(t, &canon, window, (result_rows, sizes), progress)?;
         counts.non_json_payloads = Some(non_json);
         let new_keys = crate::source::add_copies(&mut results, &log, copies);
         if !new_keys.is_empty() {
@@ -622,20 +713,25 @@ pub(crate) fn key_frame(arity: usize, keys: &[Key]) -> PolarsResult<DataFrame> {
 }
 
 /// Every result row and log row of `keys` (a frame of `k0`..), in file order.
+///
+/// With the number of result rows and a slice's, the results are read a slice at a
+/// time (see [`result_rows_picked`]).
 pub(super) fn rows_of_keys(
     t: &Tables,
     keys: &DataFrame,
+    slices: Option<(u64, u64)>,
 ) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
     if keys.height() == 0 || keys.width() == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    let results = picked(t.results_text(true), t.r_key(), keys).join(
-        keys.clone().lazy(),
-        t.r_key(),
-        t.key_names(),
-        JoinArgs::new(JoinType::Inner),
-    );
-    let results = result_rows_of(t, results)?;
+    let results = result_rows_picked(t, slices, |frame| {
+        picked(frame, t.r_key(), keys).join(
+            keys.clone().lazy(),
+            t.r_key(),
+            t.key_names(),
+            JoinArgs::new(JoinType::Inner),
+        )
+    })?;
     let log = log_entries_of(t, log_rows_for(t, keys))?;
     Ok((results, log))
 }
@@ -671,7 +767,12 @@ fn ordered_cells(
     names: &[String],
     types: &[DataType],
 ) -> Result<Vec<Vec<Option<String>>>, Error> {
-    let df = streaming(as_text(frame, names, types)).map_err(|e| polars_error(path, e))?;
+    let frame = as_text(frame, names, types).select(
+        std::iter::once(col(ROW))
+            .chain(names.iter().map(|n| compacted(col(n.as_str()))))
+            .collect::<Vec<_>>(),
+    );
+    let df = streaming(frame).map_err(|e| polars_error(path, e))?;
     let rows: Vec<u32> = df
         .column(ROW)
         .and_then(|c| c.cast(&DataType::UInt32))
@@ -705,6 +806,26 @@ fn text_columns(
                 })
         })
         .collect()
+}
+
+/// The result rows `pick` keeps of the numbered results, in file order: with
+/// `slices`, the file's number of rows and a slice's ([`PICK_SLICE_ROWS`]), picked
+/// from one slice at a time, so that what the reader decodes, and the pages it maps,
+/// are a slice's.
+fn result_rows_picked(
+    t: &Tables,
+    slices: Option<(u64, u64)>,
+    pick: impl Fn(LazyFrame) -> LazyFrame,
+) -> Result<Vec<ResultRow>, Error> {
+    let Some((rows, size)) = slices else {
+        return result_rows_of(t, pick(t.results_text(true)));
+    };
+    let mut picked = Vec::new();
+    for offset in (0..rows).step_by(size as usize) {
+        let slice = t.results_slice(offset, size.min(rows - offset));
+        picked.extend(result_rows_of(t, pick(slice))?);
+    }
+    Ok(picked)
 }
 
 fn result_rows_of(t: &Tables, frame: LazyFrame) -> Result<Vec<ResultRow>, Error> {
@@ -763,6 +884,58 @@ fn batches(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// How many rows of the results the passes over every payload read at a time.
+const SLICE_ROWS: u64 = 500_000;
+
+/// How many rows of the results the reads of rows picked among all (by key, by row
+/// number) read at a time: each slice is a query of its own, which builds its
+/// filter's set of keys again.
+const PICK_SLICE_ROWS: u64 = 2_000_000;
+
+/// How many rows of the files each step reads at a time: [`ROWS_PER_PART`],
+/// [`SLICE_ROWS`], [`PICK_SLICE_ROWS`] (tests make them a few rows).
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    part: u64,
+    slice: u64,
+    pick: u64,
+}
+
+const SIZES: Sizes = Sizes {
+    part: ROWS_PER_PART,
+    slice: SLICE_ROWS,
+    pick: PICK_SLICE_ROWS,
+};
+
+/// Calls `each` on the rows of `frame(offset, length)` for consecutive slices of
+/// `size` rows ([`SLICE_ROWS`]) of the file's `rows`, in file order, the next slice read while
+/// `each` runs. polars' reader decodes a file's row groups as fast as it can, ahead
+/// of a slower consumer, so that a pass over a whole column would hold most of it
+/// decoded at once; a slice at a time, two slices are held.
+fn in_slices(
+    path: &Path,
+    (rows, size): (u64, u64),
+    frame: impl Fn(u64, u64) -> LazyFrame + Send,
+    mut each: impl FnMut(&DataFrame) -> Result<(), Error>,
+) -> Result<(), Error> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(0);
+        scope.spawn(move || {
+            for offset in (0..rows).step_by(size as usize) {
+                let read = streaming(frame(offset, size.min(rows - offset)));
+                let failed = read.is_err();
+                if tx.send(read).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for read in rx {
+            each(&read.map_err(|e| polars_error(path, e))?)?;
+        }
+        Ok(())
+    })
 }
 
 /// What a window touches: its keys and its totals (`touched.sql`, `totals_window.sql`).
@@ -855,7 +1028,7 @@ fn cross_key_rows(
     t: &Tables,
     canon: &Canonicalizer,
     window: Option<TimeWindow>,
-    rows: u64,
+    (rows, sizes): (u64, Sizes),
     progress: &Progress,
 ) -> Result<(Vec<ResultRow>, NonJson), Error> {
     progress.phase("cross-key pass 1 of 2: hashing every payload");
@@ -873,11 +1046,14 @@ fn cross_key_rows(
     let (pk, arity, ts) = (t.layout.r_pk, t.layout.r_key, t.layout.r_ts);
     let clock = t.rp.clock();
     let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
-    let frame = as_text(
-        t.results_text(true).filter(t.r_key_not_null()),
-        &names,
-        &t.results_types(),
-    );
+    let types = t.results_types();
+    let frame = |offset, len| {
+        as_text(
+            t.results_slice(offset, len).filter(t.r_key_not_null()),
+            &names,
+            &types,
+        )
+    };
     let (into, path, shown, canon) = (
         Arc::clone(&pass),
         t.results_path.clone(),
@@ -885,7 +1061,7 @@ fn cross_key_rows(
         canon.clone(),
     );
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    batches(&t.results_path, frame, move |df| {
+    in_slices(&t.results_path, (rows, sizes.slice), frame, |df| {
         shown.rows(df.height() as u64);
         let positions = row_positions(&path, df)?;
         let columns = text_columns(&path, df, &names)?;
@@ -967,29 +1143,23 @@ fn cross_key_rows(
         shared.len()
     ));
     shared.sort_unstable();
-    let wanted = DataFrame::new(
-        shared.len(),
-        vec![Column::new(ROW.into(), shared)
+    // The filter is pushed into the scan, so only these rows' payloads are read, a
+    // slice of the file at a time (see [`in_slices`]).
+    let mut copies = Vec::with_capacity(shared.len());
+    let slice = |row: &u32| u64::from(*row) / sizes.pick;
+    for within in shared.chunk_by(|a, b| slice(a) == slice(b)) {
+        let offset = slice(&within[0]) * sizes.pick;
+        let wanted = Column::new(ROW.into(), within)
             .cast(&IDX_DTYPE)
-            .map_err(|e| t.results_error(e))?],
-    )
-    .map_err(|e| t.results_error(e))?;
-    let positions = wanted
-        .column(ROW)
-        .map_err(|e| t.results_error(e))?
-        .as_materialized_series()
-        .clone();
-    // The filter is pushed into the scan, so only these rows' payloads are read.
-    let frame = t
-        .results_text(true)
-        .filter(col(ROW).is_in(lit(positions).implode(false), false))
-        .join(
-            wanted.lazy(),
-            [col(ROW)],
-            [col(ROW)],
-            JoinArgs::new(JoinType::Inner),
-        );
-    Ok((result_rows_of(t, frame)?, (non_json, listed)))
+            .map_err(|e| t.results_error(e))?
+            .as_materialized_series()
+            .clone();
+        let frame = t
+            .results_slice(offset, sizes.pick)
+            .filter(col(ROW).is_in(lit(wanted).implode(false), false));
+        copies.extend(result_rows_of(t, frame)?);
+    }
+    Ok((copies, (non_json, listed)))
 }
 
 /// The first 64 bits of a payload hash.
@@ -1001,6 +1171,70 @@ fn payload_prefix(hash: &PayloadHash) -> u64 {
 fn hash_key<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     let digest = crate::vocab::key_digest(parts);
     u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys of `frame` (columns `a`, `b`) in each of `parts` parts.
+    fn split(frame: &DataFrame, key: [&str; 2], parts: u64) -> Vec<Vec<(String, String)>> {
+        (0..parts)
+            .map(|part| {
+                let picked = frame
+                    .clone()
+                    .lazy()
+                    .filter(in_part(vec![col(key[0]), col(key[1])], part, parts))
+                    .collect()
+                    .unwrap();
+                let (a, b) = (
+                    picked.column(key[0]).unwrap().str().unwrap().clone(),
+                    picked.column(key[1]).unwrap().str().unwrap().clone(),
+                );
+                let mut keys: Vec<(String, String)> = a
+                    .iter()
+                    .zip(b.iter())
+                    .map(|(a, b)| (a.unwrap().to_string(), b.unwrap().to_string()))
+                    .collect();
+                keys.sort();
+                keys
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_key_falls_in_one_part_alike_in_both_files() {
+        let keys: Vec<(String, String)> = (0..200)
+            .map(|i| (format!("op{}", i % 3), format!("k{i}")))
+            .collect();
+        let frame = |a: &str, b: &str, extra: &str| {
+            DataFrame::new(
+                keys.len(),
+                vec![
+                    Column::new(extra.into(), vec![1u32; keys.len()]),
+                    Column::new(
+                        a.into(),
+                        keys.iter().map(|k| k.0.clone()).collect::<Vec<_>>(),
+                    ),
+                    Column::new(
+                        b.into(),
+                        keys.iter().map(|k| k.1.clone()).collect::<Vec<_>>(),
+                    ),
+                ],
+            )
+            .unwrap()
+        };
+        // The results and the log name and order their columns apart.
+        let results = split(&frame("r2", "r3", "r0"), ["r2", "r3"], 3);
+        let log = split(&frame("l0", "l1", "l2"), ["l0", "l1"], 3);
+        assert_eq!(results, log);
+        let mut all: Vec<_> = results.concat();
+        all.sort();
+        let mut want = keys.clone();
+        want.sort();
+        assert_eq!(all, want, "each key in exactly one part");
+        assert!(results.iter().all(|part| part.len() > 30), "{results:?}");
+    }
 }
 
 #[cfg(test)]
@@ -1152,6 +1386,14 @@ mod properties {
             prop_assert_eq!(&got.summary, &want.summary);
             prop_assert_eq!(&got.totals, &want.totals);
             prop_assert_eq!(&got.window, &want.window);
+            // The files read in parts of the keys, and in slices of the rows, of a few
+            // rows each.
+            let t = Tables::open(&files, &spec).unwrap();
+            let small = Sizes { part: 4, slice: 3, pick: 5 };
+            let parted = read_in_parts(&t, &spec, &Progress::hidden(), small).unwrap();
+            let parted = scan(&parted, &spec, as_of);
+            prop_assert_eq!(&parted.findings, &want.findings);
+            prop_assert_eq!(&parted.totals, &want.totals);
         }
 
         /// The duplicated keys found through 64-bit hashes are those found when
@@ -1194,6 +1436,12 @@ mod properties {
                 let want = scan(&whole(&files, &spec), &spec, as_of);
                 let got = scan(&files.load(&spec, &Progress::hidden()).unwrap(), &spec, as_of);
                 prop_assert_eq!(&got.findings, &want.findings, "{:?}", classes);
+                let t = Tables::open(&files, &spec).unwrap();
+                let small = Sizes { part: 3, slice: 2, pick: 4 };
+                let parted = read_in_parts(&t, &spec, &Progress::hidden(), small).unwrap();
+                let parted = scan(&parted, &spec, as_of);
+                prop_assert_eq!(&parted.findings, &want.findings, "{:?} in parts", classes);
+                prop_assert_eq!(&parted.totals, &got.totals);
                 prop_assert_eq!(&got.summary, &want.summary);
                 prop_assert_eq!(got.totals.keys, want.totals.keys);
                 prop_assert_eq!(got.totals.result_rows, want.totals.result_rows);
