@@ -426,8 +426,11 @@ impl Plan {
     /// (in one group or in two). Empty for a plan `plan` wrote.
     pub fn violations(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let mut keys: HashMap<&Key, usize> = HashMap::new();
-        let mut rows: HashMap<&Vec<String>, usize> = HashMap::new();
+        let rows_named: usize = self.groups.iter().map(|g| 1 + g.remove.len()).sum();
+        let mut keys: foldhash::HashMap<&Key, usize> =
+            foldhash::HashMap::with_capacity_and_hasher(self.groups.len(), Default::default());
+        let mut rows: foldhash::HashMap<&Vec<String>, usize> =
+            foldhash::HashMap::with_capacity_and_hasher(rows_named, Default::default());
         for (i, g) in self.groups.iter().enumerate() {
             let label = || group_label(g);
             if g.remove.iter().any(|r| r.pk == g.keeper.pk) {

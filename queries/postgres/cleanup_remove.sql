@@ -15,6 +15,8 @@
 -- one array per column too: the group, each primary key column, the fingerprint,
 -- and whether the row goes. A row to remove is deleted by the physical address the
 -- lock read it at: a locked row stays where it is until the transaction ends.
+-- The planned rows are matched with the live ones once (`matched`): the groups
+-- that drifted and the rows that go both come from that one join.
 WITH keys AS (
     SELECT * FROM unnest({key_arrays}) AS k (dupaudit_group, {k_columns})
 ),
@@ -29,25 +31,26 @@ live AS (
     JOIN {results} r ON {k_match}
     FOR UPDATE OF r
 ),
-drifted AS (
-    SELECT DISTINCT coalesce(p.dupaudit_group, l.dupaudit_group) AS dupaudit_group
+matched AS MATERIALIZED (
+    SELECT p.dupaudit_group AS p_group, l.dupaudit_group AS l_group, p.dupaudit_remove,
+        l.dupaudit_row
     FROM planned p
     FULL JOIN live l
         ON p.dupaudit_group = l.dupaudit_group
         AND {pl_match}
         AND p.dupaudit_fingerprint = l.dupaudit_fingerprint
-    WHERE p.dupaudit_group IS NULL OR l.dupaudit_group IS NULL
+),
+drifted AS (
+    SELECT DISTINCT coalesce(p_group, l_group) AS dupaudit_group
+    FROM matched
+    WHERE p_group IS NULL OR l_group IS NULL
 ),
 removed AS (
     DELETE FROM {results} r
-    USING planned p
-    JOIN live l
-        ON p.dupaudit_group = l.dupaudit_group
-        AND {pl_match}
-        AND p.dupaudit_fingerprint = l.dupaudit_fingerprint
-    WHERE p.dupaudit_remove AND r.ctid = l.dupaudit_row
-        AND p.dupaudit_group NOT IN (SELECT dupaudit_group FROM drifted)
-    RETURNING r.*, p.dupaudit_group
+    USING matched m
+    WHERE m.dupaudit_remove AND m.l_group IS NOT NULL AND r.ctid = m.dupaudit_row
+        AND m.p_group NOT IN (SELECT dupaudit_group FROM drifted)
+    RETURNING r.*, m.p_group AS dupaudit_group
 ),
 moved AS (
     INSERT INTO {quarantine} (dupaudit_run_id, dupaudit_quarantined_at, dupaudit_source_table, {columns})

@@ -164,9 +164,18 @@ pub fn judge(group: &PlanGroup, live: &[&LiveRow]) -> Verdict {
     }
 }
 
-/// Carries out the plan (see the module's steps).
+/// Opens apply's connection to `db`, on its writable URL.
+pub async fn connect(db: &DatabaseSource) -> Result<(DatabaseSource, AnyConnection), Error> {
+    let db = db.writable();
+    let conn = db.connect().await?;
+    Ok((db, conn))
+}
+
+/// Carries out the plan (see the module's steps) on `opened`, a connection from
+/// [`connect`] to `db`, or on one of its own when there is none.
 pub async fn apply(
     db: &DatabaseSource,
+    opened: Option<(DatabaseSource, AnyConnection)>,
     plan: &Plan,
     opts: &ApplyOptions,
     progress: &Progress,
@@ -186,8 +195,10 @@ pub async fn apply(
             ),
         });
     }
-    let db = db.writable();
-    let mut conn = db.connect().await?;
+    let (db, mut conn) = match opened {
+        Some(opened) => opened,
+        None => connect(db).await?,
+    };
     let result = apply_on(&db, &mut conn, plan, opts, progress).await;
     if result.is_err() {
         let _ = sqlx::query("ROLLBACK").execute(&mut conn).await;

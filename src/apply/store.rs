@@ -766,24 +766,28 @@ impl<'a> Store<'a> {
             ("now", &now[..]),
             ("source_table", &table[..]),
         ];
-        let keys: Vec<Vec<String>> = groups
+        // The arrays' items borrow the plan's text; only the groups' numbers are new.
+        let numbers: Vec<String> = groups.iter().map(|(g, _)| g.to_string()).collect();
+        let keys: Vec<Vec<&str>> = groups
             .iter()
-            .map(|(g, group)| {
-                std::iter::once(g.to_string())
-                    .chain(group.key.iter().cloned())
+            .zip(&numbers)
+            .map(|((_, group), g)| {
+                std::iter::once(g.as_str())
+                    .chain(group.key.iter().map(String::as_str))
                     .collect()
             })
             .collect();
-        let planned: Vec<Vec<String>> = groups
+        let planned: Vec<Vec<&str>> = groups
             .iter()
-            .flat_map(|(g, group)| {
-                let keeper = std::iter::once((&group.keeper, false));
+            .zip(&numbers)
+            .flat_map(|((_, group), g)| {
+                let keeper = std::iter::once((&group.keeper, "false"));
                 keeper
-                    .chain(group.remove.iter().map(|r| (r, true)))
+                    .chain(group.remove.iter().map(|r| (r, "true")))
                     .map(move |(r, remove)| {
-                        std::iter::once(g.to_string())
-                            .chain(r.pk.iter().cloned())
-                            .chain([r.fingerprint.clone(), remove.to_string()])
+                        std::iter::once(g.as_str())
+                            .chain(r.pk.iter().map(String::as_str))
+                            .chain([r.fingerprint.as_str(), remove])
                             .collect()
                     })
             })

@@ -10,6 +10,7 @@
 mod mysql;
 mod postgres;
 mod sqlite;
+pub mod sqlite_hash;
 
 use std::path::Path;
 

@@ -13,7 +13,25 @@ use crate::resolve;
 
 pub async fn run(args: &ApplyArgs) -> Result<u8, Error> {
     let key = args.plan_key.as_deref().map(PlanKey::read).transpose()?;
-    let plan = Plan::read(&args.plan, key.as_ref())?;
+    // A large plan takes tens of milliseconds to read and check: when nothing is
+    // asked first and the database is named, the connection is opened meanwhile.
+    // Nothing is written before the plan is read and checked, and the plan's errors
+    // come first.
+    let path = args.plan.clone();
+    let reading = tokio::task::spawn_blocking(move || Plan::read(&path, key.as_ref()));
+    let asks = !(args.yes || args.dry_run);
+    let opening = async {
+        match &args.write.database_url {
+            Some(url) if !asks => {
+                let db = resolve::database(url, None, &args.write)?;
+                apply::connect(&db).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    };
+    let (plan, opened) = tokio::join!(reading, opening);
+    let plan = plan.map_err(|e| Error::Runtime(format!("reading the plan failed: {e}")))??;
+    let opened = opened?;
     // The plan names its database; a URL given explicitly must name the same one
     // (apply checks), and is needed when the server wants a password.
     let url = match &args.write.database_url {
@@ -44,7 +62,7 @@ pub async fn run(args: &ApplyArgs) -> Result<u8, Error> {
         applied_by: apply::who(),
     };
     let progress = Progress::new(false);
-    let outcome = apply::apply(&db, &plan, &opts, &progress).await;
+    let outcome = apply::apply(&db, opened, &plan, &opts, &progress).await;
     progress.finish();
     let outcome = outcome?;
     let text = match args.format {

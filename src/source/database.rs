@@ -180,6 +180,9 @@ impl DatabaseSource {
         C: Connection,
         for<'c> &'c mut C: sqlx::Executor<'c>,
     {
+        if self.dialect == Dialect::Sqlite {
+            backend::sqlite_hash::register();
+        }
         let deadline = Instant::now() + self.opts.connect_timeout;
         let mut pause = Duration::from_millis(100);
         loop {
@@ -908,14 +911,30 @@ impl DatabaseSource {
         // alone, in key order, and the rows are best looked up through it: asking the
         // grouping for row ids would make it visit the table row by row in index order.
         // Cross-key reads the rows of shared payloads again by row id on any plain
-        // table.
-        let plain = d == Dialect::Postgres
-            && sqlx::query_scalar::<_, bool>(q::postgres::PLAIN_TABLE)
+        // table: PostgreSQL's ctid, SQLite's rowid (unless a column takes its name).
+        let plain = match d {
+            Dialect::Postgres => sqlx::query_scalar::<_, bool>(q::postgres::PLAIN_TABLE)
                 .bind(spec.results.table_name().quoted(d))
                 .fetch_one(&mut *conn)
                 .await
-                .map_err(|e| self.error(e))?;
-        let row_ids = plain && !r_lookup.indexed;
+                .map_err(|e| self.error(e))?,
+            Dialect::Sqlite => {
+                let named_rowid = typed.results_columns.iter().any(|c| {
+                    ["rowid", "oid", "_rowid_"]
+                        .iter()
+                        .any(|n| c.name.eq_ignore_ascii_case(n))
+                });
+                !named_rowid
+                    && sqlx::query_scalar::<_, i64>(q::sqlite::ROWID_TABLE)
+                        .bind(spec.results.table.clone())
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(|e| self.error(e))?
+                        > 0
+            }
+            Dialect::Mysql => false,
+        };
+        let row_ids = plain && d == Dialect::Postgres && !r_lookup.indexed;
         let mut shape = Shape::new(d, spec, &rp, &lp, row_ids, typed);
         shape.plain = plain;
         let json_columns: Vec<bool> = payload_columns
@@ -1247,8 +1266,8 @@ impl DatabaseSource {
         // 6.
         if checks.contains(&Class::CrossKey) {
             if result_rows >= CROSS_KEY_NOTICE_ROWS {
-                // A plain PostgreSQL table is read once; elsewhere the rows of shared
-                // payloads are found in a second pass.
+                // A plain PostgreSQL or SQLite table is read once; elsewhere the rows
+                // of shared payloads are found in a second pass.
                 let passes = match shape.plain {
                     true => "",
                     false => ", twice",
@@ -2166,6 +2185,20 @@ impl DatabaseSource {
         non_json_rows: &mut Vec<Vec<String>>,
         progress: &Progress,
     ) -> Result<(Vec<ResultRow>, u64), Error> {
+        if self.dialect == Dialect::Sqlite && shape.plain {
+            return self
+                .cross_key_rows_in_sqlite(
+                    spec,
+                    conn,
+                    times,
+                    shape,
+                    rp,
+                    canon,
+                    non_json_rows,
+                    progress,
+                )
+                .await;
+        }
         if shape.plain {
             return self
                 .cross_key_rows_by_id(
@@ -2217,6 +2250,84 @@ impl DatabaseSource {
                 out.push(r);
             }
         }
+        Ok((out, non_json))
+    }
+
+    /// [`Self::cross_key_rows`] on a SQLite table with row ids, whose payloads are
+    /// hashed and grouped by SQLite itself (`sqlite/cross_key_rows.sql`,
+    /// [`backend::sqlite_hash`]), in one pass: only the rows of the payloads several
+    /// keys share and of the payloads that are not JSON come out, and are hashed
+    /// and grouped again here, as every engine's are.
+    #[allow(clippy::too_many_arguments)]
+    async fn cross_key_rows_in_sqlite(
+        &self,
+        spec: &AuditSpec,
+        conn: &mut AnyConnection,
+        times: &[(&str, &[String])],
+        shape: &Shape,
+        rp: &ResultProjection,
+        canon: &Canonicalizer,
+        non_json_rows: &mut Vec<Vec<String>>,
+        progress: &Progress,
+    ) -> Result<(Vec<ResultRow>, u64), Error> {
+        progress.phase("cross-key: hashing every payload in SQLite");
+        let d = self.dialect;
+        let first_payload = rp.columns.len() - canon.json_columns().len();
+        let payload_text = rp.columns[first_payload..]
+            .iter()
+            .map(|c| column_text(d, "r", c, &shape.typed().results_columns))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let settings = backend::sqlite_hash::Settings {
+            json: canon.json_columns().to_vec(),
+            ignore: canon.ignored_fields(),
+        }
+        .argument();
+        let template = windowed(d, q::sqlite::CROSS_KEY_ROWS, spec, shape.typed());
+        let keys_differ = (0..spec.results.key.len())
+            .map(|i| format!("min(k{i}) <> max(k{i})"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let mut fragments = shape.fragments();
+        fragments.push(("payload_text", &payload_text));
+        fragments.push(("keys_differ", &keys_differ));
+        let canon_bind = [settings];
+        let mut lists = times.to_vec();
+        lists.push(("canon", &canon_bind));
+        let (sql, binds) = sql::render(d, &template, &fragments, &lists);
+        self.run(conn, q::sqlite::TEMP_FILES).await?;
+        let mut named: Vec<(ResultRow, PayloadHash, bool)> = Vec::new();
+        {
+            let mut rows = bound(&sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                progress.rows(1);
+                let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
+                let c = canon.canonicalize(&r.payload);
+                named.push((r, c.hash, c.non_json));
+            }
+        }
+        self.run(conn, q::sqlite::SESSION).await?;
+        let non_json = named.iter().filter(|(_, _, n)| *n).count() as u64;
+        non_json_rows.extend(
+            named
+                .iter()
+                .filter(|(_, _, n)| *n)
+                .take(NON_JSON_LISTED.saturating_sub(non_json_rows.len()))
+                .map(|(r, _, _)| r.pk.clone()),
+        );
+        let pairs = named
+            .iter()
+            .map(|(r, h, _)| {
+                let key = r.key.as_ref().expect("keyed rows have keys");
+                (payload_prefix(h), hash_key(key))
+            })
+            .collect();
+        let shared = shared_payloads(pairs);
+        let out = named
+            .into_iter()
+            .filter(|(_, h, _)| shared.contains(&payload_prefix(h)))
+            .map(|(r, _, _)| r)
+            .collect();
         Ok((out, non_json))
     }
 
@@ -3098,7 +3209,8 @@ impl Typed {
 /// The SQL fragments of one spec in one dialect.
 struct Shape {
     fragments: Vec<(&'static str, String)>,
-    /// The results are a PostgreSQL plain table, whose row ids name one row each.
+    /// The results are a plain table whose row ids name one row each: PostgreSQL's
+    /// ctid, SQLite's rowid.
     plain: bool,
     dialect: Dialect,
     results: TableName,
@@ -3123,6 +3235,15 @@ fn compared(d: Dialect, alias: &str, columns: &[TypedColumn], as_text: &[bool]) 
         .collect()
 }
 
+/// The text a scan reads of `alias.column` ([`TypedColumn::read`]: bytes as hex).
+fn column_text(d: Dialect, alias: &str, column: &str, typed: &[TypedColumn]) -> String {
+    let q = sql::qualified(d, alias, column);
+    match typed.iter().find(|k| k.name == column) {
+        Some(k) => k.read(d, &q),
+        None => sql::as_text(d, &q),
+    }
+}
+
 /// `read(alias.col) AS c0, ...` as [`sql::text_projection`], each column of
 /// `typed` read as its kind is ([`TypedColumn::read`]: bytes as hex).
 pub(crate) fn projection(
@@ -3135,14 +3256,7 @@ pub(crate) fn projection(
     let mut parts: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let q = sql::qualified(d, alias, c);
-            let text = match typed.iter().find(|k| k.name == *c) {
-                Some(k) => k.read(d, &q),
-                None => sql::as_text(d, &q),
-            };
-            format!("{text} AS c{i}")
-        })
+        .map(|(i, c)| format!("{} AS c{i}", column_text(d, alias, c, typed)))
         .collect();
     for i in columns.len()..width {
         parts.push(format!("NULL AS c{i}"));

@@ -37,6 +37,9 @@ pub mod scan {
         pub const PRIMARY_KEY: &str = include_str!("../../queries/sqlite/primary_key.sql");
         pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
         pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
+        pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
+        pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
+        pub const TEMP_FILES: &str = include_str!("../../queries/sqlite/temp_files.sql");
     }
     pub mod postgres {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");

@@ -954,6 +954,44 @@ fn postgres_partitioned_results_give_the_findings_of_sqlite() {
     );
 }
 
+/// Cross-key on SQLite hashes and groups the payloads inside SQLite and reads the
+/// rows it names back by rowid; a results table without row ids (a view, a WITHOUT
+/// ROWID table) is read in two passes instead. Each finds what the table with row
+/// ids finds, which is what the sample holds.
+#[test]
+fn sqlite_cross_key_finds_the_same_on_a_table_a_view_and_a_table_without_rowid() {
+    let cross_key = ["--classes", "cross-key"];
+    let w = Workdir::new();
+    let db = w.path("incident.sqlite");
+    std::fs::copy(sample("incident.sqlite"), &db).unwrap();
+    let url = format!("sqlite://{}", db.display());
+    let table = scan(&url, &cross_key);
+    assert!(
+        table.of(Class::CrossKey).next().is_some(),
+        "the sample has cross-key findings"
+    );
+    execute(
+        &url,
+        &[
+            "ALTER TABLE results RENAME TO results_data".to_string(),
+            "CREATE VIEW results AS SELECT * FROM results_data".to_string(),
+        ],
+    );
+    assert_same(&scan(&url, &cross_key), &table, "results as a view");
+    execute(
+        &url,
+        &[
+            "DROP VIEW results".to_string(),
+            "CREATE TABLE results (id INTEGER NOT NULL PRIMARY KEY, operation_name TEXT NOT NULL, \
+             idempotency_key TEXT, attempt_id TEXT NOT NULL, payload TEXT NOT NULL, \
+             created_at TEXT NOT NULL) WITHOUT ROWID"
+                .to_string(),
+            "INSERT INTO results SELECT * FROM results_data".to_string(),
+        ],
+    );
+    assert_same(&scan(&url, &cross_key), &table, "results WITHOUT ROWID");
+}
+
 #[test]
 fn postgres_reads_back_keys_holding_quotes_commas_braces_and_separators() {
     // Keyed by idempotency_key alone, the key list is bound as one text the server
