@@ -1081,10 +1081,26 @@ impl DatabaseSource {
             (Dialect::Postgres, true) => key_statements(wrapper, &checks, counted),
             _ => None,
         };
-        // MariaDB computes a CTE once for each reference: the keys are read first.
+        // MariaDB computes a CTE once for each reference: the keys are read first;
+        // their rows are looked up through the key's indexes where both tables have
+        // one.
         let listed = match d {
             Dialect::Mysql if self.mariadb(conn).await? => {
+                let indexed = self
+                    .mysql_key_indexed(conn, &spec.results.table_name(), &spec.results.key)
+                    .await?
+                    && self
+                        .mysql_key_indexed(conn, &spec.log.table_name(), &spec.log.key)
+                        .await?;
                 listed_statements(wrapper, &checks, counted).map(|(keys, around)| {
+                    let around = match indexed {
+                        true => format!(
+                            "{}
+{around}",
+                            q::mysql::INDEX_LOOKUPS
+                        ),
+                        false => around,
+                    };
                     (
                         windowed(d, &keys, spec, shape.typed()),
                         windowed(d, &around, spec, shape.typed()),
@@ -1447,6 +1463,39 @@ impl DatabaseSource {
             indexed,
             byte_ordered,
         })
+    }
+
+    /// MySQL and MariaDB: whether an index of `table` starts with the columns of
+    /// `key`, in any order.
+    async fn mysql_key_indexed(
+        &self,
+        conn: &mut AnyConnection,
+        table: &TableName,
+        key: &[String],
+    ) -> Result<bool, Error> {
+        let rows = backend::query(
+            q::mysql::INDEX_COLUMNS,
+            self.dialect.backend().name_binds(table),
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| self.error(e))?;
+        let mut indexes: Vec<(String, Vec<String>)> = Vec::new();
+        for row in &rows {
+            let name = self.text(row, 0)?.unwrap_or_default();
+            let column = self.text(row, 1)?.unwrap_or_default().to_lowercase();
+            match indexes.last_mut() {
+                Some((last, columns)) if *last == name => columns.push(column),
+                _ => indexes.push((name, vec![column])),
+            }
+        }
+        let mut wanted: Vec<String> = key.iter().map(|c| c.to_lowercase()).collect();
+        wanted.sort();
+        Ok(indexes.into_iter().any(|(_, columns)| {
+            let mut leading: Vec<String> = columns.into_iter().take(wanted.len()).collect();
+            leading.sort();
+            leading == wanted
+        }))
     }
 
     /// PostgreSQL: how keys are looked up in the results and in the log (both

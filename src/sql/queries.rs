@@ -80,6 +80,8 @@ pub mod scan {
     }
     pub mod mysql {
         pub const KEYS_LISTED: &str = include_str!("../../queries/mysql/keys_listed.sql");
+        pub const INDEX_LOOKUPS: &str = include_str!("../../queries/mysql/index_lookups.sql");
+        pub const INDEX_COLUMNS: &str = include_str!("../../queries/mysql/index_columns.sql");
         pub const MAX_STATEMENT: &str = include_str!("../../queries/mysql/max_statement.sql");
         pub const TABLES: &str = include_str!("../../queries/mysql/tables.sql");
         pub const TABLE_ELSEWHERE: &str = include_str!("../../queries/mysql/table_elsewhere.sql");
