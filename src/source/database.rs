@@ -2266,21 +2266,19 @@ impl DatabaseSource {
         progress.phase("cross-key pass 1 of 2: hashing every payload");
         let template = windowed(self.dialect, q::KEYED_ROWS, spec, shape.typed());
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
-        let mut pairs: Vec<(u64, u64)> = Vec::with_capacity(rows as usize);
-        let mut non_json = 0u64;
+        let mut hashing = HashedRows::new(canon, rows);
         {
             let mut rows = bound(&sql, binds.clone()).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 progress.rows(1);
                 let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
-                let c = canon.canonicalize(&r.payload);
-                if c.non_json {
-                    non_json += 1;
-                }
-                let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
-                pairs.push((payload_prefix(&c.hash), key_hash));
+                hashing.push(r, 0).await?;
             }
         }
+        // The rows of non-JSON payloads are listed in pass 2, which reads them again.
+        let hashed = hashing.finish(&mut Vec::new()).await?;
+        let non_json = hashed.non_json;
+        let pairs = hashed.rows.into_iter().map(|(p, k, _)| (p, k)).collect();
         let shared = shared_payloads(pairs);
         let mut out = Vec::new();
         if shared.is_empty() && non_json == 0 {
@@ -2404,20 +2402,12 @@ impl DatabaseSource {
             shape.typed(),
         );
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
-        let mut hashed: Vec<(u64, u64, u64)> = Vec::with_capacity(rows as usize);
-        let mut non_json = 0u64;
+        let mut hashing = HashedRows::new(canon, rows);
         {
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 progress.rows(1);
                 let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
-                let c = canon.canonicalize(&r.payload);
-                if c.non_json {
-                    non_json += 1;
-                    if non_json_rows.len() < NON_JSON_LISTED {
-                        non_json_rows.push(r.pk.clone());
-                    }
-                }
                 let id = self
                     .text(&row, row.columns().len() - 1)?
                     .unwrap_or_default();
@@ -2426,11 +2416,12 @@ impl DatabaseSource {
                         "PostgreSQL returned a row id dupaudit cannot read: {id}"
                     ))
                 })?;
-                let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
-                hashed.push((payload_prefix(&c.hash), key_hash, id));
+                hashing.push(r, id).await?;
             }
         }
-        let ids = shared_rows(hashed);
+        let hashed = hashing.finish(non_json_rows).await?;
+        let non_json = hashed.non_json;
+        let ids = shared_rows(hashed.rows);
         let mut kept = ReadRows::default();
         if ids.is_empty() {
             return Ok((kept.results, non_json));
@@ -3155,6 +3146,109 @@ fn pack_row_id(text: &str) -> Option<u64> {
 
 /// The row ids of `hashed` (payload hash, key hash, row id) whose payload appears
 /// under more than one key.
+/// Cross-key's pass over every keyed row, its payloads canonicalized and hashed on a
+/// thread of their own a batch at a time while the next batch is read: parsing each
+/// payload as JSON, writing it in canonical form and hashing it took about a third
+/// of the pass, which otherwise waits on the one core that reads the rows.
+struct HashedRows {
+    canon: std::sync::Arc<Canonicalizer>,
+    batch: Vec<(ResultRow, u64)>,
+    pending: Option<tokio::task::JoinHandle<Hashed>>,
+    done: Hashed,
+}
+
+/// What [`HashedRows`] keeps: each row's (payload hash cut to 64 bits, key hash, row
+/// id), the number of non-JSON payloads and the primary keys of the first
+/// [`NON_JSON_LISTED`] of them.
+#[derive(Default)]
+struct Hashed {
+    rows: Vec<(u64, u64, u64)>,
+    non_json: u64,
+    listed: Vec<Vec<String>>,
+}
+
+/// Rows a batch of [`HashedRows`] hands to its thread.
+const HASHED_BATCH: usize = 4096;
+
+impl HashedRows {
+    /// `rows`: how many rows the pass will read (0 when unknown), which the kept
+    /// hashes are sized by.
+    fn new(canon: &Canonicalizer, rows: u64) -> HashedRows {
+        HashedRows {
+            canon: std::sync::Arc::new(canon.clone()),
+            batch: Vec::with_capacity(HASHED_BATCH),
+            pending: None,
+            done: Hashed {
+                rows: Vec::with_capacity(rows as usize),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Adds a row with its id (0 where rows have none).
+    async fn push(&mut self, row: ResultRow, id: u64) -> Result<(), Error> {
+        self.batch.push((row, id));
+        if self.batch.len() == HASHED_BATCH {
+            self.hand_over().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the batch being hashed, then starts hashing the one read.
+    async fn hand_over(&mut self) -> Result<(), Error> {
+        self.collect().await?;
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(HASHED_BATCH));
+        let canon = self.canon.clone();
+        self.pending = Some(tokio::task::spawn_blocking(move || {
+            hash_rows(&canon, batch)
+        }));
+        Ok(())
+    }
+
+    async fn collect(&mut self) -> Result<(), Error> {
+        if let Some(pending) = self.pending.take() {
+            let h = pending
+                .await
+                .map_err(|e| Error::Runtime(format!("hashing payloads failed: {e}")))?;
+            self.done.rows.extend(h.rows);
+            self.done.non_json += h.non_json;
+            let room = NON_JSON_LISTED.saturating_sub(self.done.listed.len());
+            self.done.listed.extend(h.listed.into_iter().take(room));
+        }
+        Ok(())
+    }
+
+    /// Every row hashed; the first non-JSON rows' primary keys added to `listed`
+    /// (up to [`NON_JSON_LISTED`] in all).
+    async fn finish(mut self, listed: &mut Vec<Vec<String>>) -> Result<Hashed, Error> {
+        self.hand_over().await?;
+        self.collect().await?;
+        let room = NON_JSON_LISTED.saturating_sub(listed.len());
+        listed.extend(std::mem::take(&mut self.done.listed).into_iter().take(room));
+        Ok(self.done)
+    }
+}
+
+/// [`HashedRows`]' work on one batch.
+fn hash_rows(canon: &Canonicalizer, batch: Vec<(ResultRow, u64)>) -> Hashed {
+    let mut out = Hashed {
+        rows: Vec::with_capacity(batch.len()),
+        ..Default::default()
+    };
+    for (r, id) in batch {
+        let c = canon.canonicalize(&r.payload);
+        if c.non_json {
+            out.non_json += 1;
+            if out.listed.len() < NON_JSON_LISTED {
+                out.listed.push(r.pk);
+            }
+        }
+        let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
+        out.rows.push((payload_prefix(&c.hash), key_hash, id));
+    }
+    out
+}
+
 fn shared_rows(mut hashed: Vec<(u64, u64, u64)>) -> Vec<u64> {
     hashed.sort_unstable();
     hashed
