@@ -2561,9 +2561,19 @@ impl TextRows for PgConnection {
             .fetch(self)
             .map(move |row| {
                 let row = row.map_err(|e| source.error(e))?;
+                // Every column is text (the query casts it): each cell is decoded
+                // as such, without asking its type each time.
                 (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i))
-                    .collect::<Result<_, _>>()
+                    .map(|i| {
+                        let value = row.try_get_raw(i)?;
+                        if sqlx::ValueRef::is_null(&value) {
+                            return Ok(None);
+                        }
+                        <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)
+                            .map(|text| Some(text.to_string()))
+                            .map_err(sqlx::Error::Decode)
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
                     .map_err(|e| source.error(e))
             })
             .boxed()

@@ -169,7 +169,18 @@ fn sample_log_in_redis_gives_the_findings_of_the_log_in_sql_in_both_layouts() {
 /// the findings of its log in the database, read seven keys a batch.
 #[test]
 fn a_uuid_keyed_incident_with_its_log_in_redis_gives_the_findings_of_its_log_in_sql() {
-    let db = TestDb::new(Server::Postgres);
+    uuid_keyed_incident_in_redis(Server::Postgres, "uuid");
+}
+
+#[test]
+fn a_uuid_keyed_incident_in_mariadb_with_its_log_in_redis_gives_the_findings_of_its_log_in_sql() {
+    uuid_keyed_incident_in_redis(Server::Mysql, "uuid-maria");
+}
+
+/// A generated incident keyed by uuid, loaded into `server`, audited with its log in
+/// SQL and again with its log in Redis under `name`: the same findings.
+fn uuid_keyed_incident_in_redis(server: Server, name: &str) {
+    let db = TestDb::new(server);
     let dir = Workdir::new();
     let spec = dir.path("uuid.toml");
     dir.run(&[
@@ -193,7 +204,7 @@ fn a_uuid_keyed_incident_with_its_log_in_redis_gives_the_findings_of_its_log_in_
         .scan_json(&["--spec", path_str(&spec), "--database-url", db.url()])
         .findings;
 
-    let prefix = Prefix::new("uuid");
+    let prefix = Prefix::new(name);
     let key = format!("{}:{{idempotency_key}}#{{attempt}}", prefix.0);
     dir.run(&[
         "load-redis",
@@ -568,7 +579,7 @@ fn resp_command(buf: &[u8]) -> Option<(Vec<Vec<u8>>, usize)> {
 
 /// A TCP proxy in front of the Redis server that makes a race deterministic: the
 /// first time a client sends a pipeline that reads at least three records under
-/// `prefix` (`GET` or `HGETALL`), it deletes two of those keys and replaces the third
+/// `prefix` (`GET`, `MGET` or `HGETALL`), it deletes two of those keys and replaces the third
 /// by a list, on a connection of its own, before it forwards the reads. The client
 /// has by then seen the keys in `SCAN`; the reads find them gone or of another
 /// type, as when a record expires or is rewritten mid-scan. With `restore`, when the
@@ -626,6 +637,12 @@ impl Meddler {
                             let key = String::from_utf8_lossy(key).into_owned();
                             match verb.as_str() {
                                 "GET" | "HGETALL" if key.starts_with(&prefix) => reads.push(key),
+                                "MGET" => reads.extend(
+                                    args[1..]
+                                        .iter()
+                                        .map(|k| String::from_utf8_lossy(k).into_owned())
+                                        .filter(|k| k.starts_with(&prefix)),
+                                ),
                                 "TYPE" => typed.push(key),
                                 _ => {}
                             }

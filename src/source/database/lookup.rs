@@ -14,7 +14,7 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgConnection;
 use sqlx::{AnyConnection, Connection};
 
-use super::{bound, q, DatabaseSource, KeyAccess, Shape, TextRows};
+use super::{bound, q, DatabaseSource, KeyAccess, Shape, TextRows, Typed};
 use crate::canonical::Canonicalizer;
 use crate::error::Error;
 use crate::model::{Key, LogProjection, ResultProjection, ResultRow};
@@ -32,6 +32,9 @@ pub struct KeyLookup {
     rp: ResultProjection,
     /// The payload columns, in the order of [`ResultRow::payload`].
     pub payload_columns: Vec<String>,
+    /// The rows' columns as [`KeyLookup::judged_rows_of`] reads them: the payload
+    /// columns cut to those a key's judgement reads.
+    judged: Judged,
     keys_sql: String,
     arity: usize,
     /// PostgreSQL: how the results' key is looked up.
@@ -73,6 +76,7 @@ impl DatabaseSource {
         )?;
         let d = self.dialect;
         let typed = self.results_typed(&mut conn, spec).await?;
+        let judged = Judged::new(d, spec, &payload_columns, typed.clone());
         let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false, typed);
         let (access, reader) = match d {
             Dialect::Postgres => {
@@ -114,6 +118,7 @@ impl DatabaseSource {
             shape,
             rp,
             payload_columns,
+            judged,
             keys_sql,
             arity: spec.results.key.len(),
             access,
@@ -122,13 +127,90 @@ impl DatabaseSource {
     }
 }
 
+/// The projection of the rows a key is judged by, in a walk that only decides which
+/// keys to read whole: every column but the payload's, which two rows of one key
+/// need not be compared by (exact or conflict, the key is read whole either way);
+/// and the column whose hash a record's `validation` is, when the spec names one.
+struct Judged {
+    shape: Shape,
+    rp: ResultProjection,
+    payload_columns: Vec<String>,
+    /// The statement of [`KeyLookup::judged_rows`], once rendered.
+    rows_sql: String,
+}
+
+impl Judged {
+    fn new(d: Dialect, spec: &AuditSpec, payload_columns: &[String], typed: Typed) -> Judged {
+        let validation = spec.log.redis.as_ref().and_then(|r| r.validation.as_ref());
+        let payload_columns: Vec<String> = payload_columns
+            .iter()
+            .filter(|c| validation.is_some_and(|v| v.column == **c))
+            .cloned()
+            .collect();
+        let rp = ResultProjection::new(spec, &payload_columns);
+        let shape = Shape::new(d, spec, &rp, &LogProjection::new(spec), false, typed);
+        Judged {
+            shape,
+            rp,
+            payload_columns,
+            rows_sql: String::new(),
+        }
+    }
+}
+
 impl KeyLookup {
     /// Every result row of `keys` (any order).
     pub async fn rows_of(&mut self, keys: &[Key]) -> Result<Vec<ResultRow>, Error> {
+        self.rows_of_keys(keys, false).await
+    }
+
+    /// Every result row of `keys` (any order), with only the payload columns of
+    /// [`KeyLookup::judged_payload_columns`]: enough to tell whether a key has a
+    /// finding, not what it is.
+    pub async fn judged_rows_of(&mut self, keys: &[Key]) -> Result<Vec<ResultRow>, Error> {
+        self.rows_of_keys(keys, true).await
+    }
+
+    /// Every keyed result row (over the spec's window, those written in it), with
+    /// the columns of [`KeyLookup::judged_rows_of`], streamed.
+    pub fn judged_rows(&mut self) -> BoxStream<'_, Result<ResultRow, Error>> {
+        let d = self.source.dialect;
+        let shape = &self.judged.shape;
+        let template = super::windowed(d, q::KEYED_ROWS, &self.spec, shape.typed());
+        let times: Vec<(&str, &[String])> = self
+            .window
+            .iter()
+            .map(|(name, value)| (*name, std::slice::from_ref(value)))
+            .collect();
+        let (sql, binds) = sql::render(d, &template, &shape.fragments(), &times);
+        self.judged.rows_sql = sql;
+        let rp = &self.judged.rp;
+        let n = rp.columns.len();
+        text_rows(
+            &mut self.reader,
+            &mut self.conn,
+            &self.source,
+            &self.judged.rows_sql,
+            binds,
+        )
+        .map(move |cells| rp.row(cells?.into_iter().take(n).collect()))
+        .boxed()
+    }
+
+    /// The payload columns of the rows [`KeyLookup::judged_rows_of`] reads.
+    pub fn judged_payload_columns(&self) -> &[String] {
+        &self.judged.payload_columns
+    }
+
+    async fn rows_of_keys(&mut self, keys: &[Key], judged: bool) -> Result<Vec<ResultRow>, Error> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         let d = self.source.dialect;
+        let shape = match judged {
+            true => &self.judged.shape,
+            false => &self.shape,
+        };
         if let Some(access) = &self.access {
             let (predicate, lists) =
                 sql::in_list("{r_key}", "r_keys", keys, &access.types, access.indexed);
@@ -136,21 +218,20 @@ impl KeyLookup {
                 q::postgres::RESULT_ROWS_FOR_KEYS,
                 &[("r_key_in", &predicate)],
             );
-            let (sql, binds) =
-                sql::render(d, &template, &self.shape.fragments(), &sql::named(&lists));
+            let (sql, binds) = sql::render(d, &template, &shape.fragments(), &sql::named(&lists));
             // The template's first column names the side.
-            return self.result_rows_from(&sql, binds, 1).await;
+            return self.result_rows_from(&sql, binds, 1, judged).await;
         }
-        let (r_key, _) = self.shape.typed().compared_keys();
+        let (r_key, _) = shape.typed().compared_keys();
         let (sql, binds) = sql::render_rows(
             d,
             lq::ROWS_FOR_KEYS,
-            &self.shape.fragments(),
+            &shape.fragments(),
             &[],
             &[("keys", keys)],
             &[("keys", r_key)],
         );
-        self.result_rows(&sql, binds).await
+        self.result_rows_from(&sql, binds, 0, judged).await
     }
 
     /// The rows whose key has a NULL column (over a window, those written in it).
@@ -210,24 +291,27 @@ impl KeyLookup {
         sql: &str,
         binds: Vec<String>,
     ) -> Result<Vec<ResultRow>, Error> {
-        self.result_rows_from(sql, binds, 0).await
+        self.result_rows_from(sql, binds, 0, false).await
     }
 
-    /// The rows `sql` reads, their columns from the `first`.
+    /// The rows `sql` reads, their columns from the `first`; `judged`: in the
+    /// projection of [`KeyLookup::judged_rows_of`].
     async fn result_rows_from(
         &mut self,
         sql: &str,
         binds: Vec<String>,
         first: usize,
+        judged: bool,
     ) -> Result<Vec<ResultRow>, Error> {
         let mut out = Vec::new();
-        let n = self.rp.columns.len();
+        let rp = match judged {
+            true => &self.judged.rp,
+            false => &self.rp,
+        };
+        let n = rp.columns.len();
         let mut rows = text_rows(&mut self.reader, &mut self.conn, &self.source, sql, binds);
         while let Some(cells) = rows.try_next().await? {
-            out.push(
-                self.rp
-                    .row(cells.into_iter().skip(first).take(n).collect())?,
-            );
+            out.push(rp.row(cells.into_iter().skip(first).take(n).collect())?);
         }
         Ok(out)
     }

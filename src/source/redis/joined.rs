@@ -6,15 +6,20 @@
 //! stale-processing) are checks of the one classifier.
 //!
 //! The two sides cannot be joined in one engine, so this source finds the keys
-//! that can carry a finding by walking the keyspace once and looking up the result
-//! rows of each batch of keys, then hands the classifier every result row and record
-//! of those keys, part by part in key order. Records and rows are held a batch at a
-//! time, and only those of the keys found are kept; beside them the walk notes each
-//! record name it meets compactly (24 bytes and the attempt's text a name), so that
-//! nothing needs Redis twice. Memory grows with the findings and, at that rate, with
-//! the keyspace; not with the table.
+//! that can carry a finding by walking the keyspace once, judging each batch of
+//! records with the result rows of its keys, then hands the classifier every
+//! result row and record of those keys, part by part in key order. Records are held
+//! a batch at a time, and only those of the keys found are kept; beside them the
+//! walk notes each record name it meets compactly (24 bytes and the attempt's text
+//! a name), so that nothing needs Redis twice. Memory grows with the findings and,
+//! at that rate, with the keyspace.
 //!
 //! Without a time window:
+//! 0. When the results are a database's and no record's `validation` is compared,
+//!    read every keyed row's key, attempt and time in one pass over the table and
+//!    hold them compactly ([`JudgedRows`]: about 90 bytes a row), since the walk
+//!    judges every key the table has; otherwise each batch's rows are looked up in
+//!    the database by key (a results file is in memory already).
 //! 1. Walk the keyspace in `SCAN` batches. For each batch, read its records and, at
 //!    the same time, the result rows of its keys (and, when records are kept per
 //!    attempt, the records of those rows' attempts that the batch does not hold),
@@ -22,8 +27,10 @@
 //!    records; every malformed record is kept.
 //! 2. When records are kept per attempt, a key's records may lie in other batches:
 //!    read those of the kept keys by the names the walk noted.
-//! 3. Stream the results' distinct keys; a key the walk met no record of was never
-//!    classified in step 1: run the classifier over its rows alone.
+//! 3. The result keys the walk met no record of were never classified in step 1:
+//!    run the classifier over their rows alone. They are the held rows' keys the
+//!    walk's names lack, or the results' distinct keys, streamed, when rows are not
+//!    held.
 //! 4. Cross-key, when checked: the results side finds the rows whose payload
 //!    appears under several keys; their keys are kept and their records read.
 //!
@@ -138,6 +145,7 @@ impl RedisSource {
                 progress,
                 kept: Walked::default(),
                 seen: Seen::default(),
+                judged: None,
                 stats: RedisStats::default(),
                 serial: rayon::ThreadPoolBuilder::new()
                     .num_threads(1)
@@ -256,18 +264,20 @@ impl Walked {
 }
 
 /// The keys among `rows` and `entries` the classifier finds something in, found on
-/// `serial` while the task that awaits them goes on reading the next batch.
+/// `serial` while the task that awaits them goes on reading the next batch; and the
+/// entries, given back.
 async fn keys_found_apart(
     serial: &rayon::ThreadPool,
     spec: Arc<AuditSpec>,
     payload_columns: Arc<Vec<String>>,
     rows: Vec<ResultRow>,
     entries: Vec<LogEntry>,
-) -> Result<Vec<Key>, Error> {
+) -> Result<(Vec<Key>, Vec<LogEntry>), Error> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     serial.spawn(move || {
         let data = Dataset::complete(&spec, payload_columns.to_vec(), rows, entries);
-        let _ = tx.send(crate::scan::keys_with_findings(&data, &spec, latest()));
+        let found = crate::scan::keys_with_findings(&data, &spec, latest());
+        let _ = tx.send((found, data.log));
     });
     rx.await
         .map_err(|_| Error::Runtime("the classifier of a batch of the log panicked".into()))
@@ -323,56 +333,89 @@ struct Fetched {
     rows: Vec<ResultRow>,
 }
 
-/// How many ranges [`Seen`] indexes its names by (a power of two).
+/// How many ranges a [`Noted`] table indexes its keys by (a power of two).
 const BUCKETS: usize = 1 << 16;
+
+/// Result rows handed at a time to the thread that notes them ([`JudgedRows`]).
+const NOTED_PER_BATCH: usize = 4096;
 
 /// Result keys looked up among the names the walk met at a time, in digest order.
 const UNMET_PER_LOOKUP: usize = 1 << 16;
 
-/// What the walk met of the keyspace, compactly: each record name's key, as the
-/// first 128 bits of its digest, and its attempt when records are kept per attempt
-/// (24 bytes and the attempt's text per name). Step 3 asks it which keys have a
-/// record and step 2 which records a kept key has, instead of asking Redis again.
-#[derive(Default)]
-struct Seen {
-    /// (key digest, start and length of the attempt in `attempts`), sorted by
-    /// [`Seen::finish`].
-    names: Vec<([u64; 2], u32, u32)>,
+/// Keys noted compactly, each as the first 128 bits of its digest with an attempt
+/// and a value of its own (24 bytes, the value and the attempt's text an entry);
+/// sorted once every key is noted, then looked up by key.
+struct Noted<T> {
+    entries: Vec<Entry<T>>,
     attempts: String,
     sorted: bool,
-    /// Where the names of each value of a digest's top 16 bits start in `names`
-    /// (one entry more than there are values): a lookup reads a few neighbouring
-    /// names instead of halving a table larger than the processor's caches.
+    /// Where the entries of each value of a digest's top 16 bits start (one more
+    /// than there are values): a lookup reads a few neighbouring entries instead of
+    /// halving a table larger than the processor's caches.
     starts: Vec<u32>,
 }
 
-impl Seen {
+/// One entry of a [`Noted`] table: the key's digest, where its attempt's text lies
+/// (`u32::MAX` as the length: no attempt) and its value.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry<T> {
+    digest: [u64; 2],
+    attempt: (u32, u32),
+    value: T,
+}
+
+impl<T> Default for Noted<T> {
+    fn default() -> Self {
+        Noted {
+            entries: Vec::new(),
+            attempts: String::new(),
+            sorted: false,
+            starts: Vec::new(),
+        }
+    }
+}
+
+impl<T: Ord + Copy> Noted<T> {
     fn digest(key: &[String]) -> [u64; 2] {
         let digest = crate::vocab::key_digest(key.iter().map(String::as_str));
         let half = |at: usize| u64::from_le_bytes(digest[at..at + 8].try_into().expect("8 bytes"));
         [half(0), half(8)]
     }
 
-    fn add(&mut self, key: &[String], attempt: Option<&str>) {
-        let attempt = attempt.unwrap_or_default();
-        let start = self.attempts.len() as u32;
-        self.attempts.push_str(attempt);
-        self.names
-            .push((Self::digest(key), start, attempt.len() as u32));
+    fn add(&mut self, key: &[String], attempt: Option<&str>, value: T) {
+        self.add_digest(Self::digest(key), attempt, value);
+    }
+
+    /// [`Noted::add`] of a key whose digest is `digest`.
+    fn add_digest(&mut self, digest: [u64; 2], attempt: Option<&str>, value: T) {
+        let attempt = match attempt {
+            Some(a) => {
+                let start = self.attempts.len() as u32;
+                self.attempts.push_str(a);
+                (start, a.len() as u32)
+            }
+            None => (0, u32::MAX),
+        };
+        self.entries.push(Entry {
+            digest,
+            attempt,
+            value,
+        });
         self.sorted = false;
     }
 
-    /// Sorts the names by key, once the walk is over.
+    /// Sorts the entries by key, once every key is noted.
     fn finish(&mut self) {
         if self.sorted {
             return;
         }
-        self.names.sort_unstable();
-        self.names.dedup();
+        self.entries.sort_unstable();
+        self.entries.dedup();
+        self.entries.shrink_to_fit();
         self.starts = Vec::with_capacity(BUCKETS + 1);
         let mut at = 0;
         for bucket in 0..=BUCKETS {
-            while at < self.names.len() && Self::bucket(&self.names[at].0) < bucket {
+            while at < self.entries.len() && Self::bucket(&self.entries[at].digest) < bucket {
                 at += 1;
             }
             self.starts.push(at as u32);
@@ -384,34 +427,142 @@ impl Seen {
         (digest[0] >> (64 - BUCKETS.trailing_zeros())) as usize
     }
 
-    fn of(&self, key: &[String]) -> &[([u64; 2], u32, u32)] {
+    fn of(&self, key: &[String]) -> &[Entry<T>] {
         self.of_digest(Self::digest(key))
     }
 
-    fn of_digest(&self, d: [u64; 2]) -> &[([u64; 2], u32, u32)] {
-        debug_assert!(self.sorted, "looked up before the walk was over");
+    fn of_digest(&self, d: [u64; 2]) -> &[Entry<T>] {
+        debug_assert!(self.sorted, "looked up before every key was noted");
         let b = Self::bucket(&d);
-        let bucket = &self.names[self.starts[b] as usize..self.starts[b + 1] as usize];
-        let from = bucket.partition_point(|n| n.0 < d);
-        let to = from + bucket[from..].partition_point(|n| n.0 == d);
+        let bucket = &self.entries[self.starts[b] as usize..self.starts[b + 1] as usize];
+        let from = bucket.partition_point(|e| e.digest < d);
+        let to = from + bucket[from..].partition_point(|e| e.digest == d);
         &bucket[from..to]
     }
 
-    /// The keys among `keys` the walk met no record of. They are looked up in the
-    /// order of their digests, so that the lookups move through the names in order
-    /// rather than jump across memory.
+    /// The attempt of `entry`.
+    fn attempt(&self, entry: &Entry<T>) -> Option<&str> {
+        let (start, len) = entry.attempt;
+        (len != u32::MAX).then(|| &self.attempts[start as usize..(start + len) as usize])
+    }
+
+    /// The keys among `keys` noted nowhere. They are looked up in the order of
+    /// their digests, so that the lookups move through the entries in order rather
+    /// than jump across memory.
     fn unmet(&self, mut keys: Vec<([u64; 2], Key)>) -> impl Iterator<Item = Key> + '_ {
         keys.sort_unstable_by_key(|k| k.0);
         keys.into_iter()
             .filter(|(d, _)| self.of_digest(*d).is_empty())
             .map(|(_, k)| k)
     }
+}
 
+/// What the walk met of the keyspace: each record name's key and, when records are
+/// kept per attempt, its attempt. Step 3 asks it which keys have a record and step
+/// 2 which records a kept key has, instead of asking Redis again.
+type Seen = Noted<()>;
+
+impl Seen {
     /// The attempts of the records of `key` the walk met.
     fn attempts_of<'s>(&'s self, key: &[String]) -> impl Iterator<Item = &'s str> + 's {
-        self.of(key)
-            .iter()
-            .map(|&(_, start, len)| &self.attempts[start as usize..start as usize + len as usize])
+        self.of(key).iter().filter_map(|e| self.attempt(e))
+    }
+}
+
+/// Every keyed result row as a key is judged by it (its key, attempt and time; no
+/// primary key, no payload), read in one pass over the table before the walk, so
+/// that a batch of the keyspace is judged without a query of its own (looking the
+/// rows of the walk's keys up in the database, a batch at a time, probes the key's
+/// index once a key, in the order Redis happens to keep them), and the keys without
+/// any record are found without reading the table's keys again.
+#[derive(Default)]
+struct JudgedRows {
+    /// Each row's time and the index of its key in `parts`.
+    noted: Noted<(Option<DateTime<Utc>>, u32)>,
+    /// The text of every row's key columns, one after the other.
+    text: String,
+    /// Where each key column's text ends in `text`: a key's columns are `arity`
+    /// entries in a row.
+    parts: Vec<u32>,
+    arity: usize,
+}
+
+impl JudgedRows {
+    fn new(arity: usize) -> JudgedRows {
+        JudgedRows {
+            arity: arity.max(1),
+            ..JudgedRows::default()
+        }
+    }
+
+    fn add(&mut self, key: &[String], attempt: Option<&str>, written_at: Option<DateTime<Utc>>) {
+        let index = (self.parts.len() / self.arity) as u32;
+        for part in key {
+            self.text.push_str(part);
+            self.parts.push(self.text.len() as u32);
+        }
+        self.noted.add(key, attempt, (written_at, index));
+    }
+
+    fn finish(&mut self) {
+        self.noted.finish();
+        self.text.shrink_to_fit();
+        self.parts.shrink_to_fit();
+    }
+
+    /// The key of row index `index`.
+    fn key(&self, index: u32) -> Key {
+        let first = index as usize * self.arity;
+        (first..first + self.arity)
+            .map(|i| {
+                let start = match i {
+                    0 => 0,
+                    _ => self.parts[i - 1] as usize,
+                };
+                self.text[start..self.parts[i] as usize].to_string()
+            })
+            .collect()
+    }
+
+    fn row(&self, key: Key, e: &Entry<(Option<DateTime<Utc>>, u32)>) -> ResultRow {
+        ResultRow {
+            pk: Vec::new(),
+            key: Some(key),
+            attempt: self.noted.attempt(e).map(str::to_string),
+            written_at: e.value.0,
+            payload: Vec::new(),
+        }
+    }
+
+    /// The rows of `keys`, each beside its digest.
+    fn rows_of(&self, keys: &[([u64; 2], Key)]) -> Vec<ResultRow> {
+        keys.iter()
+            .flat_map(|(digest, key)| {
+                let entries = self.noted.of_digest(*digest).iter();
+                entries.map(move |e| self.row(key.clone(), e))
+            })
+            .collect()
+    }
+
+    /// The rows of the keys `seen` has no entry of, but those for which `skip` is
+    /// true, in key order.
+    fn unmet<T: Ord + Copy>(&self, seen: &Noted<T>, skip: impl Fn(&Key) -> bool) -> Vec<ResultRow> {
+        let mut rows = Vec::new();
+        let entries = &self.noted.entries;
+        let mut at = 0;
+        while at < entries.len() {
+            let digest = entries[at].digest;
+            let to = at + entries[at..].partition_point(|e| e.digest == digest);
+            if seen.of_digest(digest).is_empty() {
+                let key = self.key(entries[at].value.1);
+                if !skip(&key) {
+                    rows.extend(entries[at..to].iter().map(|e| self.row(key.clone(), e)));
+                }
+            }
+            at = to;
+        }
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        rows
     }
 }
 
@@ -424,6 +575,9 @@ struct Walk<'a> {
     progress: &'a Progress,
     kept: Walked,
     seen: Seen,
+    /// The result rows as the walk judges them, when they are held
+    /// ([`Lookup::judged_rows`]).
+    judged: Option<JudgedRows>,
     stats: RedisStats,
     /// Where the batches are classified ([`Walked::classify`]).
     serial: rayon::ThreadPool,
@@ -545,9 +699,10 @@ impl Walk<'_> {
         self.spec.with_checks(batch.collect(), false)
     }
 
-    /// Keeps the keys among `rows` and `entries` the classifier finds something in.
+    /// Keeps the keys among `rows` (read by [`Lookup::judged_rows_of`]) and `entries`
+    /// the classifier finds something in.
     fn classify(&mut self, spec: &AuditSpec, rows: Vec<ResultRow>, entries: &[LogEntry]) {
-        let payload_columns = self.lookup.payload_columns().to_vec();
+        let payload_columns = self.lookup.judged_payload_columns().to_vec();
         self.kept
             .classify(&self.serial, spec, &payload_columns, rows, entries);
     }
@@ -560,15 +715,21 @@ impl Walk<'_> {
         let batch_spec = Arc::new(self.batch_spec());
         let pattern = self.log.pattern().clone();
         let per_attempt = pattern.has_attempt();
-        let payload_columns = Arc::new(self.lookup.payload_columns().to_vec());
+        let payload_columns = Arc::new(self.lookup.judged_payload_columns().to_vec());
+        let (log, spec, progress) = (self.log, self.spec, self.progress);
+        // The names are scanned, and the other records of a batch's rows read, each
+        // on a connection of its own: on one, a reply waits for every reply to the
+        // pipelines sent before it.
+        let (reading, mut classifying) = (self.conn.clone(), self.log.connect().await?);
+        let owned = Arc::new(self.spec.clone());
+        self.judged = self.lookup.judged_rows(spec, progress).await?;
+        let judged = &self.judged;
         self.progress
             .phase("reading the log from Redis, a batch at a time");
-        let (log, spec, progress) = (self.log, self.spec, self.progress);
-        let (mut reading, mut classifying) = (self.conn.clone(), self.conn.clone());
         let lookup = &mut *self.lookup;
         let (kept, seen, stats) = (&mut self.kept, &mut self.seen, &mut self.stats);
         let serial = &self.serial;
-        let mut scanning = self.conn.clone();
+        let mut scanning = self.log.connect().await?;
         let mut pages = Pages::default();
         pages
             .fill(log, &mut scanning, log.batch(), progress)
@@ -581,23 +742,44 @@ impl Walk<'_> {
             }
             // Every key the batch names, whatever becomes of its record: the rows of
             // a key whose record vanished or is malformed are judged too.
-            let mut keys = BTreeSet::new();
+            // In the order of their digests, which is the order of the held rows.
+            let mut keys: Vec<([u64; 2], Key)> = Vec::new();
             for n in names.iter().flatten() {
                 stats.keys_scanned += 1;
                 if let Some((k, attempt)) = pattern.split(&String::from_utf8_lossy(n)) {
-                    seen.add(&k, attempt.as_deref());
-                    keys.insert(k);
+                    let digest = Seen::digest(&k);
+                    seen.add_digest(digest, attempt.as_deref(), ());
+                    keys.push((digest, k));
                 }
             }
-            let keys: Vec<Key> = keys.into_iter().collect();
+            keys.sort_unstable_by_key(|k| k.0);
+            keys.dedup_by_key(|k| k.0);
             let fetch = async {
                 let Some(names) = names else {
                     return Ok(None);
                 };
-                let (read, rows) = futures_util::try_join!(
-                    log.read_names(&mut reading, spec, &names),
-                    lookup.rows_of(&keys)
-                )?;
+                // The records are read and parsed on a worker of the runtime, beside
+                // the rows, which are decoded on this task.
+                let records = {
+                    let (log, spec, mut conn) = (log.clone(), owned.clone(), reading.clone());
+                    let names = names.clone();
+                    tokio::spawn(async move { log.read_names(&mut conn, &spec, &names).await })
+                };
+                let records = async {
+                    records.await.map_err(|e| {
+                        Error::Runtime(format!("the reader of a batch of the log stopped: {e}"))
+                    })?
+                };
+                let rows = async {
+                    match judged {
+                        Some(judged) => Ok(judged.rows_of(&keys)),
+                        None => {
+                            let keys: Vec<Key> = keys.iter().map(|k| k.1.clone()).collect();
+                            lookup.judged_rows_of(&keys).await
+                        }
+                    }
+                };
+                let (read, rows) = futures_util::try_join!(records, rows)?;
                 Ok::<_, Error>(Some(Fetched { names, read, rows }))
             };
             let classify = async {
@@ -622,12 +804,12 @@ impl Walk<'_> {
                     let more = log.read_names(&mut classifying, spec, &others).await?;
                     entries.extend(more.entries);
                 }
-                let found = keys_found_apart(
+                let (found, entries) = keys_found_apart(
                     serial,
                     batch_spec.clone(),
                     payload_columns.clone(),
                     rows,
-                    entries.clone(),
+                    entries,
                 )
                 .await?;
                 kept.keys.extend(found);
@@ -674,6 +856,28 @@ impl Walk<'_> {
         self.progress
             .phase("reading the keys of the results without a record");
         self.seen.finish();
+        let batch_spec = self.batch_spec();
+        if let Some(judged) = &self.judged {
+            let kept = &self.kept.keys;
+            let mut rows = judged.unmet(&self.seen, |k| kept.contains(k)).into_iter();
+            // A batch's keys at a time, each key's rows in one batch.
+            let mut batch: Vec<ResultRow> = Vec::new();
+            loop {
+                let row = rows.next();
+                let full = batch.len() >= self.log.batch();
+                let boundary = match (&row, batch.last()) {
+                    (Some(r), Some(last)) => r.key != last.key,
+                    _ => true,
+                };
+                if (row.is_none() || (full && boundary)) && !batch.is_empty() {
+                    self.classify(&batch_spec, std::mem::take(&mut batch), &[]);
+                }
+                match row {
+                    Some(r) => batch.push(r),
+                    None => return Ok(()),
+                }
+            }
+        }
         let mut absent: Vec<Key> = Vec::new();
         let mut pending = Vec::new();
         let mut keys = self.lookup.keys();
@@ -693,9 +897,8 @@ impl Walk<'_> {
         drop(keys);
         absent.sort();
         absent.dedup();
-        let batch_spec = self.batch_spec();
         for chunk in absent.chunks(self.log.batch()) {
-            let rows = self.lookup.rows_of(chunk).await?;
+            let rows = self.lookup.judged_rows_of(chunk).await?;
             self.classify(&batch_spec, rows, &[]);
         }
         Ok(())
@@ -758,7 +961,7 @@ impl Walk<'_> {
             self.progress.rows(names.len() as u64);
             for n in &names {
                 if let Some((k, attempt)) = self.log.pattern().split(&String::from_utf8_lossy(n)) {
-                    self.seen.add(&k, attempt.as_deref());
+                    self.seen.add(&k, attempt.as_deref(), ());
                 }
             }
             let read = self.log.read_names(self.conn, self.spec, &names).await?;
@@ -858,6 +1061,79 @@ impl Lookup {
     fn payload_columns(&self) -> &[String] {
         match self {
             Lookup::Database(db) => &db.payload_columns,
+            Lookup::File(f) => &f.payload_columns,
+        }
+    }
+
+    /// Every result row of `keys`, with only the payload columns of
+    /// [`Lookup::judged_payload_columns`]: enough to judge whether a key has a
+    /// finding.
+    async fn judged_rows_of(&mut self, keys: &[Key]) -> Result<Vec<ResultRow>, Error> {
+        match self {
+            Lookup::Database(db) => db.judged_rows_of(keys).await,
+            Lookup::File(_) => self.rows_of(keys).await,
+        }
+    }
+
+    /// Every keyed row, as [`JudgedRows`] holds it, when the results are a
+    /// database's and a key's judgement reads no payload; `None` otherwise: a
+    /// file's rows are in memory already, and a record's `validation` is compared
+    /// with a payload.
+    async fn judged_rows(
+        &mut self,
+        spec: &AuditSpec,
+        progress: &Progress,
+    ) -> Result<Option<JudgedRows>, Error> {
+        let Lookup::Database(db) = self else {
+            return Ok(None);
+        };
+        if !db.judged_payload_columns().is_empty() {
+            return Ok(None);
+        }
+        progress.phase("reading the keys, attempts and times of the result rows");
+        // The rows are noted on a thread of their own, a few thousand at a time,
+        // while the next are read.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ResultRow>>(4);
+        let arity = spec.results.key.len();
+        let noting = tokio::task::spawn_blocking(move || {
+            let mut noted = JudgedRows::new(arity);
+            while let Some(rows) = rx.blocking_recv() {
+                for row in rows {
+                    if let Some(key) = &row.key {
+                        noted.add(key, row.attempt.as_deref(), row.written_at);
+                    }
+                }
+            }
+            noted.finish();
+            noted
+        });
+        let mut rows = db.judged_rows();
+        let mut batch = Vec::with_capacity(NOTED_PER_BATCH);
+        loop {
+            let row = rows.try_next().await?;
+            let end = row.is_none();
+            batch.extend(row);
+            if batch.len() >= NOTED_PER_BATCH || end {
+                progress.rows(batch.len() as u64);
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(NOTED_PER_BATCH));
+                if tx.send(full).await.is_err() {
+                    break;
+                }
+            }
+            if end {
+                break;
+            }
+        }
+        drop(tx);
+        noting
+            .await
+            .map(Some)
+            .map_err(|e| Error::Runtime(format!("the thread noting the result rows stopped: {e}")))
+    }
+
+    fn judged_payload_columns(&self) -> &[String] {
+        match self {
+            Lookup::Database(db) => db.judged_payload_columns(),
             Lookup::File(f) => &f.payload_columns,
         }
     }
@@ -987,5 +1263,91 @@ impl Lookup {
         if let Lookup::Database(db) = self {
             db.close().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(parts: &[&str]) -> Key {
+        parts.iter().map(|p| p.to_string()).collect()
+    }
+
+    fn at(second: i64) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(second, 0)
+    }
+
+    /// A row as the tests write it: its key, attempt and time.
+    type Held<'a> = (Key, Option<&'a str>, Option<DateTime<Utc>>);
+
+    fn held(rows: &[Held<'_>]) -> JudgedRows {
+        let mut judged = JudgedRows::new(2);
+        for (k, attempt, time) in rows {
+            judged.add(k, *attempt, *time);
+        }
+        judged.finish();
+        judged
+    }
+
+    fn summary(rows: &[ResultRow]) -> Vec<(Key, Option<String>, Option<DateTime<Utc>>)> {
+        let mut out: Vec<_> = rows
+            .iter()
+            .map(|r| (r.key.clone().unwrap(), r.attempt.clone(), r.written_at))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn held_rows_give_back_every_row_of_a_key_with_its_attempt_and_time() {
+        let (a, b, c) = (key(&["op", "a"]), key(&["op", "b"]), key(&["o", "pb"]));
+        let judged = held(&[
+            (a.clone(), Some("1"), at(10)),
+            (b.clone(), None, None),
+            (a.clone(), Some("2"), at(20)),
+            (c.clone(), Some(""), at(30)),
+        ]);
+        let of = |k: &Key| summary(&judged.rows_of(&[(Seen::digest(k), k.clone())]));
+        assert_eq!(
+            of(&a),
+            vec![
+                (a.clone(), Some("1".into()), at(10)),
+                (a.clone(), Some("2".into()), at(20)),
+            ]
+        );
+        // No attempt stays apart from an empty one; key columns stay apart too.
+        assert_eq!(of(&b), vec![(b.clone(), None, None)]);
+        assert_eq!(of(&c), vec![(c.clone(), Some(String::new()), at(30))]);
+        assert!(of(&key(&["op", "z"])).is_empty());
+    }
+
+    #[test]
+    fn held_rows_name_the_keys_the_walk_met_no_record_of() {
+        let (a, b, c) = (key(&["op", "a"]), key(&["op", "b"]), key(&["op", "c"]));
+        let judged = held(&[
+            (a.clone(), Some("1"), at(1)),
+            (b.clone(), Some("1"), at(2)),
+            (b.clone(), Some("2"), at(3)),
+            (c.clone(), Some("1"), at(4)),
+        ]);
+        let mut seen = Seen::default();
+        seen.add(&a, Some("1"), ());
+        seen.finish();
+        let unmet = judged.unmet(&seen, |_| false);
+        assert_eq!(
+            summary(&unmet),
+            vec![
+                (b.clone(), Some("1".into()), at(2)),
+                (b.clone(), Some("2".into()), at(3)),
+                (c.clone(), Some("1".into()), at(4)),
+            ]
+        );
+        // In key order, each key's rows together.
+        let keys: Vec<&Key> = unmet.iter().map(|r| r.key.as_ref().unwrap()).collect();
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+        // A key already kept is left out.
+        let unmet = judged.unmet(&seen, |k| *k == c);
+        assert_eq!(summary(&unmet).len(), 2);
     }
 }

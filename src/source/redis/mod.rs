@@ -238,9 +238,11 @@ impl RedisLog {
         Ok(out)
     }
 
-    /// Reads one batch of keys in one pipelined round trip: `PTTL` and `GET` (or
-    /// `HGETALL`) of each. A key of another type answers WRONGTYPE; only those are
-    /// asked their `TYPE`, in a second round trip, to say what they are.
+    /// Reads one batch of keys in one pipelined round trip: the `PTTL` of each, and
+    /// their values, in one `MGET` (Powertools' strings) or an `HGETALL` each
+    /// (hashes). A key of another type answers nil to `MGET` though it has a TTL, or
+    /// WRONGTYPE to `HGETALL`; only those are asked their `TYPE`, in a second round
+    /// trip, to say what they are.
     async fn read_batch(
         &self,
         conn: &mut MultiplexedConnection,
@@ -249,41 +251,82 @@ impl RedisLog {
         out: &mut LogRead,
     ) -> Result<(), Error> {
         let now = Utc::now();
-        let (read, expected) = match self.spec.layout {
-            RedisLayout::Powertools => ("GET", "string"),
-            RedisLayout::Hash => ("HGETALL", "hash"),
+        let strings = self.spec.layout == RedisLayout::Powertools;
+        let (read, expected) = match strings {
+            true => ("MGET", "string"),
+            false => ("HGETALL", "hash"),
         };
         let mut pipe = redis::pipe();
+        let mut mget = redis::cmd("MGET");
         let mut names: Vec<(&[u8], String)> = Vec::with_capacity(keys.len());
         for k in keys {
             let name = String::from_utf8_lossy(k).into_owned();
-            if self.spec.layout == RedisLayout::Powertools && name.ends_with(":lock") {
+            if strings && name.ends_with(":lock") {
                 // Powertools' orphan-record lock, `{key}:lock`: not a record.
                 out.stats.lock_keys += 1;
                 continue;
             }
-            pipe.cmd("PTTL").arg(k).cmd(read).arg(k);
+            pipe.cmd("PTTL").arg(k);
+            if strings {
+                mget.arg(k);
+            } else {
+                pipe.cmd(read).arg(k);
+            }
             names.push((k, name));
         }
         if names.is_empty() {
             return Ok(());
         }
+        let commands = match strings {
+            true => {
+                pipe.add_command(mget);
+                names.len() + 1
+            }
+            false => names.len() * 2,
+        };
         // The replies as they come, a command's error among them as a value.
-        let values = conn
-            .req_packed_commands(&pipe, 0, names.len() * 2)
+        let mut values = conn
+            .req_packed_commands(&pipe, 0, commands)
             .await
             .map_err(|e| self.error(&format!("PTTL/{read}"), e))?;
+        let (ttls, read_values): (Vec<Value>, Vec<Value>) = match strings {
+            true => {
+                let got = values.pop().expect("one reply a command");
+                let got = match got {
+                    Value::Array(a) if a.len() == names.len() => a,
+                    Value::ServerError(e) => {
+                        let why = e.details().unwrap_or_default();
+                        return Err(self.error(read, format!("{} {why}", e.code())));
+                    }
+                    _ => return Err(self.error(read, "not one value a key")),
+                };
+                (values, got)
+            }
+            false => {
+                let mut ttls = Vec::with_capacity(names.len());
+                let mut got = Vec::with_capacity(names.len());
+                let mut values = values.into_iter();
+                while let (Some(ttl), Some(value)) = (values.next(), values.next()) {
+                    ttls.push(ttl);
+                    got.push(value);
+                }
+                (ttls, got)
+            }
+        };
         let mut other_type: Vec<(&[u8], String)> = Vec::new();
-        for ((k, name), pair) in names.into_iter().zip(values.chunks(2)) {
-            let ttl = redis::from_redis_value::<i64>(&pair[0]).unwrap_or(-2);
+        for (((k, name), ttl), value) in names.into_iter().zip(&ttls).zip(&read_values) {
+            let ttl = redis::from_redis_value::<i64>(ttl).unwrap_or(-2);
             let expires_at = (ttl >= 0).then(|| now + chrono::Duration::milliseconds(ttl));
-            match &pair[1] {
+            match value {
                 Value::ServerError(e) if e.code() == "WRONGTYPE" => other_type.push((k, name)),
                 Value::ServerError(e) => {
                     let why = e.details().unwrap_or_default();
                     return Err(self.error(read, format!("{} {why}", e.code())));
                 }
                 _ if ttl == -2 => out.stats.vanished += 1,
+                // A key that is there but not a string, or that came or went
+                // between the two reads.
+                Value::Nil if strings => other_type.push((k, name)),
                 Value::Nil => out.stats.vanished += 1,
                 Value::Array(a) if a.is_empty() => out.stats.vanished += 1,
                 Value::Map(m) if m.is_empty() => out.stats.vanished += 1,
