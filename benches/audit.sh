@@ -25,6 +25,9 @@
 #   cross     --classes cross-key, against `GROUP BY md5(payload) HAVING
 #             count(DISTINCT key) > 1` (SQLite: GROUP BY payload; DuckDB: hash(payload))
 # and, with an index, the full audit against itself without one (never slower).
+# Each reference runs in the session dupaudit sets for its engine: MariaDB's hash-join
+# settings; SQLite's pragmas, where sqlite3's defaults are timed as well and the
+# faster counts.
 # Two more engines:
 #   apply     PostgreSQL, the key indexed: `dupaudit apply` of a plan of the exact
 #             duplicates in one transaction, against the bare `DELETE ... WHERE id =
@@ -169,9 +172,26 @@ database() {
             sqlite)
                 url=sqlite://$work/$key.sqlite
                 client=(sqlite3 "$work/$key.sqlite")
+                # The session dupaudit sets for its scans (queries/sqlite/session.sql,
+                # mmap.sql): temporary b-trees in memory, the file read through a map.
+                pre="PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 2147418112;"
                 hash=payload ;;
         esac
         sql() { "${client[@]}" "$pre $1" >/dev/null; }
+        # reference NAME QUERY: the engine's client runs QUERY in the session
+        # dupaudit sets; on SQLite also with sqlite3's defaults, and the faster
+        # counts (temporary b-trees in memory speed up dupaudit's joins and slow
+        # down a grouping's sort: 1.6 s against 0.85 s for the floor).
+        reference() {
+            best_of "$1" "${client[@]}" "$pre $2"
+            if [ "$engine" = sqlite ]; then
+                best_of "$1, defaults" "${client[@]}" "$2"
+                if awk "BEGIN{exit !(${secs[$1, defaults]} < ${secs[$1]})}"; then
+                    secs[$1]=${secs[$1, defaults]}
+                    mem[$1]=${mem[$1, defaults]}
+                fi
+            fi
+        }
         local spec=$work/$engine-$key.toml
         if [ "$reuse" = 0 ] || [ ! -f "$spec" ]; then
             case $engine in
@@ -205,9 +225,9 @@ database() {
             esac
             local at="$engine $key $index"
             echo "$at (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-            best_of "$at floor" "${client[@]}" "$pre SELECT $cols, count(*) FROM results GROUP BY $cols HAVING count(*) > 1"
+            reference "$at floor" "SELECT $cols, count(*) FROM results GROUP BY $cols HAVING count(*) > 1"
             best_of "$at dup" "${scan[@]}" --classes exact,conflict
-            best_of "$at join" "${client[@]}" "$pre SELECT count(*) FROM results r JOIN idempotency_log l ON $(on_key "$key")"
+            reference "$at join" "SELECT count(*) FROM results r JOIN idempotency_log l ON $(on_key "$key")"
             best_of "$at full" "${scan[@]}" --classes "$full"
             row "duplicate scan" "$key" "$index" floor "$at floor" "$at dup" 1.3
             if [ "$engine" != sqlite ]; then
@@ -218,7 +238,7 @@ database() {
             if [ "$index" = key ]; then
                 row "full audit" "$key" "$index" "itself unindexed" "$engine $key none full" "$at full" 1.0
             else
-                best_of "$at hand cross" "${client[@]}" "$pre SELECT $hash, count(DISTINCT $cols) FROM results GROUP BY 1 HAVING count(DISTINCT $cols) > 1"
+                reference "$at hand cross" "SELECT $hash, count(DISTINCT $cols) FROM results GROUP BY 1 HAVING count(DISTINCT $cols) > 1"
                 best_of "$at cross" "${scan[@]}" --classes cross-key
                 row "cross-key" "$key" "$index" "GROUP BY $hash" "$at hand cross" "$at cross" 1.0
             fi
@@ -413,7 +433,7 @@ for engine in $engines; do
     case $engine in
         postgres) header PostgreSQL "PostgreSQL $(psql postgres://postgres@127.0.0.1:5432/postgres -Atc 'SHOW server_version' | cut -d' ' -f1), default settings." "$engine" ;;
         mariadb) header MariaDB "MariaDB $(mariadb -h 127.0.0.1 -u root -Nse 'SELECT VERSION()' | cut -d- -f1); the hand-written join runs with the hash-join settings dupaudit sets." "$engine" ;;
-        sqlite) header SQLite "SQLite, the embedded engine; \`sqlite3\` runs the references." "$engine" ;;
+        sqlite) header SQLite "SQLite, the embedded engine; \`sqlite3\` runs each reference with its defaults and with the session dupaudit sets (temporary b-trees in memory, the file read through a memory map), and the faster counts; the mapped pages of the file count in dupaudit's peak memory." "$engine" ;;
         parquet) header Parquet "Parquet files, against DuckDB $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)') on the same files; peak memory target: under 1 GB." "$engine" ;;
         apply) header "Cleanup (apply)" "PostgreSQL, a plan of the exact duplicates applied in one transaction; dupaudit's peak memory." "$engine" ;;
         redis) header "Log in Redis" "Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), a Powertools record per attempt; the results in PostgreSQL, key indexed." "$engine" ;;

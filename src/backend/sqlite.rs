@@ -79,6 +79,7 @@ impl Backend for Sqlite {
     fn scan_session(&self, _server: &str, _millis: u64) -> Vec<Statement> {
         vec![
             Statement::plain(scan::sqlite::SESSION),
+            Statement::plain(scan::sqlite::MMAP),
             Statement::plain(scan::sqlite::BEGIN),
         ]
     }

@@ -2859,20 +2859,28 @@ fn interesting_template(
 }
 
 /// The keys_*.sql queries of the checked classes, each once.
-fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<&'static str> {
+fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<String> {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => queries::KEYS_DUPLICATED,
     };
+    // MySQL and MariaDB have no full join; SQLite's loops without an index.
+    let unwritten = match d {
+        Dialect::Postgres => None,
+        Dialect::Mysql => Some(q::mysql::KEYS_LOG_UNWRITTEN),
+        Dialect::Sqlite => Some(q::sqlite::KEYS_LOG_UNWRITTEN),
+    };
     classes::prefilters(checks)
         .into_iter()
-        .map(|sql| match sql {
-            _ if sql == queries::KEYS_DUPLICATED => duplicated,
-            // MySQL and MariaDB have no full join; SQLite's loops without an index.
-            _ if sql == queries::KEYS_LOGGED && d != Dialect::Postgres => queries::KEYS_LOGGED_LEFT,
-            _ => sql,
+        .map(|sql| match (sql, unwritten) {
+            _ if sql == queries::KEYS_DUPLICATED => duplicated.to_string(),
+            (_, Some(unwritten)) if sql == queries::KEYS_LOGGED => sql::compose(
+                queries::KEYS_LOGGED_LEFT,
+                &[("log_unwritten", unwritten.trim_end())],
+            ),
+            _ => sql.to_string(),
         })
-        .map(str::trim_end)
+        .map(|sql| sql.trim_end().to_string())
         .collect()
 }
 

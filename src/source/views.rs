@@ -144,7 +144,6 @@ impl Layout {
             ("l_key_not_null", not_null(&l_key)),
             ("rl_match", equal(&r_match, &l_match)),
             ("rl_key_match", equal(&r_key, &l_key)),
-            ("r_pk_first", r(0)),
             ("l_key_first", l(0)),
             ("r_first_row", "NULL".into()),
             ("r_last_row", "NULL".into()),

@@ -37,6 +37,9 @@ pub mod scan {
         pub const PRIMARY_KEY: &str = include_str!("../../queries/sqlite/primary_key.sql");
         pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
         pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
+        pub const MMAP: &str = include_str!("../../queries/sqlite/mmap.sql");
+        pub const KEYS_LOG_UNWRITTEN: &str =
+            include_str!("../../queries/sqlite/keys_log_unwritten.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
         pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
         pub const TEMP_FILES: &str = include_str!("../../queries/sqlite/temp_files.sql");
@@ -80,6 +83,8 @@ pub mod scan {
     }
     pub mod mysql {
         pub const KEYS_LISTED: &str = include_str!("../../queries/mysql/keys_listed.sql");
+        pub const KEYS_LOG_UNWRITTEN: &str =
+            include_str!("../../queries/mysql/keys_log_unwritten.sql");
         pub const INDEX_LOOKUPS: &str = include_str!("../../queries/mysql/index_lookups.sql");
         pub const INDEX_COLUMNS: &str = include_str!("../../queries/mysql/index_columns.sql");
         pub const MAX_STATEMENT: &str = include_str!("../../queries/mysql/max_statement.sql");
