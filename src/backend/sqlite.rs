@@ -77,9 +77,17 @@ impl Backend for Sqlite {
     }
 
     fn scan_session(&self, _server: &str, _millis: u64) -> Vec<Statement> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (threads, _) = crate::sql::render(
+            Dialect::Sqlite,
+            scan::sqlite::THREADS,
+            &[("threads", &cores.to_string())],
+            &[],
+        );
         vec![
             Statement::plain(scan::sqlite::SESSION),
             Statement::plain(scan::sqlite::MMAP),
+            Statement::plain(&threads),
             Statement::plain(scan::sqlite::BEGIN),
         ]
     }

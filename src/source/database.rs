@@ -1139,8 +1139,21 @@ impl DatabaseSource {
                     listed: listed.as_ref(),
                 };
                 let on_part = on_part.as_deref_mut();
-                self.interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
-                    .await
+                // SQLite: without a join of the log, the statement's temporary data
+                // are sorts and small b-trees, which it sorts faster in files
+                // (sqlite/temp_files.sql).
+                let in_files = d == Dialect::Sqlite
+                    && !classes::prefilters(&checks).contains(&queries::KEYS_LOGGED);
+                if in_files {
+                    self.run(&mut *conn, q::sqlite::TEMP_FILES).await?;
+                }
+                let found = self
+                    .interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
+                    .await?;
+                if in_files {
+                    self.run(&mut *conn, q::sqlite::SESSION).await?;
+                }
+                Ok(found)
             } else {
                 // Each slice on its own connection.
                 let listed_ref = listed.as_ref();

@@ -38,6 +38,7 @@ pub mod scan {
         pub const BEGIN: &str = include_str!("../../queries/sqlite/begin.sql");
         pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
         pub const MMAP: &str = include_str!("../../queries/sqlite/mmap.sql");
+        pub const THREADS: &str = include_str!("../../queries/sqlite/threads.sql");
         pub const KEYS_LOG_UNWRITTEN: &str =
             include_str!("../../queries/sqlite/keys_log_unwritten.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
