@@ -56,6 +56,10 @@ const BINDS_PER_LOOKUP: usize = 32_000;
 /// Keys per query when reading the log rows of cross-key copies.
 const KEY_BATCH: usize = 500;
 
+/// The most bytes of keys listed as literals in one SQLite statement; past them the
+/// keys are read with their rows.
+const LISTED_BYTES: usize = 64 << 20;
+
 /// Most rows listed as non-JSON; must match the scan's own limit.
 use crate::findings::NON_JSON_LISTED;
 
@@ -1083,7 +1087,10 @@ impl DatabaseSource {
         };
         // MariaDB computes a CTE once for each reference: the keys are read first;
         // their rows are looked up through the key's indexes where both tables have
-        // one.
+        // one. SQLite reads on one thread a connection: the keys query of each class
+        // runs on a connection of its own, at the same time, where those connections
+        // read what the scan's does (it read the log already, and holds its read
+        // lock: in any journal mode but WAL no write lands until it ends).
         let listed = match d {
             Dialect::Mysql if self.mariadb(conn).await? => {
                 let indexed = self
@@ -1092,23 +1099,33 @@ impl DatabaseSource {
                     && self
                         .mysql_key_indexed(conn, &spec.log.table_name(), &spec.log.key)
                         .await?;
-                listed_statements(wrapper, &checks, counted).map(|(keys, around)| {
-                    let around = match indexed {
-                        true => format!(
-                            "{}
-{around}",
-                            q::mysql::INDEX_LOOKUPS
-                        ),
-                        false => around,
-                    };
-                    (
-                        windowed(d, &keys, spec, shape.typed()),
-                        windowed(d, &around, spec, shape.typed()),
-                    )
+                listed_statements(d, wrapper, &checks, counted).map(|mut listed| {
+                    if indexed {
+                        listed.around = format!("{}\n{}", q::mysql::INDEX_LOOKUPS, listed.around);
+                    }
+                    listed
                 })
             }
+            Dialect::Sqlite if early.is_some() && n <= 1 => {
+                let mode: String = sqlx::query_scalar(q::sqlite::JOURNAL_MODE)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                match mode.eq_ignore_ascii_case("wal") {
+                    true => None,
+                    false => listed_statements(d, wrapper, &checks, counted),
+                }
+            }
             _ => None,
-        };
+        }
+        .map(|listed| Listed {
+            keys: listed
+                .keys
+                .iter()
+                .map(|(keys, in_files)| (windowed(d, keys, spec, shape.typed()), *in_files))
+                .collect(),
+            around: windowed(d, &listed.around, spec, shape.typed()),
+        });
         progress.phase("reading the keys that can carry a finding");
         let columns = Dataset {
             payload_columns: payload_columns.clone(),
@@ -1575,8 +1592,8 @@ impl DatabaseSource {
             Some(split) => split.render(self.dialect, template, &fragments, lists, true),
         };
         let (sql, binds) = match scope.listed {
-            Some((keys, around)) => {
-                let listed = self.listed(conn, keys, around, &fragments, lists).await?;
+            Some(listed) => {
+                let listed = self.listed(conn, listed, &fragments, lists).await?;
                 listed.unwrap_or((sql, binds))
             }
             None => (sql, binds),
@@ -1923,55 +1940,88 @@ impl DatabaseSource {
         Ok(server.to_ascii_lowercase().contains("mariadb"))
     }
 
-    /// MariaDB: the keys query (`keys`, rendered with `fragments` and `lists`), then
-    /// the query of their rows, `around` with the keys listed as literals, rendered.
-    /// None, to read keys and rows in one query, when the list would pass half the
-    /// server's largest statement (`max_allowed_packet`).
+    /// The keys queries of `listed` (rendered with `fragments` and `lists`), the first
+    /// on `conn` and each other on a connection of its own, at the same time; then the
+    /// query of their rows, `listed.around` with the keys listed as literals,
+    /// rendered. None, to read keys and rows in one query, when the list would pass
+    /// half the server's largest statement (MariaDB's `max_allowed_packet`) or
+    /// [`LISTED_BYTES`] (SQLite), or when a connection of its own could not read
+    /// (SQLite refuses a new reader while a writer waits for the scan's lock).
     async fn listed(
         &self,
         conn: &mut AnyConnection,
-        keys: &str,
-        around: &str,
+        listed: &Listed,
         fragments: &[(&str, &str)],
         lists: &[(&str, &[String])],
     ) -> Result<Option<(String, Vec<String>)>, Error> {
-        let largest: i64 = sqlx::query_scalar(q::mysql::MAX_STATEMENT)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        let (sql, binds) = sql::render(self.dialect, keys, fragments, lists);
+        let room = match self.dialect {
+            Dialect::Mysql => {
+                let largest: i64 = sqlx::query_scalar(q::mysql::MAX_STATEMENT)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                (largest / 2).max(0) as usize
+            }
+            _ => LISTED_BYTES,
+        };
         let arity = fragments
             .iter()
             .find(|(name, _)| *name == "k_list")
             .map_or(1, |(_, list)| list.split(", ").count());
+        let rendered: Vec<(String, Vec<String>, bool)> = listed
+            .keys
+            .iter()
+            .map(|(keys, in_files)| {
+                let (sql, binds) = sql::render(self.dialect, keys, fragments, lists);
+                (sql, binds, *in_files)
+            })
+            .collect();
+        let Some(((sql, binds, in_files), apart)) = rendered.split_first() else {
+            return Ok(None);
+        };
+        let here = self.literals(conn, sql, binds.clone(), *in_files, arity, room);
+        let apart = apart.iter().map(|(sql, binds, in_files)| async move {
+            let mut c = self.connect().await?;
+            self.begin_read_only(&mut c, None).await?;
+            let read = self
+                .literals(&mut c, sql, binds.clone(), *in_files, arity, room)
+                .await;
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            read
+        });
+        let apart = async {
+            match futures_util::future::try_join_all(apart).await {
+                Ok(read) => Ok(read.into_iter().collect::<Option<Vec<_>>>()),
+                Err(e) => {
+                    tracing::info!(
+                        "reading the keys on connections of their own failed ({e}): read \
+                         with their rows"
+                    );
+                    Ok(None)
+                }
+            }
+        };
+        let (here, apart) = futures_util::try_join!(here, apart)?;
+        let (Some(here), Some(apart)) = (here, apart) else {
+            return Ok(None);
+        };
+        let mut seen = HashSet::new();
         let mut list = String::new();
-        let mut rows = bound(&sql, binds).fetch(&mut *conn);
-        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-            let literals: Vec<String> = self
-                .cells(&row, 0, arity)?
-                .into_iter()
-                .map(Option::unwrap_or_default)
-                .collect();
+        for literal in here.into_iter().chain(apart.into_iter().flatten()) {
+            if seen.contains(&literal) {
+                continue;
+            }
             if !list.is_empty() {
                 list.push_str(", ");
             }
-            match literals.len() {
-                1 => list.push_str(&literals[0]),
-                _ => {
-                    list.push('(');
-                    list.push_str(&literals.join(", "));
-                    list.push(')');
-                }
-            }
-            if list.len() as i64 > largest / 2 {
-                tracing::info!(
-                    "the keys that can carry a finding pass half the server's largest \
-                     statement (max_allowed_packet, {largest} bytes): read with their rows"
-                );
-                return Ok(None);
-            }
+            list.push_str(&literal);
+            seen.insert(literal);
         }
-        drop(rows);
+        if list.len() > room {
+            too_many_to_list(room);
+            return Ok(None);
+        }
         if list.is_empty() {
             // No key: a list that matches none.
             list = match arity {
@@ -1979,8 +2029,54 @@ impl DatabaseSource {
                 _ => format!("({})", vec!["NULL"; arity].join(", ")),
             };
         }
-        let around = sql::compose(around, &[("i_list", &list)]);
+        let around = sql::compose(&listed.around, &[("i_list", &list)]);
         Ok(Some(sql::render(self.dialect, &around, fragments, lists)))
+    }
+
+    /// The keys a keys query of [`listed`](Self::listed) reads, each an SQL literal (a
+    /// row of literals for a key of several columns); None past `room` bytes.
+    /// `in_files`: SQLite keeps the query's temporary data in files
+    /// (sqlite/temp_files.sql).
+    async fn literals(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+        binds: Vec<String>,
+        in_files: bool,
+        arity: usize,
+        room: usize,
+    ) -> Result<Option<Vec<String>>, Error> {
+        if in_files {
+            self.run(conn, q::sqlite::TEMP_FILES).await?;
+        }
+        let read = async {
+            let mut literals = Vec::new();
+            let mut bytes = 0;
+            let mut rows = bound(sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let mut cells: Vec<String> = self
+                    .cells(&row, 0, arity)?
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect();
+                let literal = match cells.len() {
+                    1 => cells.remove(0),
+                    _ => format!("({})", cells.join(", ")),
+                };
+                bytes += literal.len() + 2;
+                if bytes > room {
+                    too_many_to_list(room);
+                    return Ok(None);
+                }
+                literals.push(literal);
+            }
+            Ok(Some(literals))
+        }
+        .await;
+        if in_files {
+            self.run(conn, q::sqlite::SESSION).await?;
+        }
+        read
     }
 
     /// The rows of interesting_sorted.sql, cut into parts of whole keys, about
@@ -2618,9 +2714,18 @@ struct Scope<'a> {
     /// time, and the query of the rows around keys bound as arrays
     /// ([`key_statements`]).
     concurrent: Option<&'a (Vec<String>, String)>,
-    /// MariaDB: the keys query, and the query of their rows around the keys listed
-    /// as literals ([`listed_statements`]).
-    listed: Option<&'a (String, String)>,
+    /// MariaDB, SQLite: the keys read before their rows ([`listed_statements`]).
+    listed: Option<&'a Listed>,
+}
+
+/// Keys read before their rows, listed as literals ([`DatabaseSource::listed`]).
+struct Listed {
+    /// The keys queries, each with whether its temporary data go to files (SQLite,
+    /// sqlite/temp_files.sql): the first on the scan's connection, each other on a
+    /// connection of its own, at the same time.
+    keys: Vec<(String, bool)>,
+    /// The query of their rows, around the keys listed as literals (`{i_list}`).
+    around: String,
 }
 
 /// A row of the keys query, read ([`DatabaseSource::key_row`]).
@@ -2861,7 +2966,10 @@ fn interesting_template(
     checks: &BTreeSet<Class>,
     counted: bool,
 ) -> String {
-    let parts = key_parts(d, checks, counted);
+    let parts: Vec<String> = key_parts(d, checks, counted)
+        .into_iter()
+        .map(|(sql, _)| sql)
+        .collect();
     if parts.is_empty() {
         return String::new();
     }
@@ -2871,29 +2979,35 @@ fn interesting_template(
     )
 }
 
-/// The keys_*.sql queries of the checked classes, each once.
-fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<String> {
+/// The keys_*.sql queries of the checked classes, each once, each with whether it
+/// joins or looks up a table's worth of rows (SQLite then keeps its temporary b-trees
+/// in memory, sqlite/temp_files.sql).
+fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<(String, bool)> {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => queries::KEYS_DUPLICATED,
     };
-    // MySQL and MariaDB have no full join; SQLite's loops without an index.
+    // MySQL and MariaDB have no full join; SQLite's loops without an index. Both
+    // halves of its stand-in are queries of their own.
     let unwritten = match d {
         Dialect::Postgres => None,
         Dialect::Mysql => Some(q::mysql::KEYS_LOG_UNWRITTEN),
         Dialect::Sqlite => Some(q::sqlite::KEYS_LOG_UNWRITTEN),
     };
-    classes::prefilters(checks)
+    let mut parts: Vec<(&str, bool)> = Vec::new();
+    for sql in classes::prefilters(checks) {
+        match unwritten {
+            _ if sql == queries::KEYS_DUPLICATED => parts.push((duplicated, false)),
+            Some(unwritten) if sql == queries::KEYS_LOGGED => {
+                parts.push((queries::KEYS_LOGGED_LEFT, true));
+                parts.push((unwritten, true));
+            }
+            _ => parts.push((sql, sql == queries::KEYS_LOGGED)),
+        }
+    }
+    parts
         .into_iter()
-        .map(|sql| match (sql, unwritten) {
-            _ if sql == queries::KEYS_DUPLICATED => duplicated.to_string(),
-            (_, Some(unwritten)) if sql == queries::KEYS_LOGGED => sql::compose(
-                queries::KEYS_LOGGED_LEFT,
-                &[("log_unwritten", unwritten.trim_end())],
-            ),
-            _ => sql.to_string(),
-        })
-        .map(|sql| sql.trim_end().to_string())
+        .map(|(sql, joins)| (sql.trim_end().to_string(), joins))
         .collect()
 }
 
@@ -2935,7 +3049,7 @@ fn key_statements(
     }
     let alone = parts
         .iter()
-        .map(|part| {
+        .map(|(part, _)| {
             let alone = sql::compose(q::postgres::KEYS, &[("keys", part)]);
             unwindowed(&sql::compose(&alone, &[("r_range", "")]))
         })
@@ -2948,19 +3062,41 @@ fn key_statements(
     Some((alone, around))
 }
 
-/// MariaDB: the keys query of the checked classes alone (`mysql/keys_listed.sql`),
-/// and `wrapper` around the keys it reads, listed as literals (`{i_list}`). None when
-/// no class needs the keys.
+/// Says that the keys are read with their rows: as literals they pass `room` bytes.
+fn too_many_to_list(room: usize) {
+    tracing::info!(
+        "the keys that can carry a finding pass {room} bytes as literals: read with their rows"
+    );
+}
+
+/// The keys queries of the checked classes (`keys_listed.sql`), and `wrapper` around
+/// the keys they read, listed as literals (`{i_list}`). MariaDB: one query, the UNION
+/// of the classes' (None when no class needs the keys). SQLite: one a class, the
+/// join of the log first, its temporary b-trees in memory, the others' in files
+/// (None for fewer than two: nothing to read at the same time).
 fn listed_statements(
+    d: Dialect,
     wrapper: Wrapper,
     checks: &BTreeSet<Class>,
     counted: bool,
-) -> Option<(String, String)> {
-    let parts = key_parts(Dialect::Mysql, checks, counted);
-    if parts.is_empty() {
-        return None;
-    }
-    let keys = sql::compose(q::mysql::KEYS_LISTED, &[("keys", &parts.join("\nUNION\n"))]);
+) -> Option<Listed> {
+    let parts = key_parts(d, checks, counted);
+    let listed = |keys: &str| sql::compose(q::KEYS_LISTED, &[("keys", keys)]);
+    let keys = match d {
+        Dialect::Sqlite if parts.len() >= 2 => {
+            let mut keys: Vec<(String, bool)> = parts
+                .iter()
+                .map(|(part, joins)| (listed(part), !joins))
+                .collect();
+            keys.sort_by_key(|(_, in_files)| *in_files);
+            keys
+        }
+        Dialect::Mysql if !parts.is_empty() => {
+            let parts: Vec<&str> = parts.iter().map(|(part, _)| part.as_str()).collect();
+            vec![(listed(&parts.join("\nUNION\n")), false)]
+        }
+        _ => return None,
+    };
     let template = match wrapper {
         Wrapper::Sorted { .. } => q::INTERESTING_SORTED,
         Wrapper::Rows | Wrapper::Keys => q::INTERESTING,
@@ -2969,7 +3105,7 @@ fn listed_statements(
         template,
         &[("with_interesting", ""), ("interesting_keys", "{i_list}")],
     );
-    Some((keys, around))
+    Some(Listed { keys, around })
 }
 
 /// What the error for a missing table says of the schemas (PostgreSQL) or databases
@@ -3540,7 +3676,10 @@ impl Shape {
             (
                 "k_literal",
                 (0..r.key.len())
-                    .map(|i| format!("CONCAT('_', CHARSET(k{i}), ' X''', HEX(CAST(k{i} AS BINARY)), '''') AS k{i}"))
+                    .map(|i| match d {
+                        Dialect::Sqlite => format!("quote(k{i}) AS k{i}"),
+                        _ => format!("CONCAT('_', CHARSET(k{i}), ' X''', HEX(CAST(k{i} AS BINARY)), '''') AS k{i}"),
+                    })
                     .collect::<Vec<_>>()
                     .join(", "),
             ),

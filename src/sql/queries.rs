@@ -8,12 +8,14 @@ pub const KEYS_DUPLICATED: &str = include_str!("../../queries/ansi/keys_duplicat
 /// full join of the two tables and one grouping of the log.
 pub const KEYS_LOGGED: &str = include_str!("../../queries/ansi/keys_logged.sql");
 pub const KEYS_COMPLETED: &str = include_str!("../../queries/ansi/keys_completed.sql");
-/// The same keys from two left joins, where a full join does not serve.
+/// The same keys from a left join and a read of the log, where a full join does not
+/// serve.
 pub const KEYS_LOGGED_LEFT: &str = include_str!("../../queries/ansi/keys_logged_left.sql");
 
 /// What a scan sends: totals, key rows, the grouping, introspection, sessions.
 pub mod scan {
     pub const INTERESTING: &str = include_str!("../../queries/ansi/interesting.sql");
+    pub const KEYS_LISTED: &str = include_str!("../../queries/ansi/keys_listed.sql");
     pub const INTERESTING_WITH: &str = include_str!("../../queries/ansi/interesting_with.sql");
     pub const INTERESTING_SORTED: &str = include_str!("../../queries/ansi/interesting_sorted.sql");
     pub const TOTALS: &str = include_str!("../../queries/ansi/totals.sql");
@@ -39,6 +41,7 @@ pub mod scan {
         pub const SESSION: &str = include_str!("../../queries/sqlite/session.sql");
         pub const MMAP: &str = include_str!("../../queries/sqlite/mmap.sql");
         pub const THREADS: &str = include_str!("../../queries/sqlite/threads.sql");
+        pub const JOURNAL_MODE: &str = include_str!("../../queries/sqlite/journal_mode.sql");
         pub const KEYS_LOG_UNWRITTEN: &str =
             include_str!("../../queries/sqlite/keys_log_unwritten.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
@@ -83,7 +86,6 @@ pub mod scan {
         pub const UNIQUE_KEYS: &str = include_str!("../../queries/postgres/unique_keys.sql");
     }
     pub mod mysql {
-        pub const KEYS_LISTED: &str = include_str!("../../queries/mysql/keys_listed.sql");
         pub const KEYS_LOG_UNWRITTEN: &str =
             include_str!("../../queries/mysql/keys_log_unwritten.sql");
         pub const INDEX_LOOKUPS: &str = include_str!("../../queries/mysql/index_lookups.sql");

@@ -1206,3 +1206,25 @@ fn postgres_scan_in_parts_without_a_temporary_directory_fails_naming_it() {
     );
     assert!(!report.exists());
 }
+
+#[test]
+fn sqlite_reads_the_same_in_wal_mode_as_beside_its_own_lock() {
+    // With a rollback journal, SQLite's keys queries run on connections of their own
+    // while the scan's holds its read lock; in WAL mode, where such a connection could
+    // read a later snapshot, the scan reads keys and rows in one query. Both ways find
+    // the same.
+    let w = Workdir::new();
+    let copy = w.path("incident.sqlite");
+    std::fs::copy(sample("incident.sqlite"), &copy).unwrap();
+    let url = format!("sqlite://{}", path_str(&copy));
+    let beside = scan(&url, &[]);
+    run_sql(&url, "PRAGMA journal_mode = WAL").unwrap();
+    assert_eq!(
+        query_i64(&url, "SELECT journal_mode = 'wal' FROM pragma_journal_mode").unwrap(),
+        1
+    );
+    let wal = scan(&url, &[]);
+    assert_same(&beside, &wal, "SQLite in WAL mode");
+    assert_eq!(beside.totals, wal.totals);
+    assert!(beside.findings.len() > 10);
+}
