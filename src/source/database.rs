@@ -1073,9 +1073,12 @@ impl DatabaseSource {
             (Dialect::Postgres, false) => Wrapper::Keys,
             (Dialect::Sqlite | Dialect::Mysql, false) => Wrapper::Rows,
         };
+        let looked_up = d == Dialect::Sqlite
+            && classes::prefilters(&checks).contains(&queries::KEYS_LOGGED)
+            && self.results_looked_up(conn, &shape).await?;
         let template = windowed(
             d,
-            &interesting_template(d, wrapper, &checks, counted),
+            &interesting_template(d, wrapper, &checks, counted, looked_up),
             spec,
             shape.typed(),
         );
@@ -1099,7 +1102,7 @@ impl DatabaseSource {
                     && self
                         .mysql_key_indexed(conn, &spec.log.table_name(), &spec.log.key)
                         .await?;
-                listed_statements(d, wrapper, &checks, counted).map(|mut listed| {
+                listed_statements(d, wrapper, &checks, counted, false).map(|mut listed| {
                     if indexed {
                         listed.around = format!("{}\n{}", q::mysql::INDEX_LOOKUPS, listed.around);
                     }
@@ -1113,7 +1116,7 @@ impl DatabaseSource {
                     .map_err(|e| self.error(e))?;
                 match mode.eq_ignore_ascii_case("wal") {
                     true => None,
-                    false => listed_statements(d, wrapper, &checks, counted),
+                    false => listed_statements(d, wrapper, &checks, counted, looked_up),
                 }
             }
             _ => None,
@@ -1396,6 +1399,33 @@ impl DatabaseSource {
             }
         }
         Ok(out)
+    }
+
+    /// SQLite: whether it looks a log key up in an index of the results, as the plan of
+    /// the lookup says (sqlite/results_looked_up.sql).
+    async fn results_looked_up(
+        &self,
+        conn: &mut AnyConnection,
+        shape: &Shape,
+    ) -> Result<bool, Error> {
+        let (sql, _) = sql::render(
+            self.dialect,
+            q::sqlite::RESULTS_LOOKED_UP,
+            &shape.fragments(),
+            &[],
+        );
+        let plan = sqlx::query(&sql)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        let mut looked_up = false;
+        for row in &plan {
+            let detail = self.text(row, 3)?.unwrap_or_default();
+            looked_up |= detail.starts_with("SEARCH r ")
+                && detail.contains(" INDEX ")
+                && !detail.contains("AUTOMATIC");
+        }
+        Ok(looked_up)
     }
 
     /// One row of the keys query (keys.sql): the key with its row count and first
@@ -2965,8 +2995,9 @@ fn interesting_template(
     wrapper: Wrapper,
     checks: &BTreeSet<Class>,
     counted: bool,
+    looked_up: bool,
 ) -> String {
-    let parts: Vec<String> = key_parts(d, checks, counted)
+    let parts: Vec<String> = key_parts(d, checks, counted, looked_up)
         .into_iter()
         .map(|(sql, _)| sql)
         .collect();
@@ -2981,8 +3012,14 @@ fn interesting_template(
 
 /// The keys_*.sql queries of the checked classes, each once, each with whether it
 /// joins or looks up a table's worth of rows (SQLite then keeps its temporary b-trees
-/// in memory, sqlite/temp_files.sql).
-fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<(String, bool)> {
+/// in memory, sqlite/temp_files.sql). `looked_up`: SQLite looks log keys up in an
+/// index of the results (sqlite/unanswered_looked_up.sql).
+fn key_parts(
+    d: Dialect,
+    checks: &BTreeSet<Class>,
+    counted: bool,
+    looked_up: bool,
+) -> Vec<(String, bool)> {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => queries::KEYS_DUPLICATED,
@@ -2991,18 +3028,27 @@ fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<(String
     // halves of its stand-in are queries of their own.
     let unwritten = match d {
         Dialect::Postgres => None,
-        Dialect::Mysql => Some(q::mysql::KEYS_LOG_UNWRITTEN),
-        Dialect::Sqlite => Some(q::sqlite::KEYS_LOG_UNWRITTEN),
+        Dialect::Mysql => Some(q::mysql::KEYS_LOG_UNWRITTEN.to_string()),
+        Dialect::Sqlite => {
+            let unanswered = match looked_up {
+                true => q::sqlite::UNANSWERED_LOOKED_UP,
+                false => q::sqlite::UNANSWERED_LISTED,
+            };
+            Some(sql::compose(
+                q::sqlite::KEYS_LOG_UNWRITTEN,
+                &[("unanswered", unanswered.trim_end())],
+            ))
+        }
     };
-    let mut parts: Vec<(&str, bool)> = Vec::new();
+    let mut parts: Vec<(String, bool)> = Vec::new();
     for sql in classes::prefilters(checks) {
-        match unwritten {
-            _ if sql == queries::KEYS_DUPLICATED => parts.push((duplicated, false)),
+        match &unwritten {
+            _ if sql == queries::KEYS_DUPLICATED => parts.push((duplicated.to_string(), false)),
             Some(unwritten) if sql == queries::KEYS_LOGGED => {
-                parts.push((queries::KEYS_LOGGED_LEFT, true));
-                parts.push((unwritten, true));
+                parts.push((queries::KEYS_LOGGED_LEFT.to_string(), true));
+                parts.push((unwritten.clone(), true));
             }
-            _ => parts.push((sql, sql == queries::KEYS_LOGGED)),
+            _ => parts.push((sql.to_string(), sql == queries::KEYS_LOGGED)),
         }
     }
     parts
@@ -3043,7 +3089,7 @@ fn key_statements(
     checks: &BTreeSet<Class>,
     counted: bool,
 ) -> Option<(Vec<String>, String)> {
-    let parts = key_parts(Dialect::Postgres, checks, counted);
+    let parts = key_parts(Dialect::Postgres, checks, counted, false);
     if parts.len() < 2 {
         return None;
     }
@@ -3079,8 +3125,9 @@ fn listed_statements(
     wrapper: Wrapper,
     checks: &BTreeSet<Class>,
     counted: bool,
+    looked_up: bool,
 ) -> Option<Listed> {
-    let parts = key_parts(d, checks, counted);
+    let parts = key_parts(d, checks, counted, looked_up);
     let listed = |keys: &str| sql::compose(q::KEYS_LISTED, &[("keys", keys)]);
     let keys = match d {
         Dialect::Sqlite if parts.len() >= 2 => {
