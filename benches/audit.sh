@@ -174,17 +174,16 @@ database() {
                 client=(sqlite3 "$work/$key.sqlite")
                 # The session dupaudit sets for its scans (queries/sqlite/mmap.sql,
                 # threads.sql): the file read through a map, a sorting thread per core;
-                # temporary b-trees in memory (session.sql) or in files
-                # (temp_files.sql), as reference() says.
+                # temporary b-trees in files (session.sql).
                 pre="PRAGMA mmap_size = 2147418112; PRAGMA threads = $(nproc);"
                 hash=payload ;;
         esac
         sql() { "${client[@]}" "$pre $1" >/dev/null; }
         # reference NAME QUERY: the engine's client runs QUERY in the session
         # dupaudit sets. On SQLite, whose scan keeps its temporary b-trees in
-        # memory for the joins and in files for the sorts (a grouping's sort takes
-        # 1.6 s in memory, 0.85 s in files), with either, and with sqlite3's
-        # defaults: the fastest counts.
+        # files (a grouping's sort takes 1.6 s in memory, 0.85 s in files), with
+        # them in files and in memory, and with sqlite3's defaults: the fastest
+        # counts.
         reference() {
             if [ "$engine" != sqlite ]; then
                 best_of "$1" "${client[@]}" "$pre $2"

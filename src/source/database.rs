@@ -1073,12 +1073,9 @@ impl DatabaseSource {
             (Dialect::Postgres, false) => Wrapper::Keys,
             (Dialect::Sqlite | Dialect::Mysql, false) => Wrapper::Rows,
         };
-        let looked_up = d == Dialect::Sqlite
-            && classes::prefilters(&checks).contains(&queries::KEYS_LOGGED)
-            && self.results_looked_up(conn, &shape).await?;
         let template = windowed(
             d,
-            &interesting_template(d, wrapper, &checks, counted, looked_up),
+            &interesting_template(d, wrapper, &checks, counted),
             spec,
             shape.typed(),
         );
@@ -1102,7 +1099,7 @@ impl DatabaseSource {
                     && self
                         .mysql_key_indexed(conn, &spec.log.table_name(), &spec.log.key)
                         .await?;
-                listed_statements(d, wrapper, &checks, counted, false).map(|mut listed| {
+                listed_statements(d, wrapper, &checks, counted).map(|mut listed| {
                     if indexed {
                         listed.around = format!("{}\n{}", q::mysql::INDEX_LOOKUPS, listed.around);
                     }
@@ -1116,7 +1113,7 @@ impl DatabaseSource {
                     .map_err(|e| self.error(e))?;
                 match mode.eq_ignore_ascii_case("wal") {
                     true => None,
-                    false => listed_statements(d, wrapper, &checks, counted, looked_up),
+                    false => listed_statements(d, wrapper, &checks, counted),
                 }
             }
             _ => None,
@@ -1125,7 +1122,7 @@ impl DatabaseSource {
             keys: listed
                 .keys
                 .iter()
-                .map(|(keys, in_files)| (windowed(d, keys, spec, shape.typed()), *in_files))
+                .map(|keys| windowed(d, keys, spec, shape.typed()))
                 .collect(),
             around: windowed(d, &listed.around, spec, shape.typed()),
         });
@@ -1159,20 +1156,9 @@ impl DatabaseSource {
                     listed: listed.as_ref(),
                 };
                 let on_part = on_part.as_deref_mut();
-                // SQLite: without a join of the log, the statement's temporary data
-                // are sorts and small b-trees, which it sorts faster in files
-                // (sqlite/temp_files.sql).
-                let in_files = d == Dialect::Sqlite
-                    && !classes::prefilters(&checks).contains(&queries::KEYS_LOGGED);
-                if in_files {
-                    self.run(&mut *conn, q::sqlite::TEMP_FILES).await?;
-                }
                 let found = self
                     .interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
                     .await?;
-                if in_files {
-                    self.run(&mut *conn, q::sqlite::SESSION).await?;
-                }
                 Ok(found)
             } else {
                 // Each slice on its own connection.
@@ -1399,33 +1385,6 @@ impl DatabaseSource {
             }
         }
         Ok(out)
-    }
-
-    /// SQLite: whether it looks a log key up in an index of the results, as the plan of
-    /// the lookup says (sqlite/results_looked_up.sql).
-    async fn results_looked_up(
-        &self,
-        conn: &mut AnyConnection,
-        shape: &Shape,
-    ) -> Result<bool, Error> {
-        let (sql, _) = sql::render(
-            self.dialect,
-            q::sqlite::RESULTS_LOOKED_UP,
-            &shape.fragments(),
-            &[],
-        );
-        let plan = sqlx::query(&sql)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| self.error(e))?;
-        let mut looked_up = false;
-        for row in &plan {
-            let detail = self.text(row, 3)?.unwrap_or_default();
-            looked_up |= detail.starts_with("SEARCH r ")
-                && detail.contains(" INDEX ")
-                && !detail.contains("AUTOMATIC");
-        }
-        Ok(looked_up)
     }
 
     /// One row of the keys query (keys.sql): the key with its row count and first
@@ -1998,24 +1957,19 @@ impl DatabaseSource {
             .iter()
             .find(|(name, _)| *name == "k_list")
             .map_or(1, |(_, list)| list.split(", ").count());
-        let rendered: Vec<(String, Vec<String>, bool)> = listed
+        let rendered: Vec<(String, Vec<String>)> = listed
             .keys
             .iter()
-            .map(|(keys, in_files)| {
-                let (sql, binds) = sql::render(self.dialect, keys, fragments, lists);
-                (sql, binds, *in_files)
-            })
+            .map(|keys| sql::render(self.dialect, keys, fragments, lists))
             .collect();
-        let Some(((sql, binds, in_files), apart)) = rendered.split_first() else {
+        let Some(((sql, binds), apart)) = rendered.split_first() else {
             return Ok(None);
         };
-        let here = self.literals(conn, sql, binds.clone(), *in_files, arity, room);
-        let apart = apart.iter().map(|(sql, binds, in_files)| async move {
+        let here = self.literals(conn, sql, binds.clone(), arity, room);
+        let apart = apart.iter().map(|(sql, binds)| async move {
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, None).await?;
-            let read = self
-                .literals(&mut c, sql, binds.clone(), *in_files, arity, room)
-                .await;
+            let read = self.literals(&mut c, sql, binds.clone(), arity, room).await;
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;
             read
@@ -2065,48 +2019,35 @@ impl DatabaseSource {
 
     /// The keys a keys query of [`listed`](Self::listed) reads, each an SQL literal (a
     /// row of literals for a key of several columns); None past `room` bytes.
-    /// `in_files`: SQLite keeps the query's temporary data in files
-    /// (sqlite/temp_files.sql).
     async fn literals(
         &self,
         conn: &mut AnyConnection,
         sql: &str,
         binds: Vec<String>,
-        in_files: bool,
         arity: usize,
         room: usize,
     ) -> Result<Option<Vec<String>>, Error> {
-        if in_files {
-            self.run(conn, q::sqlite::TEMP_FILES).await?;
-        }
-        let read = async {
-            let mut literals = Vec::new();
-            let mut bytes = 0;
-            let mut rows = bound(sql, binds).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-                let mut cells: Vec<String> = self
-                    .cells(&row, 0, arity)?
-                    .into_iter()
-                    .map(Option::unwrap_or_default)
-                    .collect();
-                let literal = match cells.len() {
-                    1 => cells.remove(0),
-                    _ => format!("({})", cells.join(", ")),
-                };
-                bytes += literal.len() + 2;
-                if bytes > room {
-                    too_many_to_list(room);
-                    return Ok(None);
-                }
-                literals.push(literal);
+        let mut literals = Vec::new();
+        let mut bytes = 0;
+        let mut rows = bound(sql, binds).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let mut cells: Vec<String> = self
+                .cells(&row, 0, arity)?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect();
+            let literal = match cells.len() {
+                1 => cells.remove(0),
+                _ => format!("({})", cells.join(", ")),
+            };
+            bytes += literal.len() + 2;
+            if bytes > room {
+                too_many_to_list(room);
+                return Ok(None);
             }
-            Ok(Some(literals))
+            literals.push(literal);
         }
-        .await;
-        if in_files {
-            self.run(conn, q::sqlite::SESSION).await?;
-        }
-        read
+        Ok(Some(literals))
     }
 
     /// The rows of interesting_sorted.sql, cut into parts of whole keys, about
@@ -2481,7 +2422,6 @@ impl DatabaseSource {
         let mut lists = times.to_vec();
         lists.push(("canon", &canon_bind));
         let (sql, binds) = sql::render(d, &template, &fragments, &lists);
-        self.run(conn, q::sqlite::TEMP_FILES).await?;
         let mut named: Vec<(ResultRow, PayloadHash, bool)> = Vec::new();
         {
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
@@ -2492,7 +2432,6 @@ impl DatabaseSource {
                 named.push((r, c.hash, c.non_json));
             }
         }
-        self.run(conn, q::sqlite::SESSION).await?;
         let non_json = named.iter().filter(|(_, _, n)| *n).count() as u64;
         non_json_rows.extend(
             named
@@ -2750,10 +2689,9 @@ struct Scope<'a> {
 
 /// Keys read before their rows, listed as literals ([`DatabaseSource::listed`]).
 struct Listed {
-    /// The keys queries, each with whether its temporary data go to files (SQLite,
-    /// sqlite/temp_files.sql): the first on the scan's connection, each other on a
+    /// The keys queries: the first on the scan's connection, each other on a
     /// connection of its own, at the same time.
-    keys: Vec<(String, bool)>,
+    keys: Vec<String>,
     /// The query of their rows, around the keys listed as literals (`{i_list}`).
     around: String,
 }
@@ -2995,12 +2933,8 @@ fn interesting_template(
     wrapper: Wrapper,
     checks: &BTreeSet<Class>,
     counted: bool,
-    looked_up: bool,
 ) -> String {
-    let parts: Vec<String> = key_parts(d, checks, counted, looked_up)
-        .into_iter()
-        .map(|(sql, _)| sql)
-        .collect();
+    let parts = key_parts(d, checks, counted);
     if parts.is_empty() {
         return String::new();
     }
@@ -3010,50 +2944,34 @@ fn interesting_template(
     )
 }
 
-/// The keys_*.sql queries of the checked classes, each once, each with whether it
-/// joins or looks up a table's worth of rows (SQLite then keeps its temporary b-trees
-/// in memory, sqlite/temp_files.sql). `looked_up`: SQLite looks log keys up in an
-/// index of the results (sqlite/unanswered_looked_up.sql).
-fn key_parts(
-    d: Dialect,
-    checks: &BTreeSet<Class>,
-    counted: bool,
-    looked_up: bool,
-) -> Vec<(String, bool)> {
+/// The keys_*.sql queries of the checked classes, each once.
+fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool) -> Vec<String> {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => queries::KEYS_DUPLICATED,
     };
-    // MySQL and MariaDB have no full join; SQLite's loops without an index. Both
-    // halves of its stand-in are queries of their own.
-    let unwritten = match d {
+    // MySQL and MariaDB have no full join: a left join each way. SQLite's loops over
+    // one table for each row of the other: one grouping of both tables' rows, which it
+    // sorts, instead.
+    let logged: Option<Vec<String>> = match d {
         Dialect::Postgres => None,
-        Dialect::Mysql => Some(q::mysql::KEYS_LOG_UNWRITTEN.to_string()),
-        Dialect::Sqlite => {
-            let unanswered = match looked_up {
-                true => q::sqlite::UNANSWERED_LOOKED_UP,
-                false => q::sqlite::UNANSWERED_LISTED,
-            };
-            Some(sql::compose(
-                q::sqlite::KEYS_LOG_UNWRITTEN,
-                &[("unanswered", unanswered.trim_end())],
-            ))
-        }
+        Dialect::Mysql => Some(vec![
+            queries::KEYS_LOGGED_LEFT.to_string(),
+            q::mysql::KEYS_LOG_UNWRITTEN.to_string(),
+        ]),
+        Dialect::Sqlite => Some(vec![q::sqlite::KEYS_LOGGED_GROUPED.to_string()]),
     };
-    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     for sql in classes::prefilters(checks) {
-        match &unwritten {
-            _ if sql == queries::KEYS_DUPLICATED => parts.push((duplicated.to_string(), false)),
-            Some(unwritten) if sql == queries::KEYS_LOGGED => {
-                parts.push((queries::KEYS_LOGGED_LEFT.to_string(), true));
-                parts.push((unwritten.clone(), true));
-            }
-            _ => parts.push((sql.to_string(), sql == queries::KEYS_LOGGED)),
+        match &logged {
+            _ if sql == queries::KEYS_DUPLICATED => parts.push(duplicated.to_string()),
+            Some(logged) if sql == queries::KEYS_LOGGED => parts.extend(logged.iter().cloned()),
+            _ => parts.push(sql.to_string()),
         }
     }
     parts
         .into_iter()
-        .map(|(sql, joins)| (sql.trim_end().to_string(), joins))
+        .map(|sql| sql.trim_end().to_string())
         .collect()
 }
 
@@ -3089,13 +3007,13 @@ fn key_statements(
     checks: &BTreeSet<Class>,
     counted: bool,
 ) -> Option<(Vec<String>, String)> {
-    let parts = key_parts(Dialect::Postgres, checks, counted, false);
+    let parts = key_parts(Dialect::Postgres, checks, counted);
     if parts.len() < 2 {
         return None;
     }
     let alone = parts
         .iter()
-        .map(|(part, _)| {
+        .map(|part| {
             let alone = sql::compose(q::postgres::KEYS, &[("keys", part)]);
             unwindowed(&sql::compose(&alone, &[("r_range", "")]))
         })
@@ -3117,31 +3035,19 @@ fn too_many_to_list(room: usize) {
 
 /// The keys queries of the checked classes (`keys_listed.sql`), and `wrapper` around
 /// the keys they read, listed as literals (`{i_list}`). MariaDB: one query, the UNION
-/// of the classes' (None when no class needs the keys). SQLite: one a class, the
-/// join of the log first, its temporary b-trees in memory, the others' in files
-/// (None for fewer than two: nothing to read at the same time).
+/// of the classes' (None when no class needs the keys). SQLite: one a class (None
+/// for fewer than two: nothing to read at the same time).
 fn listed_statements(
     d: Dialect,
     wrapper: Wrapper,
     checks: &BTreeSet<Class>,
     counted: bool,
-    looked_up: bool,
 ) -> Option<Listed> {
-    let parts = key_parts(d, checks, counted, looked_up);
+    let parts = key_parts(d, checks, counted);
     let listed = |keys: &str| sql::compose(q::KEYS_LISTED, &[("keys", keys)]);
     let keys = match d {
-        Dialect::Sqlite if parts.len() >= 2 => {
-            let mut keys: Vec<(String, bool)> = parts
-                .iter()
-                .map(|(part, joins)| (listed(part), !joins))
-                .collect();
-            keys.sort_by_key(|(_, in_files)| *in_files);
-            keys
-        }
-        Dialect::Mysql if !parts.is_empty() => {
-            let parts: Vec<&str> = parts.iter().map(|(part, _)| part.as_str()).collect();
-            vec![(listed(&parts.join("\nUNION\n")), false)]
-        }
+        Dialect::Sqlite if parts.len() >= 2 => parts.iter().map(|part| listed(part)).collect(),
+        Dialect::Mysql if !parts.is_empty() => vec![listed(&parts.join("\nUNION\n"))],
         _ => return None,
     };
     let template = match wrapper {

@@ -464,7 +464,9 @@ impl TimeKind {
 /// (`r_key`, as compared) named `k0`.. and the log's (`l_key`) named `j0`.., each
 /// table's attempt (`attempts`, when both tables have one) named `a` and `b`, the
 /// join condition between them, and the key of a joined row from whichever side has
-/// one.
+/// one; and those of its grouping on SQLite (`sqlite/keys_logged_grouped.sql`): the
+/// key's columns, the key and attempt grouped by, and the groups a NULL attempt
+/// names.
 pub fn full_join_fragments(
     r_key: &[String],
     l_key: &[String],
@@ -505,6 +507,26 @@ pub fn full_join_fragments(
                     .collect(),
                 ", ",
             ),
+        ),
+        (
+            "k_grouped",
+            list((0..n).map(|i| format!("k{i}")).collect(), ", "),
+        ),
+        (
+            "ka_group",
+            list(
+                (0..n)
+                    .map(|i| format!("k{i}"))
+                    .chain(attempts.map(|_| "a".to_string()))
+                    .collect(),
+                ", ",
+            ),
+        ),
+        (
+            "a_unmatched",
+            attempts.map_or(String::new(), |_| {
+                "OR (a IS NULL AND (MAX(w) = 1 OR MAX(c) = 1))".into()
+            }),
         ),
     ]
 }

@@ -42,17 +42,10 @@ pub mod scan {
         pub const MMAP: &str = include_str!("../../queries/sqlite/mmap.sql");
         pub const THREADS: &str = include_str!("../../queries/sqlite/threads.sql");
         pub const JOURNAL_MODE: &str = include_str!("../../queries/sqlite/journal_mode.sql");
-        pub const UNANSWERED_LISTED: &str =
-            include_str!("../../queries/sqlite/unanswered_listed.sql");
-        pub const UNANSWERED_LOOKED_UP: &str =
-            include_str!("../../queries/sqlite/unanswered_looked_up.sql");
-        pub const RESULTS_LOOKED_UP: &str =
-            include_str!("../../queries/sqlite/results_looked_up.sql");
-        pub const KEYS_LOG_UNWRITTEN: &str =
-            include_str!("../../queries/sqlite/keys_log_unwritten.sql");
+        pub const KEYS_LOGGED_GROUPED: &str =
+            include_str!("../../queries/sqlite/keys_logged_grouped.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
         pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
-        pub const TEMP_FILES: &str = include_str!("../../queries/sqlite/temp_files.sql");
     }
     pub mod postgres {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
