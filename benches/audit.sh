@@ -2,7 +2,7 @@
 # The whole audit on every engine, side by side with the queries people write by
 # hand, in one run that writes its tables into docs/benchmarks.md.
 #
-#   benches/audit.sh [--rows N] [--runs K]
+#   benches/audit.sh [--rows N] [--file-rows M] [--runs K]
 #                    [--engines "postgres mariadb sqlite parquet apply redis"]
 #                    [--keys "text uuid bigint compound"] [--reuse] [--no-write]
 #
@@ -39,6 +39,8 @@
 #             `load-redis` writes it (Powertools layout, a record per attempt):
 #             the full audit but cross-key, against `redis-cli --scan` piped into
 #             `MGET` of every record, 1,000 keys a call (target 2x)
+# Parquet is measured again at M result rows (default 10,000,000; --file-rows 0 or N:
+# not again), where its peak memory has a target of its own.
 # Each engine's table is kept in target/bench-audit/table-ENGINE.md (table-ENGINE-N.md
 # when N is not 1,000,000 rows, so that a run at another size adds a table beside
 # it); unless --no-write,
@@ -49,6 +51,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rows=1000000
+file_rows=10000000
 runs=2
 engines="postgres mariadb sqlite parquet apply redis"
 keys="text uuid"
@@ -57,6 +60,7 @@ write=1
 while [ $# -gt 0 ]; do
     case $1 in
         --rows) rows=$2; shift 2 ;;
+        --file-rows) file_rows=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --engines) engines=$2; shift 2 ;;
         --keys) keys=$2; shift 2 ;;
@@ -83,9 +87,15 @@ full=exact,conflict,late-write,multi-complete,stale-processing,orphan-result,mis
 # file of its own.
 table=
 size=
-if [ "$rows" != 1000000 ]; then
-    size=-$rows
-fi
+# sized N: the incidents are of N result rows from now on.
+sized() {
+    rows=$1
+    size=
+    if [ "$rows" != 1000000 ]; then
+        size=-$rows
+    fi
+}
+sized "$rows"
 
 # shape_of KEY: the generator's --key-type of a key shape.
 shape_of() {
@@ -255,7 +265,7 @@ database() {
 
 parquet() {
     for key in $keys; do
-        local dir=$work/parquet-$key
+        local dir=$work/parquet-$key$size
         if [ "$reuse" = 0 ] || [ ! -f "$dir/results.parquet" ]; then
             rm -rf "$dir"
             "$bin" generate --rows "$rows" --formats parquet --key-type "$(shape_of "$key")" \
@@ -436,7 +446,9 @@ TOML
     done
 }
 
-for engine in $engines; do
+# measure ENGINE: its table, at the current size.
+measure() {
+    local engine=$1
     case $engine in
         postgres) header PostgreSQL "PostgreSQL $(psql postgres://postgres@127.0.0.1:5432/postgres -Atc 'SHOW server_version' | cut -d' ' -f1), default settings." "$engine" ;;
         mariadb) header MariaDB "MariaDB $(mariadb -h 127.0.0.1 -u root -Nse 'SELECT VERSION()' | cut -d- -f1); the hand-written join runs with the hash-join settings dupaudit sets." "$engine" ;;
@@ -457,6 +469,16 @@ for engine in $engines; do
         echo "$rows result rows per incident, best of $runs; $(nproc) cores; load average when the engine's last run ended: $(cut -d' ' -f1-3 /proc/loadavg); measured $(date -u +%Y-%m-%d)."
     } >> "$table"
     cat "$table"
+}
+
+for engine in $engines; do
+    measure "$engine"
+    if [ "$engine" = parquet ] && [ "$file_rows" != 0 ] && [ "$file_rows" != "$rows" ]; then
+        at_rows=$rows
+        sized "$file_rows"
+        measure parquet
+        sized "$at_rows"
+    fi
 done
 
 # An engine not measured on this machine yet keeps the table docs/benchmarks.md has

@@ -1156,9 +1156,17 @@ impl DatabaseSource {
                     listed: listed.as_ref(),
                 };
                 let on_part = on_part.as_deref_mut();
+                // SQLite's keys queries are groupings, which it sorts faster in files.
+                let in_files = d == Dialect::Sqlite;
+                if in_files {
+                    self.run(&mut *conn, q::sqlite::TEMP_FILES).await?;
+                }
                 let found = self
                     .interesting(&mut *conn, &template, &scope, &lists, progress, on_part)
                     .await?;
+                if in_files {
+                    self.run(&mut *conn, q::sqlite::SESSION).await?;
+                }
                 Ok(found)
             } else {
                 // Each slice on its own connection.
@@ -2018,7 +2026,8 @@ impl DatabaseSource {
     }
 
     /// The keys a keys query of [`listed`](Self::listed) reads, each an SQL literal (a
-    /// row of literals for a key of several columns); None past `room` bytes.
+    /// row of literals for a key of several columns); None past `room` bytes. SQLite
+    /// sorts a keys query's groupings in files (sqlite/temp_files.sql).
     async fn literals(
         &self,
         conn: &mut AnyConnection,
@@ -2027,27 +2036,38 @@ impl DatabaseSource {
         arity: usize,
         room: usize,
     ) -> Result<Option<Vec<String>>, Error> {
-        let mut literals = Vec::new();
-        let mut bytes = 0;
-        let mut rows = bound(sql, binds).fetch(&mut *conn);
-        while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
-            let mut cells: Vec<String> = self
-                .cells(&row, 0, arity)?
-                .into_iter()
-                .map(Option::unwrap_or_default)
-                .collect();
-            let literal = match cells.len() {
-                1 => cells.remove(0),
-                _ => format!("({})", cells.join(", ")),
-            };
-            bytes += literal.len() + 2;
-            if bytes > room {
-                too_many_to_list(room);
-                return Ok(None);
-            }
-            literals.push(literal);
+        let in_files = self.dialect == Dialect::Sqlite;
+        if in_files {
+            self.run(conn, q::sqlite::TEMP_FILES).await?;
         }
-        Ok(Some(literals))
+        let read = async {
+            let mut literals = Vec::new();
+            let mut bytes = 0;
+            let mut rows = bound(sql, binds).fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+                let mut cells: Vec<String> = self
+                    .cells(&row, 0, arity)?
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect();
+                let literal = match cells.len() {
+                    1 => cells.remove(0),
+                    _ => format!("({})", cells.join(", ")),
+                };
+                bytes += literal.len() + 2;
+                if bytes > room {
+                    too_many_to_list(room);
+                    return Ok(None);
+                }
+                literals.push(literal);
+            }
+            Ok(Some(literals))
+        }
+        .await;
+        if in_files {
+            self.run(conn, q::sqlite::SESSION).await?;
+        }
+        read
     }
 
     /// The rows of interesting_sorted.sql, cut into parts of whole keys, about
@@ -2422,6 +2442,7 @@ impl DatabaseSource {
         let mut lists = times.to_vec();
         lists.push(("canon", &canon_bind));
         let (sql, binds) = sql::render(d, &template, &fragments, &lists);
+        self.run(conn, q::sqlite::TEMP_FILES).await?;
         let mut named: Vec<(ResultRow, PayloadHash, bool)> = Vec::new();
         {
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
@@ -2432,6 +2453,7 @@ impl DatabaseSource {
                 named.push((r, c.hash, c.non_json));
             }
         }
+        self.run(conn, q::sqlite::SESSION).await?;
         let non_json = named.iter().filter(|(_, _, n)| *n).count() as u64;
         non_json_rows.extend(
             named

@@ -44,6 +44,7 @@ pub mod scan {
         pub const JOURNAL_MODE: &str = include_str!("../../queries/sqlite/journal_mode.sql");
         pub const KEYS_LOGGED_GROUPED: &str =
             include_str!("../../queries/sqlite/keys_logged_grouped.sql");
+        pub const TEMP_FILES: &str = include_str!("../../queries/sqlite/temp_files.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
         pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
     }
