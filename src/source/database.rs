@@ -1235,10 +1235,19 @@ impl DatabaseSource {
             (Some([rows, null_key_rows]), _) => [rows, null_key_rows, 0, 0],
             (None, Some(t)) => t,
             (None, None) => {
+                // SQLite counts the keys from a grouping, which it sorts faster in
+                // files.
+                let in_files = d == Dialect::Sqlite;
+                if in_files {
+                    self.run(&mut *conn, q::sqlite::TEMP_FILES).await?;
+                }
                 let row = bound(&totals_sql, totals_binds)
                     .fetch_one(&mut *conn)
                     .await
                     .map_err(|e| self.error(e))?;
+                if in_files {
+                    self.run(&mut *conn, q::sqlite::SESSION).await?;
+                }
                 self.totals_of(&row)?
             }
         };
