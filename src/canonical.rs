@@ -179,6 +179,249 @@ impl Canonicalizer {
     }
 }
 
+/// A payload's quick hash ([`Canonicalizer::quick_hash`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quick {
+    pub hash: u64,
+    /// True when a JSON column held something that is not JSON.
+    pub non_json: bool,
+}
+
+/// The hasher of quick hashes: fixed, so that a hash means the same on every thread
+/// and connection of the process (SQLite computes them too).
+const QUICK: foldhash::quality::FixedState =
+    foldhash::quality::FixedState::with_seed(0x7061_796c_6f61_6473);
+
+const J_NULL: u64 = 1;
+const J_BOOL: u64 = 2;
+const J_UINT: u64 = 3;
+const J_INT: u64 = 4;
+const J_FLOAT: u64 = 5;
+const J_STR: u64 = 6;
+const J_ARRAY: u64 = 7;
+const J_OBJECT: u64 = 8;
+
+fn mix(a: u64, b: u64) -> u64 {
+    use std::hash::BuildHasher;
+    QUICK.hash_one((a, b))
+}
+
+fn text_hash(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    QUICK.hash_one(s)
+}
+
+impl Canonicalizer {
+    /// A 64-bit hash of the canonical payload ([`Self::canonicalize`]): equal
+    /// canonical payloads always have equal quick hashes, different ones almost
+    /// never (a collision only makes a caller look at a payload again). It is
+    /// computed while each JSON cell is parsed, without building the value or
+    /// writing it out: an object's entries are summed, so their order does not
+    /// matter, and the ignored fields are skipped as they are read. Cross-key's pass
+    /// over every payload uses it, then groups the few payloads it names by their
+    /// full hash. An object that names one key twice (JSON keeps the last) is
+    /// parsed as [`Self::canonicalize`] parses it.
+    pub fn quick_hash<S: AsRef<str>>(&self, cells: &[Option<S>]) -> Quick {
+        let mut hash = cells.len() as u64;
+        let mut non_json = false;
+        for (cell, &is_json) in cells.iter().zip(&self.json_columns) {
+            let cell_hash = match cell {
+                None => mix(u64::from(TAG_NULL), 0),
+                Some(text) if is_json => match self.quick_json(text.as_ref()) {
+                    Some(h) => mix(u64::from(TAG_JSON), h),
+                    None => {
+                        non_json = true;
+                        mix(u64::from(TAG_NOT_JSON), text_hash(text.as_ref()))
+                    }
+                },
+                Some(text) => mix(u64::from(TAG_TEXT), text_hash(text.as_ref())),
+            };
+            hash = mix(hash, cell_hash);
+        }
+        Quick { hash, non_json }
+    }
+
+    /// The quick hash of one JSON cell, `None` when it is not JSON.
+    fn quick_json(&self, text: &str) -> Option<u64> {
+        use serde::de::DeserializeSeed;
+        let scratch = QuickScratch::default();
+        let paths: Vec<&[String]> = self.ignore.iter().map(Vec::as_slice).collect();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let hash = QuickSeed {
+            ignore: &paths,
+            scratch: &scratch,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        if scratch.repeated_key.get() {
+            return self.json_value(text).map(|v| value_hash(&v));
+        }
+        Some(hash)
+    }
+}
+
+/// The quick hash of a value as [`QuickSeed`] computes it from its text, the
+/// ignored fields already removed.
+fn value_hash(value: &Value) -> u64 {
+    match value {
+        Value::Null => mix(J_NULL, 0),
+        Value::Bool(b) => mix(J_BOOL, u64::from(*b)),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => mix(J_UINT, u),
+            (None, Some(i)) => mix(J_INT, i as u64),
+            (None, None) => mix(J_FLOAT, n.as_f64().unwrap_or_default().to_bits()),
+        },
+        Value::String(s) => mix(J_STR, text_hash(s)),
+        Value::Array(items) => {
+            let h = items
+                .iter()
+                .fold(J_ARRAY, |h, item| mix(h, value_hash(item)));
+            mix(h, items.len() as u64)
+        }
+        Value::Object(map) => {
+            let sum = map.iter().fold(0u64, |sum, (k, v)| {
+                sum.wrapping_add(mix(text_hash(k), value_hash(v)))
+            });
+            mix(J_OBJECT, mix(sum, map.len() as u64))
+        }
+    }
+}
+
+/// What the parse of one cell shares across its levels: the key hashes of the
+/// objects being read (to see a key named twice), and whether one was.
+#[derive(Default)]
+struct QuickScratch {
+    keys: std::cell::RefCell<Vec<u64>>,
+    repeated_key: std::cell::Cell<bool>,
+}
+
+/// Parses one JSON value into its quick hash. `ignore`: the rest of each ignored
+/// path that reached this value through objects only.
+struct QuickSeed<'a> {
+    ignore: &'a [&'a [String]],
+    scratch: &'a QuickScratch,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for QuickSeed<'_> {
+    type Value = u64;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for QuickSeed<'_> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<u64, E> {
+        Ok(mix(J_NULL, 0))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<u64, E> {
+        Ok(mix(J_BOOL, u64::from(b)))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<u64, E> {
+        Ok(mix(J_UINT, u))
+    }
+
+    // serde_json gives the negative integers here; a value keeps a non-negative
+    // one as unsigned.
+    fn visit_i64<E>(self, i: i64) -> Result<u64, E> {
+        Ok(match u64::try_from(i) {
+            Ok(u) => mix(J_UINT, u),
+            Err(_) => mix(J_INT, i as u64),
+        })
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<u64, E> {
+        Ok(mix(J_FLOAT, f.to_bits()))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<u64, E> {
+        Ok(mix(J_STR, text_hash(s)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+        let (mut h, mut n) = (J_ARRAY, 0u64);
+        // The ignored paths go through objects only.
+        while let Some(item) = seq.next_element_seed(QuickSeed {
+            ignore: &[],
+            scratch: self.scratch,
+        })? {
+            h = mix(h, item);
+            n += 1;
+        }
+        Ok(mix(h, n))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
+        let first = self.scratch.keys.borrow().len();
+        let (mut sum, mut n) = (0u64, 0u64);
+        while let Some(key) = map.next_key_seed(QuickKey)? {
+            let key_hash = text_hash(&key);
+            self.scratch.keys.borrow_mut().push(key_hash);
+            let skipped = self.ignore.iter().any(|p| p.len() == 1 && p[0] == *key);
+            let deeper: Vec<&[String]> = self
+                .ignore
+                .iter()
+                .filter(|p| p.len() > 1 && p[0] == *key)
+                .map(|p| &p[1..])
+                .collect();
+            // A skipped value is still parsed as any other, so that what is not
+            // JSON here is not JSON to `canonicalize` either.
+            let value = map.next_value_seed(QuickSeed {
+                ignore: &deeper,
+                scratch: self.scratch,
+            })?;
+            if !skipped {
+                sum = sum.wrapping_add(mix(key_hash, value));
+                n += 1;
+            }
+        }
+        let mut keys = self.scratch.keys.borrow_mut();
+        let these = &mut keys[first..];
+        these.sort_unstable();
+        if these.windows(2).any(|w| w[0] == w[1]) {
+            self.scratch.repeated_key.set(true);
+        }
+        keys.truncate(first);
+        Ok(mix(J_OBJECT, mix(sum, n)))
+    }
+}
+
+/// An object's key, borrowed from the text where it has no escapes.
+struct QuickKey;
+
+impl<'de> serde::de::DeserializeSeed<'de> for QuickKey {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for QuickKey {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(s))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(s.to_owned()))
+    }
+}
+
 /// Compact JSON with object keys sorted. Sorting here rather than relying on
 /// serde_json's map type keeps the hash stable even if some dependency turns on
 /// serde_json's `preserve_order` feature.
@@ -399,6 +642,76 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_hash_groups_as_the_canonical_hash_does() {
+        let c = json_only(&["latency_ms", "meta.trace"]);
+        let quick = |cells: &[Option<&str>]| c.quick_hash(cells);
+        let same = [
+            // Key order, whitespace, ignored fields at the top and nested.
+            (
+                r#"{"a":1,"b":{"x":[1,"s"]},"latency_ms":3}"#,
+                r#" { "b" : { "x" : [ 1 , "s" ] } , "a" : 1 , "latency_ms" : 9 } "#,
+            ),
+            (
+                r#"{"meta":{"trace":"t1","v":2}}"#,
+                r#"{"meta":{"v":2,"trace":{"deep":[1]}}}"#,
+            ),
+            // Escapes decode to the same text; non-negative integers are unsigned.
+            (r#"{"\u0061":"\u00e9"}"#, r#"{"a":"é"}"#),
+            (r#"[0, 5]"#, r#"[0,5]"#),
+            // A key named twice keeps its last value, as the parser keeps it.
+            (r#"{"a":1,"a":2,"b":3}"#, r#"{"b":3,"a":2}"#),
+            (r#"{"k":{"a":1,"a":{"z":1}}}"#, r#"{"k":{"a":{"z":1}}}"#),
+        ];
+        for (a, b) in same {
+            assert_eq!(
+                c.canonicalize(&[Some(a)]).hash,
+                c.canonicalize(&[Some(b)]).hash,
+                "{a} / {b}"
+            );
+            assert_eq!(quick(&[Some(a)]), quick(&[Some(b)]), "{a} / {b}");
+        }
+        let different = [
+            // An ignored path goes through objects only, as the canonical form's does.
+            (r#"{"meta":[{"trace":1}]}"#, r#"{"meta":[{"trace":2}]}"#),
+            (r#"{"a":1}"#, r#"{"a":1.0}"#),
+            (r#"{"a":-1}"#, r#"{"a":1}"#),
+            (r#"[1,2]"#, r#"[2,1]"#),
+            (r#"{"a":"b"}"#, r#"{"b":"a"}"#),
+            (r#"{"a":[]}"#, r#"{"a":{}}"#),
+            (r#"{"a":null}"#, r#"{}"#),
+            (r#""x""#, r#"x"#),
+        ];
+        for (a, b) in different {
+            assert_ne!(
+                c.canonicalize(&[Some(a)]).hash,
+                c.canonicalize(&[Some(b)]).hash,
+                "{a} / {b}"
+            );
+            assert_ne!(quick(&[Some(a)]).hash, quick(&[Some(b)]).hash, "{a} / {b}");
+        }
+        // What is not JSON is flagged as the canonical hash flags it, a huge number
+        // in an ignored field included.
+        for text in [
+            "ERROR: timeout",
+            r#"{"a":1"#,
+            r#"{"latency_ms":1e400}"#,
+            "{} x",
+        ] {
+            assert!(c.canonicalize(&[Some(text)]).non_json, "{text}");
+            assert!(quick(&[Some(text)]).non_json, "{text}");
+        }
+        let two = Canonicalizer::new(vec![true, false], &[]);
+        assert_ne!(
+            two.quick_hash(&[Some("{}"), None]),
+            two.quick_hash(&[Some("{}"), Some("")])
+        );
+        assert_eq!(
+            two.quick_hash(&[Some(r#"{"a":1, "b":2}"#), Some("t")]),
+            two.quick_hash(&[Some(r#"{"b":2,"a":1}"#), Some("t")])
+        );
+    }
+
+    #[test]
     fn diff_names_the_paths_that_differ() {
         let l: Value =
             serde_json::from_str(r#"{"p":{"summary":"A","tokens":3,"model":"m"}}"#).unwrap();
@@ -479,6 +792,34 @@ mod properties {
                 c.canonicalize(&[Some(Value::Object(with).to_string())]).hash,
                 c.canonicalize(&[Some(without.to_string())]).hash
             );
+        }
+
+        #[test]
+        fn the_quick_hash_is_equal_exactly_when_the_canonical_hash_is(
+            a in json(), b in json(), noise in any::<i64>()
+        ) {
+            let c = Canonicalizer::new(vec![true], &["body.latency_ms".to_string()]);
+            let wrap = |v: &Value, extra: bool| {
+                let mut body = match v {
+                    Value::Object(m) => m.clone(),
+                    other => [("v".to_string(), other.clone())].into_iter().collect(),
+                };
+                if extra {
+                    body.insert("latency_ms".into(), Value::from(noise));
+                }
+                serde_json::json!({ "body": body }).to_string()
+            };
+            for (x, y) in [
+                (wrap(&a, false), wrap(&a, true)),
+                (wrap(&a, true), scrambled(&serde_json::from_str(&wrap(&a, false)).unwrap())),
+                (wrap(&a, false), wrap(&b, true)),
+                (a.to_string(), b.to_string()),
+                (a.to_string(), scrambled(&a)),
+            ] {
+                let canonical = c.canonicalize(&[Some(&x)]).hash == c.canonicalize(&[Some(&y)]).hash;
+                let quick = c.quick_hash(&[Some(&x)]) == c.quick_hash(&[Some(&y)]);
+                prop_assert_eq!(quick, canonical, "{} / {}", x, y);
+            }
         }
 
         #[test]

@@ -200,6 +200,17 @@ impl ResultProjection {
         self.clock
     }
 
+    /// Which of [`Self::columns`] a pass that only hashes payloads reads: the
+    /// primary key (to name a row), the key and the payload, not the attempt or the
+    /// time.
+    pub fn hashed_columns(&self) -> Vec<bool> {
+        let skipped = self.pk + self.key
+            ..self.pk + self.key + self.attempt as usize + self.timestamp as usize;
+        (0..self.columns.len())
+            .map(|i| !skipped.contains(&i))
+            .collect()
+    }
+
     /// Turns one row of cells (in [`Self::columns`] order) into a [`ResultRow`].
     pub fn row(&self, mut cells: Vec<Option<String>>) -> Result<ResultRow, Error> {
         let payload =

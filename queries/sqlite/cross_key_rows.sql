@@ -1,7 +1,7 @@
 -- Cross-key on a SQLite table with row ids, grouped where the payloads are: the
 -- result rows of every payload that two or more keys share, and of every payload
 -- that is not JSON where the spec says JSON. Each keyed payload is hashed once,
--- inside SQLite, by dupaudit_payload_hash (the canonical hash dupaudit computes
+-- inside SQLite, by dupaudit_payload_hash (the quick hash dupaudit computes
 -- itself, registered on every SQLite connection it opens; {canon} binds its
 -- settings), whose first byte is 1 when the payload is not JSON; the hashes are
 -- grouped there, and the rows they name read back by rowid in the same statement.

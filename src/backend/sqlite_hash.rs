@@ -1,5 +1,5 @@
-//! `dupaudit_payload_hash(settings, payload, ...)`: a payload's canonical hash
-//! ([`Canonicalizer`]), computed inside SQLite, so that cross-key detection groups
+//! `dupaudit_payload_hash(settings, payload, ...)`: a payload's quick hash
+//! ([`Canonicalizer::quick_hash`]), computed inside SQLite, so that cross-key detection groups
 //! the payloads where they are stored instead of sending every row out of SQLite
 //! (sqlx hands each row from SQLite's thread to the scan's, which costs more than
 //! hashing it).
@@ -8,9 +8,9 @@
 //! the moment [`register`] is called (`sqlite3_auto_extension`). Its first argument
 //! is the canonicalizer's settings as JSON ([`Settings`]), bound once per query:
 //! SQLite keeps the canonicalizer built from it for the rest of the statement. The
-//! others are the payload columns' text, NULL for NULL. It returns 17 bytes: 1 when
-//! a JSON column held something that is not JSON (else 0), then the 16 bytes of
-//! [`crate::canonical::PayloadHash`].
+//! others are the payload columns' text, NULL for NULL. It returns 9 bytes: 1 when
+//! a JSON column held something that is not JSON (else 0), then the quick hash,
+//! little-endian.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Once;
@@ -83,7 +83,7 @@ unsafe extern "C" fn payload_hash(
     let outcome = std::panic::catch_unwind(|| unsafe { hash(ctx, argc, argv) });
     let message = match outcome {
         Ok(Ok(bytes)) => {
-            // SAFETY: SQLITE_TRANSIENT makes SQLite copy the 17 bytes at once.
+            // SAFETY: SQLITE_TRANSIENT makes SQLite copy the 9 bytes at once.
             unsafe {
                 ffi::sqlite3_result_blob(
                     ctx,
@@ -107,7 +107,7 @@ unsafe fn hash(
     ctx: *mut ffi::sqlite3_context,
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
-) -> Result<[u8; 17], String> {
+) -> Result<[u8; 9], String> {
     // SAFETY: (the caller's) `argv` holds `argc` values.
     let args = unsafe { std::slice::from_raw_parts(argv, argc.max(0) as usize) };
     let Some((&settings, payload)) = args.split_first() else {
@@ -136,10 +136,10 @@ unsafe fn hash(
         // SAFETY: each is one of this call's values.
         .map(|&v| unsafe { text(v) })
         .collect::<Result<Vec<Option<&str>>, String>>()?;
-    let c = canon.canonicalize(&cells);
-    let mut out = [0u8; 17];
+    let c = canon.quick_hash(&cells);
+    let mut out = [0u8; 9];
     out[0] = u8::from(c.non_json);
-    out[1..].copy_from_slice(&c.hash.0);
+    out[1..].copy_from_slice(&c.hash.to_le_bytes());
     if let Some(b) = built {
         // Set last: SQLite may free it at once (it says so of this call).
         // SAFETY: `free_canonicalizer` frees exactly what `Box::into_raw` gave.
@@ -214,9 +214,9 @@ mod tests {
 
     fn expected(json: Vec<bool>, ignore: &[&str], payload: &[Option<&str>]) -> Vec<u8> {
         let ignore: Vec<String> = ignore.iter().map(|s| s.to_string()).collect();
-        let c = Canonicalizer::new(json, &ignore).canonicalize(payload);
+        let c = Canonicalizer::new(json, &ignore).quick_hash(payload);
         std::iter::once(u8::from(c.non_json))
-            .chain(c.hash.0)
+            .chain(c.hash.to_le_bytes())
             .collect()
     }
 

@@ -495,7 +495,9 @@ impl Builder {
         self.truth.multi_complete.push(vec![op.to_string(), key]);
     }
 
-    /// A client that resent the same request under a fresh key.
+    /// A client that resent the same request under a fresh key. The second copy's
+    /// JSON lists its fields in another order, as another client library writes it:
+    /// the same payload all the same.
     fn cross_key(&mut self) {
         let op = OPERATIONS[self.rng.random_range(0..OPERATIONS.len())];
         let key_no = self.next_key + 1;
@@ -507,7 +509,11 @@ impl Builder {
             let at = t + Duration::minutes(3 * n);
             self.log(op, &key, &a, "COMPLETED", at, at + Duration::seconds(4));
             let latency = self.latency();
-            let payload = self.payload(key_no, op, 0, latency, Style::Compact);
+            let style = match n {
+                0 => Style::Compact,
+                _ => Style::Reordered,
+            };
+            let payload = self.payload(key_no, op, 0, latency, style);
             self.row(
                 op,
                 Some(&key),

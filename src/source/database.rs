@@ -31,7 +31,7 @@ use sqlx::AnyConnection;
 use sqlx::{Connection, Row};
 
 use crate::backend::{self, Backend};
-use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::canonical::Canonicalizer;
 use crate::classes;
 use crate::error::Error;
 use crate::findings::Class;
@@ -52,9 +52,6 @@ const CROSS_KEY_NOTICE_ROWS: u64 = 1_000_000;
 /// ask for (MySQL, SQLite): a few large batches, since without an index on the key
 /// each batch reads the tables once.
 const BINDS_PER_LOOKUP: usize = 32_000;
-
-/// Keys per query when reading the log rows of cross-key copies.
-const KEY_BATCH: usize = 500;
 
 /// The most bytes of keys listed as literals in one SQLite statement; past them the
 /// keys are read with their rows.
@@ -916,12 +913,17 @@ impl DatabaseSource {
         // grouping for row ids would make it visit the table row by row in index order.
         // Cross-key reads the rows of shared payloads again by row id on any plain
         // table: PostgreSQL's ctid, SQLite's rowid (unless a column takes its name).
+        let mut estimate = None;
         let plain = match d {
-            Dialect::Postgres => sqlx::query_scalar::<_, bool>(q::postgres::PLAIN_TABLE)
-                .bind(spec.results.table_name().quoted(d))
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(|e| self.error(e))?,
+            Dialect::Postgres => {
+                let (plain, rows) = sqlx::query_as::<_, (bool, i64)>(q::postgres::PLAIN_TABLE)
+                    .bind(spec.results.table_name().quoted(d))
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| self.error(e))?;
+                estimate = u64::try_from(rows).ok();
+                plain
+            }
             Dialect::Sqlite => {
                 let named_rowid = typed.results_columns.iter().any(|c| {
                     ["rowid", "oid", "_rowid_"]
@@ -1222,7 +1224,47 @@ impl DatabaseSource {
                 Ok(all)
             }
         };
-        let ((totals, beside), found) = futures_util::try_join!(totals_beside, rows)?;
+        // Cross-key over a plain PostgreSQL table: its one pass over every payload
+        // runs on a connection of its own, in the scan's snapshot, beside the others.
+        let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
+        let cross_beside = async {
+            let Some(snapshot) = snapshot
+                .as_deref()
+                .filter(|_| shape.plain && checks.contains(&Class::CrossKey))
+            else {
+                return Ok(None);
+            };
+            let rows = estimate.unwrap_or(0);
+            cross_key_notice(rows, shape.plain, true);
+            // PostgreSQL's own driver: the Any driver's copy of each row was a fifth
+            // of the pass.
+            let mut c: PgConnection = self.connect_as().await?;
+            let millis = self
+                .opts
+                .statement_timeout
+                .map_or(0, |d| d.as_millis() as u64);
+            self.begin_postgres(&mut c, millis, Some(snapshot)).await?;
+            let mut non_json_rows = Vec::new();
+            let found = self
+                .cross_key_rows_by_id(
+                    &mut c,
+                    spec,
+                    &times,
+                    &shape,
+                    &rp,
+                    &canon,
+                    rows,
+                    &mut non_json_rows,
+                    progress,
+                )
+                .await;
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            let (copies, non_json) = found?;
+            Ok(Some((copies, non_json, non_json_rows)))
+        };
+        let ((totals, beside), found, cross) =
+            futures_util::try_join!(totals_beside, rows, cross_beside)?;
         let Interesting {
             mut kept,
             surplus,
@@ -1317,50 +1359,46 @@ impl DatabaseSource {
 
         // 6.
         if checks.contains(&Class::CrossKey) {
-            if result_rows >= CROSS_KEY_NOTICE_ROWS {
-                // A plain PostgreSQL or SQLite table is read once; elsewhere the rows
-                // of shared payloads are found in a second pass.
-                let passes = match shape.plain {
-                    true => "",
-                    false => ", twice",
-                };
-                tracing::warn!(
-                    "cross-key detection reads and hashes every one of the {result_rows} payloads{passes}: \
-                     on a table this size it takes longer than all the other checks together; \
-                     `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it"
-                );
-            }
-            let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
-            let mut non_json_rows = Vec::new();
-            let (copies, non_json) = self
-                .cross_key_rows(
-                    conn,
-                    spec,
-                    &times,
-                    &shape,
-                    &rp,
-                    &canon,
-                    result_rows,
-                    &mut non_json_rows,
-                    progress,
-                )
-                .await?;
+            let (copies, non_json, non_json_rows) = match cross {
+                Some(found) => found,
+                None => {
+                    cross_key_notice(result_rows, shape.plain, false);
+                    let mut non_json_rows = Vec::new();
+                    let (copies, non_json) = self
+                        .cross_key_rows(
+                            conn,
+                            spec,
+                            &times,
+                            &shape,
+                            &rp,
+                            &canon,
+                            result_rows,
+                            &mut non_json_rows,
+                            progress,
+                        )
+                        .await?;
+                    (copies, non_json, non_json_rows)
+                }
+            };
             counts.non_json_payloads = Some((non_json, non_json_rows));
             let known_rows: HashSet<Vec<String>> = results.iter().map(|r| r.pk.clone()).collect();
             let known_keys: HashSet<Key> = log.iter().filter_map(|e| e.key.clone()).collect();
             let mut new_keys: Vec<Key> = Vec::new();
+            let mut listed: HashSet<Key> = HashSet::new();
             for row in copies {
                 if known_rows.contains(&row.pk) {
                     continue;
                 }
                 if let Some(k) = &row.key {
-                    if !known_keys.contains(k) && !new_keys.contains(k) {
+                    if !known_keys.contains(k) && listed.insert(k.clone()) {
                         new_keys.push(k.clone());
                     }
                 }
                 results.push(row);
             }
-            for batch in new_keys.chunks(KEY_BATCH) {
+            // Without an index on the key each query reads the log once: few, large.
+            let per_query = (BINDS_PER_LOOKUP / spec.log.key.len().max(1)).max(1);
+            for batch in new_keys.chunks(per_query) {
                 log.extend(self.log_for_keys(conn, &shape, &lp, batch).await?);
             }
         }
@@ -2375,9 +2413,19 @@ impl DatabaseSource {
         progress.phase("cross-key pass 1 of 2: hashing every payload");
         let template = windowed(self.dialect, q::KEYED_ROWS, spec, shape.typed());
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
+        // Pass 1 reads what it hashes; pass 2 the whole rows.
+        let hashed_only = shape
+            .fragments()
+            .into_iter()
+            .map(|(name, f)| match name {
+                "r_columns" => (name, shape.fragment("r_hashed_columns")),
+                _ => (name, f),
+            })
+            .collect::<Vec<_>>();
+        let (hashed_sql, hashed_binds) = sql::render(self.dialect, &template, &hashed_only, times);
         let mut hashing = HashedRows::new(canon, rows);
         {
-            let mut rows = bound(&sql, binds.clone()).fetch(&mut *conn);
+            let mut rows = bound(&hashed_sql, hashed_binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 progress.rows(1);
                 let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
@@ -2398,11 +2446,11 @@ impl DatabaseSource {
         while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
             progress.rows(1);
             let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
-            let c = canon.canonicalize(&r.payload);
+            let c = canon.quick_hash(&r.payload);
             if c.non_json && non_json_rows.len() < NON_JSON_LISTED {
                 non_json_rows.push(r.pk.clone());
             }
-            if shared.contains(&payload_prefix(&c.hash)) {
+            if shared.contains(&c.hash) {
                 out.push(r);
             }
         }
@@ -2452,13 +2500,13 @@ impl DatabaseSource {
         lists.push(("canon", &canon_bind));
         let (sql, binds) = sql::render(d, &template, &fragments, &lists);
         self.run(conn, q::sqlite::TEMP_FILES).await?;
-        let mut named: Vec<(ResultRow, PayloadHash, bool)> = Vec::new();
+        let mut named: Vec<(ResultRow, u64, bool)> = Vec::new();
         {
             let mut rows = bound(&sql, binds).fetch(&mut *conn);
             while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
                 progress.rows(1);
                 let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
-                let c = canon.canonicalize(&r.payload);
+                let c = canon.quick_hash(&r.payload);
                 named.push((r, c.hash, c.non_json));
             }
         }
@@ -2475,13 +2523,13 @@ impl DatabaseSource {
             .iter()
             .map(|(r, h, _)| {
                 let key = r.key.as_ref().expect("keyed rows have keys");
-                (payload_prefix(h), hash_key(key))
+                (*h, hash_key(key))
             })
             .collect();
         let shared = shared_payloads(pairs);
         let out = named
             .into_iter()
-            .filter(|(_, h, _)| shared.contains(&payload_prefix(h)))
+            .filter(|(_, h, _)| shared.contains(h))
             .map(|(r, _, _)| r)
             .collect();
         Ok((out, non_json))
@@ -2491,9 +2539,9 @@ impl DatabaseSource {
     /// id is kept beside its payload and key hashes (24 bytes a row), and the rows of
     /// the payloads several keys share are then read by id.
     #[allow(clippy::too_many_arguments)]
-    async fn cross_key_rows_by_id(
+    async fn cross_key_rows_by_id<C: TextRows>(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut C,
         spec: &AuditSpec,
         times: &[(&str, &[String])],
         shape: &Shape,
@@ -2513,13 +2561,11 @@ impl DatabaseSource {
         let (sql, binds) = sql::render(self.dialect, &template, &shape.fragments(), times);
         let mut hashing = HashedRows::new(canon, rows);
         {
-            let mut rows = bound(&sql, binds).fetch(&mut *conn);
-            while let Some(row) = rows.try_next().await.map_err(|e| self.error(e))? {
+            let mut rows = conn.text_rows(self, &sql, binds);
+            while let Some(mut cells) = rows.try_next().await? {
                 progress.rows(1);
-                let r = rp.row(self.cells(&row, 0, rp.columns.len())?)?;
-                let id = self
-                    .text(&row, row.columns().len() - 1)?
-                    .unwrap_or_default();
+                let id = cells.pop().flatten().unwrap_or_default();
+                let r = rp.row(cells)?;
                 let id = pack_row_id(&id).ok_or_else(|| {
                     Error::Runtime(format!(
                         "PostgreSQL returned a row id dupaudit cannot read: {id}"
@@ -3297,6 +3343,30 @@ fn pack_row_id(text: &str) -> Option<u64> {
 
 /// The row ids of `hashed` (payload hash, key hash, row id) whose payload appears
 /// under more than one key.
+/// Says what cross-key costs on a table of `rows` rows (read once where it is
+/// `plain`, else twice), from [`CROSS_KEY_NOTICE_ROWS`] on. `rows` is counted, or
+/// the planner's estimate where the pass starts before the rows are counted.
+fn cross_key_notice(rows: u64, plain: bool, estimated: bool) {
+    if rows < CROSS_KEY_NOTICE_ROWS {
+        return;
+    }
+    let about = match estimated {
+        true => "about ",
+        false => "",
+    };
+    // A plain PostgreSQL or SQLite table is read once; elsewhere the rows of shared
+    // payloads are found in a second pass.
+    let passes = match plain {
+        true => "",
+        false => ", twice",
+    };
+    tracing::warn!(
+        "cross-key detection reads and hashes every one of the {about}{rows} payloads{passes}: \
+         on a table this size it takes longer than all the other checks together; \
+         `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it"
+    );
+}
+
 /// Cross-key's pass over every keyed row, its payloads canonicalized and hashed on a
 /// thread of their own a batch at a time while the next batch is read: parsing each
 /// payload as JSON, writing it in canonical form and hashing it took about a third
@@ -3387,7 +3457,7 @@ fn hash_rows(canon: &Canonicalizer, batch: Vec<(ResultRow, u64)>) -> Hashed {
         ..Default::default()
     };
     for (r, id) in batch {
-        let c = canon.canonicalize(&r.payload);
+        let c = canon.quick_hash(&r.payload);
         if c.non_json {
             out.non_json += 1;
             if out.listed.len() < NON_JSON_LISTED {
@@ -3395,7 +3465,7 @@ fn hash_rows(canon: &Canonicalizer, batch: Vec<(ResultRow, u64)>) -> Hashed {
             }
         }
         let key_hash = hash_key(r.key.as_ref().expect("keyed rows have keys"));
-        out.rows.push((payload_prefix(&c.hash), key_hash, id));
+        out.rows.push((c.hash, key_hash, id));
     }
     out
 }
@@ -3418,11 +3488,6 @@ pub(crate) fn shared_payloads(mut pairs: Vec<(u64, u64)>) -> HashSet<u64> {
         .filter(|same| same[0].1 != same[same.len() - 1].1)
         .map(|same| same[0].0)
         .collect()
-}
-
-/// The first 64 bits of a payload hash.
-pub(crate) fn payload_prefix(hash: &PayloadHash) -> u64 {
-    u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
 /// The first 64 bits of the key's digest ([`crate::vocab::key_digest`]).
@@ -3620,6 +3685,21 @@ impl Shape {
                 "l_columns",
                 projection(d, "l", &lp.columns, width, &t.log_columns),
             ),
+            // The columns of a pass that only hashes the payloads: the attempt and
+            // the time are NULL, neither cast to text nor sent.
+            (
+                "r_hashed_columns",
+                rp.columns
+                    .iter()
+                    .zip(rp.hashed_columns())
+                    .enumerate()
+                    .map(|(i, (c, read))| match read {
+                        true => format!("{} AS c{i}", column_text(d, "r", c, &t.results_columns)),
+                        false => format!("NULL AS c{i}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             ("r_key", r_key.join(", ")),
             ("l_key", l_key.join(", ")),
             // A grouping groups by the columns themselves: the same groups as
@@ -3754,6 +3834,15 @@ impl Shape {
             .iter()
             .map(|(n, f)| (*n, f.as_str()))
             .collect()
+    }
+
+    /// One of [`Self::fragments`] by name.
+    fn fragment(&self, name: &str) -> &str {
+        self.fragments
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| f.as_str())
+            .expect("a fragment every shape has")
     }
 
     fn typed(&self) -> &Typed {

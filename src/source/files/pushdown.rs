@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use polars::prelude::*;
 
 use super::{polars_error, Tables};
-use crate::canonical::{Canonicalizer, PayloadHash};
+use crate::canonical::Canonicalizer;
 use crate::error::Error;
 use crate::findings::Class;
 use crate::model::{Counts, Dataset, Key, LogEntry, ResultRow};
@@ -105,10 +105,25 @@ fn renamed(
 /// `row` and the columns `names` (of types `types`), every one cast to text: done on
 /// the rows read, after the queries have picked them. See [`time_text`] for times.
 fn as_text(frame: LazyFrame, names: &[String], types: &[DataType]) -> LazyFrame {
+    as_text_reading(frame, names, types, &vec![true; names.len()])
+}
+
+/// [`as_text`], where the columns `read` marks false are NULL: neither decoded nor
+/// written as text.
+fn as_text_reading(
+    frame: LazyFrame,
+    names: &[String],
+    types: &[DataType],
+    read: &[bool],
+) -> LazyFrame {
     let columns = names
         .iter()
         .zip(types)
-        .map(|(n, t)| time_text(col(n.as_str()), t).alias(n.as_str()));
+        .zip(read)
+        .map(|((n, t), &read)| match read {
+            true => time_text(col(n.as_str()), t).alias(n.as_str()),
+            false => lit(NULL).cast(DataType::String).alias(n.as_str()),
+        });
     frame.select(std::iter::once(col(ROW)).chain(columns).collect::<Vec<_>>())
 }
 
@@ -1047,11 +1062,17 @@ fn cross_key_rows(
     let clock = t.rp.clock();
     let names: Vec<String> = (0..t.rp.columns.len()).map(r).collect();
     let types = t.results_types();
+    // What the pass hashes and names rows by, and the time where a window bounds it.
+    let mut read = t.rp.hashed_columns();
+    if let (Some(ts), Some(_)) = (ts, window) {
+        read[ts] = true;
+    }
     let frame = |offset, len| {
-        as_text(
+        as_text_reading(
             t.results_slice(offset, len).filter(t.r_key_not_null()),
             &names,
             &types,
+            &read,
         )
     };
     let (into, path, shown, canon) = (
@@ -1074,7 +1095,7 @@ fn cross_key_rows(
                     let (columns, positions, canon) = (&columns, &positions, &canon);
                     scope.spawn(move || {
                         let mut out = Pass::default();
-                        let mut payload: Vec<Option<String>> = Vec::new();
+                        let mut payload: Vec<Option<&str>> = Vec::new();
                         let end = (start + chunk).min(height);
                         for (i, &position) in positions.iter().enumerate().take(end).skip(start) {
                             if let (Some(w), Some(ts)) = (window, ts) {
@@ -1084,9 +1105,8 @@ fn cross_key_rows(
                                 }
                             }
                             payload.clear();
-                            payload
-                                .extend(columns[head..].iter().map(|c| c.get(i).map(String::from)));
-                            let c = canon.canonicalize(&payload);
+                            payload.extend(columns[head..].iter().map(|c| c.get(i)));
+                            let c = canon.quick_hash(&payload);
                             if c.non_json {
                                 out.non_json += 1;
                                 if out.listed.len() < NON_JSON_LISTED {
@@ -1103,7 +1123,7 @@ fn cross_key_rows(
                                     .iter()
                                     .map(|c| c.get(i).unwrap_or_default()),
                             );
-                            out.hashed.push((payload_prefix(&c.hash), key, position));
+                            out.hashed.push((c.hash, key, position));
                         }
                         out
                     })
@@ -1160,11 +1180,6 @@ fn cross_key_rows(
         copies.extend(result_rows_of(t, frame)?);
     }
     Ok((copies, (non_json, listed)))
-}
-
-/// The first 64 bits of a payload hash.
-fn payload_prefix(hash: &PayloadHash) -> u64 {
-    u64::from_le_bytes(hash.0[..8].try_into().expect("8 bytes"))
 }
 
 /// The first 64 bits of the key's digest ([`crate::vocab::key_digest`]).

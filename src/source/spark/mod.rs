@@ -38,10 +38,10 @@ use polars::prelude::*;
 use spark_connect_proto as proto;
 
 use self::session::Session;
-use super::database::{hash_key, payload_prefix, shared_payloads};
+use super::database::{hash_key, shared_payloads};
 use super::files::{key_frame, text_cells};
 use super::views::{k, l, r, Layout, Spellings, LOG_VIEW, RESULTS_VIEW};
-use crate::canonical::{Canonical, Canonicalizer};
+use crate::canonical::{Canonicalizer, Quick};
 use crate::error::Error;
 use crate::findings::{Class, NON_JSON_LISTED};
 use crate::model::{
@@ -719,7 +719,7 @@ impl Tables {
         self.each_payload(&sql, canon, window, progress, |row, c| {
             non_json += c.non_json as u64;
             let key = row.key.as_ref().expect("keyed rows have keys");
-            pairs.push((payload_prefix(&c.hash), hash_key(key)));
+            pairs.push((c.hash, hash_key(key)));
         })
         .await?;
         let shared = shared_payloads(pairs);
@@ -733,7 +733,7 @@ impl Tables {
             if c.non_json && listed.len() < NON_JSON_LISTED {
                 listed.push(row.pk.clone());
             }
-            if shared.contains(&payload_prefix(&c.hash)) {
+            if shared.contains(&c.hash) {
                 out.push(row);
             }
         })
@@ -742,14 +742,14 @@ impl Tables {
     }
 
     /// Hands each row `sql` returns (over a window, each written in it) to `each`
-    /// with its canonical payload, batch by batch.
+    /// with its payload's quick hash ([`Canonicalizer::quick_hash`]), batch by batch.
     async fn each_payload(
         &self,
         sql: &str,
         canon: &Canonicalizer,
         window: Option<TimeWindow>,
         progress: &Progress,
-        mut each: impl FnMut(ResultRow, Canonical),
+        mut each: impl FnMut(ResultRow, Quick),
     ) -> Result<(), Error> {
         let names: Vec<String> = (0..self.rp.columns.len()).map(r).collect();
         self.session
@@ -758,7 +758,7 @@ impl Tables {
                 for cells in self.cells(df, &names)? {
                     let row = self.rp.row(cells)?;
                     if window.is_none_or(|w| row.written_at.is_some_and(|at| w.contains(at))) {
-                        let c = canon.canonicalize(&row.payload);
+                        let c = canon.quick_hash(&row.payload);
                         each(row, c);
                     }
                 }
