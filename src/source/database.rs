@@ -1087,6 +1087,24 @@ impl DatabaseSource {
             (Dialect::Postgres, true) => key_statements(wrapper, &checks, counted),
             _ => None,
         };
+        // SQLite: other connections read what the scan's does while it holds its
+        // read lock (it has read the catalog in its transaction, and in any journal
+        // mode but WAL no write lands until it ends).
+        let sqlite_beside = d == Dialect::Sqlite && n <= 1 && {
+            let mode: String = sqlx::query_scalar(q::sqlite::JOURNAL_MODE)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+            !mode.eq_ignore_ascii_case("wal")
+        };
+        if sqlite_beside && shape.plain && checks.contains(&Class::CrossKey) {
+            let (sql, _) = sql::render(d, q::sqlite::ROW_ESTIMATE, &shape.fragments(), &[]);
+            let rows: i64 = sqlx::query_scalar(&sql)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| self.error(e))?;
+            estimate = u64::try_from(rows).ok();
+        }
         // MariaDB computes a CTE once for each reference: the keys are read first;
         // their rows are looked up through the key's indexes where both tables have
         // one. SQLite reads on one thread a connection: the keys query of each class
@@ -1108,15 +1126,8 @@ impl DatabaseSource {
                     listed
                 })
             }
-            Dialect::Sqlite if early.is_some() && n <= 1 => {
-                let mode: String = sqlx::query_scalar(q::sqlite::JOURNAL_MODE)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(|e| self.error(e))?;
-                match mode.eq_ignore_ascii_case("wal") {
-                    true => None,
-                    false => listed_statements(d, wrapper, &checks, counted),
-                }
+            Dialect::Sqlite if early.is_some() && sqlite_beside => {
+                listed_statements(d, wrapper, &checks, counted)
             }
             _ => None,
         }
@@ -1224,18 +1235,27 @@ impl DatabaseSource {
                 Ok(all)
             }
         };
-        // Cross-key over a plain PostgreSQL table: its one pass over every payload
-        // runs on a connection of its own, in the scan's snapshot, beside the others.
+        // Cross-key over a plain table: its one pass over every payload runs on a
+        // connection of its own, beside the others, in the scan's snapshot
+        // (PostgreSQL) or under its read lock (SQLite).
         let canon = Canonicalizer::new(json_columns.clone(), &spec.results.ignore_fields);
+        let beside_tried = shape.plain
+            && checks.contains(&Class::CrossKey)
+            && (sqlite_beside || snapshot.is_some());
         let cross_beside = async {
-            let Some(snapshot) = snapshot
-                .as_deref()
-                .filter(|_| shape.plain && checks.contains(&Class::CrossKey))
-            else {
+            if !beside_tried {
+                return Ok(None);
+            }
+            cross_key_notice(estimate.unwrap_or(0), shape.plain, true);
+            if sqlite_beside {
+                return Ok(self
+                    .cross_key_in_sqlite_beside(spec, &times, &shape, &rp, &canon, progress)
+                    .await);
+            }
+            let Some(snapshot) = snapshot.as_deref() else {
                 return Ok(None);
             };
             let rows = estimate.unwrap_or(0);
-            cross_key_notice(rows, shape.plain, true);
             // PostgreSQL's own driver: the Any driver's copy of each row was a fifth
             // of the pass.
             let mut c: PgConnection = self.connect_as().await?;
@@ -1362,7 +1382,10 @@ impl DatabaseSource {
             let (copies, non_json, non_json_rows) = match cross {
                 Some(found) => found,
                 None => {
-                    cross_key_notice(result_rows, shape.plain, false);
+                    // A pass tried beside the others said what it costs already.
+                    if !beside_tried {
+                        cross_key_notice(result_rows, shape.plain, false);
+                    }
                     let mut non_json_rows = Vec::new();
                     let (copies, non_json) = self
                         .cross_key_rows(
@@ -2455,6 +2478,51 @@ impl DatabaseSource {
             }
         }
         Ok((out, non_json))
+    }
+
+    /// [`Self::cross_key_rows_in_sqlite`] on a connection of its own, beside the
+    /// scan's other queries. None when that connection cannot read (SQLite refuses a
+    /// new reader while a writer waits for the scan's lock): the scan's own
+    /// connection then runs it after the others.
+    async fn cross_key_in_sqlite_beside(
+        &self,
+        spec: &AuditSpec,
+        times: &[(&str, &[String])],
+        shape: &Shape,
+        rp: &ResultProjection,
+        canon: &Canonicalizer,
+        progress: &Progress,
+    ) -> Option<(Vec<ResultRow>, u64, Vec<Vec<String>>)> {
+        let beside = async {
+            let mut c = self.connect().await?;
+            self.begin_read_only(&mut c, None).await?;
+            let mut non_json_rows = Vec::new();
+            let found = self
+                .cross_key_rows_in_sqlite(
+                    spec,
+                    &mut c,
+                    times,
+                    shape,
+                    rp,
+                    canon,
+                    &mut non_json_rows,
+                    progress,
+                )
+                .await;
+            let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
+            let _ = c.close().await;
+            found.map(|(copies, non_json)| (copies, non_json, non_json_rows))
+        };
+        match beside.await {
+            Ok(found) => Some(found),
+            Err(e) => {
+                tracing::info!(
+                    "cross-key on a connection of its own failed ({e}): read after the \
+                     other queries"
+                );
+                None
+            }
+        }
     }
 
     /// [`Self::cross_key_rows`] on a SQLite table with row ids, whose payloads are

@@ -47,6 +47,7 @@ pub mod scan {
         pub const TEMP_FILES: &str = include_str!("../../queries/sqlite/temp_files.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
         pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
+        pub const ROW_ESTIMATE: &str = include_str!("../../queries/sqlite/row_estimate.sql");
     }
     pub mod postgres {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
