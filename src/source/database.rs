@@ -1258,12 +1258,7 @@ impl DatabaseSource {
             let rows = estimate.unwrap_or(0);
             // PostgreSQL's own driver: the Any driver's copy of each row was a fifth
             // of the pass.
-            let mut c: PgConnection = self.connect_as().await?;
-            let millis = self
-                .opts
-                .statement_timeout
-                .map_or(0, |d| d.as_millis() as u64);
-            self.begin_postgres(&mut c, millis, Some(snapshot)).await?;
+            let mut c = self.reader(Some(snapshot)).await?;
             let mut non_json_rows = Vec::new();
             let found = self
                 .cross_key_rows_by_id(
@@ -2224,15 +2219,18 @@ impl DatabaseSource {
     /// PostgreSQL's own driver, which hands the rows of the parts over without the
     /// Any driver's copy of each (about a tenth of dupaudit's time in a scan).
     async fn readers(&self, snapshot: Option<&str>) -> Result<(PgConnection, PgConnection), Error> {
+        Ok((self.reader(snapshot).await?, self.reader(snapshot).await?))
+    }
+
+    /// A connection of PostgreSQL's own driver to the scan's snapshot.
+    async fn reader(&self, snapshot: Option<&str>) -> Result<PgConnection, Error> {
         let millis = self
             .opts
             .statement_timeout
             .map_or(0, |d| d.as_millis() as u64);
-        let mut results = self.connect_as().await?;
-        self.begin_postgres(&mut results, millis, snapshot).await?;
-        let mut log = self.connect_as().await?;
-        self.begin_postgres(&mut log, millis, snapshot).await?;
-        Ok((results, log))
+        let mut c = self.connect_as().await?;
+        self.begin_postgres(&mut c, millis, snapshot).await?;
+        Ok(c)
     }
 
     /// Hands the rows of one part, read into memory, to `on_part`, numbering its
@@ -3418,9 +3416,9 @@ fn cross_key_notice(rows: u64, plain: bool, estimated: bool) {
     if rows < CROSS_KEY_NOTICE_ROWS {
         return;
     }
-    let about = match estimated {
-        true => "about ",
-        false => "",
+    let count = match estimated {
+        true => format!("about {rows}"),
+        false => rows.to_string(),
     };
     // A plain PostgreSQL or SQLite table is read once; elsewhere the rows of shared
     // payloads are found in a second pass.
@@ -3429,7 +3427,7 @@ fn cross_key_notice(rows: u64, plain: bool, estimated: bool) {
         false => ", twice",
     };
     tracing::warn!(
-        "cross-key detection reads and hashes every one of the {about}{rows} payloads{passes}: \
+        "cross-key detection reads and hashes every payload ({count}){passes}: \
          on a table this size it takes longer than all the other checks together; \
          `--classes` without cross-key, or `[scan] cross_key = false` in the spec, skips it"
     );
