@@ -941,6 +941,8 @@ impl DatabaseSource {
             Dialect::Mysql => false,
         };
         let row_ids = plain && d == Dialect::Postgres && !r_lookup.indexed;
+        // SQLite's rowids, the same way, for the duplicate classes alone.
+        let by_rowid = plain && d == Dialect::Sqlite && !r_lookup.indexed;
         let mut shape = Shape::new(d, spec, &rp, &lp, row_ids, typed);
         shape.plain = plain;
         let json_columns: Vec<bool> = payload_columns
@@ -1077,7 +1079,7 @@ impl DatabaseSource {
         };
         let template = windowed(
             d,
-            &interesting_template(d, wrapper, &checks, counted),
+            &interesting_template(d, wrapper, &checks, counted, by_rowid),
             spec,
             shape.typed(),
         );
@@ -3076,10 +3078,20 @@ fn interesting_template(
     wrapper: Wrapper,
     checks: &BTreeSet<Class>,
     counted: bool,
+    by_rowid: bool,
 ) -> String {
     let parts = key_parts(d, checks, counted);
     if parts.is_empty() {
         return String::new();
+    }
+    // `by_rowid`: a SQLite table with row ids and no index on the key. The duplicate
+    // classes alone read their rows by the row ids their grouping lists, sorted (the
+    // rows of the keys come in one order either way).
+    if by_rowid
+        && matches!(wrapper, Wrapper::Rows | Wrapper::Sorted { .. })
+        && parts == [queries::KEYS_DUPLICATED.trim_end()]
+    {
+        return q::sqlite::DUPLICATED_ROWS_BY_ID.to_string();
     }
     sql::compose(
         &wrapper_template(d, wrapper),

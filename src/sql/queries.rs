@@ -48,6 +48,8 @@ pub mod scan {
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
         pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
         pub const ROW_ESTIMATE: &str = include_str!("../../queries/sqlite/row_estimate.sql");
+        pub const DUPLICATED_ROWS_BY_ID: &str =
+            include_str!("../../queries/sqlite/duplicated_rows_by_id.sql");
     }
     pub mod postgres {
         pub const TABLES: &str = include_str!("../../queries/postgres/tables.sql");

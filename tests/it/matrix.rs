@@ -307,8 +307,9 @@ fn in_row_ids(f: &Findings) -> BTreeMap<Class, (u64, u64, u64, Vec<i64>)> {
         .collect()
 }
 
-/// Scans over a window, in parts over two connections, and incrementally; where
-/// they differ from what they must find, in words. `windowed` is the windowed scan
+/// Scans of the duplicate classes alone, over a window, in parts over two
+/// connections, and incrementally; where they differ from what they must find, in
+/// words. `windowed` is the windowed scan
 /// of the sample's shape on SQLite, which every cell's must equal by row ids.
 fn scopes(cell: &Cell, engine: Engine, first: &Findings, windowed: &Findings) -> Vec<String> {
     let mut wrong = Vec::new();
@@ -317,6 +318,29 @@ fn scopes(cell: &Cell, engine: Engine, first: &Findings, windowed: &Findings) ->
         args.extend_from_slice(extra);
         cell.run("scan", &args)
     };
+    // The duplicate classes alone read their rows their own way (by row id, on a
+    // table without an index on the key): the same groups, rows and counts.
+    let dups = scan(&["--classes", "exact,conflict"]);
+    if dups.code() != 0 {
+        wrong.push(format!(
+            "--classes exact,conflict: exit {}: {}",
+            dups.code(),
+            dups.stderr()
+        ));
+    } else {
+        let found = dups.report().findings;
+        let mut expected = in_row_ids(first);
+        expected.retain(|class, _| matches!(class, Class::Exact | Class::Conflict));
+        let counts = |f: &Findings| (f.totals.result_rows, f.totals.keys, f.totals.null_key_rows);
+        if in_row_ids(&found) != expected || counts(&found) != counts(first) {
+            wrong.push(format!(
+                "--classes exact,conflict: {:?} {:?}, the whole scan's: {expected:?} {:?}",
+                in_row_ids(&found),
+                counts(&found),
+                counts(first)
+            ));
+        }
+    }
     let window = scan(&["--since", SINCE, "--until", UNTIL]);
     if window.code() != 0 {
         wrong.push(format!(
