@@ -1,6 +1,7 @@
 -- Whether every key column of a table compares in byte order, so that an index on
 -- them yields the keys in the order the scan sorts them, with no sort of its own: a
--- text or varchar column whose collation is C or POSIX (ucs_basic is C under
+-- uuid column (compared byte by byte, the order of its lowercase hexadecimal text),
+-- or a text or varchar column whose collation is C or POSIX (ucs_basic is C under
 -- libc), or C.UTF-8 of the C library (code point order, which is UTF-8's byte
 -- order); the database's default collation when the column has none of its own.
 -- $1 is the quoted table name, $2 the key columns as a JSON array of names.
@@ -16,7 +17,8 @@ WITH db AS (
       AND a.attname::text IN (SELECT json_array_elements_text(CAST($2 AS json)))
 )
 SELECT COALESCE(bool_and(
-           k.atttypid IN ('text'::regtype, 'varchar'::regtype)
+           k.atttypid = 'uuid'::regtype
+           OR k.atttypid IN ('text'::regtype, 'varchar'::regtype)
            AND CASE
                WHEN c.collprovider = 'd' THEN
                    (SELECT db.provider = 'c' AND db.collate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')

@@ -1710,7 +1710,8 @@ impl DatabaseSource {
             // are grouped, where a sort would hold them all back until the last.
             let order: Vec<String> = (0..shape.results_key.len())
                 .map(|i| match r_lookup.byte_ordered {
-                    true => format!("k{i}"),
+                    // The column itself, not its text: the order of its index.
+                    true => format!("interesting.k{i}"),
                     false => format!(
                         "{} COLLATE \"C\"",
                         sql::as_text(self.dialect, &format!("k{i}"))
@@ -1886,6 +1887,10 @@ impl DatabaseSource {
         let others = rest.iter().map(|statement| async {
             let mut c = self.connect().await?;
             self.begin_read_only(&mut c, scope.snapshot).await?;
+            sqlx::query(q::postgres::WHOLE_TABLES)
+                .execute(&mut c)
+                .await
+                .map_err(|e| self.error(e))?;
             let rows = self.key_rows(&mut c, render(statement), arity).await;
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;

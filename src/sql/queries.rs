@@ -61,6 +61,7 @@ pub mod scan {
             include_str!("../../queries/postgres/disconnect_check.sql");
         pub const BEGIN: &str = include_str!("../../queries/postgres/begin.sql");
         pub const SERIAL: &str = include_str!("../../queries/postgres/serial.sql");
+        pub const WHOLE_TABLES: &str = include_str!("../../queries/postgres/whole_tables.sql");
         pub const EXPORT_SNAPSHOT: &str =
             include_str!("../../queries/postgres/export_snapshot.sql");
         pub const KEYS: &str = include_str!("../../queries/postgres/keys.sql");

@@ -140,7 +140,8 @@ impl FileSource {
         let t = Tables::open(self, spec)?;
         let keys = pushdown::key_frame(spec.results.key.len(), keys)
             .map_err(|e| polars_error(&t.results_path, e))?;
-        let (results, log) = pushdown::rows_of_keys(&t, &keys, None)?;
+        let pushdown::PickedRows { results, log, .. } =
+            pushdown::rows_of_keys(&t, &keys, None, false)?;
         Ok(Dataset::complete(
             spec,
             t.payload_columns.clone(),

@@ -21,10 +21,10 @@
 //! 3. The keys of the other checked classes: each class's own pre-filter, the SQL a
 //!    database runs (`keys_*.sql`), run by polars' SQL engine over the files, one
 //!    class and one part of the keys (split by a hash of the key) at a time, so that
-//!    a join holds a part's keys; their union, kept to the touched keys over a window; then
-//!    every result row and log row of those keys, picked by a filter polars pushes
-//!    into the file's reader.
-//! 4. The NULL-key rows (`null_keys.sql`).
+//!    a join holds a part's keys; their union, kept to the touched keys over a window.
+//! 4. Every result row and log row of those keys, picked by a filter polars pushes
+//!    into the file's reader; for null-key, the NULL-key rows (`null_keys.sql`) are
+//!    picked by the same pass over the results.
 //! 5. Cross-key, when checked: every keyed payload hashed in batches, keeping 24 bytes
 //!    a row (payload hash, key hash, row number); the rows whose payload appears under
 //!    several keys are then read by row number, with the log rows of their keys.
@@ -484,8 +484,8 @@ fn read_in_parts(
         found.extend(keys.into_iter().map(DataFrame::lazy));
     }
     found.extend(duplicated);
-    let (mut results, mut log) = if found.is_empty() {
-        (Vec::new(), Vec::new())
+    let interesting = if found.is_empty() {
+        DataFrame::empty()
     } else {
         let mut interesting = concat(found, UnionArgs::default())
             .map_err(|e| t.results_error(e))?
@@ -498,30 +498,29 @@ fn read_in_parts(
                 JoinArgs::new(JoinType::Inner),
             );
         }
-        let interesting = streaming(interesting).map_err(|e| t.results_error(e))?;
-        progress.phase(&format!(
-            "reading the rows of {} keys",
-            interesting.height()
-        ));
-        rows_of_keys(t, &interesting, Some((result_rows, sizes.pick)))?
+        streaming(interesting).map_err(|e| t.results_error(e))?
     };
 
-    // 4.
-    if checks.contains(&Class::NullKey) {
-        progress.phase("reading rows whose key is NULL");
-        let null_keyed = result_rows_picked(t, Some((result_rows, sizes.pick)), |frame| {
-            frame.filter(t.r_key_null())
-        })?;
-        for row in null_keyed {
-            let inside = match window {
-                Some(w) => row.written_at.is_some_and(|at| w.contains(at)),
-                None => true,
-            };
-            if inside {
-                results.push(row);
-            }
-        }
+    // 4. The rows of those keys and, for null-key, the rows whose key is NULL, in one
+    // pass over the results.
+    let null_keyed = checks.contains(&Class::NullKey);
+    match (interesting.height(), null_keyed) {
+        (0, false) => {}
+        (0, true) => progress.phase("reading rows whose key is NULL"),
+        (n, true) => progress.phase(&format!(
+            "reading the rows of {n} keys and the rows whose key is NULL"
+        )),
+        (n, false) => progress.phase(&format!("reading the rows of {n} keys")),
     }
+    let PickedRows {
+        mut results,
+        null_keyed,
+        mut log,
+    } = rows_of_keys(t, &interesting, Some((result_rows, sizes.pick)), null_keyed)?;
+    results.extend(null_keyed.into_iter().filter(|row| match window {
+        Some(w) => row.written_at.is_some_and(|at| w.contains(at)),
+        None => true,
+    }));
 
     // 5.
     if checks.contains(&Class::CrossKey) {
@@ -727,7 +726,9 @@ pub(crate) fn key_frame(arity: usize, keys: &[Key]) -> PolarsResult<DataFrame> {
     DataFrame::new(keys.len(), columns)
 }
 
-/// Every result row and log row of `keys` (a frame of `k0`..), in file order.
+/// Every result row and log row of `keys` (a frame of `k0`..), in file order; with
+/// `null_keyed`, the result rows whose key has a NULL column too, read by the same
+/// pass over the results.
 ///
 /// With the number of result rows and a slice's, the results are read a slice at a
 /// time (see [`result_rows_picked`]).
@@ -735,20 +736,65 @@ pub(super) fn rows_of_keys(
     t: &Tables,
     keys: &DataFrame,
     slices: Option<(u64, u64)>,
-) -> Result<(Vec<ResultRow>, Vec<LogEntry>), Error> {
-    if keys.height() == 0 || keys.width() == 0 {
-        return Ok((Vec::new(), Vec::new()));
+    null_keyed: bool,
+) -> Result<PickedRows, Error> {
+    let keyed = keys.height() > 0 && keys.width() > 0;
+    if !keyed && !null_keyed {
+        return Ok(PickedRows::default());
     }
-    let results = result_rows_picked(t, slices, |frame| {
-        picked(frame, t.r_key(), keys).join(
-            keys.clone().lazy(),
-            t.r_key(),
-            t.key_names(),
-            JoinArgs::new(JoinType::Inner),
+    // A filter on each key column, then the exact keys: a key of several columns
+    // whose every value is among the keys' is not always one of them.
+    let wanted: HashSet<Key> = match keyed {
+        true => text_columns(
+            &t.results_path,
+            keys,
+            &(0..keys.width()).map(k).collect::<Vec<_>>(),
         )
+        .map(|columns| {
+            (0..keys.height())
+                .map(|i| {
+                    columns
+                        .iter()
+                        .map(|c| c.get(i).unwrap_or_default().to_string())
+                        .collect()
+                })
+                .collect()
+        })?,
+        false => HashSet::new(),
+    };
+    let rows = result_rows_picked(t, slices, |frame| {
+        let of_keys = match keyed {
+            true => picked_test(t.r_key(), keys),
+            false => lit(false),
+        };
+        match null_keyed {
+            true => frame.filter(of_keys.or(t.r_key_null())),
+            false => frame.filter(of_keys),
+        }
     })?;
-    let log = log_entries_of(t, log_rows_for(t, keys))?;
-    Ok((results, log))
+    let mut picked = PickedRows::default();
+    for row in rows {
+        match &row.key {
+            None => picked.null_keyed.push(row),
+            Some(key) if wanted.contains(key) => picked.results.push(row),
+            Some(_) => {}
+        }
+    }
+    if keyed {
+        picked.log = log_entries_of(t, log_rows_for(t, keys))?;
+    }
+    Ok(picked)
+}
+
+/// What [`rows_of_keys`] read, each in file order.
+#[derive(Default)]
+pub(super) struct PickedRows {
+    /// The result rows of the keys.
+    pub results: Vec<ResultRow>,
+    /// The result rows whose key has a NULL column, when asked for.
+    pub null_keyed: Vec<ResultRow>,
+    /// The log rows of the keys.
+    pub log: Vec<LogEntry>,
 }
 
 fn log_rows_for(t: &Tables, keys: &DataFrame) -> LazyFrame {
@@ -765,6 +811,11 @@ fn log_rows_for(t: &Tables, keys: &DataFrame) -> LazyFrame {
 /// polars pushes it into the scan, which then reads the other columns (the
 /// payload) of the matching rows only.
 fn picked(frame: LazyFrame, columns: Vec<Expr>, keys: &DataFrame) -> LazyFrame {
+    frame.filter(picked_test(columns, keys))
+}
+
+/// The test of [`picked`].
+fn picked_test(columns: Vec<Expr>, keys: &DataFrame) -> Expr {
     let tests = columns.into_iter().enumerate().map(|(j, c)| {
         let values = keys
             .column(&k(j))
@@ -772,7 +823,7 @@ fn picked(frame: LazyFrame, columns: Vec<Expr>, keys: &DataFrame) -> LazyFrame {
             .unwrap_or_else(|_| Series::new_empty(k(j).into(), &DataType::String));
         c.is_in(lit(values).implode(false), false)
     });
-    frame.filter(all_of(tests))
+    all_of(tests)
 }
 
 /// Collects a small frame of numbered text cells, in file order.
