@@ -5,6 +5,6 @@
 SELECT
     (SELECT COUNT(*) FROM {results}) AS result_rows,
     (SELECT COUNT(*) FROM {results} r WHERE {r_key_null}) AS null_key_rows,
-    (SELECT COUNT(*) FROM (SELECT 1 AS one FROM {results} r WHERE {r_key_not_null}
+    (SELECT COUNT(*) FROM (SELECT {r_sorted_grouping}1 AS one FROM {results} r WHERE {r_key_not_null}
                            GROUP BY {r_key_distinct}) k) AS key_count,
     (SELECT COUNT(*) FROM {log}) AS log_rows

@@ -142,6 +142,8 @@ impl Layout {
             ("l_key_group", l_key.join(", ")),
             ("r_key_not_null", not_null(&r_key)),
             ("l_key_not_null", not_null(&l_key)),
+            ("r_sorted_grouping", String::new()),
+            ("l_sorted_grouping", String::new()),
             ("rl_match", equal(&r_match, &l_match)),
             ("rl_key_match", equal(&r_key, &l_key)),
             ("l_key_first", l(0)),

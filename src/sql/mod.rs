@@ -464,7 +464,7 @@ impl TimeKind {
 /// (`r_key`, as compared) named `k0`.. and the log's (`l_key`) named `j0`.., each
 /// table's attempt (`attempts`, when both tables have one) named `a` and `b`, the
 /// join condition between them, and the key of a joined row from whichever side has
-/// one; and those of its grouping on SQLite (`sqlite/keys_logged_grouped.sql`): the
+/// one; and those of its grouping on SQLite and MariaDB (`keys_logged_grouped.sql`): the
 /// key's columns, the key and attempt grouped by, and the groups a NULL attempt
 /// names.
 pub fn full_join_fragments(

@@ -11,6 +11,7 @@ pub const KEYS_COMPLETED: &str = include_str!("../../queries/ansi/keys_completed
 /// The same keys from a left join and a read of the log, where a full join does not
 /// serve.
 pub const KEYS_LOGGED_LEFT: &str = include_str!("../../queries/ansi/keys_logged_left.sql");
+pub const KEYS_LOGGED_GROUPED: &str = include_str!("../../queries/ansi/keys_logged_grouped.sql");
 
 /// What a scan sends: totals, key rows, the grouping, introspection, sessions.
 pub mod scan {
@@ -42,8 +43,6 @@ pub mod scan {
         pub const MMAP: &str = include_str!("../../queries/sqlite/mmap.sql");
         pub const THREADS: &str = include_str!("../../queries/sqlite/threads.sql");
         pub const JOURNAL_MODE: &str = include_str!("../../queries/sqlite/journal_mode.sql");
-        pub const KEYS_LOGGED_GROUPED: &str =
-            include_str!("../../queries/sqlite/keys_logged_grouped.sql");
         pub const TEMP_FILES: &str = include_str!("../../queries/sqlite/temp_files.sql");
         pub const CROSS_KEY_ROWS: &str = include_str!("../../queries/sqlite/cross_key_rows.sql");
         pub const ROWID_TABLE: &str = include_str!("../../queries/sqlite/rowid_table.sql");
