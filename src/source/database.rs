@@ -1028,9 +1028,17 @@ impl DatabaseSource {
             && checks
                 .iter()
                 .all(|c| matches!(c, Class::Exact | Class::Conflict));
+        // PostgreSQL, cross-key over a plain table: its pass reads every keyed row
+        // beside the totals, and counts their keys (a grouping of the whole table
+        // otherwise, which took as long as the pass and crowded it out of a core).
+        let key_count_from_cross_key = d == Dialect::Postgres
+            && shape.plain
+            && checks.contains(&Class::CrossKey)
+            && window.is_none()
+            && !key_count_from_duplicates;
         let totals_template = match window {
             Some(_) => windowed(d, q::TOTALS_WINDOW, spec, shape.typed()),
-            None if key_count_from_duplicates => match d {
+            None if key_count_from_duplicates || key_count_from_cross_key => match d {
                 Dialect::Postgres => q::postgres::ROW_COUNTS.to_string(),
                 Dialect::Mysql | Dialect::Sqlite => q::ROW_COUNTS.to_string(),
             },
@@ -1269,7 +1277,8 @@ impl DatabaseSource {
             if sqlite_beside {
                 return Ok(self
                     .cross_key_in_sqlite_beside(spec, &times, &shape, &rp, &canon, progress)
-                    .await);
+                    .await
+                    .map(|(copies, non_json, listed)| (copies, non_json, listed, None)));
             }
             let Some(snapshot) = snapshot.as_deref() else {
                 return Ok(None);
@@ -1288,14 +1297,15 @@ impl DatabaseSource {
                     &rp,
                     &canon,
                     rows,
+                    key_count_from_cross_key,
                     &mut non_json_rows,
                     progress,
                 )
                 .await;
             let _ = sqlx::query("ROLLBACK").execute(&mut c).await;
             let _ = c.close().await;
-            let (copies, non_json) = found?;
-            Ok(Some((copies, non_json, non_json_rows)))
+            let (copies, non_json, keys) = found?;
+            Ok(Some((copies, non_json, non_json_rows, keys)))
         };
         let ((totals, beside), found, cross) =
             futures_util::try_join!(totals_beside, rows, cross_beside)?;
@@ -1331,6 +1341,13 @@ impl DatabaseSource {
             // Every keyed row is either the only row of its key or one of the rows of
             // a duplicated key, of which all but one are surplus.
             keys = result_rows - null_key_rows - surplus;
+        }
+        if key_count_from_cross_key {
+            keys = cross.as_ref().and_then(|found| found.3).ok_or_else(|| {
+                Error::Runtime("cross-key's pass did not count the keys".to_string())
+            })?;
+        }
+        if key_count_from_duplicates || key_count_from_cross_key {
             // row_counts.sql leaves the log alone: the statuses counted its rows.
             log_rows = statuses.as_ref().map_or(0, |s| s.rows);
         }
@@ -1394,7 +1411,7 @@ impl DatabaseSource {
         // 6.
         if checks.contains(&Class::CrossKey) {
             let (copies, non_json, non_json_rows) = match cross {
-                Some(found) => found,
+                Some((copies, non_json, non_json_rows, _)) => (copies, non_json, non_json_rows),
                 None => {
                     // A pass tried beside the others said what it costs already.
                     if !beside_tried {
@@ -2450,10 +2467,12 @@ impl DatabaseSource {
                     rp,
                     canon,
                     rows,
+                    false,
                     non_json_rows,
                     progress,
                 )
-                .await;
+                .await
+                .map(|(copies, non_json, _)| (copies, non_json));
         }
         progress.phase("cross-key pass 1 of 2: hashing every payload");
         let template = windowed(self.dialect, q::KEYED_ROWS, spec, shape.typed());
@@ -2627,7 +2646,12 @@ impl DatabaseSource {
 
     /// [`Self::cross_key_rows`] on a PostgreSQL plain table, in one pass: each row's
     /// id is kept beside its payload and key hashes (24 bytes a row), and the rows of
-    /// the payloads several keys share are then read by id.
+    /// the payloads several keys share are then read by id. With `count_keys`, also
+    /// counts the keys of the rows it read (the third of the answer): each key hash
+    /// seen once is one
+    /// key; the rows of a key hash seen more than once (mostly the rows of duplicated
+    /// keys) are read by id, and their keys counted, so that two keys that share a
+    /// hash count as two.
     #[allow(clippy::too_many_arguments)]
     async fn cross_key_rows_by_id<C: TextRows>(
         &self,
@@ -2638,9 +2662,10 @@ impl DatabaseSource {
         rp: &ResultProjection,
         canon: &Canonicalizer,
         rows: u64,
+        count_keys: bool,
         non_json_rows: &mut Vec<Vec<String>>,
         progress: &Progress,
-    ) -> Result<(Vec<ResultRow>, u64), Error> {
+    ) -> Result<(Vec<ResultRow>, u64, Option<u64>), Error> {
         progress.phase("cross-key: hashing every payload");
         let template = windowed(
             self.dialect,
@@ -2666,16 +2691,46 @@ impl DatabaseSource {
         }
         let hashed = hashing.finish(non_json_rows).await?;
         let non_json = hashed.non_json;
+        let lp = LogProjection::new(spec);
+        let keys = match count_keys {
+            true => {
+                let (alone, shared) = keys_of_hashes(&hashed.rows);
+                let mut rows = ReadRows::default();
+                self.rows_by_id(conn, &shared, shape, rp, &lp, progress, &mut rows)
+                    .await?;
+                let distinct: HashSet<&Key> =
+                    rows.results.iter().filter_map(|r| r.key.as_ref()).collect();
+                Some(alone + distinct.len() as u64)
+            }
+            false => None,
+        };
         let ids = shared_rows(hashed.rows);
         let mut kept = ReadRows::default();
         if ids.is_empty() {
-            return Ok((kept.results, non_json));
+            return Ok((kept.results, non_json, keys));
         }
         progress.phase(&format!(
             "cross-key: reading the {} rows of shared payloads",
             ids.len()
         ));
-        let (lp, fragments) = (LogProjection::new(spec), shape.fragments());
+        self.rows_by_id(conn, &ids, shape, rp, &lp, progress, &mut kept)
+            .await?;
+        Ok((kept.results, non_json, keys))
+    }
+
+    /// The result rows of PostgreSQL row ids (packed by [`pack_row_id`]), into `kept`.
+    #[allow(clippy::too_many_arguments)]
+    async fn rows_by_id<C: TextRows>(
+        &self,
+        conn: &mut C,
+        ids: &[u64],
+        shape: &Shape,
+        rp: &ResultProjection,
+        lp: &LogProjection,
+        progress: &Progress,
+        kept: &mut ReadRows,
+    ) -> Result<(), Error> {
+        let fragments = shape.fragments();
         for chunk in ids.chunks(ROW_IDS_PER_QUERY) {
             let mut literal = String::from("{");
             for (i, &id) in chunk.iter().enumerate() {
@@ -2691,10 +2746,10 @@ impl DatabaseSource {
                 &fragments,
                 &[("row_ids", &[literal])],
             );
-            self.rows_into(conn, &sql, binds, rp, &lp, progress, &mut kept)
+            self.rows_into(conn, &sql, binds, rp, lp, progress, kept)
                 .await?;
         }
-        Ok((kept.results, non_json))
+        Ok(())
     }
 
     async fn log_for_keys(
@@ -3579,6 +3634,22 @@ fn hash_rows(canon: &Canonicalizer, batch: Vec<(ResultRow, u64)>) -> Hashed {
     out
 }
 
+/// The keys of `hashed` (payload hash, key hash, row id) whose key hash no other row
+/// has, and the row ids of the rest, whose keys are to be read and counted.
+fn keys_of_hashes(hashed: &[(u64, u64, u64)]) -> (u64, Vec<u64>) {
+    let mut by_key: Vec<(u64, u64)> = hashed.iter().map(|&(_, key, id)| (key, id)).collect();
+    by_key.sort_unstable();
+    let mut alone = 0;
+    let mut shared = Vec::new();
+    for same in by_key.chunk_by(|a, b| a.0 == b.0) {
+        match same.len() {
+            1 => alone += 1,
+            _ => shared.extend(same.iter().map(|h| h.1)),
+        }
+    }
+    (alone, shared)
+}
+
 fn shared_rows(mut hashed: Vec<(u64, u64, u64)>) -> Vec<u64> {
     hashed.sort_unstable();
     hashed
@@ -3990,7 +4061,25 @@ impl Shape {
 
 #[cfg(test)]
 mod tests {
-    use super::{on_this_machine, pack_row_id, parts_that_help, shared_rows};
+    use super::{keys_of_hashes, on_this_machine, pack_row_id, parts_that_help, shared_rows};
+
+    #[test]
+    fn a_key_hash_seen_once_is_a_key_and_the_rows_of_the_others_are_read_again() {
+        // (payload hash, key hash, row id): key hash 5 once, 6 twice, 7 three times.
+        let hashed = [
+            (1, 6, 10),
+            (2, 5, 11),
+            (3, 7, 12),
+            (1, 6, 13),
+            (4, 7, 14),
+            (4, 7, 15),
+        ];
+        let (alone, mut shared) = keys_of_hashes(&hashed);
+        shared.sort();
+        assert_eq!(alone, 1);
+        assert_eq!(shared, [10, 12, 13, 14, 15]);
+        assert_eq!(keys_of_hashes(&[]), (0, vec![]));
+    }
 
     #[test]
     fn row_ids_are_packed_and_shared_payloads_found_by_row() {

@@ -307,7 +307,7 @@ fn in_row_ids(f: &Findings) -> BTreeMap<Class, (u64, u64, u64, Vec<i64>)> {
         .collect()
 }
 
-/// Scans of the duplicate classes alone, over a window, in parts over two
+/// Scans of the duplicate classes alone, of cross-key alone, over a window, in parts over two
 /// connections, and incrementally; where they differ from what they must find, in
 /// words. `windowed` is the windowed scan
 /// of the sample's shape on SQLite, which every cell's must equal by row ids.
@@ -335,6 +335,29 @@ fn scopes(cell: &Cell, engine: Engine, first: &Findings, windowed: &Findings) ->
         if in_row_ids(&found) != expected || counts(&found) != counts(first) {
             wrong.push(format!(
                 "--classes exact,conflict: {:?} {:?}, the whole scan's: {expected:?} {:?}",
+                in_row_ids(&found),
+                counts(&found),
+                counts(first)
+            ));
+        }
+    }
+    // Cross-key alone counts the keys its own way (on PostgreSQL, from its pass over
+    // every keyed row): the same groups, rows and counts.
+    let cross = scan(&["--classes", "cross-key"]);
+    if cross.code() != 0 {
+        wrong.push(format!(
+            "--classes cross-key: exit {}: {}",
+            cross.code(),
+            cross.stderr()
+        ));
+    } else {
+        let found = cross.report().findings;
+        let mut expected = in_row_ids(first);
+        expected.retain(|class, _| *class == Class::CrossKey);
+        let counts = |f: &Findings| (f.totals.result_rows, f.totals.keys, f.totals.null_key_rows);
+        if in_row_ids(&found) != expected || counts(&found) != counts(first) {
+            wrong.push(format!(
+                "--classes cross-key: {:?} {:?}, the whole scan's: {expected:?} {:?}",
                 in_row_ids(&found),
                 counts(&found),
                 counts(first)
