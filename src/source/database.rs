@@ -3672,8 +3672,7 @@ pub(crate) fn shared_payloads(mut pairs: Vec<(u64, u64)>) -> HashSet<u64> {
 
 /// The first 64 bits of the key's digest ([`crate::vocab::key_digest`]).
 pub(crate) fn hash_key(key: &Key) -> u64 {
-    let digest = crate::vocab::key_digest(key.iter().map(String::as_str));
-    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+    crate::vocab::key_hash(key.iter().map(String::as_str))
 }
 
 /// What `init` reads of the two tables beyond their columns (see

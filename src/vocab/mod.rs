@@ -22,6 +22,21 @@ pub use time::{parse_time, parse_time_at};
 /// An idempotency key: one value per key column, none of them NULL.
 pub type Key = Vec<String>;
 
+/// A 64-bit hash of a key's parts, each prefixed with its length, for grouping keys
+/// in memory (cross-key's passes): equal keys, equal hashes, and no two keys whose
+/// parts join to the same text share one by that. foldhash with a fixed seed: at a
+/// million keys two distinct keys share a hash with a probability of about 3 in 100
+/// million, as with 64 bits of [`key_digest`], at a fraction of its cost.
+pub fn key_hash<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::quality::FixedState::with_seed(0x6b65_795f_6861_7368).build_hasher();
+    for part in parts {
+        h.write_usize(part.len());
+        h.write(part.as_bytes());
+    }
+    h.finish()
+}
+
 /// blake3 over a key's parts, each prefixed with its length: equal keys, equal
 /// digests, and no two keys whose parts join to the same text share one by that.
 pub fn key_digest<'a>(parts: impl IntoIterator<Item = &'a str>) -> [u8; 32] {

@@ -1169,7 +1169,7 @@ fn cross_key_rows(
                                     );
                                 }
                             }
-                            let key = hash_key(
+                            let key = crate::vocab::key_hash(
                                 columns[pk..pk + arity]
                                     .iter()
                                     .map(|c| c.get(i).unwrap_or_default()),
@@ -1234,11 +1234,6 @@ fn cross_key_rows(
 }
 
 /// The first 64 bits of the key's digest ([`crate::vocab::key_digest`]).
-fn hash_key<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
-    let digest = crate::vocab::key_digest(parts);
-    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
