@@ -955,10 +955,10 @@ impl DatabaseSource {
             )),
             _ => None,
         };
-        if let Some((results_indexed, _)) = mysql_indexed {
+        let mariadb = d == Dialect::Mysql && self.mariadb(conn).await?;
+        if let (true, Some((results_indexed, _))) = (mariadb, mysql_indexed) {
             shape.sort_groupings(results_indexed);
         }
-        let mariadb = d == Dialect::Mysql && self.mariadb(conn).await?;
         // The log checks as one grouping of both tables' rows (keys_logged_grouped.sql):
         // on SQLite; on MariaDB unless an index serves the key in both tables, which
         // its joins then look the keys up in.
@@ -4032,8 +4032,8 @@ impl Shape {
         &self.typed
     }
 
-    /// MySQL and MariaDB: the groupings of whole tables by key that no index serves
-    /// in key order (the results' without an index on the key; the log's COMPLETED
+    /// MariaDB (MySQL was not measured): the groupings of whole tables by key that no
+    /// index serves in key order (the results' without an index on the key; the log's COMPLETED
     /// rows always, since the key's index holds no status) sort the rows
     /// (`SQL_BIG_RESULT`) instead of counting each key in a temporary table, which
     /// passes its 16 MB in memory at about 100,000 keys and goes on on disk. At a
