@@ -960,11 +960,10 @@ impl DatabaseSource {
             shape.sort_groupings(results_indexed);
         }
         // The log checks as one grouping of both tables' rows (keys_logged_grouped.sql):
-        // on SQLite; on MariaDB unless an index serves the key in both tables, which
-        // its joins then look the keys up in.
+        // on SQLite and MariaDB, index or not.
         let logs_grouped = match d {
             Dialect::Sqlite => true,
-            Dialect::Mysql => mariadb && !mysql_indexed.is_some_and(|(r, l)| r && l),
+            Dialect::Mysql => mariadb,
             Dialect::Postgres => false,
         };
         let json_columns: Vec<bool> = payload_columns
@@ -3181,16 +3180,16 @@ fn interesting_template(
 /// The keys_*.sql queries of the checked classes, each once.
 ///
 /// `grouped`: the log checks are one grouping of both tables' rows
-/// (keys_logged_grouped.sql), as on SQLite and on MariaDB without an index on the key
-/// in both tables; else, on MySQL and MariaDB, a left join each way.
+/// (keys_logged_grouped.sql), as on SQLite and MariaDB; else, on MySQL, a left join
+/// each way.
 fn key_parts(d: Dialect, checks: &BTreeSet<Class>, counted: bool, grouped: bool) -> Vec<String> {
     let duplicated = match counted {
         true => q::postgres::KEYS_DUPLICATED_COUNTED,
         false => queries::KEYS_DUPLICATED,
     };
-    // MySQL and MariaDB have no full join: a left join each way, or one grouping of
-    // both tables' rows. SQLite's joins loop over one table for each row of the other:
-    // the grouping, which it sorts, instead.
+    // MySQL and MariaDB have no full join: a left join each way (MySQL), or one
+    // grouping of both tables' rows, sorted (MariaDB). SQLite's joins loop over one
+    // table for each row of the other: the grouping, which it sorts, instead.
     let logged: Option<Vec<String>> = match (d, grouped) {
         (Dialect::Postgres, _) => None,
         (Dialect::Mysql | Dialect::Sqlite, true) => {
